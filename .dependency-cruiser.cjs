@@ -1,0 +1,50 @@
+// The dependency rules of the code base, checked with the tests (npm run lint:deps).
+// Pure domain libraries: the validation, tariff and billing maths. They must
+// stay free of frameworks and drivers so they run anywhere and test without servers.
+const PURE_DOMAIN = '^libs/(meter-domain|billing-domain|slo)/';
+module.exports = {
+  forbidden: [
+    {
+      name: 'lib-imports-app',
+      comment: 'Libraries are shared; an app is a thin shell around them. A lib never imports an app.',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'app-imports-other-app',
+      comment: 'Apps are isolated deployables; share code through libs/.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'pure-domain-imports-impure',
+      comment: 'Pure domain code imports only other pure domain code and decimal maths: no NestJS, no drivers, no I/O.',
+      severity: 'error',
+      from: { path: PURE_DOMAIN },
+      to: {
+        pathNot: [PURE_DOMAIN, '^libs/errors/src/', 'node_modules/decimal\\.js/'],
+      },
+    },
+    {
+      name: 'pure-domain-imports-node-io',
+      comment: 'Pure domain code does no I/O.',
+      severity: 'error',
+      from: { path: PURE_DOMAIN },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '\\.(spec|int-spec|e2e-spec)\\.ts$' },
+  },
+};
