@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ensureTopics } from '@surge/kafka/topic.admin';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { AppErrorFilter } from '@surge/http/app-error.filter';
+import { registerCorrelationId } from '@surge/http/correlation-id';
+import { ConfigError } from '@surge/config/config.loader';
+import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
+import { loadReadApiConfig } from './read-api.config';
+import { ReadApiModule } from './read-api.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadReadApiConfig(process.env);
+  if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
+  const adapter = new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, logger: false, keepAliveTimeout: 65_000 });
+  const app = await NestFactory.create<NestFastifyApplication>(ReadApiModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
+  registerCorrelationId(app.getHttpAdapter().getInstance());
+  app.useGlobalFilters(new AppErrorFilter((e, id) => console.error(JSON.stringify({ level: 'error', correlationId: id, err: String((e as Error)?.stack ?? e) }))));
+  app.enableShutdownHooks();
+  const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => publisher.close());
+  await app.listen(config.PORT, config.HOST);
+  console.log(JSON.stringify({ level: 'info', service: 'read-api', msg: 'listening', port: config.PORT }));
+}
+
+bootstrap().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

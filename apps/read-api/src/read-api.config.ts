@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { loadConfig } from '@surge/config/config.loader';
+import { bool, infraFields, port, positiveInt } from '@surge/config/config.fields';
+
+const schema = z.object({
+  ...infraFields,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port(3000),
+  JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens'),
+  JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
+  JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
+  JWT_AUDIENCE: z.string().min(1).default('surge-api'),
+  API_KEYS: z.string().default(''),
+  /** How long a submit waits for acks=all before answering 503. */
+  KAFKA_ACK_DEADLINE_MS: positiveInt(2000),
+  KAFKA_MAX_BUFFERED_RECORDS: positiveInt(20000),
+  KAFKA_MAX_BATCH_RECORDS: positiveInt(500),
+  KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(2),
+  KAFKA_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(5).default(5),
+  ENSURE_TOPICS: bool(true),
+  RATE_LIMIT_PER_MINUTE: positiveInt(120),
+  RATE_LIMIT_BATCH_PER_MINUTE: positiveInt(600),
+  IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+});
+
+export type ReadApiConfig = z.infer<typeof schema>;
+
+export const loadReadApiConfig = (env: Record<string, string | undefined>): ReadApiConfig => loadConfig(schema, env);

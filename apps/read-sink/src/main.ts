@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
+import { ConfigError } from '@surge/config/config.loader';
+import { AppErrorFilter } from '@surge/http/app-error.filter';
+import { ensureTopics } from '@surge/kafka/topic.admin';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { loadReadSinkConfig } from './read-sink.config';
+import { ReadSinkModule } from './read-sink.module';
+
+async function bootstrap(): Promise<void> {
+  const config = loadReadSinkConfig(process.env);
+  if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
+  if (config.RUN_MIGRATIONS) {
+    const settings = { url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD };
+    await ensureDatabase(settings);
+    const ch = createClickHouse(settings);
+    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await ch.close();
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ logger: false }), { logger: ['error', 'warn'] });
+  app.useGlobalFilters(new AppErrorFilter());
+  app.enableShutdownHooks();
+  await app.listen(config.PORT, config.HOST);
+  console.log(JSON.stringify({ level: 'info', service: 'read-sink', msg: 'consuming', port: config.PORT }));
+}
+
+bootstrap().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

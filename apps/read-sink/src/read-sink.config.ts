@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { loadConfig } from '@surge/config/config.loader';
+import { bool, infraFields, port, positiveInt } from '@surge/config/config.fields';
+
+const schema = z.object({
+  ...infraFields,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port(3001),
+  KAFKA_GROUP_ID: z.string().min(1).default('read-sink'),
+  SINK_MAX_BATCH_RECORDS: positiveInt(2000),
+  SINK_MAX_BATCH_WAIT_MS: positiveInt(200),
+  SINK_RETRY_MIN_MS: positiveInt(200),
+  SINK_RETRY_MAX_MS: positiveInt(10_000),
+  RUN_MIGRATIONS: bool(true),
+  ENSURE_TOPICS: bool(true),
+});
+
+export type ReadSinkConfig = z.infer<typeof schema>;
+
+export const loadReadSinkConfig = (env: Record<string, string | undefined>): ReadSinkConfig => loadConfig(schema, env);

@@ -1,0 +1,63 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
+import { ReadingSinkService } from '@surge/ingest/reading-sink.service';
+import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
+import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
+import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { HealthController } from './health.controller';
+import type { ReadSinkConfig } from './read-sink.config';
+import { BATCH_CONSUMER, READING_SINK, ReadSinkRunner } from './read-sink.runner';
+
+@Module({})
+export class ReadSinkModule {
+  static forRoot(config: ReadSinkConfig): DynamicModule {
+    const clientId = config.KAFKA_CLIENT_ID ?? 'read-sink';
+    const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
+    return {
+      module: ReadSinkModule,
+      controllers: [HealthController],
+      providers: [
+        {
+          provide: EVENT_PUBLISHER,
+          useFactory: (): EventPublisher =>
+            new PlatformaticEventPublisher({
+              brokers: config.KAFKA_BROKERS,
+              clientId,
+              deadlineMs: 10_000,
+              maxBufferedRecords: 50_000,
+              maxBatchRecords: 1000,
+              lingerMs: 1,
+              maxInFlightRequests: 5,
+            }),
+        },
+        {
+          provide: BATCH_CONSUMER,
+          useFactory: () =>
+            new PlatformaticBatchConsumer({
+              brokers: config.KAFKA_BROKERS,
+              clientId,
+              groupId: config.KAFKA_GROUP_ID,
+              topics: [topics.meterReadings.name],
+              maxBatchRecords: config.SINK_MAX_BATCH_RECORDS,
+              maxBatchWaitMs: config.SINK_MAX_BATCH_WAIT_MS,
+              retryMinMs: config.SINK_RETRY_MIN_MS,
+              retryMaxMs: config.SINK_RETRY_MAX_MS,
+              onBatchFailed: (error, attempt) =>
+                console.error(JSON.stringify({ level: 'warn', service: 'read-sink', msg: 'batch failed; retrying', attempt, err: String((error as Error)?.message ?? error) })),
+            }),
+        },
+        {
+          provide: READING_SINK,
+          useFactory: (publisher: EventPublisher) => {
+            const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics);
+          },
+          inject: [EVENT_PUBLISHER],
+        },
+        ReadSinkRunner,
+      ],
+    };
+  }
+}

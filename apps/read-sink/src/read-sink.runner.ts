@@ -1,0 +1,23 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { BatchConsumer } from '@surge/kafka/batch-consumer';
+import type { ReadingSinkService } from '@surge/ingest/reading-sink.service';
+
+export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
+export const READING_SINK = Symbol('READING_SINK');
+
+/** Hands each consumed batch to the sink in one line; the consumer commits after it resolves. */
+@Injectable()
+export class ReadSinkRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(BATCH_CONSUMER) private readonly consumer: BatchConsumer,
+    @Inject(READING_SINK) private readonly sink: ReadingSinkService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.start((batch) => this.sink.handle(batch));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+}

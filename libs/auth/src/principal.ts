@@ -1,0 +1,32 @@
+/**
+ * Who is calling. Customers come with a bearer JWT naming their account and
+ * the supply points and meters on it; data collectors and internal services
+ * with an API key carrying scopes.
+ */
+export type Scope =
+  | 'readings:submit' // submit readings for any account (collectors)
+  | 'readings:read' // read any account's readings (customer service, billing)
+  | 'billing:run' // start and watch bill runs
+  | 'billing:read'
+  | 'csat:read'; // programme team dashboards
+
+export interface CustomerPrincipal {
+  readonly kind: 'customer';
+  readonly id: string;
+  readonly accountId: string;
+  readonly supplyPointIds: readonly string[];
+  readonly meterSerials: readonly string[];
+}
+
+export interface ServicePrincipal {
+  readonly kind: 'service';
+  readonly id: string;
+  readonly scopes: readonly Scope[];
+}
+
+export type Principal = CustomerPrincipal | ServicePrincipal;
+
+export const hasScope = (p: Principal, scope: Scope): boolean => p.kind === 'service' && p.scopes.includes(scope);
+
+/** A stable key for per-caller state (rate limits, idempotency keys). */
+export const principalKey = (p: Principal): string => `${p.kind}:${p.id}`;

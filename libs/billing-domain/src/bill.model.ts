@@ -1,0 +1,137 @@
+// The shapes of a bill computation: its input and the bill it produces. Bills are plain,
+// JSON-serialisable, deeply frozen data: every decimal is a string (money in whole pence,
+// e.g. '-1800'; kWh and rates at full precision), so a bill can be stored and sent as-is
+// and compared exactly. Spans are half-open [from, to) billing days (see calendar.ts).
+import { DateSpan } from './calendar';
+import { RegisterUnit } from './consumption';
+import { EstimationMethod, HistoryReading } from './reading-estimator';
+import { Fuel, RegisterKind, Tariff } from './tariff';
+
+/** Network customer category (domain README section 2): A system service provider, B active participant, C passive participant, D passive consumer. */
+export type CustomerCategory = 'A' | 'B' | 'C' | 'D';
+
+/** The account being billed. vatRate is a fraction: '0.05' for domestic fuel and power, '0.20' standard rate for business (see README "VAT"). */
+export interface AccountInput {
+  readonly accountId: string;
+  readonly category: CustomerCategory;
+  readonly domestic: boolean;
+  readonly vatRate: string;
+}
+
+/** A register reading; readAt is 'YYYY-MM-DD' or an instant with offset; rolledOver = the dials passed their maximum since the previous reading. */
+export interface MeterReading {
+  readonly readAt: string;
+  readonly value: string;
+  readonly estimated: boolean;
+  readonly rolledOver?: boolean;
+}
+
+/** One register to bill: readings in date order from the opening (at period start) through any intermediate ones to the closing (at period end), or null to estimate it. */
+export interface RegisterInput {
+  readonly registerId: string;
+  readonly kind: RegisterKind;
+  readonly digits: number;
+  readonly unit: RegisterUnit;
+  readonly opening: MeterReading;
+  readonly intermediate?: readonly MeterReading[];
+  readonly closing: MeterReading | null;
+  /** Reading history used to estimate a missing closing reading; defaults to opening + intermediate. */
+  readonly history?: readonly HistoryReading[];
+  /** Estimated annual consumption in kWh, for estimation when the history has too few actual readings. */
+  readonly eacKwh?: string;
+}
+
+/** One supply point (MPAN core or MPRN) with its tariff and registers; gas needs the calorific value (MJ/m3) for the period. */
+export interface SupplyPointInput {
+  readonly supplyPointId: string;
+  readonly fuel: Fuel;
+  readonly tariff: Tariff;
+  readonly calorificValueMjPerM3?: string;
+  readonly registers: readonly RegisterInput[];
+}
+
+/** Everything calculateBill needs; billId is chosen by the caller so the computation stays pure. */
+export interface BillInput {
+  readonly billId: string;
+  readonly account: AccountInput;
+  readonly period: DateSpan;
+  readonly supplyPoints: readonly SupplyPointInput[];
+}
+
+/** Kinds of bill line. */
+export type BillLineKind = 'energy' | 'export-credit' | 'standing-charge' | 'vat';
+
+/** One line of a bill. amountPence is whole pence, fixed once (money.ts); export credits and reversals are negative. */
+export interface BillLine {
+  readonly kind: BillLineKind;
+  readonly description: string;
+  /** First day covered (inclusive). */
+  readonly periodFrom: string;
+  /** Day after the last day covered (exclusive). */
+  readonly periodTo: string;
+  readonly supplyPointId?: string;
+  readonly fuel?: Fuel;
+  readonly tariffId?: string;
+  /** Validity of the tariff rate period that priced this line (for settlement); absent on VAT lines. */
+  readonly ratePeriodFrom?: string;
+  readonly ratePeriodTo?: string | null;
+  readonly registerId?: string;
+  readonly registerKind?: RegisterKind;
+  /** Unrounded kWh (energy and export lines). */
+  readonly kWh?: string;
+  /** Days covered (energy, export and standing-charge lines). */
+  readonly days?: number;
+  /** Pence per kWh (energy, export) or per day (standing charge), exact, ex VAT; null on VAT lines. */
+  readonly ratePence: string | null;
+  /** Net lines: the VAT rate charged on them (null = outside the scope of VAT, e.g. export payments). VAT lines: the rate applied. */
+  readonly vatRate: string | null;
+  /** VAT lines only: the sum of the rounded net lines the VAT was computed on. */
+  readonly basePence?: string;
+  readonly amountPence: string;
+  readonly estimated: boolean;
+}
+
+/** A reading as used on the bill, with the billing day it stands for (the start of that day). */
+export interface BillReading {
+  readonly readAt: string;
+  readonly boundary: string;
+  readonly value: string;
+  readonly estimated: boolean;
+  readonly rolledOver: boolean;
+  readonly estimationMethod?: EstimationMethod;
+}
+
+/** Per register: the readings billed and the resulting consumption. */
+export interface BillRegister {
+  readonly supplyPointId: string;
+  readonly registerId: string;
+  readonly kind: RegisterKind;
+  readonly unit: RegisterUnit;
+  readonly readings: readonly BillReading[];
+  /** Consumption in the register's unit. */
+  readonly advance: string;
+  /** Consumption in kWh (unrounded). */
+  readonly kWh: string;
+}
+
+/** Bill totals in whole pence: total = net + VAT = the sum of all lines. */
+export interface BillTotals {
+  readonly netPence: string;
+  readonly vatPence: string;
+  readonly totalPence: string;
+}
+
+/** A computed bill (or, with correctsBillId set, a correction carrying only differences). */
+export interface Bill {
+  readonly billId: string;
+  readonly correctsBillId: string | null;
+  readonly accountId: string;
+  readonly category: CustomerCategory;
+  readonly domestic: boolean;
+  readonly period: DateSpan;
+  readonly supplyDays: number;
+  readonly estimated: boolean;
+  readonly lines: readonly BillLine[];
+  readonly registers: readonly BillRegister[];
+  readonly totals: BillTotals;
+}

@@ -1,0 +1,177 @@
+// Exact decimal arithmetic and money for billing.
+//
+// The rounding rule (the only place pence are rounded):
+//   1. A line item's amount is fixed exactly once, by `lineAmount(quantity, rate)`:
+//      the exact product (kWh x p/kWh, or days x p/day) is rounded to a whole penny,
+//      half away from zero (decimal.js ROUND_HALF_UP), so a credit rounds to the same
+//      magnitude as the equivalent charge. Quantities and rates are never rounded first.
+//   2. VAT is fixed exactly once per VAT rate, by `vatOn(base, rate)`: the base is the sum
+//      of the already-rounded net line amounts at that rate; the product is rounded the
+//      same way. VAT is never computed per line.
+//   3. Totals are plain sums of whole pence and need no rounding.
+// Everything before those points (apportioned kWh, ex-VAT rates such as 28.34 / 1.05)
+// is carried at 40 significant digits.
+import { Decimal as DecimalJs } from 'decimal.js';
+import { InvalidBillingInputError } from './billing.error';
+
+/** The billing Decimal constructor: a private clone (40 significant digits, half-up, never exponent notation) so decimal.js's global config is untouched. */
+export const Decimal = DecimalJs.clone({
+  precision: 40,
+  rounding: DecimalJs.ROUND_HALF_UP,
+  toExpNeg: -9e15,
+  toExpPos: 9e15,
+});
+/** An exact decimal value produced by the billing `Decimal` constructor. */
+export type Decimal = DecimalJs;
+
+const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
+
+/** Parses a plain decimal string ('28.34', '-1', '0.05'); rejects exponents, hex, NaN, Infinity and binary floats so no float ever enters a bill. */
+export function parseDecimal(value: string | Decimal, what: string): Decimal {
+  if (typeof value !== 'string') {
+    if (DecimalJs.isDecimal(value) && value.isFinite()) return new Decimal(value);
+    throw new InvalidBillingInputError(`${what} must be a finite decimal`, { what });
+  }
+  if (!DECIMAL_STRING.test(value)) {
+    throw new InvalidBillingInputError(`${what} must be a plain decimal string, got '${value}'`, { what, value });
+  }
+  return new Decimal(value);
+}
+
+/** Rounds an exact pence amount to a whole penny, half away from zero: the single rounding primitive of the library. */
+export function roundPence(exactPence: Decimal): Decimal {
+  return exactPence.toDecimalPlaces(0, DecimalJs.ROUND_HALF_UP);
+}
+
+/** Canonical string of a decimal: plain notation, and '0' instead of decimal.js's '-0'. */
+export function decimalToString(value: Decimal): string {
+  return value.isZero() ? '0' : value.toString();
+}
+
+/** An immutable amount of whole pence. */
+export class Money {
+  private constructor(private readonly pence: Decimal) {
+    Object.freeze(this);
+  }
+
+  /** Whole pence from a string ('-1234') or Decimal; throws on fractions of a penny. */
+  static ofPence(pence: string | Decimal): Money {
+    const value = parseDecimal(pence, 'pence');
+    if (!value.isInteger()) throw new InvalidBillingInputError(`Money must be whole pence, got ${value.toString()}`);
+    return new Money(value.isZero() ? new Decimal(0) : value);
+  }
+
+  /** Zero pence. */
+  static zero(): Money {
+    return new Money(new Decimal(0));
+  }
+
+  /** Fixes an exact pence amount to whole pence by the documented rule (half away from zero). */
+  static roundHalfUp(exactPence: Decimal): Money {
+    return Money.ofPence(roundPence(exactPence));
+  }
+
+  /** Sum of whole-pence amounts given as Money or pence strings. */
+  static sum(amounts: Iterable<Money | string>): Money {
+    let total = new Decimal(0);
+    for (const a of amounts) total = total.plus(typeof a === 'string' ? Money.ofPence(a).pence : a.pence);
+    return Money.ofPence(total);
+  }
+
+  /** this + other. */
+  plus(other: Money): Money {
+    return Money.ofPence(this.pence.plus(other.pence));
+  }
+
+  /** this - other. */
+  minus(other: Money): Money {
+    return Money.ofPence(this.pence.minus(other.pence));
+  }
+
+  /** -this. */
+  negate(): Money {
+    return Money.ofPence(this.pence.negated());
+  }
+
+  /** True when zero pence. */
+  isZero(): boolean {
+    return this.pence.isZero();
+  }
+
+  /** True when strictly below zero (a credit). */
+  isNegative(): boolean {
+    return this.pence.isNegative() && !this.pence.isZero();
+  }
+
+  /** Same number of pence. */
+  equals(other: Money): boolean {
+    return this.pence.eq(other.pence);
+  }
+
+  /** Whole pence as a Decimal (for further exact arithmetic). */
+  toDecimal(): Decimal {
+    return this.pence;
+  }
+
+  /** Whole pence as a canonical integer string, e.g. '-1234'. */
+  toPence(): string {
+    return decimalToString(this.pence);
+  }
+
+  /** '£12.34' / '-£1,234.56'. */
+  format(): string {
+    return formatPounds(this.pence);
+  }
+
+  /** Serialises as the pence string so bills stay plain JSON. */
+  toJSON(): string {
+    return this.toPence();
+  }
+
+  /** The pence string. */
+  toString(): string {
+    return this.toPence();
+  }
+}
+
+/** THE point where a line item's amount is fixed: exact quantity x exact rate (pence per unit), rounded once to whole pence. */
+export function lineAmount(quantity: Decimal, ratePence: Decimal): Money {
+  return Money.roundHalfUp(quantity.times(ratePence));
+}
+
+/** THE point where VAT is fixed: the rate (a fraction, e.g. 0.05) times the sum of the rounded net lines charged at that rate, rounded once. */
+export function vatOn(basePence: Money, vatRate: Decimal): Money {
+  return Money.roundHalfUp(basePence.toDecimal().times(vatRate));
+}
+
+function groupThousands(integerDigits: string): string {
+  return integerDigits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Formats whole pence as pounds: 1234 -> '£12.34', -123456 -> '-£1,234.56'; throws on fractional pence. */
+export function formatPounds(pence: string | Decimal | Money): string {
+  const value = pence instanceof Money ? pence.toDecimal() : parseDecimal(pence, 'pence');
+  if (!value.isInteger()) throw new InvalidBillingInputError(`formatPounds needs whole pence, got ${value.toString()}`);
+  const negative = value.isNegative() && !value.isZero();
+  const [whole = '0', fraction = '00'] = value.abs().dividedBy(100).toFixed(2).split('.');
+  return `${negative ? '-' : ''}£${groupThousands(whole)}.${fraction}`;
+}
+
+/** Formats a quantity for a human description with exactly `places` decimals (half-up, display only): '1,122.06'. */
+export function formatQuantity(quantity: Decimal, places = 2): string {
+  const fixed = quantity.toDecimalPlaces(places, DecimalJs.ROUND_HALF_UP).toFixed(places);
+  const negative = fixed.startsWith('-') && !new Decimal(fixed).isZero();
+  const [whole = '0', fraction] = fixed.replace('-', '').split('.');
+  return `${negative ? '-' : ''}${groupThousands(whole)}${fraction === undefined ? '' : `.${fraction}`}`;
+}
+
+/** Formats a pence rate for a description: at least 2 and at most 4 decimals (display only; amounts use the exact rate): '20.00p', '26.9905p'. */
+export function formatRatePence(ratePence: Decimal): string {
+  const rounded = ratePence.toDecimalPlaces(4, DecimalJs.ROUND_HALF_UP);
+  return `${rounded.decimalPlaces() <= 2 ? rounded.toFixed(2) : rounded.toString()}p`;
+}
+
+/** Formats a VAT rate fraction as a percentage: '0.05' -> '5%', '0.175' -> '17.5%'. */
+export function formatPercent(fraction: Decimal): string {
+  return `${fraction.times(100).toString()}%`;
+}

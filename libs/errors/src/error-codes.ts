@@ -1,0 +1,31 @@
+/**
+ * Every stable error code the HTTP APIs can answer with, and its HTTP status.
+ * The OpenAPI documents list them from here; a test keeps this list and the
+ * codes thrown in code in step.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, description: 'The request body or parameters are invalid; see issues[] for each field.' },
+  MALFORMED_JSON: { status: 400, description: 'The body is not valid JSON.' },
+  UNKNOWN_FIELD: { status: 400, description: 'The body has a field the API does not know.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is larger than the API accepts.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send application/json.' },
+  BAD_REQUEST: { status: 400, description: 'The request is malformed.' },
+  BATCH_TOO_LARGE: { status: 400, description: 'A batch holds more items than allowed.' },
+  AUTHENTICATION_REQUIRED: { status: 401, description: 'No credentials were given.' },
+  INVALID_TOKEN: { status: 401, description: 'The bearer token is invalid, expired, or for another issuer/audience.' },
+  INVALID_API_KEY: { status: 401, description: 'The API key is unknown.' },
+  INSUFFICIENT_SCOPE: { status: 403, description: 'The credentials lack the scope this route needs.' },
+  NOT_FOUND: { status: 404, description: 'No such object for this caller.' },
+  READING_NOT_FOUND: { status: 404, description: 'No reading with this id for this caller.' },
+  ACCOUNT_NOT_FOUND: { status: 404, description: 'No account with this id for this caller.' },
+  METER_NOT_ON_ACCOUNT: { status: 404, description: 'The supply point or meter is not on the caller\u2019s account.' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, description: 'A request with this Idempotency-Key is still in flight; retry later.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'This Idempotency-Key was used with a different body.' },
+  INVALID_IDEMPOTENCY_KEY: { status: 400, description: 'The Idempotency-Key header is malformed.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests from this caller; retry after Retry-After seconds.' },
+  INGEST_UNAVAILABLE: { status: 503, description: 'The reading could not be made durable in time; nothing was accepted. Retry after Retry-After seconds.' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, description: 'A dependency is down; retry after Retry-After seconds.' },
+  INTERNAL_ERROR: { status: 500, description: 'A fault on our side; it has been logged.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,71 @@
+import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorKind } from '@surge/errors/app.error';
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: readonly unknown[]; correlationId?: string };
+}
+
+/**
+ * The one place errors become HTTP. AppErrors map by kind; framework errors
+ * (bad JSON, body too large, unknown route) become stable codes too, so a
+ * client never sees a 500 for its own bad input. Anything else is a bug: 500
+ * with a generic message, logged with the correlation id.
+ */
+@Catch()
+export class AppErrorFilter implements ExceptionFilter {
+  constructor(private readonly logError: (error: unknown, correlationId: string | undefined) => void = () => undefined) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const correlationId = request?.headers?.['x-correlation-id'] as string | undefined;
+    const { status, body, retryAfter } = toResponse(exception);
+    if (status >= 500 && status !== 503) this.logError(exception, correlationId);
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    void reply.status(status).send({ error: { ...body.error, ...(correlationId ? { correlationId } : {}) } });
+  }
+}
+
+export function toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
+  if (exception instanceof AppError) {
+    return {
+      status: STATUS[exception.kind],
+      body: { error: { code: exception.code, message: exception.message, ...(exception.details.issues ? { issues: exception.details.issues } : {}) } },
+      ...(exception.details.retryAfterSeconds !== undefined ? { retryAfter: exception.details.retryAfterSeconds } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
+    return { status, body: { error: { code, message: status === 404 ? 'No such route.' : exception.message } } };
+  }
+  // Fastify's own errors (JSON parse, body limit, content type) carry statusCode and a FST_ code.
+  const fst = exception as { statusCode?: number; code?: string; message?: string };
+  if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
+    const code =
+      fst.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(fst.message ?? '')
+        ? 'MALFORMED_JSON'
+        : fst.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'PAYLOAD_TOO_LARGE'
+          : fst.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : 'BAD_REQUEST';
+    const message = code === 'MALFORMED_JSON' ? 'The body is not valid JSON; check quotes and commas.' : (fst.message ?? 'Bad request.');
+    return { status: fst.statusCode, body: { error: { code, message } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. It has been logged; please retry.' } } };
+}

@@ -1,0 +1,222 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+export type ReadingStatus = 'accepted' | 'rejected' | 'held';
+
+/** A reading with the decision taken on it, as stored in ClickHouse `meter_readings`. */
+export interface StoredReading {
+  readonly readingId: string;
+  readonly accountId: string;
+  readonly supplyPointId: string;
+  readonly fuel: 'electricity' | 'gas';
+  readonly meterSerial: string;
+  readonly registerId: string;
+  /** UTC ISO instant, second precision. */
+  readonly readAt: string;
+  readonly value: string;
+  readonly unit: 'kWh' | 'm3' | 'ft3x100';
+  readonly source: string;
+  readonly channel: 'web' | 'app' | 'collector' | 'd0010';
+  readonly status: ReadingStatus;
+  readonly reasonCode: string;
+  readonly industryCode: string;
+  readonly message: string;
+  /** Set when this submission repeats an accepted reading: it is kept for the record but counts once. */
+  readonly duplicateOf: string;
+  readonly backdated: boolean;
+  readonly rolledOver: boolean;
+  readonly flags: readonly string[];
+  readonly submittedAtMs: number;
+  readonly decidedAtMs: number;
+  readonly correlationId: string;
+  /** Later decisions on the same reading (a held one reviewed) carry a higher version. */
+  readonly version: number;
+}
+
+export interface RegisterKey {
+  readonly accountId: string;
+  readonly supplyPointId: string;
+  readonly registerId: string;
+}
+
+export const registerKeyOf = (k: RegisterKey): string => `${k.accountId}|${k.supplyPointId}|${k.registerId}`;
+
+export interface HistoricReading {
+  readonly readingId: string;
+  readonly readAt: string;
+  readonly value: string;
+  readonly source: string;
+}
+
+/**
+ * Storage of decided readings. Writes are idempotent: writing the same
+ * reading and version again changes no query result. Every read collapses
+ * rows per reading id to the highest version, so results are correct before
+ * ClickHouse's background merges have run.
+ */
+export interface MeterReadingRepository {
+  insert(rows: readonly StoredReading[]): Promise<void>;
+  /** Latest decision per reading id, for readings of the given accounts. */
+  findDecided(accountIds: readonly string[], readingIds: readonly string[]): Promise<Map<string, StoredReading>>;
+  /** Accepted, non-duplicate readings per register, oldest first. */
+  acceptedHistory(keys: readonly RegisterKey[]): Promise<Map<string, HistoricReading[]>>;
+  findForAccount(accountId: string, readingId: string): Promise<StoredReading | null>;
+  /** Newest first by readAt; `before` is an opaque cursor from the previous page. */
+  listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<StoredReading[]>;
+}
+
+const COLUMNS = `reading_id, any(account_id) AS account_id, any(supply_point_id) AS supply_point_id, any(fuel) AS fuel,
+  any(meter_serial) AS meter_serial, any(register_id) AS register_id, toString(any(read_at)) AS read_at,
+  toString(any(value)) AS value, any(unit) AS unit, any(source) AS source, any(channel) AS channel,
+  argMax(status, version) AS status, argMax(reason_code, version) AS reason_code, argMax(industry_code, version) AS industry_code,
+  argMax(message, version) AS message, argMax(duplicate_of, version) AS duplicate_of, argMax(backdated, version) AS backdated,
+  argMax(rolled_over, version) AS rolled_over, argMax(flags, version) AS flags, any(submitted_at_ms) AS submitted_at_ms,
+  argMax(decided_at_ms, version) AS decided_at_ms, any(correlation_id) AS correlation_id, max(version) AS version`;
+
+interface Row {
+  reading_id: string;
+  account_id: string;
+  supply_point_id: string;
+  fuel: StoredReading['fuel'];
+  meter_serial: string;
+  register_id: string;
+  read_at: string;
+  value: string;
+  unit: StoredReading['unit'];
+  source: string;
+  channel: StoredReading['channel'];
+  status: ReadingStatus;
+  reason_code: string;
+  industry_code: string;
+  message: string;
+  duplicate_of: string;
+  backdated: number;
+  rolled_over: number;
+  flags: string[];
+  submitted_at_ms: string | number;
+  decided_at_ms: string | number;
+  correlation_id: string;
+  version: string | number;
+}
+
+/** ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC column) ↔ ISO instant. */
+export const toClickHouseDateTime = (iso: string): string => new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
+const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
+
+const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export class ClickHouseMeterReadingRepository implements MeterReadingRepository {
+  constructor(private readonly ch: ClickHouseClient) {}
+
+  async insert(rows: readonly StoredReading[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ch.insert({
+      table: 'meter_readings',
+      format: 'JSONEachRow',
+      values: rows.map((r) => ({
+        reading_id: r.readingId,
+        account_id: r.accountId,
+        supply_point_id: r.supplyPointId,
+        fuel: r.fuel,
+        meter_serial: r.meterSerial,
+        register_id: r.registerId,
+        read_at: toClickHouseDateTime(r.readAt),
+        value: r.value,
+        unit: r.unit,
+        source: r.source,
+        channel: r.channel,
+        status: r.status,
+        reason_code: r.reasonCode,
+        industry_code: r.industryCode,
+        message: r.message,
+        duplicate_of: r.duplicateOf,
+        backdated: r.backdated ? 1 : 0,
+        rolled_over: r.rolledOver ? 1 : 0,
+        flags: r.flags,
+        submitted_at_ms: r.submittedAtMs,
+        decided_at_ms: r.decidedAtMs,
+        correlation_id: r.correlationId,
+        version: r.version,
+      })),
+    });
+  }
+
+  async findDecided(accountIds: readonly string[], readingIds: readonly string[]): Promise<Map<string, StoredReading>> {
+    if (readingIds.length === 0) return new Map();
+    // account_id leads the sorting key, so naming the accounts keeps this a
+    // primary-key range read rather than a scan of every reading.
+    const rows = await this.select(
+      `SELECT ${COLUMNS} FROM meter_readings
+       WHERE account_id IN (${[...new Set(accountIds)].map(quote).join(',')}) AND reading_id IN (${readingIds.map(quote).join(',')})
+       GROUP BY reading_id`,
+    );
+    return new Map(rows.map((r) => [r.readingId, r]));
+  }
+
+  async acceptedHistory(keys: readonly RegisterKey[]): Promise<Map<string, HistoricReading[]>> {
+    const result = new Map<string, HistoricReading[]>();
+    if (keys.length === 0) return result;
+    const unique = [...new Map(keys.map((k) => [registerKeyOf(k), k])).values()];
+    const tuples = unique.map((k) => `(${quote(k.accountId)},${quote(k.supplyPointId)},${quote(k.registerId)})`).join(',');
+    const rows = await this.select(
+      `SELECT ${COLUMNS} FROM meter_readings
+       WHERE (account_id, supply_point_id, register_id) IN (${tuples})
+       GROUP BY reading_id
+       HAVING status = 'accepted' AND duplicate_of = ''
+       ORDER BY read_at, reading_id`,
+    );
+    for (const k of unique) result.set(registerKeyOf(k), []);
+    for (const r of rows) {
+      result.get(registerKeyOf(r))?.push({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
+    }
+    return result;
+  }
+
+  async findForAccount(accountId: string, readingId: string): Promise<StoredReading | null> {
+    const rows = await this.select(
+      `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} AND reading_id = ${quote(readingId)} GROUP BY reading_id`,
+    );
+    return rows[0] ?? null;
+  }
+
+  async listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<StoredReading[]> {
+    const cursor = page.before
+      ? `AND (read_at < toDateTime(${quote(toClickHouseDateTime(page.before.readAt))}, 'UTC')
+           OR (read_at = toDateTime(${quote(toClickHouseDateTime(page.before.readAt))}, 'UTC') AND reading_id < ${quote(page.before.readingId)}))`
+      : '';
+    return this.select(
+      `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} ${cursor}
+       GROUP BY reading_id ORDER BY read_at DESC, reading_id DESC LIMIT ${Math.trunc(page.limit)}`,
+    );
+  }
+
+  private async select(query: string): Promise<StoredReading[]> {
+    const rs = await this.ch.query({ query, format: 'JSONEachRow' });
+    return (await rs.json<Row>()).map(fromRow);
+  }
+}
+
+const fromRow = (r: Row): StoredReading => ({
+  readingId: r.reading_id,
+  accountId: r.account_id,
+  supplyPointId: r.supply_point_id,
+  fuel: r.fuel,
+  meterSerial: r.meter_serial,
+  registerId: r.register_id,
+  readAt: fromClickHouseDateTime(r.read_at),
+  value: r.value,
+  unit: r.unit,
+  source: r.source,
+  channel: r.channel,
+  status: r.status,
+  reasonCode: r.reason_code,
+  industryCode: r.industry_code,
+  message: r.message,
+  duplicateOf: r.duplicate_of,
+  backdated: Number(r.backdated) === 1,
+  rolledOver: Number(r.rolled_over) === 1,
+  flags: r.flags,
+  submittedAtMs: Number(r.submitted_at_ms),
+  decidedAtMs: Number(r.decided_at_ms),
+  correlationId: r.correlation_id,
+  version: Number(r.version),
+});

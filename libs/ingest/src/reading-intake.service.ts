@@ -1,0 +1,176 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Principal } from '@surge/auth/principal';
+import { hasScope, principalKey } from '@surge/auth/principal';
+import { AppError, forbidden, notFound, validationError, type FieldIssue } from '@surge/errors/app.error';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import type { OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
+import { readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
+
+export interface SubmitContext {
+  readonly correlationId: string;
+  /** When given, the reading id is derived from it so a retried publish carries the same id (deduplicated downstream). */
+  readonly idempotencyKey?: string;
+  readonly now: Date;
+}
+
+export interface SubmitReceipt {
+  readonly readingId: string;
+  readonly status: 'received';
+  readonly submittedAt: string;
+}
+
+export type BatchItemResult =
+  | { readonly index: number; readonly status: 'received'; readonly readingId: string }
+  | { readonly index: number; readonly status: 'invalid'; readonly error: { code: string; message: string; issues?: readonly FieldIssue[] } };
+
+/**
+ * The request-path half of ingestion: validate cheaply (no database round
+ * trip), authorize against the caller's own supply points, and make the
+ * reading durable in Kafka. A receipt is returned only after the broker
+ * acknowledged from all in-sync replicas; otherwise the publisher's
+ * `unavailable` error propagates (503, Retry-After).
+ */
+export class ReadingIntakeService {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly topics: TopicCatalog,
+  ) {}
+
+  async submit(principal: Principal, body: unknown, ctx: SubmitContext): Promise<SubmitReceipt> {
+    const event = this.toEvent(principal, body, ctx, ctx.idempotencyKey);
+    await this.publisher.publish([this.toRecord(event)]);
+    return { readingId: event.readingId, status: 'received', submittedAt: event.submittedAt };
+  }
+
+  /**
+   * Up to MAX_BATCH_ITEMS readings, answered per item. Valid items are
+   * published together; invalid ones are reported and change nothing. If the
+   * publish fails, the whole call fails with 503 (no item is claimed durable).
+   */
+  async submitBatch(principal: Principal, items: readonly unknown[], ctx: SubmitContext): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    const records: OutgoingRecord[] = [];
+    items.forEach((item, index) => {
+      try {
+        const key = ctx.idempotencyKey ? `${ctx.idempotencyKey}#${index}` : undefined;
+        const event = this.toEvent(principal, item, ctx, key);
+        records.push(this.toRecord(event));
+        results.push({ index, status: 'received', readingId: event.readingId });
+      } catch (e) {
+        if (!(e instanceof AppError) || e.retriable) throw e;
+        results.push({ index, status: 'invalid', error: { code: e.code, message: e.message, ...(e.details.issues ? { issues: e.details.issues } : {}) } });
+      }
+    });
+    await this.publisher.publish(records);
+    return results;
+  }
+
+  private toEvent(principal: Principal, body: unknown, ctx: SubmitContext, idempotencyKey: string | undefined): MeterReadingSubmittedV1 {
+    const input = parseSubmission(body);
+    const accountId = this.authorize(principal, input);
+    const issues = validateReadingFields(
+      {
+        supplyPointId: input.supplyPointId,
+        fuel: fuelOf(input.supplyPointId),
+        meterSerial: input.meterSerial,
+        registerId: input.registerId,
+        readAt: input.readAt,
+        value: input.value,
+        digits: input.digits,
+      },
+      ctx.now,
+    );
+    if (issues.length > 0) {
+      throw validationError(issues[0]!.code, issues.map((i) => i.message).join(' '), issues);
+    }
+    const fuel = fuelOf(input.supplyPointId);
+    return {
+      schema: 'meter-reading.submitted.v1',
+      readingId: idempotencyKey ? uuidFromKey(`${principalKey(principal)}|${idempotencyKey}`) : randomUUID(),
+      accountId,
+      supplyPointId: input.supplyPointId,
+      fuel,
+      meterSerial: input.meterSerial.toUpperCase(),
+      registerId: input.registerId.toUpperCase(),
+      readAt: new Date(input.readAt).toISOString(),
+      value: normaliseValue(input.value),
+      unit: input.unit ?? (fuel === 'gas' ? 'm3' : 'kWh'),
+      source: input.source,
+      channel: input.channel ?? (principal.kind === 'customer' ? 'web' : 'collector'),
+      submittedAt: ctx.now.toISOString(),
+      correlationId: ctx.correlationId,
+      digits: input.digits,
+    };
+  }
+
+  private toRecord(event: MeterReadingSubmittedV1): OutgoingRecord {
+    return {
+      topic: this.topics.meterReadings.name,
+      key: event.supplyPointId,
+      value: encodeSubmitted(event),
+      headers: { 'correlation-id': event.correlationId, schema: event.schema },
+    };
+  }
+
+  /** Object-level authorization: a customer only for their own supply points and meters; another account's look like "not found". */
+  private authorize(principal: Principal, input: ReadingSubmission): string {
+    if (principal.kind === 'customer') {
+      if (input.accountId !== undefined && input.accountId !== principal.accountId) {
+        throw notFound('ACCOUNT_NOT_FOUND', `No account ${input.accountId} is yours.`);
+      }
+      const serial = input.meterSerial.toUpperCase();
+      if (!principal.supplyPointIds.includes(input.supplyPointId) || !principal.meterSerials.some((m) => m.toUpperCase() === serial)) {
+        throw notFound('METER_NOT_ON_ACCOUNT', `Supply point ${input.supplyPointId} with meter ${input.meterSerial} is not on your account; check the numbers on your bill.`);
+      }
+      return principal.accountId;
+    }
+    if (!hasScope(principal, 'readings:submit')) throw forbidden('INSUFFICIENT_SCOPE', 'This API key may not submit readings (scope readings:submit).');
+    if (!input.accountId) {
+      throw validationError('VALIDATION_FAILED', 'accountId is required when a data collector submits.', [
+        { code: 'REQUIRED', field: 'accountId', message: 'accountId is required when a data collector submits.' },
+      ]);
+    }
+    return input.accountId;
+  }
+}
+
+function parseSubmission(body: unknown): ReadingSubmission {
+  const parsed = readingSubmissionSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues: FieldIssue[] = parsed.error.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') {
+      return { code: 'UNKNOWN_FIELD', field: i.keys.join(','), message: `Unknown field(s): ${i.keys.join(', ')}. Remove them or check the spelling.` };
+    }
+    const field = i.path.join('.') || '(body)';
+    return { code: 'INVALID_FIELD', field, message: `${field}: ${i.message}` };
+  });
+  const code = issues.every((i) => i.code === 'UNKNOWN_FIELD') ? 'UNKNOWN_FIELD' : 'VALIDATION_FAILED';
+  return throwValidation(code, issues);
+}
+
+function throwValidation(code: string, issues: FieldIssue[]): never {
+  throw validationError(code, issues.map((i) => i.message).join(' '), issues);
+}
+
+const fuelOf = (supplyPointId: string): 'electricity' | 'gas' => (supplyPointId.length === 13 ? 'electricity' : 'gas');
+
+/** "00123.40" → "123.4"; validation has already checked the shape. */
+function normaliseValue(v: string): string {
+  const [whole = '0', frac] = v.split('.');
+  const w = whole.replace(/^0+(?=\d)/, '');
+  const f = (frac ?? '').replace(/0+$/, '');
+  return f ? `${w}.${f}` : w;
+}
+
+
+/** A name-based UUID (v5 layout over SHA-1) so the same caller+key always names the same reading. */
+export function uuidFromKey(key: string): string {
+  const h = createHash('sha1').update('surge-reading:').update(key).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}

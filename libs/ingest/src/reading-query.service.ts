@@ -1,0 +1,122 @@
+import type { Principal } from '@surge/auth/principal';
+import { hasScope } from '@surge/auth/principal';
+import { notFound, validationError } from '@surge/errors/app.error';
+import type { MeterReadingRepository, StoredReading } from './meter-reading.repository';
+
+export interface ReadingView {
+  readingId: string;
+  accountId: string;
+  supplyPointId: string;
+  meterSerial: string;
+  registerId: string;
+  readAt: string;
+  value: string;
+  unit: string;
+  source: string;
+  channel: string;
+  status: 'received' | 'accepted' | 'rejected' | 'held' | 'billed';
+  reason: { code: string; industryCode: string | null; message: string } | null;
+  duplicateOf: string | null;
+  backdated: boolean;
+  flags: readonly string[];
+  submittedAt: string;
+  decidedAt: string | null;
+}
+
+/** Looks up "received" receipts for readings the sink has not decided yet. */
+export interface ReceiptLookup {
+  find(readingId: string): Promise<{ accountId: string; submittedAt: string } | null>;
+}
+
+const noReceipts: ReceiptLookup = { find: async () => null };
+
+/**
+ * What became of a customer's readings. Authorization is object-level: a
+ * customer sees only their own account; another account's reading or
+ * account answers 404, exactly like one that does not exist.
+ */
+export class ReadingQueryService {
+  constructor(
+    private readonly repository: MeterReadingRepository,
+    private readonly receipts: ReceiptLookup = noReceipts,
+  ) {}
+
+  async getReading(principal: Principal, readingId: string, accountIdParam?: string): Promise<ReadingView> {
+    const accountId = principal.kind === 'customer' ? principal.accountId : hasScope(principal, 'readings:read') ? accountIdParam : undefined;
+    const missing = notFound('READING_NOT_FOUND', `No reading ${readingId} on your account.`);
+    if (!accountId || !/^[0-9a-f-]{36}$/i.test(readingId)) throw missing;
+    const stored = await this.repository.findForAccount(accountId, readingId);
+    if (stored) return toView(stored);
+    const receipt = await this.receipts.find(readingId);
+    if (receipt && receipt.accountId === accountId) {
+      return { ...RECEIVED_TEMPLATE, readingId, accountId, submittedAt: receipt.submittedAt };
+    }
+    throw missing;
+  }
+
+  async listForAccount(principal: Principal, accountId: string, page: { limit?: string; cursor?: string }) {
+    const allowed = principal.kind === 'customer' ? principal.accountId === accountId : hasScope(principal, 'readings:read');
+    if (!allowed) throw notFound('ACCOUNT_NOT_FOUND', `No account ${accountId} is yours.`);
+    const limit = page.limit === undefined ? 50 : Number(page.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw validationError('VALIDATION_FAILED', 'limit must be a whole number from 1 to 500.', [
+        { code: 'INVALID_FIELD', field: 'limit', message: 'limit must be a whole number from 1 to 500.' },
+      ]);
+    }
+    const before = page.cursor ? decodeCursor(page.cursor) : undefined;
+    const rows = await this.repository.listForAccount(accountId, { limit, ...(before ? { before } : {}) });
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return { items: rows.map(toView), nextCursor: last ? encodeCursor(last) : null };
+  }
+}
+
+const RECEIVED_TEMPLATE: Omit<ReadingView, 'readingId' | 'accountId' | 'submittedAt'> = {
+  supplyPointId: '',
+  meterSerial: '',
+  registerId: '',
+  readAt: '',
+  value: '',
+  unit: '',
+  source: '',
+  channel: '',
+  status: 'received',
+  reason: null,
+  duplicateOf: null,
+  backdated: false,
+  flags: [],
+  decidedAt: null,
+};
+
+export function toView(r: StoredReading): ReadingView {
+  return {
+    readingId: r.readingId,
+    accountId: r.accountId,
+    supplyPointId: r.supplyPointId,
+    meterSerial: r.meterSerial,
+    registerId: r.registerId,
+    readAt: r.readAt,
+    value: r.value,
+    unit: r.unit,
+    source: r.source,
+    channel: r.channel,
+    status: r.status,
+    reason: r.reasonCode ? { code: r.reasonCode, industryCode: r.industryCode || null, message: r.message } : null,
+    duplicateOf: r.duplicateOf || null,
+    backdated: r.backdated,
+    flags: r.flags,
+    submittedAt: new Date(r.submittedAtMs).toISOString(),
+    decidedAt: new Date(r.decidedAtMs).toISOString(),
+  };
+}
+
+const encodeCursor = (r: StoredReading): string => Buffer.from(`${r.readAt}|${r.readingId}`).toString('base64url');
+
+function decodeCursor(cursor: string): { readAt: string; readingId: string } {
+  const [readAt, readingId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!readAt || !readingId || Number.isNaN(Date.parse(readAt)) || !/^[0-9a-f-]{36}$/i.test(readingId)) {
+    throw validationError('VALIDATION_FAILED', 'The cursor is not one this API gave out; start again without it.', [
+      { code: 'INVALID_FIELD', field: 'cursor', message: 'Unknown cursor.' },
+    ]);
+  }
+  return { readAt, readingId };
+}

@@ -1,0 +1,173 @@
+import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import { assessReading } from '@surge/meter-domain/reading-plausibility.checker';
+import type { ReadingSource } from '@surge/meter-domain/reading';
+import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
+import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from './meter-reading.repository';
+import type { ReadingOutcomeV1 } from './reading-outcome.event';
+
+export interface SinkObserver {
+  batch(size: number, writeSeconds: number): void;
+  decided(reading: StoredReading): void;
+  deadLettered(reason: string): void;
+}
+
+const noopObserver: SinkObserver = { batch: () => undefined, decided: () => undefined, deadLettered: () => undefined };
+
+/**
+ * The validation stage and ClickHouse sink, handling one consumed batch.
+ *
+ * Guarantees, given the BatchConsumer's commit-after-resolve contract:
+ * - Every reading in the batch is decided (accepted, rejected, held) and
+ *   written to ClickHouse before this resolves; a malformed record goes to
+ *   the dead-letter topic with its reason instead, and never blocks the batch.
+ * - Idempotent: a reading already decided (a redelivery after a crash between
+ *   write and commit) keeps its first decision and is written again with the
+ *   same version, which changes no query result. Its outcome event is
+ *   published again: outcome consumers deduplicate on readingId.
+ * - Order: records of one supply point share a partition, so readings of one
+ *   register are assessed in submission order, each against the history that
+ *   includes the readings accepted before it, in this batch or earlier.
+ * - Any storage or broker failure throws, so the batch is retried whole.
+ * - Outcome events are published only after ClickHouse confirmed the write:
+ *   an event means the reading is queryable.
+ */
+export class ReadingSinkService {
+  constructor(
+    private readonly repository: MeterReadingRepository,
+    private readonly publisher: EventPublisher,
+    private readonly topics: TopicCatalog,
+    private readonly observer: SinkObserver = noopObserver,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async handle(batch: readonly ConsumedRecord[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const deadLetters: OutgoingRecord[] = [];
+    const events: MeterReadingSubmittedV1[] = [];
+    const seen = new Set<string>();
+    for (const record of batch) {
+      try {
+        const event = decodeSubmitted(record.value);
+        // The same reading twice in one batch (a producer retry) is handled once.
+        if (seen.has(event.readingId)) continue;
+        seen.add(event.readingId);
+        events.push(event);
+      } catch (error) {
+        const reason = error instanceof PoisonRecordError ? error.reason : 'UNDECODABLE';
+        deadLetters.push(toDeadLetter(this.topics, record, reason, String((error as Error)?.message ?? error)));
+        this.observer.deadLettered(reason);
+      }
+    }
+
+    const decided = await this.repository.findDecided(
+      events.map((e) => e.accountId),
+      events.map((e) => e.readingId),
+    );
+    const fresh = events.filter((e) => !decided.has(e.readingId));
+    const history = await this.repository.acceptedHistory(fresh);
+
+    const rows: StoredReading[] = [];
+    const now = this.clock();
+    for (const event of events) {
+      const previous = decided.get(event.readingId);
+      if (previous) {
+        rows.push(previous);
+        continue;
+      }
+      const key = registerKeyOf(event);
+      const registerHistory = history.get(key) ?? [];
+      const row = decide(event, registerHistory, now);
+      if (row.status === 'accepted' && !row.duplicateOf) {
+        insertSorted(registerHistory, { readingId: row.readingId, readAt: row.readAt, value: row.value, source: row.source });
+        history.set(key, registerHistory);
+      }
+      rows.push(row);
+    }
+
+    await this.repository.insert(rows);
+    const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r)), ...deadLetters]);
+    this.observer.batch(batch.length, writeSeconds);
+    for (const row of rows) if (!decided.has(row.readingId)) this.observer.decided(row);
+  }
+}
+
+function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number): StoredReading {
+  const outcome = assessReading(
+    { readAt: event.readAt, value: event.value, source: event.source as ReadingSource },
+    { digits: event.digits, history: history.map((h) => ({ ...h, source: h.source as ReadingSource })) },
+  );
+  return {
+    readingId: event.readingId,
+    accountId: event.accountId,
+    supplyPointId: event.supplyPointId,
+    fuel: event.fuel,
+    meterSerial: event.meterSerial,
+    registerId: event.registerId,
+    readAt: new Date(Math.floor(Date.parse(event.readAt) / 1000) * 1000).toISOString(),
+    value: event.value,
+    unit: event.unit,
+    source: event.source,
+    channel: event.channel,
+    status: outcome.status,
+    reasonCode: outcome.reasonCode ?? '',
+    industryCode: outcome.industryCode ?? '',
+    message: outcome.message ?? '',
+    duplicateOf: outcome.duplicateOf ?? '',
+    backdated: outcome.backdated,
+    rolledOver: outcome.rolledOver,
+    flags: outcome.flags,
+    submittedAtMs: Date.parse(event.submittedAt),
+    decidedAtMs,
+    correlationId: event.correlationId,
+    version: decidedAtMs,
+  };
+}
+
+function insertSorted(history: HistoricReading[], reading: HistoricReading): void {
+  let i = history.length;
+  while (i > 0 && history[i - 1]!.readAt > reading.readAt) i--;
+  history.splice(i, 0, reading);
+}
+
+function toOutcomeRecord(topics: TopicCatalog, row: StoredReading): OutgoingRecord {
+  const event: ReadingOutcomeV1 = {
+    schema: 'reading.outcome.v1',
+    readingId: row.readingId,
+    accountId: row.accountId,
+    supplyPointId: row.supplyPointId,
+    meterSerial: row.meterSerial,
+    registerId: row.registerId,
+    readAt: row.readAt,
+    value: row.value,
+    channel: row.channel,
+    status: row.status,
+    reasonCode: row.reasonCode || null,
+    message: row.message || null,
+    duplicateOf: row.duplicateOf || null,
+    decidedAt: new Date(row.decidedAtMs).toISOString(),
+    correlationId: row.correlationId,
+  };
+  return {
+    topic: row.status === 'accepted' ? topics.readingAccepted.name : topics.readingRejected.name,
+    key: row.accountId,
+    value: JSON.stringify(event),
+    headers: { 'correlation-id': row.correlationId, schema: event.schema },
+  };
+}
+
+function toDeadLetter(topics: TopicCatalog, record: ConsumedRecord, reason: string, detail: string): OutgoingRecord {
+  return {
+    topic: topics.meterReadingsDeadLetter.name,
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      'dlq-reason': reason,
+      'dlq-detail': detail.slice(0, 500),
+      'dlq-source': `${record.topic}/${record.partition}/${record.offset}`,
+    },
+  };
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Everything a fresh machine of this kind needs before the tests or the demo:
+# system packages, npm dependencies (with Node 24 from the npm registry), a
+# build, dev credentials and the running stack. Idempotent and quick when
+# nothing is missing.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+
+need_apt=()
+for p in curl ca-certificates maven openjdk-17-jre-headless prometheus clickhouse-server clickhouse-client redis-server postgresql; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if (( ${#need_apt[@]} > 0 )); then
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  log "installing ${need_apt[*]} from Debian"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+# Debian's prometheus package starts nothing here (no init system); we only need promtool.
+
+if [[ ! -x node_modules/.bin/node ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+export PATH="$root/node_modules/.bin:$PATH"
+
+log "build ($(node --version))"
+npm run --silent build
+
+mkdir -p .stack
+if [[ ! -f .stack/dev/env ]]; then
+  mkdir -p .stack/dev
+  node dist/scripts/dev-credentials.js init .stack/dev > .stack/dev/env
+fi
+
+bash scripts/stack/stack.sh up
