@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
+import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
@@ -72,7 +73,7 @@ describe('read path end to end', () => {
     expect(receipt.status).toBe('received');
 
     const row = await eventually(async () => {
-      const rs = await ch.query({ query: `SELECT reading_id, toString(value) AS value, status FROM meter_readings WHERE reading_id = {id:String}`, query_params: { id: receipt.readingId }, format: 'JSONEachRow' });
+      const rs = await ch.query({ query: `SELECT reading_id, toString(value) AS value, status FROM meter_readings WHERE reading_id = ${sqlString(receipt.readingId)}`, format: 'JSONEachRow' });
       return (await rs.json<{ reading_id: string; value: string; status: string }>())[0];
     });
     expect(row).toEqual({ reading_id: receipt.readingId, value: '4567.8', status: 'accepted' });

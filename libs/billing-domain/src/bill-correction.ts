@@ -7,20 +7,22 @@
 // line only in the recomputed bill is billed in full. Because the estimated flag is part of
 // the match, an estimated line replaced by an actual one shows as a reversal of the estimate
 // plus the actual line ("reverse and re-bill"), so settlement moves the kWh from estimated
-// to actual instead of netting them. No amount is re-rounded: every delta is a difference of
+// to actual instead of netting them. VAT lines are matched by VAT rate alone and adjusted
+// (VAT on the recomputed base minus VAT on the issued base). No amount is re-rounded: every delta is a difference of
 // whole pence already fixed on the two bills, so the correction's total is exactly
 // recomputed total - issued total.
 //
 // To correct a period again, pass the bill the previous correction brought the account to
 // (the earlier `recomputed`), not the original issued bill.
-import { InvalidBillingInputError, BillingDomainError } from './billing.error';
+import { BillingDomainError } from './billing.error';
 import { Bill, BillLine } from './bill.model';
 import { billTotals } from './bill.calculator';
 import { deepFreeze } from './deep-freeze';
 import { Decimal, Money, decimalToString, formatPounds } from './money';
 
-/** The identity a line is matched on between an issued and a recomputed bill. */
+/** The identity a line is matched on between an issued and a recomputed bill (VAT lines: by VAT rate only, adjusted in place). */
 export function correctionLineKey(line: BillLine): string {
+  if (line.kind === 'vat') return ['vat', line.vatRate ?? ''].join('|');
   return [
     line.kind,
     line.supplyPointId ?? '',
@@ -91,7 +93,6 @@ export function correctBill(issued: Bill, recomputed: Bill): Bill {
   if (issued.correctsBillId !== null || recomputed.correctsBillId !== null) {
     throw mismatch('compare full bills, not corrections (pass the bill the previous correction brought the account to)');
   }
-  if (!issued.lines || !recomputed.lines) throw new InvalidBillingInputError('Bills must have lines');
 
   const before = aggregate(issued.lines);
   const after = aggregate(recomputed.lines);

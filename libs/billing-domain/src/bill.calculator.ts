@@ -2,8 +2,8 @@
 //   * energy: for each register, each reading interval's advance (converted to kWh for gas)
 //     is spread evenly per day over the interval (apportionment.ts) and priced per tariff
 //     rate period; one line per register x rate period x estimated/actual (consecutive
-//     slices sharing all three are merged, so an interval that straddles nothing and the
-//     next one in the same rate period make one line);
+//     slices sharing all three are merged, so two reading intervals inside one rate period
+//     make one line, and an estimated interval never hides inside an actual line);
 //   * export: the same, as a credit (negative amount), outside the scope of VAT;
 //   * standing charge: one charge per day of supply at that day's rate, one line per
 //     standing-charge rate period, per supply point;
@@ -11,7 +11,9 @@
 // Amounts are fixed once per line and VAT once per rate (money.ts). Requirements on the
 // input: the opening reading stands for the period start and the closing reading (when
 // present) for the period end (read-to-read billing: the caller chooses the period from
-// the readings); a missing closing reading is estimated at the period end.
+// the readings); a missing closing reading is estimated at the period end from the
+// register's history plus the bill's own readings (reading-estimator.ts). The opening
+// reading's rolledOver flag is ignored (it refers to the previous bill).
 import { InvalidBillingInputError } from './billing.error';
 import {
   AccountInput,
@@ -100,6 +102,16 @@ function validateAccount(account: AccountInput): Decimal {
   return vatRate;
 }
 
+function dedupeReadings(readings: readonly HistoryReading[]): HistoryReading[] {
+  const seen = new Set<string>();
+  return readings.filter((r) => {
+    const key = `${r.readAt}|${r.value}|${r.estimated}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function readingPoints(register: RegisterInput, supplyPoint: SupplyPointInput, period: DateSpan, cv: string | undefined): ReadingPoint[] {
   const where = { supplyPointId: supplyPoint.supplyPointId, registerId: register.registerId };
   const opening: ReadingPoint = { reading: register.opening, boundary: readingBoundary(register.opening.readAt) };
@@ -126,7 +138,8 @@ function readingPoints(register: RegisterInput, supplyPoint: SupplyPointInput, p
     points.push({ reading: register.closing, boundary });
     return points;
   }
-  const history: readonly HistoryReading[] = register.history ?? points.map((p) => p.reading);
+  // The bill's own readings go last so that, on the same billing day, they are the base.
+  const history = dedupeReadings([...(register.history ?? []), ...points.map((p) => p.reading)]);
   let eac: string | undefined;
   if (register.eacKwh !== undefined) {
     const eacKwh = parseDecimal(register.eacKwh, 'EAC (kWh)');

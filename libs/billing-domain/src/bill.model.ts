@@ -35,7 +35,7 @@ export interface RegisterInput {
   readonly opening: MeterReading;
   readonly intermediate?: readonly MeterReading[];
   readonly closing: MeterReading | null;
-  /** Reading history used to estimate a missing closing reading; defaults to opening + intermediate. */
+  /** Earlier readings used (with opening and intermediate) to estimate a missing closing reading. */
   readonly history?: readonly HistoryReading[];
   /** Estimated annual consumption in kWh, for estimation when the history has too few actual readings. */
   readonly eacKwh?: string;

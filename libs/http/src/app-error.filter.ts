@@ -50,6 +50,10 @@ export function toResponse(exception: unknown): { status: number; body: ErrorBod
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Nest wraps Fastify's body-parser failure in a 400 HttpException.
+    if (status === 400 && /JSON/i.test(exception.message)) {
+      return { status, body: { error: { code: 'MALFORMED_JSON', message: 'The body is not valid JSON; check quotes and commas.' } } };
+    }
     const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
     return { status, body: { error: { code, message: status === 404 ? 'No such route.' : exception.message } } };
   }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { sqlInt, sqlString as quote, sqlStringList } from '@surge/clickhouse/clickhouse.sql';
 
 export type ReadingStatus = 'accepted' | 'rejected' | 'held';
 
@@ -64,45 +65,44 @@ export interface MeterReadingRepository {
   listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<StoredReading[]>;
 }
 
-const COLUMNS = `reading_id, any(account_id) AS account_id, any(supply_point_id) AS supply_point_id, any(fuel) AS fuel,
-  any(meter_serial) AS meter_serial, any(register_id) AS register_id, toString(any(read_at)) AS read_at,
-  toString(any(value)) AS value, any(unit) AS unit, any(source) AS source, any(channel) AS channel,
-  argMax(status, version) AS status, argMax(reason_code, version) AS reason_code, argMax(industry_code, version) AS industry_code,
-  argMax(message, version) AS message, argMax(duplicate_of, version) AS duplicate_of, argMax(backdated, version) AS backdated,
-  argMax(rolled_over, version) AS rolled_over, argMax(flags, version) AS flags, any(submitted_at_ms) AS submitted_at_ms,
-  argMax(decided_at_ms, version) AS decided_at_ms, any(correlation_id) AS correlation_id, max(version) AS version`;
+const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
+  any(meter_serial) AS c_meter_serial, any(register_id) AS c_register_id, toString(any(read_at)) AS c_read_at,
+  toString(any(value)) AS c_value, any(unit) AS c_unit, any(source) AS c_source, any(channel) AS c_channel,
+  argMax(status, version) AS c_status, argMax(reason_code, version) AS c_reason_code, argMax(industry_code, version) AS c_industry_code,
+  argMax(message, version) AS c_message, argMax(duplicate_of, version) AS c_duplicate_of, argMax(backdated, version) AS c_backdated,
+  argMax(rolled_over, version) AS c_rolled_over, argMax(flags, version) AS c_flags, any(submitted_at_ms) AS c_submitted_at_ms,
+  argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version`;
 
 interface Row {
   reading_id: string;
-  account_id: string;
-  supply_point_id: string;
-  fuel: StoredReading['fuel'];
-  meter_serial: string;
-  register_id: string;
-  read_at: string;
-  value: string;
-  unit: StoredReading['unit'];
-  source: string;
-  channel: StoredReading['channel'];
-  status: ReadingStatus;
-  reason_code: string;
-  industry_code: string;
-  message: string;
-  duplicate_of: string;
-  backdated: number;
-  rolled_over: number;
-  flags: string[];
-  submitted_at_ms: string | number;
-  decided_at_ms: string | number;
-  correlation_id: string;
-  version: string | number;
+  c_account_id: string;
+  c_supply_point_id: string;
+  c_fuel: StoredReading['fuel'];
+  c_meter_serial: string;
+  c_register_id: string;
+  c_read_at: string;
+  c_value: string;
+  c_unit: StoredReading['unit'];
+  c_source: string;
+  c_channel: StoredReading['channel'];
+  c_status: ReadingStatus;
+  c_reason_code: string;
+  c_industry_code: string;
+  c_message: string;
+  c_duplicate_of: string;
+  c_backdated: number;
+  c_rolled_over: number;
+  c_flags: string[];
+  c_submitted_at_ms: string | number;
+  c_decided_at_ms: string | number;
+  c_correlation_id: string;
+  c_version: string | number;
 }
 
 /** ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC column) ↔ ISO instant. */
 export const toClickHouseDateTime = (iso: string): string => new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
 const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
 
-const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export class ClickHouseMeterReadingRepository implements MeterReadingRepository {
   constructor(private readonly ch: ClickHouseClient) {}
@@ -120,7 +120,10 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
         meter_serial: r.meterSerial,
         register_id: r.registerId,
         read_at: toClickHouseDateTime(r.readAt),
-        value: r.value,
+        // ClickHouse 18.16 parses Decimal in JSONEachRow only from a JSON
+        // number. Values have at most 13 significant digits, so the double's
+        // shortest decimal form is exactly the original text: nothing is lost.
+        value: Number(r.value),
         unit: r.unit,
         source: r.source,
         channel: r.channel,
@@ -146,7 +149,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
     // primary-key range read rather than a scan of every reading.
     const rows = await this.select(
       `SELECT ${COLUMNS} FROM meter_readings
-       WHERE account_id IN (${[...new Set(accountIds)].map(quote).join(',')}) AND reading_id IN (${readingIds.map(quote).join(',')})
+       WHERE account_id IN (${sqlStringList(new Set(accountIds))}) AND reading_id IN (${sqlStringList(readingIds)})
        GROUP BY reading_id`,
     );
     return new Map(rows.map((r) => [r.readingId, r]));
@@ -161,8 +164,8 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
       `SELECT ${COLUMNS} FROM meter_readings
        WHERE (account_id, supply_point_id, register_id) IN (${tuples})
        GROUP BY reading_id
-       HAVING status = 'accepted' AND duplicate_of = ''
-       ORDER BY read_at, reading_id`,
+       HAVING c_status = 'accepted' AND c_duplicate_of = ''
+       ORDER BY c_read_at, reading_id`,
     );
     for (const k of unique) result.set(registerKeyOf(k), []);
     for (const r of rows) {
@@ -185,7 +188,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
       : '';
     return this.select(
       `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} ${cursor}
-       GROUP BY reading_id ORDER BY read_at DESC, reading_id DESC LIMIT ${Math.trunc(page.limit)}`,
+       GROUP BY reading_id ORDER BY c_read_at DESC, reading_id DESC LIMIT ${sqlInt(page.limit)}`,
     );
   }
 
@@ -197,26 +200,26 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
 
 const fromRow = (r: Row): StoredReading => ({
   readingId: r.reading_id,
-  accountId: r.account_id,
-  supplyPointId: r.supply_point_id,
-  fuel: r.fuel,
-  meterSerial: r.meter_serial,
-  registerId: r.register_id,
-  readAt: fromClickHouseDateTime(r.read_at),
-  value: r.value,
-  unit: r.unit,
-  source: r.source,
-  channel: r.channel,
-  status: r.status,
-  reasonCode: r.reason_code,
-  industryCode: r.industry_code,
-  message: r.message,
-  duplicateOf: r.duplicate_of,
-  backdated: Number(r.backdated) === 1,
-  rolledOver: Number(r.rolled_over) === 1,
-  flags: r.flags,
-  submittedAtMs: Number(r.submitted_at_ms),
-  decidedAtMs: Number(r.decided_at_ms),
-  correlationId: r.correlation_id,
-  version: Number(r.version),
+  accountId: r.c_account_id,
+  supplyPointId: r.c_supply_point_id,
+  fuel: r.c_fuel,
+  meterSerial: r.c_meter_serial,
+  registerId: r.c_register_id,
+  readAt: fromClickHouseDateTime(r.c_read_at),
+  value: r.c_value,
+  unit: r.c_unit,
+  source: r.c_source,
+  channel: r.c_channel,
+  status: r.c_status,
+  reasonCode: r.c_reason_code,
+  industryCode: r.c_industry_code,
+  message: r.c_message,
+  duplicateOf: r.c_duplicate_of,
+  backdated: Number(r.c_backdated) === 1,
+  rolledOver: Number(r.c_rolled_over) === 1,
+  flags: r.c_flags,
+  submittedAtMs: Number(r.c_submitted_at_ms),
+  decidedAtMs: Number(r.c_decided_at_ms),
+  correlationId: r.c_correlation_id,
+  version: Number(r.c_version),
 });

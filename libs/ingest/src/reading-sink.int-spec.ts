@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
@@ -46,8 +47,7 @@ describe('ReadingSinkService against ClickHouse and Kafka', () => {
 
   const countDistinct = async (accountId: string) => {
     const rs = await ch.query({
-      query: `SELECT count() AS n, uniqExact(reading_id) AS u FROM (SELECT reading_id FROM meter_readings WHERE account_id = {a:String} GROUP BY reading_id)`,
-      query_params: { a: accountId },
+      query: `SELECT count() AS n, uniqExact(reading_id) AS u FROM (SELECT reading_id FROM meter_readings WHERE account_id = ${sqlString(accountId)} GROUP BY reading_id)`,
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ n: string; u: string }>();
@@ -55,7 +55,7 @@ describe('ReadingSinkService against ClickHouse and Kafka', () => {
   };
 
   const rawRows = async (accountId: string) => {
-    const rs = await ch.query({ query: `SELECT count() AS n FROM meter_readings WHERE account_id = {a:String}`, query_params: { a: accountId }, format: 'JSONEachRow' });
+    const rs = await ch.query({ query: `SELECT count() AS n FROM meter_readings WHERE account_id = ${sqlString(accountId)}`, format: 'JSONEachRow' });
     return Number((await rs.json<{ n: string }>())[0]!.n);
   };
 

@@ -148,7 +148,7 @@ export function buildAlertRules(catalog: SloCatalog): RuleFile<AlertingRule> {
       runbook_url: `${RUNBOOK_BASE}#${slo.id}`,
       dashboard: `/d/${OVERVIEW_DASHBOARD_UID}`,
     };
-    const objective = `objective ${percent(slo.objective)} over ${slo.period}`;
+    const objective = `${percent(slo.objective)} over ${slo.period}`;
     if (slo.alerting.kind === 'burn-rate') {
       for (const severity of slo.alerting.severities) {
         const policy = policyFor(catalog, severity);
@@ -167,8 +167,8 @@ export function buildAlertRules(catalog: SloCatalog): RuleFile<AlertingRule> {
           for: policy.for,
           labels: { severity, slo: slo.id, service: slo.service, category: slo.category },
           annotations: {
-            summary: `${slo.title}: error budget burning too fast for the ${objective}`,
-            description: `${slo.description} Fires at a burn rate of ${describePolicy(policy)} (1x spends exactly the budget over the period).`,
+            summary: `${slo.title} is burning its error budget`,
+            description: `Burn rate above ${describePolicy(policy)}; 1x spends the whole budget in ${slo.period}. Objective ${objective}.`,
             ...common,
           },
         });
@@ -183,8 +183,8 @@ export function buildAlertRules(catalog: SloCatalog): RuleFile<AlertingRule> {
         for: a.for,
         labels: { severity: a.severity, slo: slo.id, service: slo.service, category: slo.category },
         annotations: {
-          summary: `${slo.title}: below the ${objective}`,
-          description: `${slo.description} Fires when the last ${a.window} is below objective with at least ${formatNumber(a.minEvents)} events.`,
+          summary: `${slo.title} is below its objective`,
+          description: `Below ${percent(slo.objective)} over the last ${a.window}, with at least ${formatNumber(a.minEvents)} events.`,
           ...common,
         },
       });

@@ -19,16 +19,16 @@ export const SLO_CATALOG: SloCatalog = {
       service: 'read-api',
       category: 'engineering',
       description:
-        'At least 99.9% of meter-reading submissions are answered without a server error. ' +
-        '4xx answers are the client\u2019s and count as good, except 429: on Surge a 429 means we shed load, ' +
-        'which the customer experiences as an outage.',
+        'At least 99.9% of meter-reading submissions are answered without a server error (5xx). ' +
+        "4xx answers are the client's and count as good, 429 included: read-api's 429 is a per-caller " +
+        'rate limit, while shedding load or losing Kafka answers 503, which counts.',
       objective: 0.999,
       period: '28d',
       sli: {
         kind: 'event-ratio',
         metric: 'surge_http_requests_total',
         matchers: SUBMIT,
-        badMatchers: [{ label: 'code', op: '=~', value: '5..|429' }],
+        badMatchers: [{ label: 'code', op: '=~', value: '5..' }],
       },
       alerting: { kind: 'burn-rate', severities: ['page', 'ticket'] },
       k6: { kind: 'error-rate', metric: 'submit_errors' },
@@ -93,7 +93,7 @@ export const SLO_CATALOG: SloCatalog = {
       category: 'engineering',
       description:
         'At least 99% of the accounts in bill runs are billed without failure (failed = retries exhausted). ' +
-        'Ticketed, not paged: a failed account is re-run the next day and no customer is wrongly billed.',
+        'Ticketed, not paged: a failed account delays a bill and can be re-run; nobody is woken for it.',
       objective: 0.99,
       period: '28d',
       sli: {

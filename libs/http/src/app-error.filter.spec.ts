@@ -1,0 +1,24 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { unavailable, validationError } from '@surge/errors/app.error';
+import { toResponse } from './app-error.filter';
+
+describe('toResponse: the one error-to-HTTP mapping', () => {
+  it('maps AppErrors by kind with their stable code, issues and Retry-After', () => {
+    expect(toResponse(validationError('INVALID_MPAN', 'bad', [{ code: 'INVALID_MPAN', field: 'supplyPointId', message: 'bad' }]))).toEqual({
+      status: 400,
+      body: { error: { code: 'INVALID_MPAN', message: 'bad', issues: [{ code: 'INVALID_MPAN', field: 'supplyPointId', message: 'bad' }] } },
+    });
+    expect(toResponse(unavailable('INGEST_UNAVAILABLE', 'retry', 5))).toMatchObject({ status: 503, retryAfter: 5 });
+  });
+
+  it('turns malformed JSON into a 400 MALFORMED_JSON, never a 500', () => {
+    expect(toResponse(new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'")).body.error.code).toBe('MALFORMED_JSON');
+    expect(toResponse({ statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'x' }).body.error.code).toBe('MALFORMED_JSON');
+    expect(toResponse({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'x' })).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+  });
+
+  it('unknown routes are 404 NOT_FOUND; anything unexpected is a generic 500', () => {
+    expect(toResponse(new NotFoundException()).body.error.code).toBe('NOT_FOUND');
+    expect(toResponse(new Error('boom'))).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL_ERROR' } } });
+  });
+});

@@ -1,0 +1,404 @@
+import type { Decimal } from 'decimal.js';
+import { expectedAdvanceOver } from './estimated-annual-consumption';
+import { MS_PER_DAY, parseInstant } from './instant';
+import { isEstimate, isReadingSource, type ReadingSource } from './reading';
+import {
+  MAX_REGISTER_DIGITS,
+  MeterDecimal,
+  fitsRegisterDigits,
+  isValidRegisterDigits,
+  parseReadingValue,
+  parseStoredValue,
+  registerMax,
+} from './reading-value';
+import { registerAdvanceOf } from './register-advance.calculator';
+import { parseUkDateOrInstant, ukLocalDate } from './uk-calendar';
+
+/**
+ * The checks on a reading that need the register's history (domain reference
+ * section 4), run after validateReadingFields has passed. Pure, deterministic
+ * (no clock, result independent of history order) and total: any input yields
+ * an outcome, malformed context is ignored and flagged rather than thrown on.
+ *
+ * Order of the rules: input sanity; duplicate / conflict at the same instant;
+ * supply start; then the reading against its neighbours in time: the previous
+ * reading (negative advance with its exceptions, more than twice expected,
+ * zero advance) and, for a backdated reading, the next one (which must not
+ * then go negative). A rejection outranks a hold, which outranks acceptance.
+ */
+
+export type IndustryValidationCode = '03' | '05' | '11' | '20' | '27';
+export type PlausibilityStatus = 'accepted' | 'rejected' | 'held';
+
+export interface HistoricReading {
+  readingId: string;
+  readAt: string;
+  value: string;
+  source: ReadingSource;
+}
+
+export interface PlausibilityReading {
+  readAt: string;
+  value: string;
+  source: ReadingSource;
+}
+
+export interface PlausibilityContext {
+  /** The register's dial count: values lie in [0, 10^digits). */
+  digits: number;
+  /** A UK calendar date (supply starts at 00:00 UK time that day) or an instant. */
+  supplyStartDate?: string;
+  /** Accepted readings of this register, in any order. */
+  history: readonly HistoricReading[];
+  /** Units per year on this register (kWh, or the gas register's volume unit); a positive decimal string. */
+  estimatedAnnualConsumption?: string;
+  /** When the meter was exchanged: readings at or after it are the new meter's. An instant or a UK date. */
+  meterExchangedAt?: string;
+}
+
+export interface PlausibilityOptions {
+  /** A zero advance over at least this many days is flagged ZERO_ADVANCE. Default 90. */
+  zeroAdvanceFlagDays?: number;
+}
+
+export interface PlausibilityOutcome {
+  status: PlausibilityStatus;
+  reasonCode?: string;
+  industryCode?: IndustryValidationCode;
+  /** Set for rejected and held outcomes and for duplicates: what happened and what the person can do. */
+  message?: string;
+  /** The accepted reading this one repeats; the caller must not store it again. */
+  duplicateOf?: string;
+  /** Dated before the latest accepted reading of the register. */
+  backdated: boolean;
+  /** Consumption since the baseline reading (the previous one, or the last actual one when the previous was an estimate). */
+  advance?: string;
+  rolledOver: boolean;
+  /** Sorted; see PLAUSIBILITY_FLAGS. */
+  flags: string[];
+}
+
+export const PLAUSIBILITY_REASON_CODES = {
+  INVALID_READ_AT: 'INVALID_READ_AT',
+  INVALID_VALUE: 'INVALID_VALUE',
+  INVALID_SOURCE: 'INVALID_SOURCE',
+  INVALID_REGISTER_DIGITS: 'INVALID_REGISTER_DIGITS',
+  VALUE_EXCEEDS_REGISTER_DIGITS: 'VALUE_EXCEEDS_REGISTER_DIGITS',
+  CONFLICTS_WITH_EXISTING_READING: 'CONFLICTS_WITH_EXISTING_READING',
+  BEFORE_SUPPLY_START: 'BEFORE_SUPPLY_START',
+  NEGATIVE_ADVANCE: 'NEGATIVE_ADVANCE',
+  ADVANCE_EXCEEDS_TWICE_EXPECTED: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
+} as const;
+
+export const PLAUSIBILITY_FLAGS = {
+  /** A meter exchange lies between this reading and a neighbour, so the advance across it was not checked (industry 20). */
+  METER_EXCHANGE: 'METER_EXCHANGE',
+  /** No advance over at least zeroAdvanceFlagDays (industry 27). */
+  ZERO_ADVANCE: 'ZERO_ADVANCE',
+  /** The previous reading was an estimate above this actual one: re-bill from the actual. */
+  PREVIOUS_ESTIMATE_TOO_HIGH: 'PREVIOUS_ESTIMATE_TOO_HIGH',
+  /** The next reading is an estimate below this (backdated) actual one: re-estimate it. */
+  NEXT_ESTIMATE_TOO_LOW: 'NEXT_ESTIMATE_TOO_LOW',
+  IGNORED_MALFORMED_HISTORY: 'IGNORED_MALFORMED_HISTORY',
+  IGNORED_INVALID_SUPPLY_START: 'IGNORED_INVALID_SUPPLY_START',
+  IGNORED_INVALID_METER_EXCHANGE: 'IGNORED_INVALID_METER_EXCHANGE',
+  IGNORED_INVALID_EAC: 'IGNORED_INVALID_EAC',
+} as const;
+
+export const DEFAULT_ZERO_ADVANCE_FLAG_DAYS = 90;
+/** Without an EAC, a rollover is plausible when the implied advance is at most this share of the register range. */
+export const ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC = '0.1';
+
+type ReasonCode = keyof typeof PLAUSIBILITY_REASON_CODES;
+
+interface Point {
+  id: string;
+  t: number;
+  v: Decimal;
+  raw: string;
+  source: ReadingSource;
+}
+
+interface Finding {
+  status: 'rejected' | 'held';
+  reasonCode: ReasonCode;
+  industryCode?: IndustryValidationCode;
+  message: string;
+}
+
+const POSITIVE_DECIMAL = /^\d+(\.\d+)?$/;
+
+function toPoint(h: unknown): Point | null {
+  if (typeof h !== 'object' || h === null) return null;
+  const { readingId, readAt, value, source } = h as Record<string, unknown>;
+  if (typeof readingId !== 'string' || !isReadingSource(source)) return null;
+  const t = parseInstant(readAt);
+  const v = parseStoredValue(value);
+  if (t === null || v === null) return null;
+  return { id: readingId, t, v, raw: value as string, source };
+}
+
+/** A total order, so the outcome never depends on the order history arrives in. */
+function byTimeThenId(a: Point, b: Point): number {
+  if (a.t !== b.t) return a.t - b.t;
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  if (!a.v.eq(b.v)) return a.v.lt(b.v) ? -1 : 1;
+  if (a.raw !== b.raw) return a.raw < b.raw ? -1 : 1;
+  return a.source < b.source ? -1 : a.source > b.source ? 1 : 0;
+}
+
+const describe = (p: Point): string => `${p.raw} on ${ukLocalDate(p.t)}`;
+
+function build(
+  status: PlausibilityStatus,
+  fields: {
+    reasonCode?: string;
+    industryCode?: IndustryValidationCode;
+    message?: string;
+    duplicateOf?: string;
+    backdated?: boolean;
+    advance?: Decimal;
+    rolledOver?: boolean;
+    flags?: Iterable<string>;
+  },
+): PlausibilityOutcome {
+  const out: PlausibilityOutcome = {
+    status,
+    backdated: fields.backdated ?? false,
+    rolledOver: fields.rolledOver ?? false,
+    flags: [...new Set(fields.flags ?? [])].sort(),
+  };
+  if (fields.reasonCode !== undefined) out.reasonCode = fields.reasonCode;
+  if (fields.industryCode !== undefined) out.industryCode = fields.industryCode;
+  if (fields.message !== undefined) out.message = fields.message;
+  if (fields.duplicateOf !== undefined) out.duplicateOf = fields.duplicateOf;
+  if (fields.advance !== undefined) out.advance = fields.advance.toFixed();
+  return out;
+}
+
+const rejectInput = (reasonCode: ReasonCode, message: string, industryCode?: IndustryValidationCode): PlausibilityOutcome =>
+  build('rejected', { reasonCode, message, ...(industryCode ? { industryCode } : {}) });
+
+export function assessReading(
+  reading: PlausibilityReading,
+  context: PlausibilityContext,
+  options: PlausibilityOptions = {},
+): PlausibilityOutcome {
+  // 1. The reading itself. validateReadingFields has normally caught these already.
+  const t = parseInstant(reading?.readAt);
+  if (t === null) {
+    return rejectInput('INVALID_READ_AT', 'The reading time must be a date and time with a time zone, e.g. 2022-03-31T18:30:00Z.');
+  }
+  const parsedValue = parseReadingValue(reading.value);
+  if (!parsedValue.ok) {
+    return rejectInput('INVALID_VALUE', 'The reading must be digits with at most one decimal place, e.g. 01234 or 1234.5.');
+  }
+  const v = parsedValue.value;
+  const raw = reading.value;
+  if (!isReadingSource(reading.source)) {
+    return rejectInput('INVALID_SOURCE', 'The reading source must be one of C, R, X, D, A, Z, F or I.');
+  }
+  const source = reading.source;
+  const digits: unknown = context?.digits;
+  if (!isValidRegisterDigits(digits)) {
+    return rejectInput(
+      'INVALID_REGISTER_DIGITS',
+      `Our record of this register's dial count is not a whole number from 1 to ${MAX_REGISTER_DIGITS}; we must correct it before we can check this reading.`,
+      '11',
+    );
+  }
+  if (!fitsRegisterDigits(v, digits)) {
+    return rejectInput(
+      'VALUE_EXCEEDS_REGISTER_DIGITS',
+      `This meter has ${digits} digits, so a reading must be below 1${'0'.repeat(digits)}; check you entered the digits left to right with none extra, leaving out any shown in red.`,
+      '11',
+    );
+  }
+  const max = registerMax(digits);
+
+  // 2. The context. Our own data, so a malformed part is ignored (and flagged) rather than failing the customer.
+  const flags = new Set<string>();
+  const points: Point[] = [];
+  for (const h of Array.isArray(context.history) ? context.history : []) {
+    const p = toPoint(h);
+    if (p) points.push(p);
+    else flags.add(PLAUSIBILITY_FLAGS.IGNORED_MALFORMED_HISTORY);
+  }
+  points.sort(byTimeThenId);
+  const optionalInstant = (rawValue: unknown, flag: string): number | null => {
+    if (rawValue === undefined || rawValue === null) return null;
+    const parsed = parseUkDateOrInstant(rawValue);
+    if (parsed === null) flags.add(flag);
+    return parsed;
+  };
+  const supplyStart = optionalInstant(context.supplyStartDate, PLAUSIBILITY_FLAGS.IGNORED_INVALID_SUPPLY_START);
+  const exchange = optionalInstant(context.meterExchangedAt, PLAUSIBILITY_FLAGS.IGNORED_INVALID_METER_EXCHANGE);
+  let eac: Decimal | null = null;
+  const rawEac: unknown = context.estimatedAnnualConsumption;
+  if (rawEac !== undefined && rawEac !== null) {
+    if (typeof rawEac === 'string' && POSITIVE_DECIMAL.test(rawEac) && new MeterDecimal(rawEac).gt(0)) {
+      eac = new MeterDecimal(rawEac);
+    } else {
+      flags.add(PLAUSIBILITY_FLAGS.IGNORED_INVALID_EAC);
+    }
+  }
+  const zeroAdvanceDays =
+    typeof options?.zeroAdvanceFlagDays === 'number' &&
+    Number.isFinite(options.zeroAdvanceFlagDays) &&
+    options.zeroAdvanceFlagDays >= 0
+      ? options.zeroAdvanceFlagDays
+      : DEFAULT_ZERO_ADVANCE_FLAG_DAYS;
+
+  const latest = points.at(-1);
+  const backdated = latest !== undefined && t < latest.t;
+
+  // 3. The same instant again: a repeat is the same reading; a different value is a conflict, never an overwrite.
+  const sameInstant = points.filter((p) => p.t === t).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const duplicate = sameInstant.find((p) => p.v.eq(v));
+  if (duplicate) {
+    return build('accepted', {
+      duplicateOf: duplicate.id,
+      backdated,
+      flags,
+      message: `We already have this reading (${describe(duplicate)}); it counts once.`,
+    });
+  }
+  const clash = sameInstant[0];
+  if (clash) {
+    return build('rejected', {
+      reasonCode: 'CONFLICTS_WITH_EXISTING_READING',
+      backdated,
+      flags,
+      message: `We already have a different reading (${clash.raw}) for this meter register at ${reading.readAt}; a meter shows one value at a time. Check the date and time you read it; if our reading is wrong, contact us to correct it.`,
+    });
+  }
+
+  // 4. Supply start.
+  if (supplyStart !== null && t < supplyStart) {
+    return build('rejected', {
+      reasonCode: 'BEFORE_SUPPLY_START',
+      backdated,
+      flags,
+      message: `This reading is dated ${ukLocalDate(t)}, before we started supplying you on ${ukLocalDate(supplyStart)}; send a reading taken on or after that date (an earlier one belongs with your previous supplier).`,
+    });
+  }
+
+  // 5. Neighbours in time. A meter exchange splits history into two meters that are never compared.
+  const side = (ms: number): number => (exchange !== null && ms >= exchange ? 1 : 0);
+  const sameMeter = (a: number, b: number): boolean => side(a) === side(b);
+  const prevIndex = points.findLastIndex((p) => p.t < t);
+  const nextIndex = points.findIndex((p) => p.t > t);
+  const prev = prevIndex >= 0 ? points[prevIndex] : undefined;
+  const next = nextIndex >= 0 ? points[nextIndex] : undefined;
+
+  const expectedOver = (fromT: number, toT: number): Decimal | null =>
+    eac === null ? null : expectedAdvanceOver(eac, toT - fromT);
+  // A rollover is only plausible when the consumption it implies is small for the period.
+  const plausibleRollover = (implied: Decimal, fromT: number, toT: number): boolean =>
+    implied.lte(expectedOver(fromT, toT) ?? max.times(ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC));
+  const advanceFrom = (opening: Point, closing: Decimal, toT: number): { advance: Decimal; rolledOver: boolean } | null => {
+    if (closing.gte(opening.v)) return { advance: closing.minus(opening.v), rolledOver: false };
+    if (opening.v.gte(max)) return null; // an opening beyond this register's range cannot have rolled over on it
+    const rolled = registerAdvanceOf(opening.v, closing, digits);
+    return plausibleRollover(rolled.advance, opening.t, toT) ? rolled : null;
+  };
+  const holdMessage = (used: Decimal, expected: Decimal, since: Point): string =>
+    `This reading means ${used.toFixed()} units used since your reading of ${describe(since)}, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing the reading.`;
+
+  let hold: Finding | null = null;
+  let advance: Decimal | undefined;
+  let rolledOver = false;
+
+  if (prev && !sameMeter(prev.t, t)) {
+    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
+  } else if (prev) {
+    // Estimates are replaceable: when the previous reading is one, measure from the last actual reading instead.
+    let base: Point | undefined = prev;
+    const estimateTooHigh = isEstimate(prev.source) && v.lt(prev.v);
+    if (isEstimate(prev.source)) {
+      let lastActual: Point | undefined;
+      for (let i = prevIndex; i >= 0; i--) {
+        const p = points[i]!;
+        if (!sameMeter(p.t, t)) break;
+        if (!isEstimate(p.source)) {
+          lastActual = p;
+          break;
+        }
+      }
+      // Below an estimate with no actual reading to contradict it: the estimate was simply too high.
+      base = lastActual ?? (estimateTooHigh ? undefined : prev);
+    }
+    if (base) {
+      const measured = advanceFrom(base, v, t);
+      if (!measured) {
+        const what = base === prev ? 'the previous reading' : 'your last actual reading';
+        return build('rejected', {
+          reasonCode: 'NEGATIVE_ADVANCE',
+          industryCode: '03',
+          backdated,
+          flags,
+          message: `This reading (${raw}) is lower than ${what} of ${describe(base)}. Check you read the right meter and register and every digit from left to right; if your meter has been replaced, tell us.`,
+        });
+      }
+      advance = measured.advance;
+      rolledOver = measured.rolledOver;
+      const expected = expectedOver(base.t, t);
+      if (expected !== null && advance.gt(expected.times(2))) {
+        hold = { status: 'held', reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05', message: holdMessage(advance, expected, base) };
+      }
+      if (advance.isZero() && t - base.t >= zeroAdvanceDays * MS_PER_DAY) flags.add(PLAUSIBILITY_FLAGS.ZERO_ADVANCE);
+    }
+    if (estimateTooHigh) flags.add(PLAUSIBILITY_FLAGS.PREVIOUS_ESTIMATE_TOO_HIGH);
+  }
+
+  // 6. A backdated reading must also leave the next reading plausible.
+  if (next && !sameMeter(t, next.t)) {
+    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
+  } else if (next) {
+    let ahead: Point | undefined = next;
+    const nextEstimateTooLow = isEstimate(next.source) && !isEstimate(source) && next.v.lt(v);
+    if (isEstimate(next.source) && !isEstimate(source)) {
+      // An actual reading outranks a later estimate; compare with the next actual reading instead.
+      ahead = undefined;
+      for (let i = nextIndex; i < points.length; i++) {
+        const p = points[i]!;
+        if (!sameMeter(t, p.t)) break;
+        if (!isEstimate(p.source)) {
+          ahead = p;
+          break;
+        }
+      }
+    }
+    if (ahead) {
+      const onward = advanceFrom({ id: '', t, v, raw, source }, ahead.v, ahead.t);
+      if (!onward) {
+        return build('rejected', {
+          reasonCode: 'NEGATIVE_ADVANCE',
+          industryCode: '03',
+          backdated,
+          flags,
+          message: `This reading (${raw}) is higher than a later reading of ${describe(ahead)}, so both cannot be right. Check the date you read the meter and every digit; if the later reading is wrong, contact us.`,
+        });
+      }
+      const expected = expectedOver(t, ahead.t);
+      if (hold === null && expected !== null && !isEstimate(ahead.source) && onward.advance.gt(expected.times(2))) {
+        hold = {
+          status: 'held',
+          reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
+          industryCode: '05',
+          message: `With this reading, your later reading of ${describe(ahead)} would mean ${onward.advance.toFixed()} units used in between, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing this reading.`,
+        };
+      }
+    }
+    if (nextEstimateTooLow) flags.add(PLAUSIBILITY_FLAGS.NEXT_ESTIMATE_TOO_LOW);
+  }
+
+  const common = { backdated, rolledOver, flags, ...(advance !== undefined ? { advance } : {}) };
+  if (hold) return build('held', { ...common, reasonCode: hold.reasonCode, industryCode: hold.industryCode, message: hold.message });
+  const industryCode: IndustryValidationCode | undefined = flags.has(PLAUSIBILITY_FLAGS.METER_EXCHANGE)
+    ? '20'
+    : flags.has(PLAUSIBILITY_FLAGS.ZERO_ADVANCE)
+      ? '27'
+      : undefined;
+  return build('accepted', { ...common, ...(industryCode ? { industryCode } : {}) });
+}

@@ -1,0 +1,322 @@
+// Offline checks of the deployment files: k8s/ against the Kubernetes (and
+// KEDA) JSON schemas shipped inside the kubernetes-models npm packages, plus
+// the rules of this project (probes, resources, secrets by reference only);
+// docker-compose.yml, the Dockerfile and the local Prometheus config by
+// structure. No cluster, no Docker engine, no network.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { TOPICS } from '@surge/kafka/topic.catalog';
+
+const ROOT = path.resolve(__dirname, '..');
+const K8S = path.join(ROOT, 'k8s');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+  devDependencies: Record<string, string>;
+};
+const SERVICES = ['read-api', 'read-sink', 'billing', 'csat'] as const;
+const PORTS: Record<(typeof SERVICES)[number], number> = { 'read-api': 3000, 'read-sink': 3001, billing: 3002, csat: 3003 };
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
+
+const manifestFiles = fs
+  .readdirSync(K8S)
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+  .sort();
+const docs: (Doc & { file: string })[] = manifestFiles.flatMap((file) =>
+  parseAllDocuments(fs.readFileSync(path.join(K8S, file), 'utf8')).map((d) => {
+    if (d.errors.length) throw new Error(`${file}: ${d.errors.map((e) => e.message).join('; ')}`);
+    return { ...(d.toJS() as Doc), file };
+  }),
+);
+
+function find(kind: string, name: string): Doc {
+  const doc = docs.find((d) => d.kind === kind && d.metadata.name === name);
+  if (!doc) throw new Error(`no ${kind} ${name} in k8s/`);
+  return doc;
+}
+
+/** The model class (with its JSON-schema validator) for a manifest's apiVersion and kind. */
+function modelFor(apiVersion: string, kind: string): { new (data: unknown): { validate(): void } } {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : [undefined, apiVersion];
+  const module =
+    group === 'keda.sh'
+      ? require(`@kubernetes-models/keda/keda.sh/${version}/${kind}`)
+      : require(group ? `kubernetes-models/${group}/${version}/${kind}` : `kubernetes-models/${version}/${kind}`);
+  return module[kind];
+}
+
+/** Kubernetes quantities as numbers (cores, bytes) for comparison. */
+function quantity(q: string | number): number {
+  const m = /^([0-9.]+)(m|Ki|Mi|Gi|k|M|G)?$/.exec(String(q));
+  if (!m) throw new Error(`bad quantity ${q}`);
+  const factor: Record<string, number> = { m: 1e-3, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
+  return Number(m[1]) * (m[2] ? factor[m[2]]! : 1);
+}
+
+const CONTAINER_FIELDS = new Set([
+  'name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'ports', 'env', 'envFrom', 'resources',
+  'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe',
+  'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty',
+]);
+const SECRET_LIKE = /PASSWORD|SECRET|TOKEN|KEY|DATABASE_URL|REDIS_URL/;
+
+describe('k8s manifests', () => {
+  it('are listed in the kustomization, every one', () => {
+    const k = parse(fs.readFileSync(path.join(K8S, 'kustomization.yaml'), 'utf8')) as { resources: string[]; namespace: string };
+    expect([...k.resources].sort()).toEqual(manifestFiles);
+    expect(k.namespace).toBe('surge');
+  });
+
+  it.each(docs.map((d) => [`${d.file} ${d.kind}/${d.metadata.name}`, d] as const))(
+    '%s validates against its Kubernetes schema',
+    (_name, doc) => {
+      const { file: _file, ...manifest } = doc;
+      const Model = modelFor(manifest.apiVersion, manifest.kind);
+      expect(() => new Model(manifest).validate()).not.toThrow();
+    },
+  );
+
+  it('the schema validation does reject a broken manifest', () => {
+    const { file: _file, ...deployment } = find('Deployment', 'read-api');
+    const broken = structuredClone(deployment);
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    const Model = modelFor('apps/v1', 'Deployment');
+    expect(() => new Model(broken).validate()).toThrow(/containerPort must be integer/);
+  });
+
+  it('hold no Secret objects: secret values never live in the repository', () => {
+    expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+  });
+
+  describe.each(SERVICES)('%s', (service) => {
+    const deployment = find('Deployment', service);
+    const config = find('ConfigMap', service);
+    const pod = deployment.spec.template;
+    const container = pod.spec.containers[0];
+    const podLabels = pod.metadata.labels as Record<string, string>;
+    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+
+    it('runs the surge image of this version with APP set to the service', () => {
+      expect(pod.spec.containers).toHaveLength(1);
+      expect(container.image).toBe(`surge:${pkg.version}`);
+      expect(config.data.APP).toBe(service);
+      expect(container.envFrom).toContainEqual({ configMapRef: { name: service } });
+    });
+
+    it('has only known container fields (the schema allows unknown ones)', () => {
+      expect(Object.keys(container).filter((k) => !CONTAINER_FIELDS.has(k))).toEqual([]);
+    });
+
+    it('listens on its port on all interfaces, and says so to Prometheus', () => {
+      expect(config.data.PORT).toBe(String(PORTS[service]));
+      expect(config.data.HOST).toBe('0.0.0.0');
+      expect(container.ports).toEqual([{ name: 'http', containerPort: PORTS[service], protocol: 'TCP' }]);
+      expect(pod.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(PORTS[service]),
+        'prometheus.io/path': '/metrics',
+      });
+    });
+
+    it('has liveness on /health/live and readiness on /health/ready', () => {
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(container.startupProbe.httpGet.path).toBe('/health/live');
+    });
+
+    it('sets resource requests and limits, requests within limits, and a heap below the memory limit', () => {
+      const { requests, limits } = container.resources;
+      for (const r of ['cpu', 'memory']) {
+        expect(requests[r]).toBeDefined();
+        expect(limits[r]).toBeDefined();
+        expect(quantity(requests[r])).toBeLessThanOrEqual(quantity(limits[r]));
+      }
+      const heapMb = Number(/--max-old-space-size=(\d+)/.exec(config.data.NODE_OPTIONS)?.[1]);
+      expect(heapMb * 1024 ** 2).toBeLessThan(quantity(limits.memory));
+    });
+
+    it('runs as non-root, read-only, with no privilege escalation or capabilities', () => {
+      expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(container.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+    });
+
+    it('takes secrets by reference to surge-secrets only, and keeps them out of its ConfigMap', () => {
+      for (const env of container.env ?? []) {
+        expect(env.value).toBeUndefined();
+        expect(env.valueFrom.secretKeyRef.name).toBe('surge-secrets');
+        expect(env.valueFrom.secretKeyRef.key).toBe(env.name);
+      }
+      expect(Object.keys(config.data).filter((k) => SECRET_LIKE.test(k))).toEqual([]);
+    });
+
+    it('is configured with the shared env var names', () => {
+      const names = new Set([...Object.keys(config.data), ...(container.env ?? []).map((e: { name: string }) => e.name)]);
+      const required: Record<string, string[]> = {
+        'read-api': ['KAFKA_BROKERS', 'JWT_PUBLIC_KEY'],
+        'read-sink': ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE'],
+        billing: ['DATABASE_URL', 'REDIS_URL'],
+        csat: ['DATABASE_URL'],
+      };
+      for (const name of ['PORT', 'LOG_LEVEL', ...required[service]!]) expect(names).toContain(name);
+    });
+
+    it('has a Service and a PodDisruptionBudget selecting its pods', () => {
+      expect(matches(deployment.spec.selector.matchLabels)).toBe(true);
+      const svc = find('Service', service);
+      expect(matches(svc.spec.selector)).toBe(true);
+      expect(svc.spec.ports).toEqual([{ name: 'http', port: PORTS[service], targetPort: 'http', protocol: 'TCP' }]);
+      const pdb = find('PodDisruptionBudget', service);
+      expect(pdb.apiVersion).toBe('policy/v1');
+      expect(matches(pdb.spec.selector.matchLabels)).toBe(true);
+      // The budget must leave a drain possible: at least 2 replicas, one may go.
+      expect(pdb.spec.maxUnavailable).toBe(1);
+      expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it('scales read-api on CPU with an HPA', () => {
+    const hpa = find('HorizontalPodAutoscaler', 'read-api');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'read-api' });
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } },
+    ]);
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(find('Deployment', 'read-api').spec.replicas);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+  });
+
+  it('scales read-sink on Kafka consumer lag with KEDA (and no HPA of its own)', () => {
+    const so = find('ScaledObject', 'read-sink');
+    expect(so.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(so.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'read-sink' });
+    expect(so.spec.triggers).toHaveLength(1);
+    const trigger = so.spec.triggers[0];
+    expect(trigger.type).toBe('kafka');
+    expect(trigger.metadata.topic).toBe('meter-readings.v1');
+    expect(trigger.metadata.topic).toBe(TOPICS.meterReadings.name);
+    expect(trigger.metadata.consumerGroup).toBe('read-sink');
+    expect(trigger.metadata.consumerGroup).toBe(find('ConfigMap', 'read-sink').data.KAFKA_GROUP_ID);
+    // KEDA reads the brokers from the target container's environment.
+    expect(find('ConfigMap', 'read-sink').data[trigger.metadata.bootstrapServersFromEnv]).toBeTruthy();
+    // KEDA trigger metadata values are strings.
+    for (const value of Object.values(trigger.metadata)) expect(typeof value).toBe('string');
+    expect(Number(trigger.metadata.lagThreshold)).toBeGreaterThan(0);
+    expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    // Consumers beyond the partition count would idle.
+    expect(so.spec.maxReplicaCount).toBeLessThanOrEqual(TOPICS.meterReadings.partitions);
+    expect(so.spec.maxReplicaCount).toBeGreaterThan(so.spec.minReplicaCount);
+    expect(docs.filter((d) => d.kind === 'HorizontalPodAutoscaler' && d.spec.scaleTargetRef.name === 'read-sink')).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const nodeMajor = /^>=(\d+)/.exec(pkg.engines.node)![1];
+
+  it('builds in stages from node:<engines major>-slim', () => {
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=node:${nodeMajor}-slim`);
+    expect(pkg.devDependencies.node!.split('.')[0]).toBe(nodeMajor);
+    expect(dockerfile.match(/^FROM \$\{NODE_IMAGE\} AS \w[\w-]*$/gm)).toHaveLength(3);
+  });
+
+  it('installs with npm ci, builds with npm run build, and ships production dependencies only', () => {
+    expect(dockerfile).toMatch(/^RUN npm ci --no-audit/m);
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
+    expect(dockerfile).toContain('COPY --from=prod-deps /app/node_modules ./node_modules');
+  });
+
+  it('runs dist/apps/<APP>/src/main.js as a non-root user, APP from a build arg or the environment', () => {
+    expect(dockerfile).toMatch(/^ARG APP=read-api$/m);
+    expect(dockerfile).toMatch(/APP=\$\{APP\}/);
+    expect(dockerfile).toContain('CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]');
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, any>;
+  };
+  const services = compose.services;
+  const stackScript = fs.readFileSync(path.join(ROOT, 'scripts/stack/stack.sh'), 'utf8');
+
+  it('runs Kafka 3.9.1 (as the native stack does) as a single KRaft node', () => {
+    const kafkaVersion = /^KAFKA_VERSION=([0-9.]+)/m.exec(stackScript)?.[1];
+    expect(services.kafka.image).toBe(`apache/kafka:${kafkaVersion}`);
+    expect(services.kafka.image).toBe('apache/kafka:3.9.1');
+    expect(services.kafka.environment).toMatchObject({
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',
+      KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+    });
+    expect(services.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain('127.0.0.1:9092');
+  });
+
+  it('runs ClickHouse on an LTS tag, PostgreSQL 15 and Redis 7 with AOF', () => {
+    // ClickHouse LTS releases are the .3 and .8 of each year.
+    expect(services.clickhouse.image).toMatch(/^clickhouse\/clickhouse-server:\d{2}\.(3|8)(\.[0-9.]+)?$/);
+    expect(services.postgres.image).toBe('postgres:15');
+    expect(services.redis.image).toBe('redis:7');
+    expect(services.redis.command.join(' ')).toContain('--appendonly yes');
+    expect(services.redis.command.join(' ')).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('binds every published port to 127.0.0.1', () => {
+    const ports = Object.values(services).flatMap((s) => (s.ports ?? []) as string[]);
+    expect(ports.length).toBeGreaterThan(0);
+    for (const p of ports) expect(p).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('gives every service a healthcheck', () => {
+    for (const [name, s] of Object.entries(services)) expect([name, Boolean(s.healthcheck?.test)]).toEqual([name, true]);
+  });
+
+  it('keeps the servers in no profile (stack.sh starts them by name), apps and observability in theirs', () => {
+    for (const name of ['kafka', 'clickhouse', 'postgres', 'redis']) expect(services[name].profiles).toBeUndefined();
+    expect(stackScript).toContain('up -d --wait kafka clickhouse postgres redis');
+    for (const name of ['prometheus', 'grafana']) expect(services[name].profiles).toEqual(['observability']);
+  });
+
+  it.each(SERVICES)('builds %s from the Dockerfile with the shared env var names', (name) => {
+    const s = services[name];
+    expect(s.profiles).toEqual(['apps']);
+    expect(s.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    expect(s.image).toBe(`surge:${pkg.version}`);
+    expect(s.environment).toMatchObject({ APP: name, PORT: PORTS[name], HOST: '0.0.0.0' });
+    for (const key of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL']) {
+      expect(s.environment[key]).toBeDefined();
+    }
+    expect(s.ports).toEqual([`127.0.0.1:${PORTS[name]}:${PORTS[name]}`]);
+  });
+
+  it('mounts the generated Prometheus rules and Grafana provisioning', () => {
+    expect(services.prometheus.volumes).toContain('./ops/prometheus:/etc/prometheus:ro');
+    expect(services.prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(services.grafana.volumes).toEqual(
+      expect.arrayContaining(['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro']),
+    );
+    for (const dir of ['ops/prometheus', 'grafana/provisioning/datasources', 'grafana/provisioning/dashboards', 'grafana/dashboards']) {
+      expect(fs.existsSync(path.join(ROOT, dir))).toBe(true);
+    }
+  });
+
+  it('has Prometheus scrape every service on its port and load the SLO rules', () => {
+    const prom = parse(fs.readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    for (const name of SERVICES) {
+      const job = prom.scrape_configs.find((j) => j.job_name === name);
+      expect(job?.static_configs[0]!.targets).toEqual([`${name}:${PORTS[name]}`]);
+    }
+    expect(prom.rule_files).toEqual(['slo-recording.rules.yml', 'slo-alerts.rules.yml']);
+  });
+});
