@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { generateDevKeyPair } from '@surge/testing/dev-keys';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
 
-export const DEV_ISSUER = 'https://id.surge.local';
-export const DEV_AUDIENCE = 'surge-api';
 
 async function init(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });

@@ -1,14 +1,14 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
+import { IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
+import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
 import { ReadingQueryService } from '@surge/ingest/reading-query.service';
-import { readingBatchSchema } from '@surge/ingest/reading-submission.schema';
-import { parseOrThrow } from '@surge/http/parse';
 
-/** Thin: authenticate (guard), then one call into the ingest library. */
+/** Thin: authenticate and rate-limit (guards), idempotency (interceptor), then one call into the ingest library. */
 @Controller()
-@UseGuards(AuthGuard)
+@UseGuards(AuthGuard, RateLimitGuard)
 export class MeterReadingsController {
   constructor(
     private readonly intake: ReadingIntakeService,
@@ -17,23 +17,29 @@ export class MeterReadingsController {
 
   @Post('v1/meter-readings')
   @HttpCode(202)
-  submit(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string) {
-    return this.intake.submit(principal, body, { correlationId, now: new Date() });
+  @RateLimit('submit')
+  @UseInterceptors(IdempotencyInterceptor)
+  submit(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string, @Headers('idempotency-key') key?: string) {
+    return this.intake.submit(p, body, { correlationId, now: new Date(), ...(key ? { idempotencyKey: key } : {}) });
   }
 
   @Post('v1/meter-readings/batch')
   @HttpCode(207)
-  async submitBatch(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string) {
-    return { results: await this.intake.submitBatch(principal, parseOrThrow(readingBatchSchema, body).readings, { correlationId, now: new Date() }) };
+  @RateLimit('batch')
+  @UseInterceptors(IdempotencyInterceptor)
+  async submitBatch(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string, @Headers('idempotency-key') key?: string) {
+    return { results: await this.intake.submitBatch(p, body, { correlationId, now: new Date(), ...(key ? { idempotencyKey: key } : {}) }) };
   }
 
   @Get('v1/meter-readings/:id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query('accountId') accountId?: string) {
-    return this.query.getReading(principal, id, accountId);
+  @RateLimit('read')
+  get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query('accountId') accountId?: string) {
+    return this.query.getReading(p, id, accountId);
   }
 
   @Get('v1/accounts/:accountId/meter-readings')
-  list(@CurrentPrincipal() principal: Principal, @Param('accountId') accountId: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
-    return this.query.listForAccount(principal, accountId, { limit, cursor });
+  @RateLimit('read')
+  list(@CurrentPrincipal() p: Principal, @Param('accountId') accountId: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+    return this.query.listForAccount(p, accountId, { limit, cursor });
   }
 }

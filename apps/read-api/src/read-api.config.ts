@@ -18,8 +18,10 @@ const schema = z.object({
   KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(2),
   KAFKA_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(5).default(5),
   ENSURE_TOPICS: bool(true),
-  RATE_LIMIT_PER_MINUTE: positiveInt(120),
+  /** Per caller and minute; customers submit a handful of readings, collectors send batches. */
+  RATE_LIMIT_SUBMIT_PER_MINUTE: positiveInt(120),
   RATE_LIMIT_BATCH_PER_MINUTE: positiveInt(600),
+  RATE_LIMIT_READ_PER_MINUTE: positiveInt(600),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 });
 

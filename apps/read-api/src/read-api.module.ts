@@ -1,32 +1,46 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
 import { AUTHENTICATOR, AuthGuard } from '@surge/http/auth.guard';
+import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
+import { RedisIdempotencyStore } from '@surge/http/idempotency.store';
+import { METRICS, MetricsController } from '@surge/http/metrics.controller';
+import { RATE_LIMITER, RATE_LIMITS, RateLimitGuard } from '@surge/http/rate-limit.guard';
+import { RedisRateLimiter } from '@surge/http/rate-limiter';
+import { createRequestPathRedis } from '@surge/http/redis.factory';
 import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
+import { RedisReadingReceipts } from '@surge/ingest/reading-receipt.store';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
 import { ReadingQueryService } from '@surge/ingest/reading-query.service';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { HealthController } from './health.controller';
 import { MeterReadingsController } from './meter-readings.controller';
+import { OpenApiController } from './openapi.controller';
 import type { ReadApiConfig } from './read-api.config';
 
 export const READ_API_CONFIG = Symbol('READ_API_CONFIG');
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
+export const REDIS = Symbol('REDIS');
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
 @Module({})
 export class ReadApiModule {
   static forRoot(config: ReadApiConfig): DynamicModule {
+    const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: ReadApiModule,
-      controllers: [MeterReadingsController, HealthController],
+      controllers: [MeterReadingsController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: READ_API_CONFIG, useValue: config },
+        { provide: METRICS, useFactory: () => createMetrics('read-api') },
         {
           provide: EVENT_PUBLISHER,
-          useFactory: (): EventPublisher =>
+          useFactory: (metrics: SurgeMetrics): EventPublisher =>
             new PlatformaticEventPublisher({
               brokers: config.KAFKA_BROKERS,
               clientId: config.KAFKA_CLIENT_ID ?? 'read-api',
@@ -35,13 +49,20 @@ export class ReadApiModule {
               maxBatchRecords: config.KAFKA_MAX_BATCH_RECORDS,
               lingerMs: config.KAFKA_LINGER_MS,
               maxInFlightRequests: config.KAFKA_MAX_IN_FLIGHT,
+              onFlush: (records, seconds, error) => {
+                metrics.kafkaProduceDuration.observe({ topic: topics.meterReadings.name }, seconds);
+                if (error) metrics.kafkaProduceFailures.inc({ topic: topics.meterReadings.name, reason: kafkaFailureReason(error) }, records);
+                metrics.dependencyUp.set({ dependency: 'kafka' }, error ? 0 : 1);
+              },
             }),
+          inject: [METRICS],
         },
         {
           provide: CLICKHOUSE,
           useFactory: () =>
             createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
         },
+        { provide: REDIS, useFactory: () => createRequestPathRedis(config.REDIS_URL) },
         {
           provide: AUTHENTICATOR,
           useFactory: () =>
@@ -54,13 +75,33 @@ export class ReadApiModule {
             }),
         },
         AuthGuard,
-        { provide: ReadingIntakeService, useFactory: (p: EventPublisher) => new ReadingIntakeService(p, resolveTopics(config.KAFKA_TOPIC_PREFIX)), inject: [EVENT_PUBLISHER] },
+        RateLimitGuard,
+        IdempotencyInterceptor,
+        { provide: RATE_LIMITER, useFactory: (redis: Redis) => new RedisRateLimiter(redis), inject: [REDIS] },
+        {
+          provide: RATE_LIMITS,
+          useValue: { submit: config.RATE_LIMIT_SUBMIT_PER_MINUTE, batch: config.RATE_LIMIT_BATCH_PER_MINUTE, read: config.RATE_LIMIT_READ_PER_MINUTE },
+        },
+        { provide: IDEMPOTENCY_STORE, useFactory: (redis: Redis) => new RedisIdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS), inject: [REDIS] },
+        { provide: RedisReadingReceipts, useFactory: (redis: Redis) => new RedisReadingReceipts(redis), inject: [REDIS] },
+        {
+          provide: ReadingIntakeService,
+          useFactory: (p: EventPublisher, receipts: RedisReadingReceipts, metrics: SurgeMetrics) =>
+            new ReadingIntakeService(p, topics, receipts, (n) => metrics.readings.inc({ outcome: 'received', reason: 'none' }, n)),
+          inject: [EVENT_PUBLISHER, RedisReadingReceipts, METRICS],
+        },
         {
           provide: ReadingQueryService,
-          useFactory: (ch: ReturnType<typeof createClickHouse>) => new ReadingQueryService(new ClickHouseMeterReadingRepository(ch)),
-          inject: [CLICKHOUSE],
+          useFactory: (ch: ClickHouseClient, receipts: RedisReadingReceipts) => new ReadingQueryService(new ClickHouseMeterReadingRepository(ch), receipts),
+          inject: [CLICKHOUSE, RedisReadingReceipts],
         },
       ],
     };
   }
+}
+
+/** A bounded label: the client's error class, never a message. */
+function kafkaFailureReason(error: unknown): string {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.code ?? (error as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && /^[A-Z_]{3,40}$/.test(code) ? code : 'error';
 }

@@ -6,6 +6,9 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { METRICS, MetricsController } from '@surge/http/metrics.controller';
+import { sinkMetricsObserver } from '@surge/ingest/sink-metrics.observer';
+import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { HealthController } from './health.controller';
 import type { ReadSinkConfig } from './read-sink.config';
 import { BATCH_CONSUMER, READING_SINK, ReadSinkRunner } from './read-sink.runner';
@@ -17,8 +20,9 @@ export class ReadSinkModule {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: ReadSinkModule,
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
+        { provide: METRICS, useFactory: () => createMetrics('read-sink') },
         {
           provide: EVENT_PUBLISHER,
           useFactory: (): EventPublisher =>
@@ -34,7 +38,8 @@ export class ReadSinkModule {
         },
         {
           provide: BATCH_CONSUMER,
-          useFactory: () =>
+          inject: [METRICS],
+          useFactory: (metrics: SurgeMetrics) =>
             new PlatformaticBatchConsumer({
               brokers: config.KAFKA_BROKERS,
               clientId,
@@ -44,17 +49,27 @@ export class ReadSinkModule {
               maxBatchWaitMs: config.SINK_MAX_BATCH_WAIT_MS,
               retryMinMs: config.SINK_RETRY_MIN_MS,
               retryMaxMs: config.SINK_RETRY_MAX_MS,
-              onBatchFailed: (error, attempt) =>
-                console.error(JSON.stringify({ level: 'warn', service: 'read-sink', msg: 'batch failed; retrying', attempt, err: String((error as Error)?.message ?? error) })),
+              onLag: (lag) => {
+                for (const [key, value] of lag) {
+                  const [topic = '', partition = ''] = key.split(':');
+                  metrics.kafkaConsumerLag.set({ group: config.KAFKA_GROUP_ID, topic, partition }, value);
+                }
+              },
+              onBatchFailed: (error, attempt) => {
+                // A failed batch is a dependency failure (ClickHouse or Kafka): it is retried whole.
+                metrics.dbErrors.inc({ db: 'clickhouse', operation: 'sink_batch' });
+                metrics.dependencyUp.set({ dependency: 'clickhouse' }, 0);
+                console.error(JSON.stringify({ level: 'warn', service: 'read-sink', msg: 'batch failed; retrying', attempt, err: String((error as Error)?.message ?? error) }));
+              },
             }),
         },
         {
           provide: READING_SINK,
-          useFactory: (publisher: EventPublisher) => {
+          useFactory: (publisher: EventPublisher, metrics: SurgeMetrics) => {
             const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
-            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics);
+            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics));
           },
-          inject: [EVENT_PUBLISHER],
+          inject: [EVENT_PUBLISHER, METRICS],
         },
         ReadSinkRunner,
       ],

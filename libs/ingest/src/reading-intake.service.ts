@@ -6,8 +6,10 @@ import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
+import { parseRegisterId } from '@surge/meter-domain/register';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
-import { readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
+import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
+import type { ReceiptRecorder } from './reading-receipt.store';
 
 export interface SubmitContext {
   readonly correlationId: string;
@@ -37,11 +39,15 @@ export class ReadingIntakeService {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly topics: TopicCatalog,
+    private readonly receipts: ReceiptRecorder = { record: () => undefined },
+    private readonly onReceived: (count: number) => void = () => undefined,
   ) {}
 
   async submit(principal: Principal, body: unknown, ctx: SubmitContext): Promise<SubmitReceipt> {
     const event = this.toEvent(principal, body, ctx, ctx.idempotencyKey);
     await this.publisher.publish([this.toRecord(event)]);
+    this.receipts.record(event.readingId, event.accountId, event.submittedAt);
+    this.onReceived(1);
     return { readingId: event.readingId, status: 'received', submittedAt: event.submittedAt };
   }
 
@@ -50,14 +56,17 @@ export class ReadingIntakeService {
    * published together; invalid ones are reported and change nothing. If the
    * publish fails, the whole call fails with 503 (no item is claimed durable).
    */
-  async submitBatch(principal: Principal, items: readonly unknown[], ctx: SubmitContext): Promise<BatchItemResult[]> {
+  async submitBatch(principal: Principal, body: unknown, ctx: SubmitContext): Promise<BatchItemResult[]> {
+    const items = parseBatch(body);
     const results: BatchItemResult[] = [];
     const records: OutgoingRecord[] = [];
+    const received: MeterReadingSubmittedV1[] = [];
     items.forEach((item, index) => {
       try {
         const key = ctx.idempotencyKey ? `${ctx.idempotencyKey}#${index}` : undefined;
         const event = this.toEvent(principal, item, ctx, key);
         records.push(this.toRecord(event));
+        received.push(event);
         results.push({ index, status: 'received', readingId: event.readingId });
       } catch (e) {
         if (!(e instanceof AppError) || e.retriable) throw e;
@@ -65,6 +74,8 @@ export class ReadingIntakeService {
       }
     });
     await this.publisher.publish(records);
+    for (const e of received) this.receipts.record(e.readingId, e.accountId, e.submittedAt);
+    this.onReceived(received.length);
     return results;
   }
 
@@ -94,7 +105,8 @@ export class ReadingIntakeService {
       supplyPointId: input.supplyPointId,
       fuel,
       meterSerial: input.meterSerial.toUpperCase(),
-      registerId: input.registerId.toUpperCase(),
+      // One id per register kind ('01' and 'S' are the same register), so history is shared.
+      registerId: parseRegisterId(input.registerId)?.id ?? input.registerId.toUpperCase(),
       readAt: new Date(input.readAt).toISOString(),
       value: normaliseValue(input.value),
       unit: input.unit ?? (fuel === 'gas' ? 'm3' : 'kWh'),
@@ -135,6 +147,23 @@ export class ReadingIntakeService {
     }
     return input.accountId;
   }
+}
+
+function parseBatch(body: unknown): readonly unknown[] {
+  const readings = (body as { readings?: unknown } | null)?.readings;
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(readings) || readings.length === 0) {
+    return throwValidation('VALIDATION_FAILED', [{ code: 'INVALID_FIELD', field: 'readings', message: 'Send {"readings": [ ... ]} with at least one reading.' }]);
+  }
+  const extra = Object.keys(body).filter((k) => k !== 'readings');
+  if (extra.length > 0) {
+    return throwValidation('UNKNOWN_FIELD', [{ code: 'UNKNOWN_FIELD', field: extra.join(','), message: `Unknown field(s): ${extra.join(', ')}.` }]);
+  }
+  if (readings.length > MAX_BATCH_ITEMS) {
+    return throwValidation('BATCH_TOO_LARGE', [
+      { code: 'BATCH_TOO_LARGE', field: 'readings', message: `A batch holds at most ${MAX_BATCH_ITEMS} readings; this one has ${readings.length}. Split it.` },
+    ]);
+  }
+  return readings;
 }
 
 function parseSubmission(body: unknown): ReadingSubmission {

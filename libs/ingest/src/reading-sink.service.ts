@@ -3,6 +3,8 @@ import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { assessReading } from '@surge/meter-domain/reading-plausibility.checker';
 import type { ReadingSource } from '@surge/meter-domain/reading';
+import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';
+import { parseRegisterId } from '@surge/meter-domain/register';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import type { ReadingOutcomeV1 } from './reading-outcome.event';
@@ -97,7 +99,13 @@ export class ReadingSinkService {
 function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number): StoredReading {
   const outcome = assessReading(
     { readAt: event.readAt, value: event.value, source: event.source as ReadingSource },
-    { digits: event.digits, history: history.map((h) => ({ ...h, source: h.source as ReadingSource })) },
+    {
+      digits: event.digits,
+      history: history.map((h) => ({ ...h, source: h.source as ReadingSource })),
+      // Until accounts carry their own EAC on the event, the typical domestic
+      // profile for the register's kind sets the "twice expected" bar.
+      ...expectedConsumption(event),
+    },
   );
   return {
     readingId: event.readingId,
@@ -124,6 +132,12 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     correlationId: event.correlationId,
     version: decidedAtMs,
   };
+}
+
+function expectedConsumption(event: MeterReadingSubmittedV1): { estimatedAnnualConsumption?: string } {
+  const kind = parseRegisterId(event.registerId)?.kind;
+  const eac = kind ? defaultEstimatedAnnualConsumption(kind, event.unit) : undefined;
+  return eac ? { estimatedAnnualConsumption: eac } : {};
 }
 
 function insertSorted(history: HistoricReading[], reading: HistoricReading): void {

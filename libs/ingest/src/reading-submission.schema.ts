@@ -21,7 +21,3 @@ export const readingSubmissionSchema = z.strictObject({
 export type ReadingSubmission = z.infer<typeof readingSubmissionSchema>;
 
 export const MAX_BATCH_ITEMS = 1000;
-
-export const readingBatchSchema = z.strictObject({
-  readings: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
-});

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '@surge/errors/error-codes';
+import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/ingest/reading-submission.schema';
+import { READING_FIELD_CODES } from '@surge/meter-domain/reading-submission.validator';
+import { PLAUSIBILITY_REASON_CODES } from '@surge/meter-domain/reading-plausibility.checker';
+
+/**
+ * The read API's OpenAPI 3.1 document, generated from the same zod schema
+ * the API validates with and from the error-code catalogue, so it cannot
+ * drift from the code. Served at GET /openapi.json; a test checks that every
+ * route of the controller and every error code is in it.
+ */
+export function buildReadApiOpenApi(): Record<string, unknown> {
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
+  const common = {
+    '400': error('Invalid input (VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, a field code such as INVALID_MPAN)'),
+    '401': error('AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY'),
+    '403': error('INSUFFICIENT_SCOPE'),
+    '404': error('Not yours or not found (404 either way, so nothing leaks)'),
+    '429': { ...error('RATE_LIMITED'), headers: retryAfter },
+  };
+  const idempotencyKey = {
+    name: 'Idempotency-Key', in: 'header', required: false,
+    description: 'Scoped to the caller and route, kept 24 h. Same key and body replays the first response; another body is 422 IDEMPOTENCY_KEY_REUSED; a retry while the first is in flight is 409 IDEMPOTENCY_KEY_IN_USE. The reading id is derived from it, so retries never double count.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' },
+  };
+  const durable = {
+    '409': error('IDEMPOTENCY_KEY_IN_USE'),
+    '422': error('IDEMPOTENCY_KEY_REUSED'),
+    '503': { ...error('INGEST_UNAVAILABLE: not confirmed durable in time; nothing was accepted'), headers: retryAfter },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Surge read API',
+      version: '1.0.0',
+      description: 'Submit meter readings and see what became of them. A 202 means the reading is durable in Kafka (acknowledged by all in-sync replicas).',
+    },
+    security: [{ bearer: [] }, { apiKey: [] }],
+    paths: {
+      '/v1/meter-readings': {
+        post: {
+          summary: 'Submit one reading',
+          parameters: [idempotencyKey],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ReadingSubmission' } } } },
+          responses: { '202': { description: 'Durable in Kafka; decided shortly', content: { 'application/json': { schema: { $ref: '#/components/schemas/Receipt' } } } }, ...common, ...durable },
+        },
+      },
+      '/v1/meter-readings/batch': {
+        post: {
+          summary: `Submit up to ${MAX_BATCH_ITEMS} readings (data collectors), answered per item`,
+          parameters: [idempotencyKey],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['readings'], properties: { readings: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS, items: { $ref: '#/components/schemas/ReadingSubmission' } } } } } },
+          },
+          responses: { '207': { description: 'Per-item results; valid items are durable, invalid ones changed nothing' }, ...common, ...durable },
+        },
+      },
+      '/v1/meter-readings/{id}': {
+        get: {
+          summary: 'What became of a reading: received, accepted, rejected (with reason), held',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'accountId', in: 'query', required: false, description: 'Staff API keys only', schema: { type: 'string' } }],
+          responses: { '200': { description: 'The reading and its outcome' }, ...common },
+        },
+      },
+      '/v1/accounts/{accountId}/meter-readings': {
+        get: {
+          summary: "An account's readings, newest first, paged",
+          parameters: [
+            { name: 'accountId', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{ items, nextCursor }' }, ...common },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Customers: ES256 token naming the account, its supply points and meters' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Data collectors and staff, with scopes' },
+      },
+      schemas: {
+        ReadingSubmission: z.toJSONSchema(readingSubmissionSchema, { io: 'input', unrepresentable: 'any' }),
+        Receipt: { type: 'object', properties: { readingId: { type: 'string', format: 'uuid' }, status: { const: 'received' }, submittedAt: { type: 'string', format: 'date-time' } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', enum: allErrorCodes() },
+                message: { type: 'string', description: 'What to do about it, for a person' },
+                issues: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } } },
+                correlationId: { type: 'string' },
+              },
+            },
+          },
+        },
+        ReadingOutcomeReason: { type: 'string', enum: Object.values(PLAUSIBILITY_REASON_CODES), description: 'Why a reading was rejected or held' },
+      },
+    },
+    'x-error-codes': { ...Object.fromEntries(Object.entries(ERROR_CODES).map(([code, v]) => [code, v])), ...Object.fromEntries(Object.values(READING_FIELD_CODES).map((c) => [c, { status: 400, description: 'Field check failed; see the message' }])) },
+  };
+}
+
+export function allErrorCodes(): string[] {
+  return [...new Set([...Object.keys(ERROR_CODES), ...Object.values(READING_FIELD_CODES)])].sort();
+}

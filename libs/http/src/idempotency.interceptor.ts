@@ -1,0 +1,64 @@
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import type { FastifyRequest } from 'fastify';
+import { from, mergeMap, type Observable, tap, catchError, throwError, of } from 'rxjs';
+import { principalKey, type Principal } from '@surge/auth/principal';
+import { conflict, unprocessable, validationError } from '@surge/errors/app.error';
+import { hashBody, type IdempotencyStore } from './idempotency.store';
+
+export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+const KEY_FORMAT = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * `Idempotency-Key`, scoped to the caller and route: the same key and body
+ * replays the first success; the same key with another body is 422; a retry
+ * while the first is still in flight is 409. Errors are not stored: a 4xx is
+ * deterministic anyway, and a 503 must stay retriable.
+ *
+ * If Redis is unreachable the request proceeds: a duplicate then still
+ * carries the reading id derived from the key and is collapsed downstream,
+ * so a customer's retry is never double counted, only not replayed verbatim.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(@Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return next.handle();
+    const key = Array.isArray(header) ? header[0] ?? '' : header;
+    if (!KEY_FORMAT.test(key)) {
+      return throwError(() =>
+        validationError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 128 letters, digits or . _ : - (a UUID is ideal).'),
+      );
+    }
+    const scope = `${request.principal ? principalKey(request.principal) : 'anonymous'}:${request.routeOptions?.url ?? request.url}`;
+    const bodyHash = hashBody(request.body);
+    const status = (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 200;
+    return from(this.store.begin(scope, key, bodyHash)).pipe(
+      mergeMap((begin) => {
+        switch (begin.kind) {
+          case 'replay':
+            return of(begin.response.body);
+          case 'mismatch':
+            return throwError(() => unprocessable('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body. Use a new key for a new request.'));
+          case 'in_flight':
+            return throwError(() => conflict('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed. Retry in a few seconds.'));
+          default: {
+            const tracked = begin.kind === 'started';
+            return next.handle().pipe(
+              tap((body) => {
+                if (tracked) void this.store.complete(scope, key, bodyHash, { status, body });
+              }),
+              catchError((error: unknown) => {
+                if (tracked) void this.store.abandon(scope, key);
+                return throwError(() => error);
+              }),
+            );
+          }
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export type BeginResult =
+  | { readonly kind: 'started' }
+  | { readonly kind: 'replay'; readonly response: StoredResponse }
+  | { readonly kind: 'in_flight' }
+  | { readonly kind: 'mismatch' }
+  /** The store is unreachable: proceed without it (see IdempotencyInterceptor). */
+  | { readonly kind: 'unavailable' };
+
+/**
+ * Remembers the first response to each (caller, Idempotency-Key) for a TTL.
+ * It is a replay cache, not the guarantee against double counting: that is
+ * the reading id derived from the key, which downstream deduplicates on.
+ */
+export interface IdempotencyStore {
+  begin(scope: string, key: string, bodyHash: string): Promise<BeginResult>;
+  complete(scope: string, key: string, bodyHash: string, response: StoredResponse): Promise<void>;
+  /** Forget a key whose request failed retriably, so a retry runs again. */
+  abandon(scope: string, key: string): Promise<void>;
+}
+
+export const hashBody = (body: unknown): string => createHash('sha256').update(JSON.stringify(body ?? null)).digest('base64url');
+
+interface Entry {
+  s: 'in_flight' | 'done';
+  h: string;
+  r?: StoredResponse;
+}
+
+export class RedisIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+    /** An in-flight marker older than this is treated as abandoned (the instance died mid-request). */
+    private readonly inFlightSeconds = 30,
+  ) {}
+
+  async begin(scope: string, key: string, bodyHash: string): Promise<BeginResult> {
+    const k = this.redisKey(scope, key);
+    try {
+      const marker: Entry = { s: 'in_flight', h: bodyHash };
+      const set = await this.redis.set(k, JSON.stringify(marker), 'EX', this.inFlightSeconds, 'NX');
+      if (set === 'OK') return { kind: 'started' };
+      const raw = await this.redis.get(k);
+      if (!raw) return this.begin(scope, key, bodyHash); // expired between the two calls
+      const entry = JSON.parse(raw) as Entry;
+      if (entry.h !== bodyHash) return { kind: 'mismatch' };
+      if (entry.s === 'in_flight' || !entry.r) return { kind: 'in_flight' };
+      return { kind: 'replay', response: entry.r };
+    } catch {
+      return { kind: 'unavailable' };
+    }
+  }
+
+  async complete(scope: string, key: string, bodyHash: string, response: StoredResponse): Promise<void> {
+    const entry: Entry = { s: 'done', h: bodyHash, r: response };
+    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', this.ttlSeconds).catch(() => undefined);
+  }
+
+  async abandon(scope: string, key: string): Promise<void> {
+    await this.redis.del(this.redisKey(scope, key)).catch(() => undefined);
+  }
+
+  private redisKey(scope: string, key: string): string {
+    return `idem:${scope}:${key}`;
+  }
+}
