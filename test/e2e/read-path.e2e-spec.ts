@@ -102,6 +102,56 @@ describe('read path end to end', () => {
     expect(await bad({ ...base, supplyPointId: other })).toMatchObject({ status: 404, body: { error: { code: 'METER_NOT_ON_ACCOUNT' } } });
   });
 
+  it('Idempotency-Key: same key and body replays the first 202; another body is 422', async () => {
+    const token = await customerToken();
+    const send = (value: string) =>
+      fetch(`${api.url}/v1/meter-readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': `e2e-${account}-key1` },
+        body: JSON.stringify({ supplyPointId: mpan, meterSerial: serial, registerId: 'S', readAt: '2022-04-01T07:00:00Z', value }),
+      });
+    const first = await send('04600');
+    const again = await send('04600');
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    const a = (await first.json()) as { readingId: string };
+    expect(await again.json()).toEqual(a);
+    const other = await send('04601');
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Stored once, however often it was sent.
+    await eventually(async () => {
+      const rs = await ch.query({ query: `SELECT uniqExact(reading_id) AS n FROM meter_readings WHERE reading_id = ${sqlString(a.readingId)}`, format: 'JSONEachRow' });
+      return Number((await rs.json<{ n: string }>())[0]!.n) === 1;
+    });
+  });
+
+  it('a data collector\u2019s batch is answered per item; invalid items change nothing', async () => {
+    const res = await fetch(`${api.url}/v1/meter-readings/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': collectorKey },
+      body: JSON.stringify({
+        readings: [
+          { accountId: account, supplyPointId: testMpan(4300), meterSerial: 'C1', registerId: 'S', readAt: '2022-03-31T06:00:00Z', value: '100', source: 'R' },
+          { accountId: account, supplyPointId: '1000000000000', meterSerial: 'C2', registerId: 'S', readAt: '2022-03-31T06:00:00Z', value: '100', source: 'R' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(207);
+    const { results } = (await res.json()) as { results: { status: string; error?: { code: string } }[] };
+    expect(results).toMatchObject([{ status: 'received' }, { status: 'invalid' }]);
+    expect(results[1]!.error!.code).toBe('INVALID_MPAN');
+  });
+
+  it('serves its OpenAPI document and Prometheus metrics', async () => {
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/v1/meter-readings');
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(/surge_http_requests_total\{[^}]*route="\/v1\/meter-readings"/);
+    const sinkMetrics = await (await fetch(`${sink.url}/metrics`)).text();
+    expect(sinkMetrics).toMatch(/surge_reading_freshness_seconds_count \d+/);
+  });
+
   it('a customer cannot see another account\u2019s readings (404, not 403)', async () => {
     const mine = await customerToken();
     const res = await fetch(`${api.url}/v1/accounts/someone-else/meter-readings`, { headers: { authorization: `Bearer ${mine}` } });

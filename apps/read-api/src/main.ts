@@ -7,6 +7,9 @@ import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { ConfigError } from '@surge/config/config.loader';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
+import { METRICS } from '@surge/http/metrics.controller';
+import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
+import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { loadReadApiConfig } from './read-api.config';
 import { ReadApiModule } from './read-api.module';
 
@@ -16,6 +19,7 @@ async function bootstrap(): Promise<void> {
   const adapter = new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, logger: false, keepAliveTimeout: 65_000 });
   const app = await NestFactory.create<NestFastifyApplication>(ReadApiModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
   registerCorrelationId(app.getHttpAdapter().getInstance());
+  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get<SurgeMetrics>(METRICS), 'read-api', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
   app.useGlobalFilters(new AppErrorFilter((e, id) => console.error(JSON.stringify({ level: 'error', correlationId: id, err: String((e as Error)?.stack ?? e) }))));
   app.enableShutdownHooks();
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);

@@ -9,7 +9,7 @@ import { RedisIdempotencyStore } from '@surge/http/idempotency.store';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { RATE_LIMITER, RATE_LIMITS, RateLimitGuard } from '@surge/http/rate-limit.guard';
 import { RedisRateLimiter } from '@surge/http/rate-limiter';
-import { createRequestPathRedis } from '@surge/http/redis.factory';
+import { createRequestPathRedis, redisReady } from '@surge/http/redis.factory';
 import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
 import { RedisReadingReceipts } from '@surge/ingest/reading-receipt.store';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
@@ -62,7 +62,14 @@ export class ReadApiModule {
           useFactory: () =>
             createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
         },
-        { provide: REDIS, useFactory: () => createRequestPathRedis(config.REDIS_URL) },
+        {
+          provide: REDIS,
+          useFactory: async () => {
+            const redis = createRequestPathRedis(config.REDIS_URL);
+            await redisReady(redis); // give it a moment; if Redis is down we start anyway (fail open)
+            return redis;
+          },
+        },
         {
           provide: AUTHENTICATOR,
           useFactory: () =>

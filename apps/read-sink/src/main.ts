@@ -8,6 +8,9 @@ import { ConfigError } from '@surge/config/config.loader';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { METRICS } from '@surge/http/metrics.controller';
+import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
+import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { loadReadSinkConfig } from './read-sink.config';
 import { ReadSinkModule } from './read-sink.module';
 
@@ -23,6 +26,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ logger: false }), { logger: ['error', 'warn'] });
   app.useGlobalFilters(new AppErrorFilter());
+  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get<SurgeMetrics>(METRICS), 'read-sink', { ignoreRoutes: ['/metrics'] });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   console.log(JSON.stringify({ level: 'info', service: 'read-sink', msg: 'consuming', port: config.PORT }));

@@ -82,7 +82,9 @@ export function parseApiKeys(spec: string): ApiKeyEntry[] {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((entry) => {
-      const [id, sha256, scopes] = entry.split(':');
+      // Scopes contain ':' themselves (readings:submit): split off the first two fields only.
+      const [id, sha256, ...rest] = entry.split(':');
+      const scopes = rest.join(':');
       if (!id || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`API key entry "${entry}" must be id:sha256hex:scope|scope`);
       return { id, sha256, scopes: (scopes ?? '').split('|').filter(Boolean) as Scope[] };
     });

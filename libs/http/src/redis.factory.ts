@@ -16,3 +16,15 @@ export function createRequestPathRedis(url: string, commandTimeoutMs = 100): Red
   redis.on('error', () => undefined); // reported through health; never crash the process
   return redis;
 }
+
+/** Resolves when the client is connected, or after `ms` regardless: a start-up must not hang on Redis. */
+export function redisReady(redis: Redis, ms = 2000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -57,6 +57,9 @@ export class ReadingIntakeService {
    * publish fails, the whole call fails with 503 (no item is claimed durable).
    */
   async submitBatch(principal: Principal, body: unknown, ctx: SubmitContext): Promise<BatchItemResult[]> {
+    if (principal.kind === 'service' && !hasScope(principal, 'readings:submit')) {
+      throw forbidden('INSUFFICIENT_SCOPE', 'This API key may not submit readings (scope readings:submit).');
+    }
     const items = parseBatch(body);
     const results: BatchItemResult[] = [];
     const records: OutgoingRecord[] = [];

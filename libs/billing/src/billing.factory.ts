@@ -1,0 +1,83 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ConnectionOptions } from 'bullmq';
+import type { Pool } from 'pg';
+import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { BillingAccountRepository } from './billing-account.repository';
+import { type BillingReadingSource, ClickHouseBillingReadings } from './billing-reading.repository';
+import { BillQueryService } from './bill-query.service';
+import { BillRepository } from './bill.repository';
+import { BillRunProcessor, type ChunkPhase } from './bill-run.processor';
+import { BillRunQueue } from './bill-run.queue';
+import { BillRunRepository } from './bill-run.repository';
+import { BillRunService } from './bill-run.service';
+import { BillRunWorker, type WorkerLogger } from './bill-run.worker';
+import { SettlementService } from './settlement.service';
+import { TariffRepository } from './tariff.repository';
+
+export interface BillingSettings {
+  readonly redis: ConnectionOptions;
+  readonly queuePrefix: string;
+  readonly chunkSize: number;
+  readonly jobAttempts: number;
+  readonly jobBackoffMs: number;
+  readonly workerConcurrency: number;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs?: number;
+  readonly historyDays: number;
+}
+
+export interface BillingComponents {
+  readonly runs: BillRunRepository;
+  readonly bills: BillRepository;
+  readonly tariffs: TariffRepository;
+  readonly processor: BillRunProcessor;
+  readonly queue: BillRunQueue;
+  readonly worker: BillRunWorker;
+  readonly runService: BillRunService;
+  readonly billQuery: BillQueryService;
+  readonly settlement: SettlementService;
+}
+
+export interface BillingFactoryOptions {
+  readonly metrics?: Pick<SurgeMetrics, 'queueJobOutcomes' | 'billRunAccountsTotal' | 'dbErrors'>;
+  readonly logger?: WorkerLogger;
+  /** Replaces the ClickHouse reading source (tests inject faults). */
+  readonly readings?: BillingReadingSource;
+  readonly onPhase?: (phase: ChunkPhase, ms: number, accounts: number) => void;
+}
+
+/** Wires billing from its three stores: PostgreSQL (state), ClickHouse (readings, read only) and Redis (the job queue). Nothing else. */
+export function createBilling(pool: Pool, ch: ClickHouseClient, settings: BillingSettings, options: BillingFactoryOptions = {}): BillingComponents {
+  const runs = new BillRunRepository(pool);
+  const bills = new BillRepository(pool);
+  const tariffs = new TariffRepository(pool);
+  const processor = new BillRunProcessor(runs, new BillingAccountRepository(pool), bills, tariffs, options.readings ?? new ClickHouseBillingReadings(ch), {
+    historyDays: settings.historyDays,
+    ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+  });
+  const queue = new BillRunQueue({ connection: settings.redis, prefix: settings.queuePrefix, attempts: settings.jobAttempts, backoffMs: settings.jobBackoffMs });
+  const worker = new BillRunWorker(
+    processor,
+    runs,
+    {
+      connection: settings.redis,
+      prefix: settings.queuePrefix,
+      concurrency: settings.workerConcurrency,
+      lockDurationMs: settings.lockDurationMs,
+      ...(settings.stalledIntervalMs !== undefined ? { stalledIntervalMs: settings.stalledIntervalMs } : {}),
+    },
+    options.metrics,
+    options.logger,
+  );
+  return {
+    runs,
+    bills,
+    tariffs,
+    processor,
+    queue,
+    worker,
+    runService: new BillRunService(runs, queue, { chunkSize: settings.chunkSize }),
+    billQuery: new BillQueryService(bills),
+    settlement: new SettlementService(pool),
+  };
+}

@@ -1,0 +1,265 @@
+import type { PostgresMigration } from '@surge/postgres/postgres.migrator';
+
+/** The tracking table of billing's own migrations (each component owns its list and table). */
+export const BILLING_MIGRATIONS_TABLE = 'billing_schema_migrations';
+
+/**
+ * Billing's PostgreSQL schema, as ordered, append-only migrations (never edit
+ * an applied one: add a new version). Run by the billing app at start-up and
+ * by `npm run billing:seed` / `billing-cli migrate`.
+ *
+ * Choices (docs/decisions/0003-billing.md):
+ * - Tariffs are ROWS, not JSON: one row per rate period, so the database
+ *   itself refuses two rates on one day (exclusion constraints), settlement
+ *   can join on them, and a rate can be audited with plain SQL.
+ * - Dates are billing days (`date`, Europe/London calendar) and every span
+ *   is half-open [from, to), `to` NULL meaning open-ended, like the domain lib.
+ * - Money is whole pence in `bigint`; kWh, rates and VAT rates are `numeric`
+ *   without a scale, so the exact decimal strings the domain lib produced come
+ *   back byte for byte (a correction matches lines on those strings).
+ * - A bill is issued once: UNIQUE (account, period, kind, revision) plus an
+ *   exclusion constraint (no two ordinary bills of an account share a day),
+ *   and triggers that refuse UPDATE/DELETE/TRUNCATE on bills and their lines.
+ *   A correction is a NEW row (kind 'correction', revision n) that points at
+ *   the bill it corrects; each bill can be corrected once (UNIQUE
+ *   corrects_bill_id), so a redelivered correction job cannot issue two.
+ */
+export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'accounts_supply_points_meters_tariffs_agreements',
+    sql: `
+      CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+      CREATE TABLE accounts (
+        account_id text PRIMARY KEY CHECK (account_id ~ '^[A-Za-z0-9._-]{1,64}$'),
+        category char(1) NOT NULL CHECK (category IN ('A', 'B', 'C', 'D')),
+        domestic boolean NOT NULL,
+        vulnerable boolean NOT NULL DEFAULT false,
+        -- a fraction: 0.05 domestic fuel and power, 0.20 business standard rate
+        vat_rate numeric NOT NULL CHECK (vat_rate >= 0 AND vat_rate < 1),
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE supply_points (
+        supply_point_id text PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts (account_id),
+        fuel text NOT NULL CHECK (fuel IN ('electricity', 'gas')),
+        supply_start date NOT NULL,
+        CONSTRAINT supply_point_id_format CHECK (
+          (fuel = 'electricity' AND supply_point_id ~ '^[0-9]{13}$') OR (fuel = 'gas' AND supply_point_id ~ '^[0-9]{6,11}$')
+        )
+      );
+      CREATE INDEX supply_points_by_account ON supply_points (account_id);
+
+      CREATE TABLE meters (
+        supply_point_id text NOT NULL REFERENCES supply_points (supply_point_id),
+        meter_serial text NOT NULL CHECK (meter_serial ~ '^[A-Za-z0-9]{1,10}$'),
+        installed_on date NOT NULL,
+        removed_on date,
+        PRIMARY KEY (supply_point_id, meter_serial),
+        CHECK (removed_on IS NULL OR removed_on > installed_on)
+      );
+
+      CREATE TABLE registers (
+        supply_point_id text NOT NULL,
+        meter_serial text NOT NULL,
+        register_id text NOT NULL CHECK (register_id IN ('S', 'EXPORT', 'DAY', 'NIGHT', 'GAS')),
+        kind text NOT NULL CHECK (kind IN ('import', 'export', 'day', 'night', 'gas')),
+        digits smallint NOT NULL CHECK (digits BETWEEN 1 AND 15),
+        unit text NOT NULL CHECK (unit IN ('kWh', 'm3', 'ft3x100')),
+        -- estimated annual consumption in kWh: the estimate of last resort (fewer than two actual reads)
+        eac_kwh numeric CHECK (eac_kwh >= 0),
+        PRIMARY KEY (supply_point_id, meter_serial, register_id),
+        FOREIGN KEY (supply_point_id, meter_serial) REFERENCES meters (supply_point_id, meter_serial),
+        CHECK ((kind = 'gas') = (unit <> 'kWh'))
+      );
+
+      CREATE TABLE tariffs (
+        tariff_id text PRIMARY KEY,
+        name text NOT NULL,
+        fuel text NOT NULL CHECK (fuel IN ('electricity', 'gas'))
+      );
+
+      -- Unit rates per register kind (export: what the supplier pays per kWh exported).
+      CREATE TABLE tariff_unit_rates (
+        tariff_id text NOT NULL REFERENCES tariffs (tariff_id),
+        register_kind text NOT NULL CHECK (register_kind IN ('import', 'export', 'day', 'night', 'gas')),
+        valid_from date NOT NULL,
+        valid_to date,
+        unit_rate_ex_vat numeric NOT NULL CHECK (unit_rate_ex_vat >= 0),
+        unit_rate_inc_vat numeric CHECK (unit_rate_inc_vat >= 0),
+        PRIMARY KEY (tariff_id, register_kind, valid_from),
+        CHECK (valid_to IS NULL OR valid_to > valid_from),
+        CONSTRAINT tariff_unit_rates_no_overlap EXCLUDE USING gist (tariff_id WITH =, register_kind WITH =, daterange(valid_from, valid_to) WITH &&)
+      );
+
+      -- One standing charge per supply point per day (an Economy 7 meter pays it once).
+      CREATE TABLE tariff_standing_charges (
+        tariff_id text NOT NULL REFERENCES tariffs (tariff_id),
+        valid_from date NOT NULL,
+        valid_to date,
+        pence_per_day_ex_vat numeric NOT NULL CHECK (pence_per_day_ex_vat >= 0),
+        pence_per_day_inc_vat numeric CHECK (pence_per_day_inc_vat >= 0),
+        PRIMARY KEY (tariff_id, valid_from),
+        CHECK (valid_to IS NULL OR valid_to > valid_from),
+        CONSTRAINT tariff_standing_charges_no_overlap EXCLUDE USING gist (tariff_id WITH =, daterange(valid_from, valid_to) WITH &&)
+      );
+
+      -- Which tariff a supply point of an account is on, from when.
+      CREATE TABLE agreements (
+        agreement_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts (account_id),
+        supply_point_id text NOT NULL REFERENCES supply_points (supply_point_id),
+        tariff_id text NOT NULL REFERENCES tariffs (tariff_id),
+        valid_from date NOT NULL,
+        valid_to date,
+        CHECK (valid_to IS NULL OR valid_to > valid_from),
+        CONSTRAINT agreements_no_overlap EXCLUDE USING gist (supply_point_id WITH =, daterange(valid_from, valid_to) WITH &&)
+      );
+      CREATE INDEX agreements_by_account ON agreements (account_id);
+
+      -- Gas calorific value (MJ/m3), published per day or month; a bill uses the days-weighted mean over its period.
+      CREATE TABLE calorific_values (
+        valid_from date PRIMARY KEY,
+        valid_to date,
+        mj_per_m3 numeric NOT NULL CHECK (mj_per_m3 > 0),
+        CHECK (valid_to IS NULL OR valid_to > valid_from),
+        CONSTRAINT calorific_values_no_overlap EXCLUDE USING gist (daterange(valid_from, valid_to) WITH &&)
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'bill_runs_bills_lines',
+    sql: `
+      CREATE TABLE bill_runs (
+        run_id uuid PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('bill', 'correction')),
+        period_start date NOT NULL,
+        period_end date NOT NULL,
+        selection text NOT NULL CHECK (selection IN ('all', 'accounts')),
+        -- the caller's idempotency key: starting the "same" run twice returns the first
+        client_ref text UNIQUE,
+        requested_by text NOT NULL,
+        status text NOT NULL CHECK (status IN ('running', 'completed', 'completed_with_failures')),
+        chunk_size integer NOT NULL CHECK (chunk_size > 0),
+        total_accounts integer NOT NULL DEFAULT 0,
+        total_chunks integer NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        CHECK (period_end > period_start)
+      );
+      CREATE INDEX bill_runs_by_status ON bill_runs (status, created_at DESC);
+
+      -- The unit of work (one BullMQ job, id "<run_id>.<chunk_index>"); progress counters live here
+      -- so status is a sum over chunks, not a count over every account.
+      CREATE TABLE bill_run_chunks (
+        run_id uuid NOT NULL REFERENCES bill_runs (run_id) ON DELETE CASCADE,
+        chunk_index integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        accounts integer NOT NULL,
+        billed integer NOT NULL DEFAULT 0,
+        skipped integer NOT NULL DEFAULT 0,
+        failed integer NOT NULL DEFAULT 0,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text,
+        finished_at timestamptz,
+        PRIMARY KEY (run_id, chunk_index)
+      );
+      CREATE INDEX bill_run_chunks_unfinished ON bill_run_chunks (run_id, chunk_index) WHERE status <> 'done';
+
+      CREATE TABLE bill_run_items (
+        run_id uuid NOT NULL,
+        account_id text NOT NULL,
+        chunk_index integer NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'billed', 'skipped', 'failed')),
+        bill_id uuid,
+        reason_code text,
+        reason text,
+        updated_at timestamptz,
+        PRIMARY KEY (run_id, account_id),
+        FOREIGN KEY (run_id, chunk_index) REFERENCES bill_run_chunks (run_id, chunk_index) ON DELETE CASCADE
+      );
+      CREATE INDEX bill_run_items_by_chunk ON bill_run_items (run_id, chunk_index);
+      CREATE INDEX bill_run_items_failed ON bill_run_items (run_id, account_id) WHERE status = 'failed';
+
+      CREATE TABLE bills (
+        bill_id uuid PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts (account_id),
+        period_start date NOT NULL,
+        period_end date NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('bill', 'correction')),
+        revision integer NOT NULL DEFAULT 0,
+        corrects_bill_id uuid UNIQUE REFERENCES bills (bill_id),
+        run_id uuid REFERENCES bill_runs (run_id),
+        category char(1) NOT NULL CHECK (category IN ('A', 'B', 'C', 'D')),
+        domestic boolean NOT NULL,
+        supply_days integer NOT NULL,
+        -- any line estimated (on a correction: any of its difference lines)
+        estimated boolean NOT NULL,
+        -- whether the bill this row brings the account to is estimated (what a correction run looks for)
+        result_estimated boolean NOT NULL,
+        net_pence bigint NOT NULL,
+        vat_pence bigint NOT NULL,
+        total_pence bigint NOT NULL,
+        -- the domain Bill's registers (readings used, advance, kWh) as computed
+        registers jsonb NOT NULL,
+        -- where each reading came from: ClickHouse reading ids and instants, or the previous bill
+        reading_sources jsonb NOT NULL,
+        -- corrections only: the full recomputed bill the account is brought to (the base of the next correction)
+        recomputed jsonb,
+        issued_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT bills_one_per_period UNIQUE (account_id, period_start, period_end, kind, revision),
+        CONSTRAINT bills_no_overlap EXCLUDE USING gist (account_id WITH =, daterange(period_start, period_end) WITH &&) WHERE (kind = 'bill'),
+        CHECK (period_end > period_start),
+        CHECK ((kind = 'bill') = (revision = 0)),
+        CHECK ((kind = 'bill') = (corrects_bill_id IS NULL)),
+        CHECK ((kind = 'bill') = (recomputed IS NULL)),
+        CHECK (total_pence = net_pence + vat_pence)
+      );
+      CREATE INDEX bills_by_period ON bills (period_start, period_end);
+      CREATE INDEX bills_by_account_end ON bills (account_id, period_end);
+
+      CREATE TABLE bill_lines (
+        bill_id uuid NOT NULL REFERENCES bills (bill_id),
+        line_no smallint NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('energy', 'export-credit', 'standing-charge', 'vat')),
+        description text NOT NULL,
+        period_from date NOT NULL,
+        period_to date NOT NULL,
+        supply_point_id text,
+        fuel text CHECK (fuel IN ('electricity', 'gas')),
+        tariff_id text,
+        rate_period_from date,
+        rate_period_to date,
+        register_id text,
+        register_kind text,
+        kwh numeric,
+        days integer,
+        rate_pence numeric,
+        vat_rate numeric,
+        base_pence bigint,
+        amount_pence bigint NOT NULL,
+        estimated boolean NOT NULL,
+        PRIMARY KEY (bill_id, line_no)
+      );
+
+      -- An issued bill never changes: a correction is a new bill.
+      CREATE FUNCTION billing_issued_bills_are_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'issued bills are immutable (% on %): issue a correction instead', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'restrict_violation';
+      END
+      $$;
+      CREATE TRIGGER bills_immutable BEFORE UPDATE OR DELETE ON bills
+        FOR EACH ROW EXECUTE FUNCTION billing_issued_bills_are_immutable();
+      CREATE TRIGGER bills_no_truncate BEFORE TRUNCATE ON bills
+        FOR EACH STATEMENT EXECUTE FUNCTION billing_issued_bills_are_immutable();
+      CREATE TRIGGER bill_lines_immutable BEFORE UPDATE OR DELETE ON bill_lines
+        FOR EACH ROW EXECUTE FUNCTION billing_issued_bills_are_immutable();
+      CREATE TRIGGER bill_lines_no_truncate BEFORE TRUNCATE ON bill_lines
+        FOR EACH STATEMENT EXECUTE FUNCTION billing_issued_bills_are_immutable();
+    `,
+  },
+];

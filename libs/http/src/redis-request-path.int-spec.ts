@@ -1,0 +1,50 @@
+import { createRequestPathRedis, redisReady } from './redis.factory';
+import { RedisIdempotencyStore } from './idempotency.store';
+import { RedisRateLimiter } from './rate-limiter';
+import { testEnv, uniqueName } from '@surge/testing/test-env';
+
+/** Real Redis; keys are namespaced per test run so nothing collides. */
+describe('request-path stores on Redis', () => {
+  const redis = createRequestPathRedis(testEnv.REDIS_URL, 1000);
+  beforeAll(() => redisReady(redis));
+  afterAll(() => redis.disconnect());
+
+  it('idempotency: first begins, a concurrent retry is in flight, a finished one replays, another body mismatches', async () => {
+    const store = new RedisIdempotencyStore(redis, 60);
+    const scope = uniqueName('scope');
+    expect(await store.begin(scope, 'k1', 'h1')).toEqual({ kind: 'started' });
+    expect(await store.begin(scope, 'k1', 'h1')).toEqual({ kind: 'in_flight' });
+    expect(await store.begin(scope, 'k1', 'h2')).toEqual({ kind: 'mismatch' });
+    await store.complete(scope, 'k1', 'h1', { status: 202, body: { readingId: 'r1' } });
+    expect(await store.begin(scope, 'k1', 'h1')).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r1' } } });
+    // Same key, another caller: independent.
+    expect(await store.begin(`${scope}-other`, 'k1', 'h2')).toEqual({ kind: 'started' });
+    // A retriable failure forgets the key so a retry runs again.
+    await store.abandon(`${scope}-other`, 'k1');
+    expect(await store.begin(`${scope}-other`, 'k1', 'h2')).toEqual({ kind: 'started' });
+  });
+
+  it('rate limit: counts per caller per minute across instances and says when to retry', async () => {
+    const fixed = () => 1_699_999_990_000; // 10 s into a minute (28,333,333 whole minutes + 10 s)
+    const a = new RedisRateLimiter(redis, fixed);
+    const second = createRequestPathRedis(testEnv.REDIS_URL, 1000); // a second API instance
+    await redisReady(second);
+    const b = new RedisRateLimiter(second, fixed);
+    const caller = uniqueName('caller');
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await a.consume(caller, 4));
+    decisions.push(await b.consume(caller, 4));
+    decisions.push(await b.consume(caller, 4));
+    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, false]);
+    expect(decisions[4]!.retryAfterSeconds).toBe(50);
+    second.disconnect();
+  });
+
+  it('fails open when Redis is unreachable: submissions must not depend on it', async () => {
+    const dead = createRequestPathRedis('redis://127.0.0.1:9', 100);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await new RedisRateLimiter(dead).consume('x', 1)).allowed).toBe(true);
+    expect(await new RedisIdempotencyStore(dead, 60).begin('s', 'k', 'h')).toEqual({ kind: 'unavailable' });
+    dead.disconnect();
+  });
+});
