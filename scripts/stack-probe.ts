@@ -35,7 +35,7 @@ async function kafka(): Promise<void> {
   const topic = 'surge-stack-probe';
   await ensureTopics(config.KAFKA_BROKERS, [{ name: topic, partitions: 1, config: { 'retention.ms': '3600000' } }]);
   const publisher = new PlatformaticEventPublisher({
-    brokers: config.KAFKA_BROKERS, clientId: 'stack-probe', deadlineMs: 10_000, maxBufferedRecords: 10, maxBatchRecords: 10, lingerMs: 0, maxInFlightRequests: 1,
+    brokers: config.KAFKA_BROKERS, clientId: 'stack-probe', deadlineMs: 10_000, maxBufferedRecords: 10, maxBatchRecords: 10, lingerMs: 0, maxInFlightRequests: 1, lanes: 1,
   });
   const marker = randomUUID();
   const consumer = new PlatformaticBatchConsumer({

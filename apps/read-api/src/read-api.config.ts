@@ -16,7 +16,9 @@ const schema = z.object({
   KAFKA_MAX_BUFFERED_RECORDS: positiveInt(20000),
   KAFKA_MAX_BATCH_RECORDS: positiveInt(500),
   KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(2),
-  KAFKA_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(5).default(5),
+  KAFKA_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(5).default(2),
+  /** Producers with their own connections (see PlatformaticEventPublisher): more overlap of produce round trips. */
+  KAFKA_PRODUCER_LANES: z.coerce.number().int().min(1).max(16).default(4),
   ENSURE_TOPICS: bool(true),
   /** Per caller and minute; customers submit a handful of readings, collectors send batches. */
   RATE_LIMIT_SUBMIT_PER_MINUTE: positiveInt(120),

@@ -49,6 +49,7 @@ export class ReadApiModule {
               maxBatchRecords: config.KAFKA_MAX_BATCH_RECORDS,
               lingerMs: config.KAFKA_LINGER_MS,
               maxInFlightRequests: config.KAFKA_MAX_IN_FLIGHT,
+              lanes: config.KAFKA_PRODUCER_LANES,
               onFlush: (records, seconds, error) => {
                 metrics.kafkaProduceDuration.observe({ topic: topics.meterReadings.name }, seconds);
                 if (error) metrics.kafkaProduceFailures.inc({ topic: topics.meterReadings.name, reason: kafkaFailureReason(error) }, records);

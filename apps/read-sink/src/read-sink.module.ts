@@ -33,7 +33,8 @@ export class ReadSinkModule {
               maxBufferedRecords: 50_000,
               maxBatchRecords: 1000,
               lingerMs: 1,
-              maxInFlightRequests: 5,
+              maxInFlightRequests: 2,
+              lanes: 2,
             }),
         },
         {

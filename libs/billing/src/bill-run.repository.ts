@@ -194,7 +194,7 @@ export class BillRunRepository {
    */
   async completeChunk(runId: string, chunkIndex: number, outcomes: readonly AccountOutcome[]): Promise<ChunkWriteResult> {
     return inTransaction(this.pool, async (client) => {
-      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR UPDATE', [runId, chunkIndex]);
+      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE', [runId, chunkIndex]);
       if (lock.rows[0]?.status !== 'pending') return { written: false };
 
       const newBills = outcomes.flatMap((o) => (o.status === 'billed' && 'newBill' in o ? [o.newBill] : []));
@@ -229,7 +229,7 @@ export class BillRunRepository {
   /** After the last retry: the chunk's pending accounts fail with CHUNK_FAILED and the error, so they are listed (resume with retryFailed to try again). */
   async failChunk(runId: string, chunkIndex: number, error: string): Promise<number> {
     return inTransaction(this.pool, async (client) => {
-      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR UPDATE', [runId, chunkIndex]);
+      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE', [runId, chunkIndex]);
       if (lock.rows[0]?.status !== 'pending') return 0;
       const { rowCount } = await client.query(
         `UPDATE bill_run_items SET status = 'failed', reason_code = 'CHUNK_FAILED', reason = $3, updated_at = now()
@@ -254,7 +254,7 @@ export class BillRunRepository {
    */
   async prepareResume(runId: string, retryFailed: boolean): Promise<number[] | null> {
     return inTransaction(this.pool, async (client) => {
-      const run = await client.query('SELECT 1 FROM bill_runs WHERE run_id = $1 FOR UPDATE', [runId]);
+      const run = await client.query('SELECT 1 FROM bill_runs WHERE run_id = $1 FOR NO KEY UPDATE', [runId]);
       if (run.rowCount === 0) return null;
       if (retryFailed) {
         const { rows } = await client.query<{ chunk_index: number }>(
@@ -403,7 +403,9 @@ async function finishChunk(client: PoolClient, runId: string, chunkIndex: number
 
 async function finishRunIfComplete(client: PoolClient, runId: string): Promise<void> {
   // Taken last and held to commit: the next chunk's check waits and then sees this chunk committed.
-  await client.query('SELECT 1 FROM bill_runs WHERE run_id = $1 FOR UPDATE', [runId]);
+  // NO KEY UPDATE, not UPDATE: every chunk's bill inserts hold KEY SHARE on this row (bills.run_id
+  // references it), which FOR UPDATE would wait on: two chunks finishing together would deadlock.
+  await client.query('SELECT 1 FROM bill_runs WHERE run_id = $1 FOR NO KEY UPDATE', [runId]);
   await client.query(
     `UPDATE bill_runs r SET finished_at = now(),
        status = CASE WHEN EXISTS (SELECT 1 FROM bill_run_chunks c WHERE c.run_id = $1 AND c.failed > 0) THEN 'completed_with_failures' ELSE 'completed' END

@@ -15,7 +15,10 @@ import { SettlementService } from './settlement.service';
 import { TariffRepository } from './tariff.repository';
 
 export interface BillingSettings {
+  /** Redis for the worker (blocking commands: retries without limit while Redis is away). */
   readonly redis: ConnectionOptions;
+  /** Redis for enqueuing from request handlers: fail fast instead of hanging while Redis is away. Defaults to `redis`. */
+  readonly producerRedis?: ConnectionOptions;
   readonly queuePrefix: string;
   readonly chunkSize: number;
   readonly jobAttempts: number;
@@ -55,7 +58,7 @@ export function createBilling(pool: Pool, ch: ClickHouseClient, settings: Billin
     historyDays: settings.historyDays,
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
   });
-  const queue = new BillRunQueue({ connection: settings.redis, prefix: settings.queuePrefix, attempts: settings.jobAttempts, backoffMs: settings.jobBackoffMs });
+  const queue = new BillRunQueue({ connection: settings.producerRedis ?? settings.redis, prefix: settings.queuePrefix, attempts: settings.jobAttempts, backoffMs: settings.jobBackoffMs });
   const worker = new BillRunWorker(
     processor,
     runs,

@@ -8,6 +8,7 @@ import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
+import { toStoredInstant } from './stored-instant';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
 import type { ReceiptRecorder } from './reading-receipt.store';
 
@@ -110,7 +111,8 @@ export class ReadingIntakeService {
       meterSerial: input.meterSerial.toUpperCase(),
       // One id per register kind ('01' and 'S' are the same register), so history is shared.
       registerId: parseRegisterId(input.registerId)?.id ?? input.registerId.toUpperCase(),
-      readAt: new Date(input.readAt).toISOString(),
+      // Stored to the second: a reading's identity must not hinge on milliseconds a client happened to send.
+      readAt: toStoredInstant(input.readAt),
       value: normaliseValue(input.value),
       unit: input.unit ?? (fuel === 'gas' ? 'm3' : 'kWh'),
       source: input.source,

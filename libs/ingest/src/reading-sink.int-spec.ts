@@ -30,7 +30,7 @@ describe('ReadingSinkService against ClickHouse and Kafka', () => {
     ch = createClickHouse(clickHouseSettings(database));
     await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
     publisher = new PlatformaticEventPublisher({
-      brokers: testEnv.KAFKA_BROKERS, clientId: 'it-sink', deadlineMs: 10_000, maxBufferedRecords: 10_000, maxBatchRecords: 500, lingerMs: 1, maxInFlightRequests: 5,
+      brokers: testEnv.KAFKA_BROKERS, clientId: 'it-sink', deadlineMs: 10_000, maxBufferedRecords: 10_000, maxBatchRecords: 500, lingerMs: 1, maxInFlightRequests: 2, lanes: 2,
     });
     sink = new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics);
   });

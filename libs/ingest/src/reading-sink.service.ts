@@ -8,6 +8,7 @@ import { parseRegisterId } from '@surge/meter-domain/register';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import type { ReadingOutcomeV1 } from './reading-outcome.event';
+import { toStoredInstant } from './stored-instant';
 
 export interface SinkObserver {
   batch(size: number, writeSeconds: number): void;
@@ -97,8 +98,12 @@ export class ReadingSinkService {
 }
 
 function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number): StoredReading {
+  // Assess the instant exactly as it will be stored (whole seconds): judging
+  // a finer instant than storage keeps would let two submissions of one
+  // reading look distinct here and then collide in storage, counted twice.
+  const readAt = toStoredInstant(event.readAt);
   const outcome = assessReading(
-    { readAt: event.readAt, value: event.value, source: event.source as ReadingSource },
+    { readAt, value: event.value, source: event.source as ReadingSource },
     {
       digits: event.digits,
       history: history.map((h) => ({ ...h, source: h.source as ReadingSource })),
@@ -114,7 +119,7 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     fuel: event.fuel,
     meterSerial: event.meterSerial,
     registerId: event.registerId,
-    readAt: new Date(Math.floor(Date.parse(event.readAt) / 1000) * 1000).toISOString(),
+    readAt,
     value: event.value,
     unit: event.unit,
     source: event.source,

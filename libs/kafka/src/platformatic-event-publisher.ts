@@ -1,4 +1,4 @@
-import { Producer, ProduceAcks } from '@platformatic/kafka';
+import { compatibilityPartitioner, Producer, ProduceAcks } from '@platformatic/kafka';
 import { unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from './event-publisher';
 import type { OutgoingRecord } from './kafka-record';
@@ -14,8 +14,19 @@ export interface PublisherOptions {
   maxBatchRecords: number;
   /** How long a record may wait for others to share its produce request. */
   lingerMs: number;
-  /** Produce requests in flight at once (<= 5 keeps the idempotent producer's ordering). */
+  /**
+   * Produce requests handed to the client at once. The idempotent producer
+   * itself keeps one request in flight per broker connection (ordering), so
+   * values above 1 only queue inside the client; micro-batching is what buys throughput.
+   */
   maxInFlightRequests: number;
+  /**
+   * Independent producers, each with its own connection. The idempotent
+   * producer keeps one request in flight per connection, so lanes are what
+   * let several produce requests overlap. A key always maps to the same lane,
+   * so per-key (per supply point) order is kept.
+   */
+  lanes: number;
   /** Called with each produce request's outcome, for metrics. */
   onFlush?: (records: number, seconds: number, error?: unknown) => void;
 }
@@ -36,30 +47,13 @@ interface Pending {
  * order across in-flight requests.
  */
 export class PlatformaticEventPublisher implements EventPublisher {
-  private readonly producer: Producer<Buffer, Buffer, string, string>;
-  private queue: Pending[] = [];
+  private readonly lanes: Lane[];
   private buffered = 0;
-  private inFlight = 0;
-  private timer: NodeJS.Timeout | undefined;
   private healthy = true;
   private closed = false;
 
   constructor(private readonly options: PublisherOptions) {
-    this.producer = new Producer<Buffer, Buffer, string, string>({
-      clientId: options.clientId,
-      bootstrapBrokers: options.brokers,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      // The client's own retries stay well inside the caller's deadline.
-      retries: 3,
-      retryDelay: 100,
-      timeout: Math.max(1000, options.deadlineMs),
-      autocreateTopics: false,
-      serializers: {
-        headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
-        headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
-      },
-    });
+    this.lanes = Array.from({ length: Math.max(1, options.lanes) }, (_, i) => new Lane(createProducer(options, i), options, (ok) => (this.healthy = ok)));
   }
 
   publish(records: readonly OutgoingRecord[]): Promise<void> {
@@ -89,8 +83,7 @@ export class PlatformaticEventPublisher implements EventPublisher {
         if (error) settle(unavailable('INGEST_UNAVAILABLE', 'The message broker did not confirm the write; nothing was accepted. Please retry shortly.', 5, error));
         else if (--remaining === 0) settle();
       };
-      for (const record of records) this.queue.push({ record, done });
-      this.schedule();
+      for (const record of records) this.lanes[laneOf(record.key, this.lanes.length)]!.enqueue({ record, done });
     });
   }
 
@@ -100,15 +93,24 @@ export class PlatformaticEventPublisher implements EventPublisher {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    while (this.queue.length > 0 || this.inFlight > 0) {
-      this.drain();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await this.producer.close();
+    await Promise.all(this.lanes.map((l) => l.close()));
   }
+}
 
-  private schedule(): void {
+/** One producer and its queue: records coalesced into produce requests, a bounded number handed over at once. */
+class Lane {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly producer: Producer<Buffer, Buffer, string, string>,
+    private readonly options: PublisherOptions,
+    private readonly reportHealth: (ok: boolean) => void,
+  ) {}
+
+  enqueue(p: Pending): void {
+    this.queue.push(p);
     if (this.queue.length >= this.options.maxBatchRecords) {
       this.drain();
     } else if (!this.timer) {
@@ -119,7 +121,20 @@ export class PlatformaticEventPublisher implements EventPublisher {
     }
   }
 
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      this.drain();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await this.producer.close();
+  }
+
   private drain(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     while (this.queue.length > 0 && this.inFlight < this.options.maxInFlightRequests) {
       const batch = this.queue.splice(0, this.options.maxBatchRecords);
       this.inFlight++;
@@ -135,22 +150,54 @@ export class PlatformaticEventPublisher implements EventPublisher {
         })
         .then(
           () => {
-            this.healthy = true;
+            this.reportHealth(true);
             this.options.onFlush?.(batch.length, seconds(started));
             for (const p of batch) p.done();
           },
           (error: unknown) => {
-            this.healthy = false;
+            this.reportHealth(false);
             this.options.onFlush?.(batch.length, seconds(started), error);
             for (const p of batch) p.done(error);
           },
         )
         .finally(() => {
           this.inFlight--;
-          if (this.queue.length > 0) this.schedule();
+          if (this.queue.length > 0) this.drain();
         });
     }
   }
+}
+
+function createProducer(options: PublisherOptions, lane: number): Producer<Buffer, Buffer, string, string> {
+  return new Producer<Buffer, Buffer, string, string>({
+    clientId: `${options.clientId}-${lane}`,
+    bootstrapBrokers: options.brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // The client's own retries stay well inside the caller's deadline.
+    retries: 3,
+    retryDelay: 100,
+    timeout: Math.max(1000, options.deadlineMs),
+    autocreateTopics: false,
+    // murmur2 like the Java client and librdkafka: a supply point's records
+    // land on the same partition whichever client wrote them (D0010 loaders,
+    // Kafka Connect), so their order holds. The library's default differs for ~half of keys.
+    partitioner: compatibilityPartitioner,
+    serializers: {
+      headerKey: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
+      headerValue: (s?: string) => (s === undefined ? undefined : Buffer.from(s)),
+    },
+  });
+}
+
+/** FNV-1a over the key: cheap, stable, spreads supply points evenly. */
+export function laneOf(key: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
 }
 
 const seconds = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,0 +1,129 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Pool } from 'pg';
+import { sha256Hex } from '@surge/auth/authenticator';
+import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
+import { DEMO_PERIOD } from '@surge/billing/demo-population.generator';
+import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
+import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
+import { generateDevKeyPair } from '@surge/testing/dev-keys';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { createBillingApp } from './billing.app';
+import { loadBillingConfig } from './billing.config';
+
+/**
+ * The billing app in process, on its own PostgreSQL database, ClickHouse
+ * database and queue prefix. Kafka and the read API are pointed at closed
+ * ports: billing must not care.
+ */
+describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () => {
+  const pgName = uniqueName('it_billing_app');
+  const chName = uniqueName('it_billing_app_ch');
+  const staffKey = 'it-billing-staff-key-0123456789';
+  const admin = createPostgresPool(testEnv.DATABASE_URL);
+  let pool: Pool;
+  let ch: ClickHouseClient;
+  let env: Record<string, string>;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    await ensurePostgresDatabase(admin, pgName);
+    const url = new URL(testEnv.DATABASE_URL);
+    url.pathname = `/${pgName}`;
+    pool = createPostgresPool(url.toString(), { max: 2 });
+    pool.on('error', () => undefined);
+    await seedReferenceData(pool);
+    await seedPopulation(pool, { count: 20, prefix: 'APP' });
+    await ensureDatabase(clickHouseSettings(chName));
+    ch = createClickHouse(clickHouseSettings(chName));
+    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await seedReadings(ch, { count: 20, prefix: 'APP' });
+    const keys = await generateDevKeyPair();
+    env = {
+      DATABASE_URL: url.toString(),
+      REDIS_URL: testEnv.REDIS_URL,
+      CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: chName,
+      CLICKHOUSE_USER: testEnv.CLICKHOUSE_USER,
+      CLICKHOUSE_PASSWORD: testEnv.CLICKHOUSE_PASSWORD,
+      JWT_PUBLIC_KEY: keys.publicKeyPem,
+      API_KEYS: `staff:${sha256Hex(staffKey)}:billing:run|billing:read`,
+      BILLING_QUEUE_PREFIX: uniqueName('it-billing-app'),
+      BILLING_CHUNK_SIZE: '5',
+      BILLING_METRICS_INTERVAL_MS: '200',
+      LOG_LEVEL: 'warn',
+      // Nothing listens here; billing has no use for them anyway.
+      KAFKA_BROKERS: '127.0.0.1:1',
+      READ_API_URL: 'http://127.0.0.1:1',
+    };
+    app = await createBillingApp(loadBillingConfig(env));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await pool?.end();
+    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+    await admin.end();
+    await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` });
+    await ch?.close();
+  });
+
+  const staff = { 'x-api-key': staffKey };
+
+  it('is ready on PostgreSQL and Redis, and bills while Kafka and the read API are unreachable', async () => {
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ok', postgres: 'up', redis: 'up' });
+
+    const started = await app.inject({ method: 'POST', url: '/v1/bill-runs', headers: staff, payload: { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end } });
+    expect(started.statusCode).toBe(202);
+    const { runId } = started.json<{ runId: string }>();
+    const done = await eventually(async () => {
+      const s = (await app.inject({ method: 'GET', url: `/v1/bill-runs/${runId}`, headers: staff })).json<{ status: string }>();
+      return s.status !== 'running' ? s : null;
+    }, 60_000);
+    expect(done).toMatchObject({ status: 'completed', totalAccounts: 20, billed: 20, failed: 0, remaining: 0, etaSeconds: 0 });
+
+    const metrics = await eventually(async () => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return /surge_queue_jobs\{[^}]*state="completed"[^}]*\} 4/.test(text) ? text : null;
+    }, 10_000);
+    expect(metrics).toMatch(/surge_bill_run_accounts_total\{outcome="billed"\} 20/);
+    expect(metrics).toMatch(/surge_queue_job_outcomes_total\{queue="bill-run-chunks",outcome="completed"\} 4/);
+    expect(metrics).toMatch(/surge_http_requests_total\{service="billing",route="\/v1\/bill-runs\/:runId",method="GET",code="200"\}/);
+
+    const csv = await app.inject({ method: 'GET', url: `/v1/settlement?from=${DEMO_PERIOD.start}&to=${DEMO_PERIOD.end}&format=csv`, headers: staff });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body.startsWith('tariff_id,rate_period_from,rate_period_to,fuel,category,kind,read_type,kwh,amount_pence')).toBe(true);
+  });
+
+  it('bad input and missing scope get stable codes', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v1/bill-runs', headers: staff, payload: { periodStart: '2022-05-01', periodEnd: '2022-03-01' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await app.inject({ method: 'GET', url: '/v1/bill-runs/not-a-run', headers: staff })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'POST', url: '/v1/bill-runs', payload: {} })).statusCode).toBe(401);
+  });
+
+  it('is not ready without Redis (and says which), but still alive', async () => {
+    const noRedis = await createBillingApp(
+      loadBillingConfig({ ...env, REDIS_URL: 'redis://127.0.0.1:1', BILLING_WORKER_ENABLED: 'false', BILLING_QUEUE_PREFIX: uniqueName('it-billing-down') }),
+    );
+    try {
+      expect((await noRedis.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+      const ready = await noRedis.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(JSON.stringify(ready.json())).toMatch(/redis/);
+      // Starting a run fails fast with a retriable 503 rather than hanging; the run is kept for `resume`.
+      const started = await noRedis.inject({ method: 'POST', url: '/v1/bill-runs', headers: staff, payload: { periodStart: '2022-06-01', periodEnd: '2022-07-01' } });
+      expect(started.statusCode).toBe(503);
+      expect(started.json()).toMatchObject({ error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+    } finally {
+      await noRedis.close();
+    }
+  });
+});

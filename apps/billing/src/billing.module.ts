@@ -1,0 +1,97 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
+import { type BillingComponents, createBilling } from '@surge/billing/billing.factory';
+import { BillQueryService } from '@surge/billing/bill-query.service';
+import { BillRunService } from '@surge/billing/bill-run.service';
+import { SettlementService } from '@surge/billing/settlement.service';
+import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { AUTHENTICATOR, AuthGuard } from '@surge/http/auth.guard';
+import { METRICS, MetricsController } from '@surge/http/metrics.controller';
+import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
+import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { BillRunsController } from './bill-runs.controller';
+import { BillsController } from './bills.controller';
+import type { BillingConfig } from './billing.config';
+import { BillingRunner } from './billing.runner';
+import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS_HEALTH } from './billing.tokens';
+import { HealthController } from './health.controller';
+import { SettlementController } from './settlement.controller';
+
+/** Wiring only: every adapter is built from the validated config here and nowhere else. */
+@Module({})
+export class BillingModule {
+  static forRoot(config: BillingConfig, metrics: SurgeMetrics = createMetrics('billing')): DynamicModule {
+    return {
+      module: BillingModule,
+      controllers: [BillRunsController, BillsController, SettlementController, HealthController, MetricsController],
+      providers: [
+        { provide: BILLING_CONFIG, useValue: config },
+        { provide: METRICS, useValue: metrics },
+        { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('billing', config.LOG_LEVEL) },
+        {
+          provide: PG_POOL,
+          useFactory: (): Pool => {
+            const pool = createPostgresPool(config.DATABASE_URL, { max: config.PG_POOL_MAX, applicationName: 'billing' });
+            // An idle client losing its connection is not fatal: the pool replaces it on the next query.
+            pool.on('error', () => metrics.dbErrors.inc({ db: 'postgres', operation: 'idle_client' }));
+            return pool;
+          },
+        },
+        {
+          provide: CLICKHOUSE,
+          useFactory: (): ClickHouseClient =>
+            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+        },
+        {
+          provide: REDIS_HEALTH,
+          useFactory: (): Redis => {
+            const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+            redis.on('error', () => undefined);
+            return redis;
+          },
+        },
+        {
+          provide: BILLING,
+          useFactory: (pool: Pool, ch: ClickHouseClient, logger: SurgeLogger): BillingComponents =>
+            createBilling(
+              pool,
+              ch,
+              {
+                redis: { url: config.REDIS_URL, maxRetriesPerRequest: null },
+                producerRedis: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 },
+                queuePrefix: config.BILLING_QUEUE_PREFIX,
+                chunkSize: config.BILLING_CHUNK_SIZE,
+                jobAttempts: config.BILLING_JOB_ATTEMPTS,
+                jobBackoffMs: config.BILLING_JOB_BACKOFF_MS,
+                workerConcurrency: config.BILLING_WORKER_CONCURRENCY,
+                lockDurationMs: config.BILLING_LOCK_DURATION_MS,
+                historyDays: config.BILLING_HISTORY_DAYS,
+              },
+              { metrics, logger },
+            ),
+          inject: [PG_POOL, CLICKHOUSE, LOGGER],
+        },
+        { provide: BillRunService, useFactory: (b: BillingComponents) => b.runService, inject: [BILLING] },
+        { provide: BillQueryService, useFactory: (b: BillingComponents) => b.billQuery, inject: [BILLING] },
+        { provide: SettlementService, useFactory: (b: BillingComponents) => b.settlement, inject: [BILLING] },
+        {
+          provide: AUTHENTICATOR,
+          useFactory: () =>
+            Authenticator.create({
+              jwtPublicKeyPem: config.JWT_PUBLIC_KEY,
+              jwtAlgorithm: config.JWT_ALGORITHM,
+              issuer: config.JWT_ISSUER,
+              audience: config.JWT_AUDIENCE,
+              apiKeys: parseApiKeys(config.API_KEYS),
+            }),
+        },
+        AuthGuard,
+        BillingRunner,
+      ],
+    };
+  }
+}

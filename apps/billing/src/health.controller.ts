@@ -1,0 +1,59 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { unavailable } from '@surge/errors/app.error';
+import { METRICS } from '@surge/http/metrics.controller';
+import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { CLICKHOUSE, PG_POOL, REDIS_HEALTH } from './billing.tokens';
+
+const CHECK_TIMEOUT_MS = 1500;
+
+function within<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
+}
+
+/** Pings Redis on a client that never queues commands while disconnected (a health check must answer, not wait). */
+export async function pingRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => undefined);
+  await redis.ping();
+}
+
+/**
+ * Liveness: the process serves HTTP. Readiness: it reaches PostgreSQL (bill
+ * runs, bills) and Redis (the job queue). ClickHouse is reported but is not
+ * part of readiness: bills and runs can still be read and started while it is
+ * down (chunks wait and retry). Kafka and the read API are not dependencies
+ * at all.
+ */
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(REDIS_HEALTH) private readonly redis: Redis,
+    @Inject(CLICKHOUSE) private readonly ch: ClickHouseClient,
+    @Inject(METRICS) private readonly metrics: SurgeMetrics,
+  ) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready() {
+    const [postgres, redis, clickhouse] = await Promise.all([
+      within(this.pool.query('SELECT 1')).then(() => true, () => false),
+      within(pingRedis(this.redis)).then(() => true, () => false),
+      within(this.ch.ping()).then((r) => r.success, () => false),
+    ]);
+    this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres ? 1 : 0);
+    this.metrics.dependencyUp.set({ dependency: 'redis' }, redis ? 1 : 0);
+    this.metrics.dependencyUp.set({ dependency: 'clickhouse' }, clickhouse ? 1 : 0);
+    const body = { postgres: postgres ? 'up' : 'down', redis: redis ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down' };
+    if (!postgres || !redis) {
+      throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres}, redis ${body.redis} (clickhouse ${body.clickhouse}).`, 5);
+    }
+    return { status: 'ok', ...body };
+  }
+}

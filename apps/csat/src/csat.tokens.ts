@@ -1,0 +1,8 @@
+/** Injection tokens of the CSAT app (one file, so controllers and the module share them without cycles). */
+export const CSAT_CONFIG = Symbol('CSAT_CONFIG');
+export const PG_POOL = Symbol('PG_POOL');
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+export const METRICS = Symbol('METRICS');
+export const LOGGER = Symbol('LOGGER');
+export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
+export const ANALYTICS = Symbol('ANALYTICS');

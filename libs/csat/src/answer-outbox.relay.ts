@@ -1,0 +1,173 @@
+import type { Pool } from 'pg';
+import type { AnswerFact, CsatAnalytics } from './csat-analytics.repository';
+import type { CustomerCategory, SurveyChannel, SurveyOutcome } from './invitation.policy';
+
+export interface RelayOptions {
+  /** Answers per ClickHouse insert, at most. */
+  readonly batchSize: number;
+  /** With nothing pending, look again after this long (a nudge wakes it sooner). */
+  readonly idleMs: number;
+  /** After a nudge, wait this long so answers arriving together share one insert. */
+  readonly coalesceMs: number;
+  /** Backoff after a failure: doubles from min to max. */
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+}
+
+export interface RelayObserver {
+  relayed(count: number, seconds: number): void;
+  failed(error: unknown, attempt: number): void;
+}
+
+const noop: RelayObserver = { relayed: () => undefined, failed: () => undefined };
+
+/**
+ * Moves answers from the PostgreSQL outbox to ClickHouse.
+ *
+ * Guarantee: every answer committed in PostgreSQL reaches ClickHouse
+ * eventually. The answer and its outbox row commit together (one
+ * statement); an outbox row is deleted only in the transaction that holds it
+ * locked while ClickHouse confirmed both the raw insert and the hourly
+ * recount. If ClickHouse is down or slow, the insert fails, the transaction
+ * rolls back, the rows stay and are retried with backoff, for as long as it
+ * takes. If the process dies after ClickHouse confirmed but before the
+ * delete committed, the rows are sent again: at least once, made harmless
+ * by ClickHouse reads that count distinct invitation ids.
+ *
+ * Several instances may relay at once: `FOR UPDATE SKIP LOCKED` gives each
+ * a disjoint set of rows.
+ */
+export class AnswerOutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private nudged = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly analytics: CsatAnalytics,
+    private readonly options: RelayOptions,
+    private readonly observer: RelayObserver = noop,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in hand (its transaction commits or rolls back). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** An answer was just committed: relay soon rather than at the next idle poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  /** Relays up to one batch; returns how many answers it moved. Throws if ClickHouse or PostgreSQL failed (nothing is lost). */
+  async drainOnce(): Promise<number> {
+    const started = process.hrtime.bigint();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{
+        invitation_id: string;
+        score: number;
+        answered_ms: number;
+        interaction_ms: number;
+        channel: SurveyChannel;
+        category: CustomerCategory;
+        outcome: SurveyOutcome;
+        reason_code: string | null;
+      }>(
+        `SELECT o.invitation_id, a.score, (extract(epoch FROM a.answered_at) * 1000)::float8 AS answered_ms,
+                (extract(epoch FROM i.interaction_at) * 1000)::float8 AS interaction_ms,
+                i.channel, i.category, i.outcome, i.reason_code
+         FROM csat.analytics_outbox o
+         JOIN csat.answers a ON a.invitation_id = o.invitation_id
+         JOIN csat.invitations i ON i.id = o.invitation_id
+         ORDER BY o.enqueued_at
+         LIMIT $1
+         FOR UPDATE OF o SKIP LOCKED`,
+        [this.options.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const facts: AnswerFact[] = rows.map((r) => ({
+        invitationId: r.invitation_id,
+        answeredAtMs: Math.round(r.answered_ms),
+        interactionAtMs: Math.round(r.interaction_ms),
+        channel: r.channel,
+        category: r.category,
+        outcome: r.outcome,
+        reasonCode: r.reason_code ?? '',
+        score: Number(r.score),
+      }));
+      await this.analytics.record(facts);
+      await client.query('DELETE FROM csat.analytics_outbox WHERE invitation_id = ANY($1::uuid[])', [rows.map((r) => r.invitation_id)]);
+      await client.query('COMMIT');
+      this.observer.relayed(rows.length, Number(process.hrtime.bigint() - started) / 1e9);
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Answers not yet in ClickHouse (readiness detail, tests, the benchmark). */
+  async pending(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM csat.analytics_outbox');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.options.retryMinMs;
+    let attempt = 0;
+    while (this.running) {
+      try {
+        const moved = await this.drainOnce();
+        delay = this.options.retryMinMs;
+        attempt = 0;
+        if (moved === this.options.batchSize) continue; // more waiting: no sleep
+        await this.sleep(this.options.idleMs, true);
+      } catch (error) {
+        this.observer.failed(error, ++attempt);
+        await this.sleep(delay, false);
+        delay = Math.min(delay * 2, this.options.retryMaxMs);
+      }
+    }
+  }
+
+  /** Sleeps up to `ms`; a nudge (if allowed) cuts it short, after a short coalescing pause. */
+  private async sleep(ms: number, wakeOnNudge: boolean): Promise<void> {
+    if (wakeOnNudge && this.nudged) {
+      this.nudged = false;
+      await new Promise((r) => setTimeout(r, this.options.coalesceMs));
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        if (!this.running || wakeOnNudge) done();
+      };
+    });
+    this.wake = undefined;
+    if (wakeOnNudge && this.nudged && this.running) {
+      this.nudged = false;
+      await new Promise((r) => setTimeout(r, this.options.coalesceMs));
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
+import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from './meter-reading.repository';
+import { ReadingSinkService } from './reading-sink.service';
+
+/** In-memory stand-ins: this tier tests the sink's decisions and ordering, not ClickHouse (see reading-sink.int-spec.ts). */
+class MemoryRepository implements MeterReadingRepository {
+  rows: StoredReading[] = [];
+  async insert(rows: readonly StoredReading[]) {
+    this.rows.push(...rows);
+  }
+  async findDecided(_: readonly string[], ids: readonly string[]) {
+    return new Map(this.rows.filter((r) => ids.includes(r.readingId)).map((r) => [r.readingId, r]));
+  }
+  async acceptedHistory(keys: readonly RegisterKey[]) {
+    const m = new Map<string, HistoricReading[]>();
+    for (const k of keys) {
+      m.set(
+        registerKeyOf(k),
+        this.rows
+          .filter((r) => registerKeyOf(r) === registerKeyOf(k) && r.status === 'accepted' && !r.duplicateOf)
+          .map((r) => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source })),
+      );
+    }
+    return m;
+  }
+  async findForAccount() {
+    return null;
+  }
+  async listForAccount() {
+    return [];
+  }
+}
+
+class MemoryPublisher implements EventPublisher {
+  records: OutgoingRecord[] = [];
+  async publish(r: readonly OutgoingRecord[]) {
+    this.records.push(...r);
+  }
+  isHealthy = () => true;
+  close = async () => undefined;
+}
+
+const asRecords = (events: MeterReadingSubmittedV1[]): ConsumedRecord[] =>
+  events.map((e, i) => ({ topic: 't', partition: 0, offset: BigInt(i), key: e.supplyPointId, value: encodeSubmitted(e), headers: {}, timestamp: 0 }));
+
+describe('ReadingSinkService decisions', () => {
+  let repo: MemoryRepository;
+  let publisher: MemoryPublisher;
+  let sink: ReadingSinkService;
+  beforeEach(() => {
+    repo = new MemoryRepository();
+    publisher = new MemoryPublisher();
+    sink = new ReadingSinkService(repo, publisher, resolveTopics(''));
+  });
+
+  const base = { accountId: 'A1', supplyPointId: testMpan(3), registerId: 'S', value: '10000.1', readAt: '2025-10-20T10:22:15.000Z' };
+
+  it('the same reading twice in one batch counts once (regression: both were accepted)', async () => {
+    await sink.handle(asRecords([submittedEvent(base), submittedEvent(base)]));
+    const counted = repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf);
+    expect(counted).toHaveLength(1);
+    expect(repo.rows.filter((r) => r.duplicateOf === counted[0]!.readingId)).toHaveLength(1);
+  });
+
+  it('the same reading sent with different milliseconds counts once (regression: stored to the second, judged to the ms)', async () => {
+    await sink.handle(asRecords([submittedEvent({ ...base, readAt: '2025-10-20T10:22:15.602Z' })]));
+    await sink.handle(asRecords([submittedEvent({ ...base, readAt: '2025-10-20T10:22:15.104Z' })]));
+    expect(repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf)).toHaveLength(1);
+    expect(repo.rows.every((r) => r.readAt === '2025-10-20T10:22:15.000Z')).toBe(true);
+  });
+
+  it('the same reading again in a later batch counts once', async () => {
+    await sink.handle(asRecords([submittedEvent(base)]));
+    await sink.handle(asRecords([submittedEvent(base)]));
+    expect(repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf)).toHaveLength(1);
+  });
+
+  it('publishes outcomes after the write, accepted and rejected to their topics, poison to the dead-letter topic', async () => {
+    const first = submittedEvent({ ...base, value: '10000.0', readAt: '2025-10-01T00:00:00.000Z' });
+    const lower = submittedEvent({ ...base, value: '9000.0', readAt: '2025-10-10T00:00:00.000Z' });
+    await sink.handle([...asRecords([first, lower]), { topic: 't', partition: 0, offset: 9n, key: 'k', value: Buffer.from('nope'), headers: {}, timestamp: 0 }]);
+    expect(repo.rows.map((r) => r.status)).toEqual(['accepted', 'rejected']);
+    expect(repo.rows[1]!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(publisher.records.map((r) => r.topic)).toEqual(['reading.accepted.v1', 'reading.rejected.v1', 'meter-readings.v1.dlq']);
+    expect(publisher.records[2]!.headers!['dlq-reason']).toBe('MALFORMED_JSON');
+  });
+});

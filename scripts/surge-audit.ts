@@ -1,0 +1,160 @@
+/**
+ * The loss audit after a surge run, and its report.
+ *   node dist/scripts/surge-audit.js <acceptedLog> <k6Summary.json> <sinkMetricsUrl> <report.json>
+ * with CLICKHOUSE_URL / CLICKHOUSE_DATABASE naming the run's own database.
+ *
+ * - lost: readings the API answered 202 (or 207 "received") that are not in
+ *   ClickHouse once the sink has caught up;
+ * - duplicated: readings counted more than once, i.e. two accepted,
+ *   non-duplicate rows for the same register and instant, or a reading id
+ *   that queries return twice;
+ * - every rejected or held reading has a reason code.
+ * Both counts must be 0; the process exits 1 otherwise.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { loadConfig } from '@surge/config/config.loader';
+import { infraFields } from '@surge/config/config.fields';
+import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+
+const [acceptedLog, summaryFile, sinkMetricsUrl, reportFile] = process.argv.slice(2);
+const config = loadConfig(z.object(infraFields), process.env);
+const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+function acceptedFromLog(): Map<string, number> {
+  const accepted = new Map<string, number>();
+  for (const line of readFileSync(acceptedLog!, 'utf8').split('\n')) {
+    const m = /A (\d+) ([0-9a-f-]{36})/.exec(line);
+    if (m && !accepted.has(m[2]!)) accepted.set(m[2]!, Number(m[1]));
+  }
+  return accepted;
+}
+
+/** Best average over any `window` consecutive seconds of unique 202s. */
+function sustained(times: number[], window: number): { best: number; overall: number; seconds: number } {
+  if (times.length === 0) return { best: 0, overall: 0, seconds: 0 };
+  const t0 = Math.min(...times);
+  const buckets = new Map<number, number>();
+  for (const t of times) buckets.set(Math.floor((t - t0) / 1000), (buckets.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
+  const last = Math.max(...buckets.keys());
+  const series = Array.from({ length: last + 1 }, (_, i) => buckets.get(i) ?? 0);
+  let best = 0;
+  let sum = 0;
+  for (let i = 0; i < series.length; i++) {
+    sum += series[i]!;
+    if (i >= window) sum -= series[i - window]!;
+    if (i >= window - 1) best = Math.max(best, sum / window);
+  }
+  if (series.length < window) best = sum / series.length;
+  return { best, overall: times.length / series.length, seconds: series.length };
+}
+
+/** histogram_quantile over a scraped Prometheus histogram (linear within a bucket, as Prometheus does). */
+function histogramQuantile(text: string, metric: string, q: number): number | null {
+  const buckets: { le: number; count: number }[] = [];
+  const re = new RegExp(`^${metric}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+(?:\\.\\d+)?)`, 'gm');
+  for (let m = re.exec(text); m; m = re.exec(text)) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
+  if (buckets.length === 0) return null;
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets[buckets.length - 1]!.count;
+  if (total === 0) return null;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === Infinity) return prevLe;
+      return prevLe + ((b.le - prevLe) * (rank - prevCount)) / Math.max(1, b.count - prevCount);
+    }
+    prevLe = b.le;
+    prevCount = b.count;
+  }
+  return prevLe;
+}
+
+async function main(): Promise<void> {
+  const accepted = acceptedFromLog();
+  // Wait for the sink to catch up: every 202'd reading decided, or 120 s.
+  const deadline = Date.now() + 120_000;
+  let stored = new Set<string>();
+  for (;;) {
+    stored = new Set((await rows<{ reading_id: string }>('SELECT DISTINCT reading_id FROM meter_readings')).map((r) => r.reading_id));
+    const missing = [...accepted.keys()].filter((id) => !stored.has(id)).length;
+    if (missing === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const lost = [...accepted.keys()].filter((id) => !stored.has(id));
+  const storedNotConfirmed = [...stored].filter((id) => !accepted.has(id)).length;
+
+  const latest = `SELECT reading_id, any(account_id) AS a, any(supply_point_id) AS sp, any(register_id) AS reg, any(read_at) AS ra,
+      argMax(status, version) AS st, argMax(duplicate_of, version) AS dup, argMax(reason_code, version) AS reason,
+      any(submitted_at_ms) AS sub_ms, argMax(decided_at_ms, version) AS dec_ms
+    FROM meter_readings GROUP BY reading_id`;
+  const [idTwice] = await rows<{ n: string }>(`SELECT count() AS n FROM (SELECT reading_id, count() AS c FROM (${latest}) GROUP BY reading_id HAVING c > 1)`);
+  const [doubleCounted] = await rows<{ n: string }>(
+    `SELECT count() AS n FROM (SELECT a, sp, reg, ra, count() AS c FROM (${latest}) WHERE st = 'accepted' AND dup = '' GROUP BY a, sp, reg, ra HAVING c > 1)`,
+  );
+  const outcomes = await rows<{ st: string; reason: string; dup: string; n: string }>(
+    `SELECT st, reason, dup != '' AS dup, count() AS n FROM (${latest}) GROUP BY st, reason, dup ORDER BY n DESC`,
+  );
+  const [noReason] = await rows<{ n: string }>(`SELECT count() AS n FROM (${latest}) WHERE st != 'accepted' AND reason = ''`);
+  const [fresh] = await rows<{ q: number[] }>(`SELECT quantiles(0.5, 0.99)(dec_ms - sub_ms) AS q FROM (${latest})`);
+
+  const summary = JSON.parse(readFileSync(summaryFile!, 'utf8')) as { metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }> };
+  const submit = summary.metrics['http_req_duration{name:submit}']?.values ?? {};
+  const thresholds = Object.entries(summary.metrics).flatMap(([name, m]) => Object.entries(m.thresholds ?? {}).map(([t, v]) => ({ metric: name, threshold: t, ok: v.ok })));
+  const sinkMetrics = sinkMetricsUrl ? await (await fetch(sinkMetricsUrl)).text().catch(() => '') : '';
+  const rate = sustained([...accepted.values()], 60);
+
+  const report = {
+    acceptedByApi: accepted.size,
+    storedInClickHouse: stored.size,
+    lost: lost.length,
+    duplicated: Number(idTwice?.n ?? 0) + Number(doubleCounted?.n ?? 0),
+    storedButNotConfirmedToClient: storedNotConfirmed,
+    rejectedOrHeldWithoutReason: Number(noReason?.n ?? 0),
+    acceptedReadingsPerSecond: { bestSustained60s: Math.round(rate.best), overallAverage: Math.round(rate.overall), seconds: rate.seconds },
+    submitLatencyMs: { p50: submit['med'], p95: submit['p(95)'], p99: submit['p(99)'], max: submit['max'] },
+    submitErrorRate: summary.metrics['submit_errors']?.values?.rate ?? null,
+    freshnessMs: {
+      clickhouseDecisionP50: fresh?.q?.[0] ?? null,
+      clickhouseDecisionP99: fresh?.q?.[1] ?? null,
+      sinkWriteConfirmedP50: sinkMetrics ? round(histogramQuantile(sinkMetrics, 'surge_reading_freshness_seconds', 0.5), 1000) : null,
+      sinkWriteConfirmedP99: sinkMetrics ? round(histogramQuantile(sinkMetrics, 'surge_reading_freshness_seconds', 0.99), 1000) : null,
+    },
+    outcomes: outcomes.map((o) => ({ status: o.st, reason: o.reason || null, duplicate: Number(o.dup) === 1, count: Number(o.n) })),
+    thresholds,
+  };
+  writeFileSync(reportFile!, JSON.stringify(report, null, 2));
+  console.log('\n=== loss audit');
+  console.log(`  answered 202 by the API      ${report.acceptedByApi}`);
+  console.log(`  present in ClickHouse        ${report.storedInClickHouse}`);
+  console.log(`  LOST                         ${report.lost}`);
+  console.log(`  DUPLICATED                   ${report.duplicated}`);
+  console.log(`  stored, 202 not seen by k6   ${report.storedButNotConfirmedToClient} (a 503'd or timed-out request whose write landed: stored once, never double counted)`);
+  console.log(`  rejected/held without reason ${report.rejectedOrHeldWithoutReason}`);
+  console.log('  outcomes:');
+  for (const o of report.outcomes) console.log(`    ${o.status.padEnd(9)} ${(o.reason ?? (o.duplicate ? '(duplicate of an accepted reading)' : '-')).padEnd(36)} ${o.count}`);
+  console.log('\n=== throughput and latency');
+  console.log(`  accepted readings/s sustained (best 60 s) ${report.acceptedReadingsPerSecond.bestSustained60s}   (average over ${rate.seconds} s: ${report.acceptedReadingsPerSecond.overallAverage})`);
+  console.log(`  submit latency ms  p50 ${fmt(submit['med'])}  p95 ${fmt(submit['p(95)'])}  p99 ${fmt(submit['p(99)'])}  max ${fmt(submit['max'])}`);
+  console.log(`  submit error rate (5xx + transport) ${report.submitErrorRate}`);
+  console.log(`  freshness ms (202 → sink's write confirmed)  p50 ${fmt(report.freshnessMs.sinkWriteConfirmedP50)}  p99 ${fmt(report.freshnessMs.sinkWriteConfirmedP99)}`);
+  console.log(`  freshness ms (202 → decision, from ClickHouse rows)  p50 ${fmt(report.freshnessMs.clickhouseDecisionP50)}  p99 ${fmt(report.freshnessMs.clickhouseDecisionP99)}`);
+  console.log('  SLO thresholds (k6):');
+  for (const t of thresholds) console.log(`    ${t.ok ? 'ok  ' : 'FAIL'} ${t.metric} ${t.threshold}`);
+  await ch.close();
+  if (report.lost > 0 || report.duplicated > 0 || report.rejectedOrHeldWithoutReason > 0) process.exit(1);
+}
+
+const round = (v: number | null, scale: number) => (v === null ? null : Math.round(v * scale));
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(1));
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
