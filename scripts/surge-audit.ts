@@ -28,8 +28,9 @@ async function rows<T>(query: string): Promise<T[]> {
 function acceptedFromLog(): Map<string, number> {
   const accepted = new Map<string, number>();
   for (const line of readFileSync(acceptedLog!, 'utf8').split('\n')) {
-    const m = /A (\d+) ([0-9a-f-]{36})/.exec(line);
-    if (m && !accepted.has(m[2]!)) accepted.set(m[2]!, Number(m[1]));
+    const m = /A (\d+) ([0-9a-f -]+)/.exec(line);
+    if (!m) continue;
+    for (const id of m[2]!.trim().split(' ')) if (id.length === 36 && !accepted.has(id)) accepted.set(id, Number(m[1]));
   }
   return accepted;
 }

@@ -39,7 +39,10 @@ export class CsatRunner implements OnApplicationBootstrap, OnApplicationShutdown
     const refresh = () =>
       this.reports
         .trailingDayRatio(Date.now())
-        .then((ratio) => this.metrics.csatScore.set(ratio ?? 0))
+        .then((ratio) => {
+          // No answers in the last day is no figure: leave the gauge unset rather than report 0% satisfied.
+          if (ratio !== null) this.metrics.csatScore.set(ratio);
+        })
         .catch((error: unknown) => this.logger.debug({ err: String(error) }, 'CSAT gauge not refreshed'));
     void refresh();
     this.scoreTimer = setInterval(refresh, SCORE_REFRESH_MS);

@@ -5,6 +5,7 @@ import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
+import { registerLoadShedding } from '@surge/http/load-shedding';
 import { ConfigError } from '@surge/config/config.loader';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { METRICS } from '@surge/http/metrics.controller';
@@ -18,8 +19,16 @@ async function bootstrap(): Promise<void> {
   if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
   const adapter = new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, logger: false, keepAliveTimeout: 65_000 });
   const app = await NestFactory.create<NestFastifyApplication>(ReadApiModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
-  registerCorrelationId(app.getHttpAdapter().getInstance());
-  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get<SurgeMetrics>(METRICS), 'read-api', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get<SurgeMetrics>(METRICS);
+  // First hook: shed before any other work is spent on a request we will not take.
+  registerLoadShedding(fastify, {
+    maxInFlight: config.MAX_IN_FLIGHT_REQUESTS,
+    retryAfterSeconds: 1,
+    exempt: ['/health/live', '/health/ready', '/metrics'],
+  }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
+  registerCorrelationId(fastify);
+  registerHttpMetrics(fastify, metrics, 'read-api', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
   app.useGlobalFilters(new AppErrorFilter((e, id) => console.error(JSON.stringify({ level: 'error', correlationId: id, err: String((e as Error)?.stack ?? e) }))));
   app.enableShutdownHooks();
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);

@@ -20,6 +20,8 @@ const schema = z.object({
   /** Producers with their own connections (see PlatformaticEventPublisher): more overlap of produce round trips. */
   KAFKA_PRODUCER_LANES: z.coerce.number().int().min(1).max(16).default(4),
   ENSURE_TOPICS: bool(true),
+  /** Concurrent requests per instance before shedding with 503 (see libs/http/src/load-shedding.ts). */
+  MAX_IN_FLIGHT_REQUESTS: positiveInt(256),
   /** Per caller and minute; customers submit a handful of readings, collectors send batches. */
   RATE_LIMIT_SUBMIT_PER_MINUTE: positiveInt(120),
   RATE_LIMIT_BATCH_PER_MINUTE: positiveInt(600),

@@ -10,6 +10,7 @@ import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { RATE_LIMITER, RATE_LIMITS, RateLimitGuard } from '@surge/http/rate-limit.guard';
 import { RedisRateLimiter } from '@surge/http/rate-limiter';
 import { createRequestPathRedis, redisReady } from '@surge/http/redis.factory';
+import { RedisWriteBehind } from '@surge/http/redis-write-behind';
 import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
 import { RedisReadingReceipts } from '@surge/ingest/reading-receipt.store';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
@@ -90,8 +91,13 @@ export class ReadApiModule {
           provide: RATE_LIMITS,
           useValue: { submit: config.RATE_LIMIT_SUBMIT_PER_MINUTE, batch: config.RATE_LIMIT_BATCH_PER_MINUTE, read: config.RATE_LIMIT_READ_PER_MINUTE },
         },
-        { provide: IDEMPOTENCY_STORE, useFactory: (redis: Redis) => new RedisIdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS), inject: [REDIS] },
-        { provide: RedisReadingReceipts, useFactory: (redis: Redis) => new RedisReadingReceipts(redis), inject: [REDIS] },
+        { provide: RedisWriteBehind, useFactory: (redis: Redis) => new RedisWriteBehind(redis), inject: [REDIS] },
+        {
+          provide: IDEMPOTENCY_STORE,
+          useFactory: (redis: Redis) => new RedisIdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS),
+          inject: [REDIS],
+        },
+        { provide: RedisReadingReceipts, useFactory: (redis: Redis, writes: RedisWriteBehind) => new RedisReadingReceipts(redis, writes), inject: [REDIS, RedisWriteBehind] },
         {
           provide: ReadingIntakeService,
           useFactory: (p: EventPublisher, receipts: RedisReadingReceipts, metrics: SurgeMetrics) =>

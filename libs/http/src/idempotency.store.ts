@@ -61,7 +61,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async complete(scope: string, key: string, bodyHash: string, response: StoredResponse): Promise<void> {
     const entry: Entry = { s: 'done', h: bodyHash, r: response };
-    await this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', this.ttlSeconds).catch(() => undefined);
+    // Not awaited, but sent on the same connection before any later command,
+    // so a retry on this instance always finds the finished response.
+    this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', this.ttlSeconds).catch(() => undefined);
   }
 
   async abandon(scope: string, key: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { createRequestPathRedis, redisReady } from './redis.factory';
 import { RedisIdempotencyStore } from './idempotency.store';
+import { RedisWriteBehind } from './redis-write-behind';
 import { RedisRateLimiter } from './rate-limiter';
 import { testEnv, uniqueName } from '@surge/testing/test-env';
 
@@ -38,6 +39,14 @@ describe('request-path stores on Redis', () => {
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, false]);
     expect(decisions[4]!.retryAfterSeconds).toBe(50);
     second.disconnect();
+  });
+
+  it('write-behind coalesces receipts into pipelines and lands them', async () => {
+    const writes = new RedisWriteBehind(redis, 5);
+    const key = uniqueName('wb');
+    for (let i = 0; i < 100; i++) writes.set(`${key}:${i}`, String(i), 60);
+    await writes.flush();
+    expect(await redis.get(`${key}:99`)).toBe('99');
   });
 
   it('fails open when Redis is unreachable: submissions must not depend on it', async () => {

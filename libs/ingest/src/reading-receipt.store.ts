@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisWriteBehind } from '@surge/http/redis-write-behind';
 import type { ReceiptLookup } from './reading-query.service';
 
 /**
@@ -14,11 +15,12 @@ export interface ReceiptRecorder {
 export class RedisReadingReceipts implements ReceiptRecorder, ReceiptLookup {
   constructor(
     private readonly redis: Redis,
+    private readonly writes: RedisWriteBehind,
     private readonly ttlSeconds = 7 * 24 * 3600,
   ) {}
 
   record(readingId: string, accountId: string, submittedAt: string): void {
-    this.redis.set(`rcpt:${readingId}`, `${accountId}|${submittedAt}`, 'EX', this.ttlSeconds).catch(() => undefined);
+    this.writes.set(`rcpt:${readingId}`, `${accountId}|${submittedAt}`, this.ttlSeconds);
   }
 
   async find(readingId: string): Promise<{ accountId: string; submittedAt: string } | null> {

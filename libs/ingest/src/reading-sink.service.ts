@@ -45,7 +45,24 @@ export class ReadingSinkService {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /**
+   * Partitions are independent (a supply point's readings share one), so a
+   * batch's partitions are handled concurrently; within a partition, records
+   * are handled in offset order. The batch resolves when every partition's
+   * share is written and its outcomes published.
+   */
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
+    const byPartition = new Map<string, ConsumedRecord[]>();
+    for (const r of batch) {
+      const k = `${r.topic}:${r.partition}`;
+      const list = byPartition.get(k);
+      if (list) list.push(r);
+      else byPartition.set(k, [r]);
+    }
+    await Promise.all([...byPartition.values()].map((records) => this.handleOrdered(records)));
+  }
+
+  private async handleOrdered(batch: readonly ConsumedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
     const deadLetters: OutgoingRecord[] = [];
     const events: MeterReadingSubmittedV1[] = [];

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface LoadSheddingOptions {
+  /** Requests being handled at once, at most; the next answers 503 at once. */
+  maxInFlight: number;
+  retryAfterSeconds: number;
+  /** Routes never shed (health probes, metrics). */
+  exempt: readonly string[];
+  onShed?: () => void;
+}
+
+/**
+ * A bounded front door. Past `maxInFlight` concurrent requests, new ones are
+ * answered 503 + Retry-After immediately, before any parsing or
+ * authentication: an overloaded instance stays fast for the requests it does
+ * take (and honest about the rest) instead of queueing every request into
+ * multi-second latency. Load balancers and clients retry elsewhere or later.
+ */
+export function registerLoadShedding(fastify: FastifyInstance, options: LoadSheddingOptions): { inFlight: () => number } {
+  let inFlight = 0;
+  const exempt = new Set(options.exempt);
+  const body = JSON.stringify({
+    error: { code: 'INGEST_UNAVAILABLE', message: 'We are receiving more requests than we can handle right now; nothing was accepted. Please retry shortly.' },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (exempt.has(request.url)) return done();
+    if (inFlight >= options.maxInFlight) {
+      options.onShed?.();
+      void reply.code(503).header('retry-after', String(options.retryAfterSeconds)).header('content-type', 'application/json').send(body);
+      return;
+    }
+    inFlight++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        inFlight--;
+      }
+    };
+    reply.raw.once('finish', release);
+    reply.raw.once('close', release);
+    done();
+  });
+  return { inFlight: () => inFlight };
+}
