@@ -62,7 +62,7 @@ export class BillingModule {
               ch,
               {
                 redis: { url: config.REDIS_URL, maxRetriesPerRequest: null },
-                producerRedis: { url: config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 },
+                producerRedis: { url: config.REDIS_URL, maxRetriesPerRequest: 1, connectTimeout: 2000 },
                 queuePrefix: config.BILLING_QUEUE_PREFIX,
                 chunkSize: config.BILLING_CHUNK_SIZE,
                 jobAttempts: config.BILLING_JOB_ATTEMPTS,

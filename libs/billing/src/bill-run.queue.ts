@@ -24,6 +24,8 @@ export interface BillRunQueueSettings {
   readonly attempts: number;
   /** First retry delay; doubles on each retry (exponential backoff). */
   readonly backoffMs: number;
+  /** Request handlers: a call fails within about a second while Redis is unreachable instead of waiting for it (pair with a small maxRetriesPerRequest). */
+  readonly failFast?: boolean;
 }
 
 export type JobCounts = Record<string, number>;
@@ -36,6 +38,7 @@ export class BillRunQueue {
     this.queue = new Queue<ChunkJobData>(BILL_RUN_QUEUE, {
       connection: settings.connection,
       prefix: settings.prefix,
+      skipWaitingForReady: settings.failFast ?? false,
       defaultJobOptions: {
         attempts: settings.attempts,
         backoff: { type: 'exponential', delay: settings.backoffMs },

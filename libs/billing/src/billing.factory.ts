@@ -58,7 +58,13 @@ export function createBilling(pool: Pool, ch: ClickHouseClient, settings: Billin
     historyDays: settings.historyDays,
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
   });
-  const queue = new BillRunQueue({ connection: settings.producerRedis ?? settings.redis, prefix: settings.queuePrefix, attempts: settings.jobAttempts, backoffMs: settings.jobBackoffMs });
+  const queue = new BillRunQueue({
+    connection: settings.producerRedis ?? settings.redis,
+    prefix: settings.queuePrefix,
+    attempts: settings.jobAttempts,
+    backoffMs: settings.jobBackoffMs,
+    failFast: settings.producerRedis !== undefined,
+  });
   const worker = new BillRunWorker(
     processor,
     runs,
