@@ -70,9 +70,10 @@ kafka_jars() {
 }
 
 kafka_up() {
-  if port_open "$KAFKA_PORT"; then log "kafka: reusing the broker on 127.0.0.1:$KAFKA_PORT"; return; fi
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  # The jars are wanted even when a broker is reused: fault tests start private brokers from them.
   kafka_jars
+  if port_open "$KAFKA_PORT"; then log "kafka: reusing the broker on 127.0.0.1:$KAFKA_PORT"; return; fi
   local dir=$state/kafka conf=$state/kafka/server.properties
   mkdir -p "$dir/data"
   cat >"$conf" <<EOF
