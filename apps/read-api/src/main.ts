@@ -11,11 +11,13 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { METRICS } from '@surge/http/metrics.controller';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { createLogger } from '@surge/observability/logger.factory';
 import { loadReadApiConfig } from './read-api.config';
 import { ReadApiModule } from './read-api.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadReadApiConfig(process.env);
+  const logger = createLogger('read-api', config.LOG_LEVEL);
   if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
   const adapter = new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, logger: false, keepAliveTimeout: 65_000 });
   const app = await NestFactory.create<NestFastifyApplication>(ReadApiModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
@@ -29,12 +31,12 @@ async function bootstrap(): Promise<void> {
   }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
   registerCorrelationId(fastify);
   registerHttpMetrics(fastify, metrics, 'read-api', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
-  app.useGlobalFilters(new AppErrorFilter((e, id) => console.error(JSON.stringify({ level: 'error', correlationId: id, err: String((e as Error)?.stack ?? e) }))));
+  app.useGlobalFilters(new AppErrorFilter((err, correlationId) => logger.error({ err, correlationId }, 'unhandled error')));
   app.enableShutdownHooks();
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);
   app.getHttpAdapter().getInstance().addHook('onClose', async () => publisher.close());
   await app.listen(config.PORT, config.HOST);
-  console.log(JSON.stringify({ level: 'info', service: 'read-api', msg: 'listening', port: config.PORT }));
+  logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }
 
 bootstrap().catch((error) => {

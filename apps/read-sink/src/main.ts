@@ -11,6 +11,7 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { METRICS } from '@surge/http/metrics.controller';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { createLogger } from '@surge/observability/logger.factory';
 import { loadReadSinkConfig } from './read-sink.config';
 import { ReadSinkModule } from './read-sink.module';
 
@@ -25,11 +26,12 @@ async function bootstrap(): Promise<void> {
     await ch.close();
   }
   const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ logger: false }), { logger: ['error', 'warn'] });
-  app.useGlobalFilters(new AppErrorFilter());
+  const logger = createLogger('read-sink', config.LOG_LEVEL);
+  app.useGlobalFilters(new AppErrorFilter((err, correlationId) => logger.error({ err, correlationId }, 'unhandled error')));
   registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get<SurgeMetrics>(METRICS), 'read-sink', { ignoreRoutes: ['/metrics'] });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
-  console.log(JSON.stringify({ level: 'info', service: 'read-sink', msg: 'consuming', port: config.PORT }));
+  logger.info({ port: config.PORT, group: config.KAFKA_GROUP_ID }, 'consuming');
 }
 
 bootstrap().catch((error) => {

@@ -9,6 +9,7 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { sinkMetricsObserver } from '@surge/ingest/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { createLogger } from '@surge/observability/logger.factory';
 import { HealthController } from './health.controller';
 import type { ReadSinkConfig } from './read-sink.config';
 import { BATCH_CONSUMER, READING_SINK, ReadSinkRunner } from './read-sink.runner';
@@ -18,6 +19,7 @@ export class ReadSinkModule {
   static forRoot(config: ReadSinkConfig): DynamicModule {
     const clientId = config.KAFKA_CLIENT_ID ?? 'read-sink';
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
+    const logger = createLogger('read-sink', config.LOG_LEVEL);
     return {
       module: ReadSinkModule,
       controllers: [HealthController, MetricsController],
@@ -60,7 +62,7 @@ export class ReadSinkModule {
                 // A failed batch is a dependency failure (ClickHouse or Kafka): it is retried whole.
                 metrics.dbErrors.inc({ db: 'clickhouse', operation: 'sink_batch' });
                 metrics.dependencyUp.set({ dependency: 'clickhouse' }, 0);
-                console.error(JSON.stringify({ level: 'warn', service: 'read-sink', msg: 'batch failed; retrying', attempt, err: String((error as Error)?.message ?? error) }));
+                logger.warn({ err: error, attempt }, 'batch failed; retrying the same batch (nothing committed)');
               },
             }),
         },
@@ -68,7 +70,7 @@ export class ReadSinkModule {
           provide: READING_SINK,
           useFactory: (publisher: EventPublisher, metrics: SurgeMetrics) => {
             const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
-            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics));
+            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger));
           },
           inject: [EVENT_PUBLISHER, METRICS],
         },

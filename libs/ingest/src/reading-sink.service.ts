@@ -13,7 +13,7 @@ import { toStoredInstant } from './stored-instant';
 export interface SinkObserver {
   batch(size: number, writeSeconds: number): void;
   decided(reading: StoredReading): void;
-  deadLettered(reason: string): void;
+  deadLettered(reason: string, correlationId: string | undefined): void;
 }
 
 const noopObserver: SinkObserver = { batch: () => undefined, decided: () => undefined, deadLettered: () => undefined };
@@ -77,7 +77,7 @@ export class ReadingSinkService {
       } catch (error) {
         const reason = error instanceof PoisonRecordError ? error.reason : 'UNDECODABLE';
         deadLetters.push(toDeadLetter(this.topics, record, reason, String((error as Error)?.message ?? error)));
-        this.observer.deadLettered(reason);
+        this.observer.deadLettered(reason, record.headers['correlation-id']);
       }
     }
 
