@@ -22,7 +22,13 @@ fi
 
 if [[ ! -x node_modules/.bin/node ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 here leaves other platforms' optional packages (@swc/core-darwin-*, ...)
+  # out of the lock file and `npm ci` then refuses it; `npm install` honours
+  # every version the lock pins and adds nothing else for this platform.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || {
+    log "npm ci refused the lock file's platform entries; npm install from the same lock"
+    npm install --no-audit --no-fund --loglevel=error
+  }
 fi
 export PATH="$root/node_modules/.bin:$PATH"
 
