@@ -124,6 +124,8 @@ describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () =
       expect(started.json()).toMatchObject({ error: { code: 'DEPENDENCY_UNAVAILABLE' } });
     } finally {
       await noRedis.close();
+      // A connection attempt to the closed port may still be in flight; let it time out (connectTimeout 2 s).
+      await new Promise((r) => setTimeout(r, 2500));
     }
   });
 });

@@ -17,7 +17,7 @@ import { BillRunsController } from './bill-runs.controller';
 import { BillsController } from './bills.controller';
 import type { BillingConfig } from './billing.config';
 import { BillingRunner } from './billing.runner';
-import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS_HEALTH } from './billing.tokens';
+import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './billing.tokens';
 import { HealthController } from './health.controller';
 import { SettlementController } from './settlement.controller';
 
@@ -47,22 +47,24 @@ export class BillingModule {
             createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
         },
         {
-          provide: REDIS_HEALTH,
+          // Request-path Redis (health checks and enqueuing): a command fails within about a second while Redis
+          // is away rather than hanging a request. The worker has its own connections, which wait for Redis.
+          provide: REDIS,
           useFactory: (): Redis => {
-            const redis = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-            redis.on('error', () => undefined);
+            const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+            redis.on('error', () => metrics.dbErrors.inc({ db: 'redis', operation: 'connection' }));
             return redis;
           },
         },
         {
           provide: BILLING,
-          useFactory: (pool: Pool, ch: ClickHouseClient, logger: SurgeLogger): BillingComponents =>
+          useFactory: (pool: Pool, ch: ClickHouseClient, redis: Redis, logger: SurgeLogger): BillingComponents =>
             createBilling(
               pool,
               ch,
               {
                 redis: { url: config.REDIS_URL, maxRetriesPerRequest: null },
-                producerRedis: { url: config.REDIS_URL, maxRetriesPerRequest: 1, connectTimeout: 2000 },
+                producerRedis: redis,
                 queuePrefix: config.BILLING_QUEUE_PREFIX,
                 chunkSize: config.BILLING_CHUNK_SIZE,
                 jobAttempts: config.BILLING_JOB_ATTEMPTS,
@@ -73,7 +75,7 @@ export class BillingModule {
               },
               { metrics, logger },
             ),
-          inject: [PG_POOL, CLICKHOUSE, LOGGER],
+          inject: [PG_POOL, CLICKHOUSE, REDIS, LOGGER],
         },
         { provide: BillRunService, useFactory: (b: BillingComponents) => b.runService, inject: [BILLING] },
         { provide: BillQueryService, useFactory: (b: BillingComponents) => b.billQuery, inject: [BILLING] },

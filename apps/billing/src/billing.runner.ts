@@ -8,7 +8,7 @@ import { METRICS } from '@surge/http/metrics.controller';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import type { SurgeLogger } from '@surge/observability/logger.factory';
 import type { BillingConfig } from './billing.config';
-import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS_HEALTH } from './billing.tokens';
+import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './billing.tokens';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
@@ -30,7 +30,7 @@ export class BillingRunner implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LOGGER) private readonly logger: SurgeLogger,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLICKHOUSE) private readonly ch: ClickHouseClient,
-    @Inject(REDIS_HEALTH) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -2,6 +2,6 @@
 export const BILLING_CONFIG = Symbol('BILLING_CONFIG');
 export const PG_POOL = Symbol('PG_POOL');
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
-export const REDIS_HEALTH = Symbol('REDIS_HEALTH');
+export const REDIS = Symbol('REDIS');
 export const LOGGER = Symbol('LOGGER');
 export const BILLING = Symbol('BILLING');

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { unavailable } from '@surge/errors/app.error';
 import { METRICS } from '@surge/http/metrics.controller';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { CLICKHOUSE, PG_POOL, REDIS_HEALTH } from './billing.tokens';
+import { CLICKHOUSE, PG_POOL, REDIS } from './billing.tokens';
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -13,11 +13,6 @@ function within<T>(p: Promise<T>): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
 }
 
-/** Pings Redis on a client that never queues commands while disconnected (a health check must answer, not wait). */
-export async function pingRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => undefined);
-  await redis.ping();
-}
 
 /**
  * Liveness: the process serves HTTP. Readiness: it reaches PostgreSQL (bill
@@ -30,7 +25,7 @@ export async function pingRedis(redis: Redis): Promise<void> {
 export class HealthController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(REDIS_HEALTH) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: Redis,
     @Inject(CLICKHOUSE) private readonly ch: ClickHouseClient,
     @Inject(METRICS) private readonly metrics: SurgeMetrics,
   ) {}
@@ -44,7 +39,7 @@ export class HealthController {
   async ready() {
     const [postgres, redis, clickhouse] = await Promise.all([
       within(this.pool.query('SELECT 1')).then(() => true, () => false),
-      within(pingRedis(this.redis)).then(() => true, () => false),
+      within(this.redis.ping()).then(() => true, () => false),
       within(this.ch.ping()).then((r) => r.success, () => false),
     ]);
     this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres ? 1 : 0);

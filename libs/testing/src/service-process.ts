@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
 export interface RunningService {
@@ -13,6 +14,8 @@ export interface RunningService {
  * until its readiness probe answers 200.
  */
 export async function startService(app: string, port: number, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
+  // A readiness probe must never be answered by some other process on the port.
+  if (await portInUse(port)) throw new Error(`port ${port} is already in use: cannot start ${app} there`);
   const main = join(__dirname, '..', '..', '..', 'dist', 'apps', app, 'src', 'main.js');
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', main], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
@@ -43,8 +46,23 @@ export async function startService(app: string, port: number, env: Record<string
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }
