@@ -38,10 +38,16 @@ function acceptedFromLog(): Map<string, number> {
 /** Best average over any `window` consecutive seconds of unique 202s. */
 function sustained(times: number[], window: number): { best: number; overall: number; seconds: number } {
   if (times.length === 0) return { best: 0, overall: 0, seconds: 0 };
-  const t0 = Math.min(...times);
+  // Loops, not Math.min(...times): a surge logs hundreds of thousands of times (a spread would overflow the stack).
+  let t0 = Infinity;
+  for (const t of times) if (t < t0) t0 = t;
   const buckets = new Map<number, number>();
-  for (const t of times) buckets.set(Math.floor((t - t0) / 1000), (buckets.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
-  const last = Math.max(...buckets.keys());
+  let last = 0;
+  for (const t of times) {
+    const b = Math.floor((t - t0) / 1000);
+    buckets.set(b, (buckets.get(b) ?? 0) + 1);
+    if (b > last) last = b;
+  }
   const series = Array.from({ length: last + 1 }, (_, i) => buckets.get(i) ?? 0);
   let best = 0;
   let sum = 0;
