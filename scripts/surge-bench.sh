@@ -6,7 +6,8 @@
 #   4. the ceiling: the same k6 script, closed loop, against read-api and against a
 #      bare HTTP server that only answers 202; the ratio of the two;
 #   5. peak RSS of every process.
-# SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (2000), SURGE_NORMAL_PEAK (req/s, 50).
+# SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (20000: a surge is many customers with a
+# reading or two each), SURGE_NORMAL_PEAK (req/s, 50), SURGE_API_INSTANCES (1).
 # Loopback only; every stage is bounded in time and stops by itself.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "=== surge run $run (profile $profile), artefacts in $dir"
-node dist/scripts/surge-fixtures.js "$state" "$run" "${SURGE_CUSTOMERS:-2000}" "$dir/fixtures.json"
+node dist/scripts/surge-fixtures.js "$state" "$run" "${SURGE_CUSTOMERS:-20000}" "$dir/fixtures.json"
 
 set -a
 # shellcheck disable=SC1091
@@ -52,13 +53,19 @@ start() { # start <app> <port>
   echo "$1 did not become ready; see $dir/$1.log" >&2; exit 1
 }
 start read-sink $sink_port
-start read-api $api_port
+# SURGE_API_INSTANCES read-api processes share the port (SO_REUSEPORT), as replicas behind a load balancer would.
+HTTP_REUSE_PORT=true start read-api $api_port
+for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
+  HTTP_REUSE_PORT=true PORT=$api_port nohup node "dist/apps/read-api/src/main.js" >"$dir/read-api-$i.log" 2>&1 &
+  pids+=($!); echo $! >"$dir/read-api-$i.pid"
+done
+sleep 2
 
 # Peak RSS of each process, sampled every second (VmHWM where the process is ours to read).
 sample_rss() {
   local out=$dir/rss.tsv
   while true; do
-    for name in read-api read-sink kafka clickhouse k6; do
+    for name in read-api read-api-2 read-sink kafka clickhouse k6; do
       local f=$dir/$name.pid; [[ $name == kafka || $name == clickhouse ]] && f=$state/pids/$name.pid
       [[ -f $f ]] || continue
       local p; p=$(cat "$f"); [[ -r /proc/$p/status ]] || continue

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyListenOptions } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
@@ -35,7 +36,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);
   app.getHttpAdapter().getInstance().addHook('onClose', async () => publisher.close());
-  await app.listen(config.PORT, config.HOST);
+  // Fastify hands these options to Node's server.listen, which knows reusePort (Node >= 22.12) though Fastify's types do not yet.
+  const listenOptions: FastifyListenOptions & { reusePort?: boolean } = { port: config.PORT, host: config.HOST, reusePort: config.HTTP_REUSE_PORT };
+  await app.listen(listenOptions);
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }
 

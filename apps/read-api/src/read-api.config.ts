@@ -6,6 +6,8 @@ const schema = z.object({
   ...infraFields,
   HOST: z.string().default('127.0.0.1'),
   PORT: port(3000),
+  /** Several instances on one host share the port (SO_REUSEPORT, Linux): the kernel spreads connections. */
+  HTTP_REUSE_PORT: bool(false),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens'),
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),

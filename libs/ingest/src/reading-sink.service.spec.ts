@@ -4,7 +4,7 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from './meter-reading.repository';
-import { ReadingSinkService } from './reading-sink.service';
+import { neighbourhood, ReadingSinkService } from './reading-sink.service';
 
 /** In-memory stand-ins: this tier tests the sink's decisions and ordering, not ClickHouse (see reading-sink.int-spec.ts). */
 class MemoryRepository implements MeterReadingRepository {
@@ -87,5 +87,22 @@ describe('ReadingSinkService decisions', () => {
     expect(repo.rows[1]!.reasonCode).toBe('NEGATIVE_ADVANCE');
     expect(publisher.records.map((r) => r.topic)).toEqual(['reading.accepted.v1', 'reading.rejected.v1', 'meter-readings.v1.dlq']);
     expect(publisher.records[2]!.headers!['dlq-reason']).toBe('MALFORMED_JSON');
+  });
+});
+
+describe('neighbourhood: the bounded history a reading is checked against', () => {
+  const at = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString();
+  const history = Array.from({ length: 1000 }, (_, i) => ({ readingId: `r${i}`, readAt: at(i), value: String(i), source: 'C' }));
+
+  it('keeps the neighbours either side and every reading at the same instant', () => {
+    const n = neighbourhood(history, at(500));
+    expect(n.length).toBeLessThanOrEqual(48 + 8 + 1);
+    expect(n.map((h) => h.readingId)).toEqual(expect.arrayContaining(['r499', 'r500', 'r501']));
+  });
+
+  it('works at both ends and returns short histories whole', () => {
+    expect(neighbourhood(history, at(-5))[0]!.readingId).toBe('r0');
+    expect(neighbourhood(history, at(5000)).at(-1)!.readingId).toBe('r999');
+    expect(neighbourhood(history.slice(0, 10), at(3))).toHaveLength(10);
   });
 });

@@ -123,7 +123,7 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     { readAt, value: event.value, source: event.source as ReadingSource },
     {
       digits: event.digits,
-      history: history.map((h) => ({ ...h, source: h.source as ReadingSource })),
+      history: neighbourhood(history, readAt).map((h) => ({ ...h, source: h.source as ReadingSource })),
       // Until accounts carry their own EAC on the event, the typical domestic
       // profile for the register's kind sets the "twice expected" bar.
       ...expectedConsumption(event),
@@ -160,6 +160,28 @@ function expectedConsumption(event: MeterReadingSubmittedV1): { estimatedAnnualC
   const kind = parseRegisterId(event.registerId)?.kind;
   const eac = kind ? defaultEstimatedAnnualConsumption(kind, event.unit) : undefined;
   return eac ? { estimatedAnnualConsumption: eac } : {};
+}
+
+/**
+ * The readings around `readAt` that the checks can use: duplicates at the same
+ * instant, the neighbours either side, and enough earlier readings to find the
+ * last actual one behind a run of estimates. Bounded, so a register with a
+ * long history (a smart meter) costs the same per reading as a new one.
+ */
+const HISTORY_BEFORE = 48;
+const HISTORY_AFTER = 8;
+export function neighbourhood(sorted: readonly HistoricReading[], readAt: string): readonly HistoricReading[] {
+  if (sorted.length <= HISTORY_BEFORE + HISTORY_AFTER) return sorted;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.readAt < readAt) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]!.readAt === readAt) end++;
+  return sorted.slice(Math.max(0, lo - HISTORY_BEFORE), Math.min(sorted.length, end + HISTORY_AFTER));
 }
 
 function insertSorted(history: HistoricReading[], reading: HistoricReading): void {
