@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AnswerOutboxRelay } from '@surge/csat/answer-outbox.relay';
 import { ClickHouseCsatAnalytics, type CsatAnalytics } from '@surge/csat/csat-analytics.repository';
@@ -11,7 +10,8 @@ import { InvitationIntakeService } from '@surge/csat/invitation-intake.service';
 import { PgInvitationRepository } from '@surge/csat/invitation.repository';
 import { PgSurveyRepository } from '@surge/csat/survey.repository';
 import { SurveyService } from '@surge/csat/survey.service';
-import { AUTHENTICATOR, AuthGuard } from '@surge/http/auth.guard';
+import { AuthGuard } from '@surge/http/auth.guard';
+import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
@@ -22,7 +22,7 @@ import { CsatReportController } from './csat-report.controller';
 import { CsatRunner } from './csat.runner';
 import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, LOGGER, METRICS, PG_POOL } from './csat.tokens';
 import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
+import { MetricsController } from '@surge/http/metrics.controller';
 import { SurveysController } from './surveys.controller';
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
@@ -54,17 +54,7 @@ export class CsatModule {
             createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
-        {
-          provide: AUTHENTICATOR,
-          useFactory: () =>
-            Authenticator.create({
-              jwtPublicKeyPem: config.JWT_PUBLIC_KEY,
-              jwtAlgorithm: config.JWT_ALGORITHM,
-              issuer: config.JWT_ISSUER,
-              audience: config.JWT_AUDIENCE,
-              apiKeys: parseApiKeys(config.API_KEYS),
-            }),
-        },
+        authenticatorProvider(config),
         AuthGuard,
         {
           provide: AnswerOutboxRelay,

@@ -2,7 +2,8 @@
 export const CSAT_CONFIG = Symbol('CSAT_CONFIG');
 export const PG_POOL = Symbol('PG_POOL');
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
-export const METRICS = Symbol('METRICS');
+/** The shared metrics token, so the shared /metrics controller serves this app's registry. */
+export { METRICS } from '@surge/http/metrics.controller';
 export const LOGGER = Symbol('LOGGER');
 export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
 export const ANALYTICS = Symbol('ANALYTICS');

@@ -2,8 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
-import { AUTHENTICATOR, AuthGuard } from '@surge/http/auth.guard';
+import { AuthGuard } from '@surge/http/auth.guard';
+import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
 import { RedisIdempotencyStore } from '@surge/http/idempotency.store';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
@@ -72,17 +72,7 @@ export class ReadApiModule {
             return redis;
           },
         },
-        {
-          provide: AUTHENTICATOR,
-          useFactory: () =>
-            Authenticator.create({
-              jwtPublicKeyPem: config.JWT_PUBLIC_KEY,
-              jwtAlgorithm: config.JWT_ALGORITHM,
-              issuer: config.JWT_ISSUER,
-              audience: config.JWT_AUDIENCE,
-              apiKeys: parseApiKeys(config.API_KEYS),
-            }),
-        },
+        authenticatorProvider(config),
         AuthGuard,
         RateLimitGuard,
         IdempotencyInterceptor,

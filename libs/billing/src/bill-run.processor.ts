@@ -16,12 +16,12 @@
 //   5. bills, lines and outcomes written in ONE transaction (bill-run.repository.ts).
 // An error in 1, 2, 3 or 5 (a dependency down) fails the job, which BullMQ
 // retries with exponential backoff; nothing was written, so a retry is clean.
-import { randomUUID } from 'node:crypto';
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
 import { correctBill } from '@surge/billing-domain/bill-correction';
 import { addDays, type DateSpan } from '@surge/billing-domain/calendar';
 import type { Tariff } from '@surge/billing-domain/tariff';
 import { AccountBillingError, describeFailure } from './account-billing.error';
+import { uuidV7 } from './bill-id.generator';
 import type { BillingAccount, PreviousClosing, RegisterReading } from './billing-account.model';
 import type { BillingAccountRepository } from './billing-account.repository';
 import type { BillingReadingSource, ReadingWindow } from './billing-reading.repository';
@@ -43,7 +43,7 @@ export type ChunkPhase = 'load' | 'readings' | 'compute' | 'write';
 export interface BillRunProcessorOptions {
   /** How far before the period start readings are fetched for estimates (days). */
   readonly historyDays: number;
-  /** Bill ids (tests may make them predictable). */
+  /** Bill ids (default: time-ordered UUIDv7; tests may make them predictable). */
   readonly newId?: () => string;
   /** Observes where a chunk's time goes (the benchmark reports it). */
   readonly onPhase?: (phase: ChunkPhase, ms: number, accounts: number) => void;
@@ -70,7 +70,7 @@ export class BillRunProcessor {
     private readonly readings: BillingReadingSource,
     private readonly options: BillRunProcessorOptions,
   ) {
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? (() => uuidV7());
   }
 
   async processChunk(runId: string, chunkIndex: number): Promise<ChunkResult> {

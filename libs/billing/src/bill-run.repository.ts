@@ -259,7 +259,9 @@ export class BillRunRepository {
       if (retryFailed) {
         const { rows } = await client.query<{ chunk_index: number }>(
           `UPDATE bill_run_items SET status = 'pending', reason_code = NULL, reason = NULL, updated_at = now()
-           WHERE run_id = $1 AND status = 'failed' RETURNING chunk_index`,
+           WHERE run_id = $1 AND status = 'failed'
+             AND chunk_index IN (SELECT chunk_index FROM bill_run_chunks WHERE run_id = $1 AND failed > 0)
+           RETURNING chunk_index`,
           [runId],
         );
         const chunks = [...new Set(rows.map((r) => r.chunk_index))];
@@ -335,9 +337,12 @@ export class BillRunRepository {
 
   /** Failed accounts in account id order, after `afterAccountId` (keyset pagination). */
   async failures(runId: string, limit: number, afterAccountId?: string): Promise<RunFailure[]> {
+    // Through the chunks that have failures: run items carry no status index (their updates stay HOT).
     const { rows } = await this.pool.query<{ account_id: string; reason_code: string; reason: string; chunk_index: number; updated_at: Date | null }>(
-      `SELECT account_id, reason_code, reason, chunk_index, updated_at FROM bill_run_items
-       WHERE run_id = $1 AND status = 'failed' AND ($3::text IS NULL OR account_id > $3) ORDER BY account_id LIMIT $2`,
+      `SELECT i.account_id, i.reason_code, i.reason, i.chunk_index, i.updated_at
+       FROM bill_run_chunks c JOIN bill_run_items i ON i.run_id = c.run_id AND i.chunk_index = c.chunk_index
+       WHERE c.run_id = $1 AND c.failed > 0 AND i.status = 'failed' AND ($3::text IS NULL OR i.account_id > $3)
+       ORDER BY i.account_id LIMIT $2`,
       [runId, limit, afterAccountId ?? null],
     );
     return rows.map((r) => ({ accountId: r.account_id, reasonCode: r.reason_code, reason: r.reason, chunkIndex: r.chunk_index, at: r.updated_at?.toISOString() ?? null }));
