@@ -84,7 +84,7 @@ k6rc=0
     --console-output="$dir/accepted.log" surge-day.k6.js ) &
 k6pid=$!; echo $k6pid >"$dir/k6.pid"
 # Half-way, keep what the SREs' dashboards would show (issue 6: metrics moving during a surge).
-( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"; curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null; curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null ) & pids+=($!)
+( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"; curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null; curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null; top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)
 wait $k6pid || k6rc=$?
 [[ $k6rc == 0 ]] && echo "k6: all SLO thresholds met" || echo "k6: exit $k6rc (99 = an SLO threshold was crossed; see below)"
 
