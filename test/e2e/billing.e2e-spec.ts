@@ -44,7 +44,6 @@ describe('billing end to end', () => {
     const url = new URL(testEnv.DATABASE_URL);
     url.pathname = `/${pgName}`;
     pool = createPostgresPool(url.toString(), { max: 2 });
-    pool.on('error', () => undefined);
     await seedReferenceData(pool);
     await seedPopulation(pool, { count: N, prefix: 'E2E' });
     await ensureDatabase(clickHouseSettings(chName));

@@ -23,7 +23,7 @@ describe('CSAT end to end', () => {
   const issuer = 'https://id.e2e.local';
   const audience = 'surge-api';
   const staffKey = 'e2e-csat-staff-key-0123456789';
-  const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 }).on('error', () => undefined);
+  const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
   const pgUrl = new URL(testEnv.DATABASE_URL);
   pgUrl.pathname = `/${database}`;
   let privateKeyPem: string;

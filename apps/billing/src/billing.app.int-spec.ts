@@ -34,7 +34,6 @@ describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () =
     const url = new URL(testEnv.DATABASE_URL);
     url.pathname = `/${pgName}`;
     pool = createPostgresPool(url.toString(), { max: 2 });
-    pool.on('error', () => undefined);
     await seedReferenceData(pool);
     await seedPopulation(pool, { count: 20, prefix: 'APP' });
     await ensureDatabase(clickHouseSettings(chName));

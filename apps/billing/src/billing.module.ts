@@ -35,10 +35,11 @@ export class BillingModule {
         {
           provide: PG_POOL,
           useFactory: (): Pool => {
-            const pool = createPostgresPool(config.DATABASE_URL, { max: config.PG_POOL_MAX, applicationName: 'billing' });
-            // An idle client losing its connection is not fatal: the pool replaces it on the next query.
-            pool.on('error', () => metrics.dbErrors.inc({ db: 'postgres', operation: 'idle_client' }));
-            return pool;
+            return createPostgresPool(config.DATABASE_URL, {
+              max: config.PG_POOL_MAX,
+              applicationName: 'billing',
+              onIdleError: () => metrics.dbErrors.inc({ db: 'postgres', operation: 'idle_client' }),
+            });
           },
         },
         {

@@ -41,10 +41,11 @@ export class CsatModule {
         {
           provide: PG_POOL,
           useFactory: (logger: SurgeLogger) => {
-            const pool = createPostgresPool(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, applicationName: 'csat' });
-            // An idle connection dropped by the server (restart, failover) must not crash the process: the pool replaces it.
-            pool.on('error', (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'));
-            return pool;
+            return createPostgresPool(config.DATABASE_URL, {
+              max: config.DATABASE_POOL_MAX,
+              applicationName: 'csat',
+              onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'),
+            });
           },
           inject: [LOGGER],
         },

@@ -26,7 +26,7 @@ async function bootstrap(): Promise<void> {
     await ensureTopics(config.KAFKA_BROKERS, [topics.readingAccepted, topics.readingRejected]);
   }
   if (config.RUN_MIGRATIONS) {
-    const pool = createPostgresPool(config.DATABASE_URL, { max: 1, applicationName: 'csat-migrate' }).on('error', () => undefined);
+    const pool = createPostgresPool(config.DATABASE_URL, { max: 1, applicationName: 'csat-migrate' });
     try {
       await migratePostgres(pool, CSAT_PG_MIGRATIONS, CSAT_PG_TRACKING_TABLE);
     } finally {

@@ -65,8 +65,6 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     const url = new URL(testEnv.DATABASE_URL);
     url.pathname = `/${pgName}`;
     pool = createPostgresPool(url.toString(), { max: 8 });
-    // DROP DATABASE ... WITH (FORCE) at the end terminates idle connections; that is expected.
-    pool.on('error', () => undefined);
     await seedReferenceData(pool);
     await seedPopulation(pool, { count: N, prefix: 'T', batchSize: 100 });
     await insertAccounts(pool, [noReadings, negative]);
@@ -165,13 +163,15 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
       expect(r.may.map((reg) => reg.readings[0]!.value)).toEqual(r.april.map((reg) => reg.readings.at(-1)!.value));
     }
 
-    // The constraint, not the code path, is what forbids a second bill for the period.
-    await expect(
+    // The database, not the code path, is what forbids a second bill for a period, or a day billed twice.
+    const copy = (start: string, end: string) =>
       pool.query(`INSERT INTO bills (bill_id, account_id, period_start, period_end, kind, category, domestic, supply_days, estimated, result_estimated,
                   net_pence, vat_pence, total_pence, registers, reading_sources)
-                  SELECT gen_random_uuid(), account_id, period_start, period_end, 'bill', category, domestic, supply_days, estimated, result_estimated,
-                  net_pence, vat_pence, total_pence, registers, reading_sources FROM bills WHERE kind = 'bill' LIMIT 1`),
-    ).rejects.toThrow(/bills_one_per_period|bills_no_overlap/);
+                  SELECT gen_random_uuid(), account_id, '${start}', '${end}', 'bill', category, domestic, supply_days, estimated, result_estimated,
+                  net_pence, vat_pence, total_pence, registers, reading_sources FROM bills WHERE kind = 'bill' AND period_start = '2022-03-01' LIMIT 1`);
+    await expect(copy('2022-03-01', '2022-05-01')).rejects.toThrow(/bills_one_per_period/);
+    await expect(copy('2022-04-15', '2022-04-20')).rejects.toThrow(/bills_no_overlap/);
+    await expect(copy('2022-02-01', '2022-03-02')).rejects.toThrow(/bills_no_overlap/);
   });
 
   it('settlement JSON and CSV totals equal the sum of the bills (and the in-memory settlementRows)', async () => {

@@ -17,9 +17,10 @@ export const BILLING_MIGRATIONS_TABLE = 'billing_schema_migrations';
  * - Money is whole pence in `bigint`; kWh, rates and VAT rates are `numeric`
  *   without a scale, so the exact decimal strings the domain lib produced come
  *   back byte for byte (a correction matches lines on those strings).
- * - A bill is issued once: UNIQUE (account, period, kind, revision) plus an
- *   exclusion constraint (no two ordinary bills of an account share a day),
- *   and triggers that refuse UPDATE/DELETE/TRUNCATE on bills and their lines.
+ * - A bill is issued once: UNIQUE (account, period, kind, revision), a guard
+ *   that no two ordinary bills of an account share a day (an exclusion
+ *   constraint in v2, a locking trigger from v4: see there), and triggers
+ *   that refuse UPDATE/DELETE/TRUNCATE on bills and their lines.
  *   A correction is a NEW row (kind 'correction', revision n) that points at
  *   the bill it corrects; each bill can be corrected once (UNIQUE
  *   corrects_bill_id), so a redelivered correction job cannot issue two.
@@ -265,19 +266,72 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
   {
     version: 3,
     name: 'bill_run_write_path',
-    // Measured with benchmarks/billing.bench.ts and a write-only experiment (docs/decisions/0003-billing.md):
+    // Measured with benchmarks/billing.bench.ts and write-only experiments (docs/decisions/0003-billing.md):
     // * bill_lines -> bills and bills -> bill_runs foreign keys cost a row lock per checked row on every
-    //   chunk write (about 100 us of PostgreSQL CPU per bill together). Lines are only ever written with
-    //   their bill, in the same transaction (insertBills), bills and runs are never deleted (bills: triggers),
-    //   so neither reference can dangle; bills -> accounts stays declared.
-    // * Each run item is written once and updated once. Without an index on the columns that change
-    //   (status, bill, reason) and with half of each page free, that update is a HOT update: no new index
-    //   entries. Failures are found through the chunks' failed counters instead of a partial index.
+    //   chunk write (about 100 us per bill together). Lines are only ever written with their bill, in the
+    //   same transaction (insertBills), bills and runs are never deleted (bills: triggers), so neither
+    //   reference can dangle; bills -> accounts stays declared.
+    // * Each run item is written once and updated once. With no index on the columns that change (status,
+    //   bill, reason) and half of each page free, that update is a HOT update: no new index entries.
+    //   Failures are found through the chunks' failed counters instead of a partial index.
     sql: `
       ALTER TABLE bill_lines DROP CONSTRAINT bill_lines_bill_id_fkey;
       ALTER TABLE bills DROP CONSTRAINT bills_run_id_fkey;
       DROP INDEX bill_run_items_failed;
       ALTER TABLE bill_run_items SET (fillfactor = 50);
+    `,
+  },
+  {
+    version: 4,
+    name: 'overlap_guards_as_locking_triggers',
+    // Measured with benchmarks/billing.bench.ts and write-only experiments (docs/decisions/0003-billing.md):
+    // * GiST exclusion constraints (btree_gist on a text key) cost about 130 us of PostgreSQL CPU per row
+    //   inserted, against about 5 us for a btree unique index: 130 s per million bills. The two on big
+    //   tables (bills: no two ordinary bills of an account share a day; agreements: no two on a supply point
+    //   at once) become BEFORE INSERT triggers that lock the account (supply point) row, then look for an
+    //   overlap through a btree index, so concurrent writers for the same account queue and the second sees
+    //   the first's bill. An exact repeat of a bill is left to the unique constraint (ON CONFLICT DO NOTHING
+    //   keeps re-runs idempotent); an overlap raises exclusion_violation. The small tariff and calorific
+    //   value tables keep their exclusion constraints.
+    sql: `
+      ALTER TABLE bills DROP CONSTRAINT bills_no_overlap;
+      CREATE FUNCTION billing_bills_no_overlap() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        other uuid;
+      BEGIN
+        PERFORM 1 FROM accounts WHERE account_id = NEW.account_id FOR NO KEY UPDATE;
+        SELECT bill_id INTO other FROM bills
+          WHERE account_id = NEW.account_id AND kind = 'bill' AND period_end > NEW.period_start AND period_start < NEW.period_end
+            AND NOT (period_start = NEW.period_start AND period_end = NEW.period_end)
+          LIMIT 1;
+        IF other IS NOT NULL THEN
+          RAISE EXCEPTION 'bills_no_overlap: account % already has bill % overlapping % to %', NEW.account_id, other, NEW.period_start, NEW.period_end
+            USING ERRCODE = 'exclusion_violation';
+        END IF;
+        RETURN NEW;
+      END
+      $$;
+      CREATE TRIGGER bills_no_overlap BEFORE INSERT ON bills
+        FOR EACH ROW WHEN (NEW.kind = 'bill') EXECUTE FUNCTION billing_bills_no_overlap();
+
+      ALTER TABLE agreements DROP CONSTRAINT agreements_no_overlap;
+      CREATE INDEX agreements_by_supply_point ON agreements (supply_point_id, valid_from);
+      CREATE FUNCTION billing_agreements_no_overlap() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM 1 FROM supply_points WHERE supply_point_id = NEW.supply_point_id FOR NO KEY UPDATE;
+        IF EXISTS (
+          SELECT 1 FROM agreements
+          WHERE supply_point_id = NEW.supply_point_id AND agreement_id <> NEW.agreement_id
+            AND daterange(valid_from, valid_to) && daterange(NEW.valid_from, NEW.valid_to)
+        ) THEN
+          RAISE EXCEPTION 'agreements_no_overlap: supply point % already has an agreement overlapping % to %', NEW.supply_point_id, NEW.valid_from, NEW.valid_to
+            USING ERRCODE = 'exclusion_violation';
+        END IF;
+        RETURN NEW;
+      END
+      $$;
+      CREATE TRIGGER agreements_no_overlap BEFORE INSERT OR UPDATE ON agreements
+        FOR EACH ROW EXECUTE FUNCTION billing_agreements_no_overlap();
     `,
   },
 ];

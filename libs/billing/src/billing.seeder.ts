@@ -101,11 +101,11 @@ export async function insertAccounts(pool: Pool, accounts: readonly DemoAccount[
         ),
       ],
     );
-    // Agreements have no natural key; the no-overlap exclusion constraint makes a re-seeded one a conflict.
+    // Agreements have no natural key: add one only to supply points that have none (re-seeding adds nothing).
     await client.query(
       `INSERT INTO agreements (account_id, supply_point_id, tariff_id, valid_from)
        SELECT x.account_id, x.supply_point_id, x.tariff_id, $2::date FROM json_to_recordset($1::json) AS x(account_id text, supply_point_id text, tariff_id text)
-       ON CONFLICT DO NOTHING`,
+       WHERE NOT EXISTS (SELECT 1 FROM agreements g WHERE g.supply_point_id = x.supply_point_id)`,
       [JSON.stringify(sps.map(({ a, sp }) => ({ account_id: a.accountId, supply_point_id: sp.supplyPointId, tariff_id: sp.tariffId }))), DEMO_SUPPLY_START],
     );
     await client.query('COMMIT');

@@ -35,7 +35,7 @@ const stringHeaders = {
 describe('CSAT against PostgreSQL, ClickHouse and Kafka', () => {
   const database = uniqueName('it_csat');
   const prefix = `${uniqueName('it_csat')}.`;
-  const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 }).on('error', () => undefined);
+  const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
   let pool: Pool;
   let ch: ClickHouseClient;
   let topics: TopicCatalog;
@@ -87,7 +87,7 @@ describe('CSAT against PostgreSQL, ClickHouse and Kafka', () => {
     const url = new URL(testEnv.DATABASE_URL);
     url.pathname = `/${database}`;
     // Idle connections may be cut by the server (other suites restart or terminate backends): the pool reconnects.
-    pool = createPostgresPool(url.toString(), { max: 8 }).on('error', () => undefined);
+    pool = createPostgresPool(url.toString(), { max: 8 });
     await migratePostgres(pool, CSAT_PG_MIGRATIONS, CSAT_PG_TRACKING_TABLE);
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
