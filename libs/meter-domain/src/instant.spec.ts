@@ -66,3 +66,55 @@ describe('calendar dates', () => {
     expect(utcDate(Date.UTC(2022, 2, 31, 23, 59))).toBe('2022-03-31');
   });
 });
+
+describe('parseInstant agrees with the grammar it documents (the regex it replaced)', () => {
+  const GRAMMAR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+  function reference(raw: string): number | null {
+    const m = GRAMMAR.exec(raw);
+    if (!m) return null;
+    const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+    const s = m[6] === undefined ? 0 : Number(m[6]);
+    const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+    const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > dim || h > 23 || mi > 59 || s > 59) return null;
+    let off = 0;
+    if (m[8] !== 'Z') {
+      const oh = Number(m[10]);
+      const om = Number(m[11]);
+      if (oh > 23 || om > 59) return null;
+      off = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+    }
+    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000;
+  }
+  const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+  const shaped = fc
+    .tuple(
+      fc.integer({ min: 1890, max: 2110 }).map(String),
+      two,
+      two,
+      two,
+      two,
+      fc.option(two),
+      fc.option(fc.stringMatching(/^\d{0,11}$/)),
+      fc.constantFrom('Z', 'z', '+01:00', '-05:30', '+24:00', '+01:60', '+0100', '', '+1:00'),
+    )
+    .map(([y, mo, d, h, mi, s, frac, zone]) => `${y}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}${frac === null ? '' : `.${frac}`}`}${zone}`);
+  // Shaped strings reach every branch; mutated ones (a character replaced or dropped) reach the rejections.
+  const mutated = fc.tuple(shaped, fc.nat(), fc.constantFrom('', 'x', '0', '9', '-', ':', '.', 'T', ' ', '\u0660')).map(([s, at, c]) => {
+    const i = at % (s.length + 1);
+    return s.slice(0, i) + c + s.slice(i + 1);
+  });
+
+  it('on well-formed and near-miss strings', () => {
+    fc.assert(
+      fc.property(fc.oneof(shaped, mutated, fc.string()), (raw) => {
+        expect(parseInstant(raw)).toBe(reference(raw));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('daysInMonth matches the calendar for every month of 1900-2400', () => {
+    for (let y = 1900; y <= 2400; y++) for (let m = 1; m <= 12; m++) expect(daysInMonth(y, m)).toBe(new Date(Date.UTC(y, m, 0)).getUTCDate());
+  });
+});
