@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
+import type { RegisterReadingSources } from '@surge/billing/bill-input.builder';
+import { billedReadingIds } from '@surge/billing/billed-reading.mapper';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
 import { DEMO_PERIOD } from '@surge/billing/demo-population.generator';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
@@ -93,6 +95,20 @@ describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () =
     expect(metrics).toMatch(/surge_bill_run_accounts_total\{outcome="billed"\} 20/);
     expect(metrics).toMatch(/surge_queue_job_outcomes_total\{queue="bill-run-chunks",outcome="completed"\} 4/);
     expect(metrics).toMatch(/surge_http_requests_total\{service="billing",route="\/v1\/bill-runs\/:runId",method="GET",code="200"\}/);
+
+    // The app relays the bills' reading marks to ClickHouse by itself (nudged by each finished chunk).
+    const relayed = await eventually(async () => {
+      const queued = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM billed_reading_outbox')).rows[0]!.n);
+      const rs = await ch.query({ query: 'SELECT count() AS n FROM (SELECT DISTINCT reading_id, bill_id FROM reading_bills)', format: 'JSONEachRow' });
+      const marks = Number((await rs.json<{ n: string }>())[0]!.n);
+      return queued === 0 && marks > 0 ? marks : null;
+    }, 10_000);
+    const implied = (await pool.query<{ reading_sources: RegisterReadingSources[] }>('SELECT reading_sources FROM bills')).rows.reduce(
+      (n, r) => n + billedReadingIds(r.reading_sources).length,
+      0,
+    );
+    expect(relayed).toBe(implied);
+    await eventually(async () => /surge_outbox_rows\{outbox="billed_readings"\} 0/.test((await app.inject({ method: 'GET', url: '/metrics' })).body), 5_000);
 
     const csv = await app.inject({ method: 'GET', url: `/v1/settlement?from=${DEMO_PERIOD.start}&to=${DEMO_PERIOD.end}&format=csv`, headers: staff });
     expect(csv.statusCode).toBe(200);

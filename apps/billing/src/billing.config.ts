@@ -3,7 +3,7 @@ import { loadConfig } from '@surge/config/config.loader';
 import { bool, infraFields, port, positiveInt } from '@surge/config/config.fields';
 
 // Billing needs PostgreSQL (its state), Redis (its job queue) and ClickHouse
-// (readings, read only). It never talks to Kafka or to the read API, so their
+// (readings, read only; plus the billed-reading marks its relay writes). It never talks to Kafka or to the read API, so their
 // settings are not part of its configuration: billing starts and runs while
 // they are down or lagging.
 const { KAFKA_BROKERS: _brokers, KAFKA_CLIENT_ID: _clientId, KAFKA_TOPIC_PREFIX: _topicPrefix, ...stores } = infraFields;
@@ -34,6 +34,14 @@ const schema = z.object({
   /** How far back readings are read for estimates. */
   BILLING_HISTORY_DAYS: positiveInt(400),
   BILLING_METRICS_INTERVAL_MS: positiveInt(5000),
+  /** Relay billed-reading marks (PostgreSQL outbox -> ClickHouse) from this process. Safe in several at once. */
+  BILLING_MARKS_RELAY_ENABLED: bool(true),
+  /** Bills' marks per ClickHouse insert, at most. */
+  BILLING_MARKS_RELAY_BATCH: positiveInt(2000),
+  /** With nothing queued, look again after this long; a finished chunk wakes the relay sooner. */
+  BILLING_MARKS_RELAY_IDLE_MS: positiveInt(2000),
+  /** After a chunk finished, wait this long so chunks finishing together share one insert. */
+  BILLING_MARKS_RELAY_COALESCE_MS: z.coerce.number().int().min(0).default(250),
   PG_POOL_MAX: positiveInt(10),
   RUN_MIGRATIONS: bool(true),
 });

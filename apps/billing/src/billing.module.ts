@@ -73,8 +73,29 @@ export class BillingModule {
                 workerConcurrency: config.BILLING_WORKER_CONCURRENCY,
                 lockDurationMs: config.BILLING_LOCK_DURATION_MS,
                 historyDays: config.BILLING_HISTORY_DAYS,
+                marksRelay: {
+                  batchSize: config.BILLING_MARKS_RELAY_BATCH,
+                  idleMs: config.BILLING_MARKS_RELAY_IDLE_MS,
+                  coalesceMs: config.BILLING_MARKS_RELAY_COALESCE_MS,
+                },
               },
-              { metrics, logger },
+              {
+                metrics,
+                logger,
+                marksObserver: {
+                  relayed: (_bills, marks, seconds) => {
+                    metrics.sinkBatchSize.observe({ sink: 'reading-bills-clickhouse' }, marks);
+                    metrics.sinkWriteDuration.observe({ sink: 'reading-bills-clickhouse' }, seconds);
+                  },
+                  failed: (error, attempt) => {
+                    metrics.dbErrors.inc({ db: 'clickhouse', operation: 'billed_readings_relay' });
+                    logger.warn(
+                      { attempt, err: String((error as Error)?.message ?? error) },
+                      'billed-reading marks not yet in ClickHouse; they stay in the outbox and are retried (bills are unaffected)',
+                    );
+                  },
+                },
+              },
             ),
           inject: [PG_POOL, CLICKHOUSE, REDIS, LOGGER],
         },

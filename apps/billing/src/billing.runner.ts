@@ -13,11 +13,12 @@ import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './b
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /**
- * Runs the bill-run worker in this process (when enabled) and refreshes the
- * gauges (queue depth, progress of the run in progress) every few seconds.
- * On shutdown the worker finishes the chunks it holds before the connections
+ * Runs the bill-run worker and the billed-reading relay in this process (each
+ * when enabled) and refreshes the gauges (queue depth, progress of the run in
+ * progress, outbox depth) every few seconds. On shutdown the worker finishes
+ * the chunks it holds and the relay its batch in hand before the connections
  * close; a chunk it cannot finish in time is taken over by another worker
- * once its lock expires.
+ * once its lock expires, and marks not yet relayed wait in the outbox.
  */
 @Injectable()
 export class BillingRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +36,7 @@ export class BillingRunner implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     if (this.config.BILLING_WORKER_ENABLED) this.billing.worker.start();
+    if (this.config.BILLING_MARKS_RELAY_ENABLED) this.billing.marksRelay.start();
     this.timer = setInterval(() => void this.refreshGauges(), this.config.BILLING_METRICS_INTERVAL_MS);
     this.timer.unref();
     void this.refreshGauges();
@@ -43,6 +45,7 @@ export class BillingRunner implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.billing.worker.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'worker close failed'));
+    await this.billing.marksRelay.stop();
     await this.billing.queue.close().catch(() => undefined);
     this.redis.disconnect();
     await this.ch.close().catch(() => undefined);
@@ -64,6 +67,11 @@ export class BillingRunner implements OnApplicationBootstrap, OnApplicationShutd
       this.metrics.billRunAccounts.set({ state: 'remaining' }, status?.remaining ?? 0);
     } catch {
       this.metrics.dbErrors.inc({ db: 'postgres', operation: 'run_status' });
+    }
+    try {
+      this.metrics.outboxRows.set({ outbox: 'billed_readings' }, await this.billing.marksRelay.pending());
+    } catch {
+      this.metrics.dbErrors.inc({ db: 'postgres', operation: 'outbox_depth' });
     }
   }
 }

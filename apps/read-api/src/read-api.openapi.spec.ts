@@ -1,6 +1,7 @@
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { RequestMethod } from '@nestjs/common';
 import { ERROR_CODES } from '@surge/errors/error-codes';
+import { toView } from '@surge/ingest/reading-query.service';
 import { MeterReadingsController } from './meter-readings.controller';
 import { allErrorCodes, buildReadApiOpenApi } from './read-api.openapi';
 
@@ -24,6 +25,20 @@ describe('read API OpenAPI document', () => {
     for (const code of Object.keys(ERROR_CODES)) expect(allErrorCodes()).toContain(code);
     expect(allErrorCodes()).toContain('INVALID_MPAN');
     expect(allErrorCodes()).toContain('READ_AT_IN_FUTURE');
+  });
+
+  it('describes the reading view the GET routes return, billed status and bills included', () => {
+    const reading = doc.components.schemas.Reading as { required: string[]; properties: Record<string, { enum?: string[] }> };
+    const view = toView({
+      readingId: '00000000-0000-4000-8000-000000000001', accountId: 'A', supplyPointId: '1', fuel: 'electricity', meterSerial: 'M', registerId: 'S',
+      readAt: '2022-03-31T00:00:00.000Z', value: '1', unit: 'kWh', source: 'C', channel: 'web', status: 'accepted', reasonCode: '', industryCode: '',
+      message: '', duplicateOf: '', backdated: false, rolledOver: false, flags: [], submittedAtMs: 0, decidedAtMs: 0, correlationId: '', version: 1,
+      bills: [{ billId: '00000000-0000-7000-8000-000000000002', periodStart: '2022-03-01', periodEnd: '2022-05-01' }],
+    });
+    expect(Object.keys(reading.properties).sort()).toEqual(Object.keys(view).sort());
+    expect([...reading.required].sort()).toEqual(Object.keys(view).sort());
+    expect(reading.properties.status!.enum).toContain(view.status);
+    expect(view.status).toBe('billed');
   });
 
   it('derives the request schema from the validating zod schema (unknown fields rejected)', () => {

@@ -60,9 +60,9 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
       },
       '/v1/meter-readings/{id}': {
         get: {
-          summary: 'What became of a reading: received, accepted, rejected (with reason), held',
+          summary: 'What became of a reading: received, accepted, rejected (with reason), held, billed (with the bills that used it)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'accountId', in: 'query', required: false, description: 'Staff API keys only', schema: { type: 'string' } }],
-          responses: { '200': { description: 'The reading and its outcome' }, ...common },
+          responses: { '200': { description: 'The reading and its outcome', content: { 'application/json': { schema: { $ref: '#/components/schemas/Reading' } } } }, ...common },
         },
       },
       '/v1/accounts/{accountId}/meter-readings': {
@@ -73,7 +73,21 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
           ],
-          responses: { '200': { description: '{ items, nextCursor }' }, ...common },
+          responses: {
+            '200': {
+              description: '{ items, nextCursor }',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['items', 'nextCursor'],
+                    properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Reading' } }, nextCursor: { type: ['string', 'null'] } },
+                  },
+                },
+              },
+            },
+            ...common,
+          },
         },
       },
     },
@@ -97,6 +111,46 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
                 message: { type: 'string', description: 'What to do about it, for a person' },
                 issues: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } } },
                 correlationId: { type: 'string' },
+              },
+            },
+          },
+        },
+        Reading: {
+          type: 'object',
+          description: 'A reading and what became of it (libs/ingest/src/reading-query.service.ts ReadingView).',
+          required: ['readingId', 'accountId', 'supplyPointId', 'meterSerial', 'registerId', 'readAt', 'value', 'unit', 'source', 'channel', 'status', 'reason', 'duplicateOf', 'backdated', 'flags', 'submittedAt', 'decidedAt', 'bills'],
+          properties: {
+            readingId: { type: 'string', format: 'uuid' },
+            accountId: { type: 'string' },
+            supplyPointId: { type: 'string' },
+            meterSerial: { type: 'string' },
+            registerId: { type: 'string' },
+            readAt: { type: 'string', description: 'UTC instant, second precision (empty while received)' },
+            value: { type: 'string', description: 'Exact decimal as submitted' },
+            unit: { type: 'string' },
+            source: { type: 'string' },
+            channel: { type: 'string' },
+            status: {
+              type: 'string',
+              enum: ['received', 'accepted', 'rejected', 'held', 'billed'],
+              description: 'received: durable, not decided yet; billed: accepted and used by at least one bill (see bills)',
+            },
+            reason: {
+              type: ['object', 'null'],
+              properties: { code: { $ref: '#/components/schemas/ReadingOutcomeReason' }, industryCode: { type: ['string', 'null'] }, message: { type: 'string' } },
+            },
+            duplicateOf: { type: ['string', 'null'], description: 'The accepted reading this one repeats (kept, counted once)' },
+            backdated: { type: 'boolean' },
+            flags: { type: 'array', items: { type: 'string' } },
+            submittedAt: { type: 'string', format: 'date-time' },
+            decidedAt: { type: ['string', 'null'], format: 'date-time' },
+            bills: {
+              type: 'array',
+              description: 'Bills (originals and corrections) that used this reading, oldest period first; empty until billing has reported them, usually seconds after the bill is issued',
+              items: {
+                type: 'object',
+                required: ['billId', 'periodStart', 'periodEnd'],
+                properties: { billId: { type: 'string', format: 'uuid' }, periodStart: { type: 'string', format: 'date' }, periodEnd: { type: 'string', format: 'date', description: 'Exclusive' } },
               },
             },
           },

@@ -5,6 +5,7 @@
 // and optional fields are omitted again when their column is NULL.
 import type { Bill, BillLine, BillLineKind, BillRegister, CustomerCategory } from '@surge/billing-domain/bill.model';
 import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff';
+import type { RegisterReadingSources } from './bill-input.builder';
 
 export type BillKind = 'bill' | 'correction';
 
@@ -61,7 +62,8 @@ export interface NewBill {
   readonly kind: BillKind;
   readonly revision: number;
   readonly runId: string | null;
-  readonly readingSources: unknown;
+  /** Stored as the bill's reading_sources; also what its billed-reading marks are taken from. */
+  readonly readingSources: readonly RegisterReadingSources[];
   /** Corrections: the full recomputed bill the account is brought to. */
   readonly recomputed: Bill | null;
 }

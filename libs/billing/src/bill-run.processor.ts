@@ -13,7 +13,8 @@
 //   4. per account, pure: reading selection, calculateBill, and for corrections
 //      correctBill(effective, recomputed); any error of one account fails that
 //      account only, with its code and message;
-//   5. bills, lines and outcomes written in ONE transaction (bill-run.repository.ts).
+//   5. bills, lines, billed-reading marks (outbox) and outcomes written in ONE
+//      transaction (bill-run.repository.ts); the marks relay is nudged.
 // An error in 1, 2, 3 or 5 (a dependency down) fails the job, which BullMQ
 // retries with exponential backoff; nothing was written, so a retry is clean.
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
@@ -47,6 +48,8 @@ export interface BillRunProcessorOptions {
   readonly newId?: () => string;
   /** Observes where a chunk's time goes (the benchmark reports it). */
   readonly onPhase?: (phase: ChunkPhase, ms: number, accounts: number) => void;
+  /** A chunk's bills committed (the billed-reading relay is nudged: their marks are queued). */
+  readonly onChunkWritten?: () => void;
 }
 
 export type ChunkResult = ({ readonly status: 'done'; readonly accounts: number } & ChunkCounts) | { readonly status: 'already-finished' };
@@ -83,6 +86,7 @@ export class BillRunProcessor {
     const t = performance.now();
     const written = await this.runs.completeChunk(runId, chunkIndex, outcomes);
     this.options.onPhase?.('write', performance.now() - t, accountIds.length);
+    if (written.written) this.options.onChunkWritten?.();
     return written.written ? { status: 'done', accounts: accountIds.length, billed: written.billed, skipped: written.skipped, failed: written.failed } : { status: 'already-finished' };
   }
 

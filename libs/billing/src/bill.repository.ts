@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Bill, BillRegister } from '@surge/billing-domain/bill.model';
 import type { DateSpan } from '@surge/billing-domain/calendar';
 import { type PreviousClosing, previousClosingKey } from './billing-account.model';
+import { outboxRowsFor } from './billed-reading.mapper';
 import { type BillKind, type BillLineRow, type BillRow, type NewBill, effectiveBill, fromBillRow, toBillRow, toLineRows } from './bill-row.mapper';
 
 const BILL_COLUMNS = `b.bill_id, b.account_id, b.period_start::text, b.period_end::text, b.kind, b.revision, b.corrects_bill_id, b.run_id,
@@ -186,6 +187,8 @@ const LINE_FIELDS = `bill_id, line_no, kind, description, period_from, period_to
 const BILL_FIELDS = `bill_id, account_id, period_start, period_end, kind, revision, corrects_bill_id, run_id, category, domestic, supply_days,
   estimated, result_estimated, net_pence, vat_pence, total_pence, registers, reading_sources, recomputed`;
 
+const OUTBOX_RECORD = `bill_id uuid, account_id text, period_start date, period_end date, reading_ids jsonb`;
+
 /**
  * Inserts bills and their lines in the caller's transaction. A bill that would
  * be a second one for the same account, period and revision (or overlap an
@@ -194,6 +197,11 @@ const BILL_FIELDS = `bill_id, account_id, period_start, period_end, kind, revisi
  * second bill impossible. Returns the ids actually inserted. Rows travel as
  * one JSON document per statement (json_to_recordset): one round trip per
  * chunk, decimal strings kept exact.
+ *
+ * Every inserted bill that used stored readings also queues one
+ * billed_reading_outbox row (its reading ids), in the same transaction: the
+ * marks commit exactly when the bill does, and the relay
+ * (billed-reading.relay.ts) carries them to ClickHouse at least once.
  */
 export async function insertBills(client: PoolClient, bills: readonly NewBill[]): Promise<Set<string>> {
   if (bills.length === 0) return new Set();
@@ -208,6 +216,14 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
   const lines = bills.filter((b) => inserted.has(b.bill.billId)).flatMap((b) => toLineRows(b.bill));
   if (lines.length > 0) {
     await client.query(`INSERT INTO bill_lines (${LINE_FIELDS}) SELECT ${LINE_FIELDS} FROM json_to_recordset($1::json) AS x(${LINE_RECORD})`, [JSON.stringify(lines)]);
+  }
+  const marks = outboxRowsFor(bills, inserted);
+  if (marks.length > 0) {
+    await client.query(
+      `INSERT INTO billed_reading_outbox (bill_id, account_id, period_start, period_end, reading_ids)
+       SELECT bill_id, account_id, period_start, period_end, reading_ids FROM json_to_recordset($1::json) AS x(${OUTBOX_RECORD})`,
+      [JSON.stringify(marks)],
+    );
   }
   return inserted;
 }

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'bullmq';
 import type { Pool } from 'pg';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { BillingAccountRepository } from './billing-account.repository';
+import { BilledReadingRelay, type BilledReadingRelayObserver, type BilledReadingRelayOptions } from './billed-reading.relay';
 import { type BillingReadingSource, ClickHouseBillingReadings } from './billing-reading.repository';
 import { BillQueryService } from './bill-query.service';
 import { BillRepository } from './bill.repository';
@@ -11,6 +12,7 @@ import { BillRunQueue } from './bill-run.queue';
 import { BillRunRepository } from './bill-run.repository';
 import { BillRunService } from './bill-run.service';
 import { BillRunWorker, type WorkerLogger } from './bill-run.worker';
+import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './reading-bill.writer';
 import { SettlementService } from './settlement.service';
 import { TariffRepository } from './tariff.repository';
 
@@ -27,7 +29,12 @@ export interface BillingSettings {
   readonly lockDurationMs: number;
   readonly stalledIntervalMs?: number;
   readonly historyDays: number;
+  /** The billed-reading relay (PostgreSQL outbox -> ClickHouse reading_bills); defaults below. */
+  readonly marksRelay?: Partial<BilledReadingRelayOptions>;
 }
+
+/** Large batches, few inserts: ClickHouse prefers a few big parts, and a bill run should not pay for many small ones. */
+export const DEFAULT_MARKS_RELAY: BilledReadingRelayOptions = { batchSize: 2000, idleMs: 2000, coalesceMs: 250, retryMinMs: 500, retryMaxMs: 30_000 };
 
 export interface BillingComponents {
   readonly runs: BillRunRepository;
@@ -39,6 +46,8 @@ export interface BillingComponents {
   readonly runService: BillRunService;
   readonly billQuery: BillQueryService;
   readonly settlement: SettlementService;
+  /** Not started here: the app starts and stops it (billing.runner.ts); tests drive it directly. */
+  readonly marksRelay: BilledReadingRelay;
 }
 
 export interface BillingFactoryOptions {
@@ -47,16 +56,29 @@ export interface BillingFactoryOptions {
   /** Replaces the ClickHouse reading source (tests inject faults). */
   readonly readings?: BillingReadingSource;
   readonly onPhase?: (phase: ChunkPhase, ms: number, accounts: number) => void;
+  readonly marksObserver?: BilledReadingRelayObserver;
+  /** Replaces the ClickHouse writer of billed-reading marks (tests inject faults). */
+  readonly readingBillWriter?: ReadingBillWriter;
 }
 
-/** Wires billing from its three stores: PostgreSQL (state), ClickHouse (readings, read only) and Redis (the job queue). Nothing else. */
+/**
+ * Wires billing from its three stores: PostgreSQL (state), ClickHouse (readings; and billed-reading
+ * marks, written only by the relay) and Redis (the job queue). Nothing else.
+ */
 export function createBilling(pool: Pool, ch: ClickHouseClient, settings: BillingSettings, options: BillingFactoryOptions = {}): BillingComponents {
   const runs = new BillRunRepository(pool);
   const bills = new BillRepository(pool);
   const tariffs = new TariffRepository(pool);
+  const marksRelay = new BilledReadingRelay(
+    pool,
+    options.readingBillWriter ?? new ClickHouseReadingBillWriter(ch),
+    { ...DEFAULT_MARKS_RELAY, ...settings.marksRelay },
+    options.marksObserver,
+  );
   const processor = new BillRunProcessor(runs, new BillingAccountRepository(pool), bills, tariffs, options.readings ?? new ClickHouseBillingReadings(ch), {
     historyDays: settings.historyDays,
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
+    onChunkWritten: () => marksRelay.nudge(),
   });
   const queue = new BillRunQueue({
     connection: settings.producerRedis ?? settings.redis,
@@ -88,5 +110,6 @@ export function createBilling(pool: Pool, ch: ClickHouseClient, settings: Billin
     runService: new BillRunService(runs, queue, { chunkSize: settings.chunkSize }),
     billQuery: new BillQueryService(bills),
     settlement: new SettlementService(pool),
+    marksRelay,
   };
 }

@@ -334,4 +334,41 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION billing_agreements_no_overlap();
     `,
   },
+  {
+    version: 5,
+    name: 'billed_reading_outbox',
+    // "Later billed" on the read path: which bills used which ClickHouse readings. Billing may not talk
+    // to the read path, so the hand-over goes through ClickHouse (table reading_bills), fed from this
+    // transactional outbox (billed-reading.relay.ts):
+    // * one row per NEW bill (original or correction) with the reading ids it used, written by
+    //   insertBills in the chunk's transaction, in one bulk statement like the lines: a committed bill
+    //   always has its row queued, a rolled-back chunk has none. One row per bill, not per reading,
+    //   keeps the added write cost at one small heap row and one btree entry per bill.
+    // * no foreign key to bills (v3: a row lock per checked row; the row is written with its bill and
+    //   bills are never deleted) and no index besides the primary key: the relay takes the oldest rows
+    //   by bill_id (UUIDv7, time-ordered) and deletes them by bill_id once ClickHouse confirmed.
+    // * bills issued before this version get their rows here, so their readings report "billed" too.
+    sql: `
+      CREATE TABLE billed_reading_outbox (
+        bill_id uuid PRIMARY KEY,
+        account_id text NOT NULL,
+        period_start date NOT NULL,
+        period_end date NOT NULL,
+        -- JSON array of ClickHouse reading ids (opening, intermediate and closing reads; never history)
+        reading_ids jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      INSERT INTO billed_reading_outbox (bill_id, account_id, period_start, period_end, reading_ids, created_at)
+      SELECT b.bill_id, b.account_id, b.period_start, b.period_end, ids.reading_ids, b.issued_at
+      FROM bills b
+      CROSS JOIN LATERAL (
+        SELECT jsonb_agg(DISTINCT s.source ->> 'readingId') AS reading_ids
+        FROM jsonb_array_elements(b.reading_sources) AS r (register),
+             jsonb_array_elements(jsonb_build_array(r.register -> 'opening', r.register -> 'closing') || coalesce(r.register -> 'intermediate', '[]'::jsonb)) AS s (source)
+        WHERE s.source ->> 'from' = 'reading'
+      ) ids
+      WHERE jsonb_typeof(b.reading_sources) = 'array' AND ids.reading_ids IS NOT NULL;
+    `,
+  },
 ];

@@ -53,4 +53,25 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ORDER BY (account_id, supply_point_id, register_id, read_at, reading_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'reading_bills',
+    statements: [
+      // Which bills used which readings ("later billed"), one row per (reading, bill). Written only by
+      // billing's outbox relay (libs/billing/src/billed-reading.relay.ts), read by the read API's reading
+      // lookups, joined on reading_id. Delivery is at least once: a redelivered mark writes an identical
+      // row (same key, same values) that ReplacingMergeTree collapses on merge; until then every query
+      // deduplicates (groupUniqArray over (bill_id, period)). Ordered for lookups by account, then reading.
+      // Not partitioned: a few small rows per bill, and marks never age out.
+      `CREATE TABLE IF NOT EXISTS reading_bills (
+        account_id String,
+        reading_id String,
+        bill_id String,
+        period_start Date,
+        period_end Date,
+        billed_at DateTime('UTC')
+      ) ENGINE = ReplacingMergeTree()
+      ORDER BY (account_id, reading_id, bill_id)`,
+    ],
+  },
 ];

@@ -33,6 +33,18 @@ export interface StoredReading {
   readonly version: number;
 }
 
+/** A bill that used a reading, from ClickHouse `reading_bills` (marks relayed from billing). Dates are 'YYYY-MM-DD'. */
+export interface ReadingBill {
+  readonly billId: string;
+  readonly periodStart: string;
+  readonly periodEnd: string;
+}
+
+/** A stored reading with the bills that used it (none yet: empty). */
+export interface ReadingWithBills extends StoredReading {
+  readonly bills: readonly ReadingBill[];
+}
+
 export interface RegisterKey {
   readonly accountId: string;
   readonly supplyPointId: string;
@@ -60,9 +72,10 @@ export interface MeterReadingRepository {
   findDecided(accountIds: readonly string[], readingIds: readonly string[]): Promise<Map<string, StoredReading>>;
   /** Accepted, non-duplicate readings per register, oldest first. */
   acceptedHistory(keys: readonly RegisterKey[]): Promise<Map<string, HistoricReading[]>>;
-  findForAccount(accountId: string, readingId: string): Promise<StoredReading | null>;
-  /** Newest first by readAt; `before` is an opaque cursor from the previous page. */
-  listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<StoredReading[]>;
+  /** With the bills that used it, in the same single query. */
+  findForAccount(accountId: string, readingId: string): Promise<ReadingWithBills | null>;
+  /** Newest first by readAt, each with its bills, in one query; `before` is an opaque cursor from the previous page. */
+  listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<ReadingWithBills[]>;
 }
 
 const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
@@ -72,6 +85,28 @@ const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_i
   argMax(message, version) AS c_message, argMax(duplicate_of, version) AS c_duplicate_of, argMax(backdated, version) AS c_backdated,
   argMax(rolled_over, version) AS c_rolled_over, argMax(flags, version) AS c_flags, any(submitted_at_ms) AS c_submitted_at_ms,
   argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version`;
+
+/** The aggregate aliases of COLUMNS, for the outer SELECT of a join (naming them keeps reading_id once). */
+const COLUMN_ALIASES = ['reading_id', ...[...COLUMNS.matchAll(/ AS (c_\w+)/g)].map((m) => m[1]!)].join(', ');
+
+/**
+ * The bills that used each reading of an account (optionally narrowed), one row per reading. A mark
+ * redelivered by billing's relay is an identical row until ClickHouse merges it away, so the bills are
+ * collected with groupUniqArray over (bill, period): each appears once, before and after merges.
+ * Each as one 'billId|start|end' string rather than a tuple: how tuples come out in JSON differs
+ * between 18.16 and current releases (named tuples); strings do not.
+ */
+const billsOf = (where: string): string =>
+  `SELECT reading_id, groupUniqArray(concat(bill_id, '|', toString(period_start), '|', toString(period_end))) AS c_bills
+   FROM reading_bills WHERE ${where} GROUP BY reading_id`;
+
+/**
+ * One query per lookup: the readings (collapsed per reading id, as everywhere) joined with their bills.
+ * Written for ClickHouse 18.16 and current releases: explicit ANY LEFT JOIN ... USING (18.16 has no
+ * default strictness); a reading without marks gets the column default, an empty array.
+ */
+const withBills = (readings: string, bills: string): string =>
+  `SELECT ${COLUMN_ALIASES}, c_bills FROM (${readings}) ANY LEFT JOIN (${billsOf(bills)}) USING reading_id`;
 
 interface Row {
   reading_id: string;
@@ -97,6 +132,20 @@ interface Row {
   c_decided_at_ms: string | number;
   c_correlation_id: string;
   c_version: string | number;
+}
+
+interface RowWithBills extends Row {
+  c_bills: readonly string[];
+}
+
+/** ClickHouse's 'billId|periodStart|periodEnd' strings -> bills, oldest period first (then bill id): a stable order. */
+export function toReadingBills(raw: readonly string[] | undefined): ReadingBill[] {
+  return (raw ?? [])
+    .map((s) => {
+      const [billId = '', periodStart = '', periodEnd = ''] = s.split('|');
+      return { billId, periodStart, periodEnd };
+    })
+    .sort((a, b) => (a.periodStart < b.periodStart ? -1 : a.periodStart > b.periodStart ? 1 : a.billId < b.billId ? -1 : a.billId > b.billId ? 1 : 0));
 }
 
 /** ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC column) ↔ ISO instant. */
@@ -174,27 +223,32 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
     return result;
   }
 
-  async findForAccount(accountId: string, readingId: string): Promise<StoredReading | null> {
-    const rows = await this.select(
-      `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} AND reading_id = ${quote(readingId)} GROUP BY reading_id`,
-    );
+  async findForAccount(accountId: string, readingId: string): Promise<ReadingWithBills | null> {
+    const where = `account_id = ${quote(accountId)} AND reading_id = ${quote(readingId)}`;
+    const rows = await this.selectWithBills(withBills(`SELECT ${COLUMNS} FROM meter_readings WHERE ${where} GROUP BY reading_id`, where));
     return rows[0] ?? null;
   }
 
-  async listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<StoredReading[]> {
+  async listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<ReadingWithBills[]> {
     const cursor = page.before
       ? `AND (read_at < toDateTime(${quote(toClickHouseDateTime(page.before.readAt))}, 'UTC')
            OR (read_at = toDateTime(${quote(toClickHouseDateTime(page.before.readAt))}, 'UTC') AND reading_id < ${quote(page.before.readingId)}))`
       : '';
-    return this.select(
-      `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} ${cursor}
-       GROUP BY reading_id ORDER BY c_read_at DESC, reading_id DESC LIMIT ${sqlInt(page.limit)}`,
-    );
+    // The page is cut first (inner ORDER BY ... LIMIT), then joined with the account's marks (a few per
+    // bill, found by the sorting key's prefix) and put back in page order.
+    const pageQuery = `SELECT ${COLUMNS} FROM meter_readings WHERE account_id = ${quote(accountId)} ${cursor}
+       GROUP BY reading_id ORDER BY c_read_at DESC, reading_id DESC LIMIT ${sqlInt(page.limit)}`;
+    return this.selectWithBills(`${withBills(pageQuery, `account_id = ${quote(accountId)}`)} ORDER BY c_read_at DESC, reading_id DESC`);
   }
 
   private async select(query: string): Promise<StoredReading[]> {
     const rs = await this.ch.query({ query, format: 'JSONEachRow' });
     return (await rs.json<Row>()).map(fromRow);
+  }
+
+  private async selectWithBills(query: string): Promise<ReadingWithBills[]> {
+    const rs = await this.ch.query({ query, format: 'JSONEachRow' });
+    return (await rs.json<RowWithBills>()).map((r) => ({ ...fromRow(r), bills: toReadingBills(r.c_bills) }));
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Principal } from '@surge/auth/principal';
 import { hasScope } from '@surge/auth/principal';
 import { notFound, validationError } from '@surge/errors/app.error';
-import type { MeterReadingRepository, StoredReading } from './meter-reading.repository';
+import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from './meter-reading.repository';
 
 export interface ReadingView {
   readingId: string;
@@ -14,6 +14,7 @@ export interface ReadingView {
   unit: string;
   source: string;
   channel: string;
+  /** 'billed': accepted, and at least one bill has used it (see `bills`). */
   status: 'received' | 'accepted' | 'rejected' | 'held' | 'billed';
   reason: { code: string; industryCode: string | null; message: string } | null;
   duplicateOf: string | null;
@@ -21,6 +22,11 @@ export interface ReadingView {
   flags: readonly string[];
   submittedAt: string;
   decidedAt: string | null;
+  /**
+   * The bills that used this reading, oldest period first; empty until billing's marks reach
+   * ClickHouse (seconds after the bill run's chunk commits; longer while ClickHouse is away).
+   */
+  bills: readonly ReadingBill[];
 }
 
 /** Looks up "received" receipts for readings the sink has not decided yet. */
@@ -85,9 +91,20 @@ const RECEIVED_TEMPLATE: Omit<ReadingView, 'readingId' | 'accountId' | 'submitte
   backdated: false,
   flags: [],
   decidedAt: null,
+  bills: [],
 };
 
-export function toView(r: StoredReading): ReadingView {
+/**
+ * The customer's status: the sink's decision, except that an accepted reading a bill has used is
+ * 'billed'. Marks on a reading that is not accepted (e.g. rejected on review after billing) are still
+ * listed in `bills`, but do not turn it into 'billed': the decision stands, and the list tells the rest.
+ */
+export function viewStatus(r: StoredReading, bills: readonly ReadingBill[]): ReadingView['status'] {
+  return r.status === 'accepted' && bills.length > 0 ? 'billed' : r.status;
+}
+
+export function toView(r: StoredReading | ReadingWithBills): ReadingView {
+  const bills = 'bills' in r ? r.bills : [];
   return {
     readingId: r.readingId,
     accountId: r.accountId,
@@ -99,13 +116,14 @@ export function toView(r: StoredReading): ReadingView {
     unit: r.unit,
     source: r.source,
     channel: r.channel,
-    status: r.status,
+    status: viewStatus(r, bills),
     reason: r.reasonCode ? { code: r.reasonCode, industryCode: r.industryCode || null, message: r.message } : null,
     duplicateOf: r.duplicateOf || null,
     backdated: r.backdated,
     flags: r.flags,
     submittedAt: new Date(r.submittedAtMs).toISOString(),
     decidedAt: new Date(r.decidedAtMs).toISOString(),
+    bills,
   };
 }
 

@@ -18,6 +18,7 @@ const EXPECTED: Record<string, { type: string; labels: string[] }> = {
   surge_queue_job_outcomes_total: { type: 'counter', labels: ['queue', 'outcome'] },
   surge_bill_run_accounts: { type: 'gauge', labels: ['state'] },
   surge_bill_run_accounts_total: { type: 'counter', labels: ['outcome'] },
+  surge_outbox_rows: { type: 'gauge', labels: ['outbox'] },
   surge_csat_answers_total: { type: 'counter', labels: ['channel', 'category', 'outcome', 'satisfied'] },
   surge_csat_score_ratio: { type: 'gauge', labels: [] },
   surge_dependency_up: { type: 'gauge', labels: ['dependency'] },

@@ -147,6 +147,11 @@ export const METRIC_DEFINITIONS = {
     'Accounts that reached a final outcome in a bill run (billed|failed; failed once retries are exhausted).',
     ['outcome'],
   ),
+  outboxRows: gauge(
+    'surge_outbox_rows',
+    'Rows waiting in a transactional outbox for their relay (e.g. billed_readings: bills whose reading marks are not yet in ClickHouse), sampled.',
+    ['outbox'],
+  ),
   csatAnswers: counter(
     'surge_csat_answers_total',
     'Customer-satisfaction answers by channel, category, contact outcome and satisfied (true|false).',

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Principal } from '@surge/auth/principal';
+import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
+import { sqlString } from '@surge/clickhouse/clickhouse.sql';
+import { clickHouseSettings, uniqueName } from '@surge/testing/test-env';
+import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
+import { ReadingQueryService } from './reading-query.service';
+
+/**
+ * "Later billed" on the read path, against the real ClickHouse (this file's own database): readings
+ * from meter_readings joined with the marks billing's relay writes to reading_bills, in one query.
+ * The marks are written here exactly as the relay writes them (row shape of
+ * libs/billing/src/billed-reading.mapper.ts); the read path never imports billing.
+ */
+describe('reading lookups with the bills that used them (ClickHouse)', () => {
+  const database = uniqueName('it_reading_bills');
+  let ch: ClickHouseClient;
+  let repo: ClickHouseMeterReadingRepository;
+
+  beforeAll(async () => {
+    await ensureDatabase(clickHouseSettings(database));
+    ch = createClickHouse(clickHouseSettings(database));
+    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    repo = new ClickHouseMeterReadingRepository(ch);
+  });
+
+  afterAll(async () => {
+    await ch?.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await ch?.close();
+  });
+
+  const reading = (accountId: string, readAt: string, overrides: Partial<StoredReading> = {}): StoredReading => ({
+    readingId: randomUUID(),
+    accountId,
+    supplyPointId: '1200023305967',
+    fuel: 'electricity',
+    meterSerial: 'M1',
+    registerId: 'S',
+    readAt,
+    value: '1234.5',
+    unit: 'kWh',
+    source: 'C',
+    channel: 'web',
+    status: 'accepted',
+    reasonCode: '',
+    industryCode: '',
+    message: '',
+    duplicateOf: '',
+    backdated: false,
+    rolledOver: false,
+    flags: [],
+    submittedAtMs: Date.parse(readAt),
+    decidedAtMs: Date.parse(readAt) + 1000,
+    correlationId: randomUUID(),
+    version: 1,
+    ...overrides,
+  });
+
+  interface Mark {
+    accountId: string;
+    readingId: string;
+    billId: string;
+    periodStart: string;
+    periodEnd: string;
+  }
+  /** One relay insert (its own part, as a redelivery would be). */
+  const relay = (marks: readonly Mark[]) =>
+    ch.insert({
+      table: 'reading_bills',
+      format: 'JSONEachRow',
+      values: marks.map((m) => ({
+        account_id: m.accountId,
+        reading_id: m.readingId,
+        bill_id: m.billId,
+        period_start: m.periodStart,
+        period_end: m.periodEnd,
+        billed_at: '2022-05-02 09:00:00',
+      })),
+    });
+  const rawMarks = async (accountId: string) => {
+    const rs = await ch.query({ query: `SELECT count() AS n FROM reading_bills WHERE account_id = ${sqlString(accountId)}`, format: 'JSONEachRow' });
+    return Number((await rs.json<{ n: string }>())[0]!.n);
+  };
+  const customer = (accountId: string) => ({ kind: 'customer', id: `c-${accountId}`, accountId }) as unknown as Principal;
+
+  it('a reading with marks reads back billed with its bill ids; a redelivered mark shows once, before and after merges', async () => {
+    const account = uniqueName('acct');
+    const opening = reading(account, '2022-03-01T07:00:00.000Z');
+    const closing = reading(account, '2022-05-01T07:00:00.000Z');
+    const unbilled = reading(account, '2022-05-20T07:00:00.000Z');
+    await repo.insert([opening, closing, unbilled]);
+
+    const bill = { billId: randomUUID(), periodStart: '2022-03-01', periodEnd: '2022-05-01' };
+    const correction = { billId: randomUUID(), periodStart: '2022-03-01', periodEnd: '2022-05-01' };
+    const marks = [opening, closing].map((r) => ({ accountId: account, readingId: r.readingId, ...bill }));
+    await relay(marks);
+    await relay(marks); // the relay died after ClickHouse confirmed, before its outbox delete committed: sent again
+    await relay([{ accountId: account, readingId: closing.readingId, ...correction }]);
+    expect(await rawMarks(account)).toBe(5); // nothing merged yet: the duplicates are really there
+
+    const expectedClosing = [bill, correction].sort((a, b) => (a.billId < b.billId ? -1 : 1));
+    const check = async () => {
+      expect((await repo.findForAccount(account, opening.readingId))!.bills).toEqual([bill]);
+      expect((await repo.findForAccount(account, closing.readingId))!.bills).toEqual(expectedClosing);
+      expect((await repo.findForAccount(account, unbilled.readingId))!.bills).toEqual([]);
+
+      const service = new ReadingQueryService(repo);
+      expect(await service.getReading(customer(account), closing.readingId)).toMatchObject({ readingId: closing.readingId, status: 'billed', bills: expectedClosing });
+      expect(await service.getReading(customer(account), unbilled.readingId)).toMatchObject({ status: 'accepted', bills: [] });
+      const page = await service.listForAccount(customer(account), account, {});
+      expect(page.items.map((v) => [v.readingId, v.status, v.bills.map((b) => b.billId)])).toEqual([
+        [unbilled.readingId, 'accepted', []],
+        [closing.readingId, 'billed', expectedClosing.map((b) => b.billId)],
+        [opening.readingId, 'billed', [bill.billId]],
+      ]);
+    };
+    await check();
+    await ch.command({ query: 'OPTIMIZE TABLE reading_bills FINAL' });
+    expect(await rawMarks(account)).toBe(3);
+    await check();
+  });
+
+  it('paging keeps its order and each page carries its own readings\' bills', async () => {
+    const account = uniqueName('acct');
+    const readings = Array.from({ length: 5 }, (_, i) => reading(account, `2022-0${i + 1}-01T07:00:00.000Z`));
+    await repo.insert(readings);
+    const bills = readings.map((r, i) => ({ accountId: account, readingId: r.readingId, billId: randomUUID(), periodStart: `2022-0${i + 1}-01`, periodEnd: `2022-0${i + 2}-01` }));
+    await relay(bills.filter((_, i) => i % 2 === 0));
+
+    const service = new ReadingQueryService(repo);
+    const first = await service.listForAccount(customer(account), account, { limit: '2' });
+    const second = await service.listForAccount(customer(account), account, { limit: '2', cursor: first.nextCursor! });
+    const third = await service.listForAccount(customer(account), account, { limit: '2', cursor: second.nextCursor! });
+    const all = [...first.items, ...second.items, ...third.items];
+    expect(all.map((v) => v.readingId)).toEqual([...readings].reverse().map((r) => r.readingId));
+    expect(all.map((v) => v.status)).toEqual(['billed', 'accepted', 'billed', 'accepted', 'billed']);
+    expect(all.map((v) => v.bills[0]?.billId ?? null)).toEqual([bills[4]!.billId, null, bills[2]!.billId, null, bills[0]!.billId]);
+    expect(third.nextCursor).toBeNull();
+  });
+
+  it('only an accepted reading becomes billed; later decisions collapse first; another account\'s marks never show', async () => {
+    const account = uniqueName('acct');
+    const other = uniqueName('acct');
+    const held = reading(account, '2022-03-01T07:00:00.000Z', { status: 'held', reasonCode: 'READ_OUTSIDE_EXPECTED_RANGE', version: 1 });
+    const reviewed = { ...held, status: 'accepted' as const, reasonCode: '', decidedAtMs: held.decidedAtMs + 60_000, version: 2 };
+    const rejected = reading(account, '2022-04-01T07:00:00.000Z', { status: 'rejected', reasonCode: 'READ_BELOW_PREVIOUS' });
+    await repo.insert([held, rejected]);
+    await repo.insert([reviewed]);
+    const bill = { billId: randomUUID(), periodStart: '2022-03-01', periodEnd: '2022-05-01' };
+    await relay([
+      { accountId: account, readingId: held.readingId, ...bill },
+      { accountId: account, readingId: rejected.readingId, ...bill },
+      { accountId: other, readingId: held.readingId, billId: randomUUID(), periodStart: '2022-01-01', periodEnd: '2022-03-01' },
+    ]);
+
+    const service = new ReadingQueryService(repo);
+    expect(await service.getReading(customer(account), held.readingId)).toMatchObject({ status: 'billed', bills: [bill], decidedAt: new Date(reviewed.decidedAtMs).toISOString() });
+    expect(await service.getReading(customer(account), rejected.readingId)).toMatchObject({ status: 'rejected', bills: [bill] });
+    // The other account's mark names the same reading id but is not this account's story.
+    expect((await repo.findForAccount(account, held.readingId))!.bills).toEqual([bill]);
+    expect(await repo.findForAccount(other, held.readingId)).toBeNull();
+  });
+});

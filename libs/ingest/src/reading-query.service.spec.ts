@@ -1,0 +1,78 @@
+import type { Principal } from '@surge/auth/principal';
+import { type MeterReadingRepository, type ReadingWithBills, type StoredReading, toReadingBills } from './meter-reading.repository';
+import { ReadingQueryService, toView, viewStatus } from './reading-query.service';
+
+const ACCOUNT = 'ACC-1';
+const stored = (overrides: Partial<StoredReading> = {}): StoredReading => ({
+  readingId: '0190a0a0-0000-4000-8000-000000000001',
+  accountId: ACCOUNT,
+  supplyPointId: '1200023305967',
+  fuel: 'electricity',
+  meterSerial: 'M1',
+  registerId: 'S',
+  readAt: '2022-03-31T23:00:00.000Z',
+  value: '1234.5',
+  unit: 'kWh',
+  source: 'C',
+  channel: 'web',
+  status: 'accepted',
+  reasonCode: '',
+  industryCode: '',
+  message: '',
+  duplicateOf: '',
+  backdated: false,
+  rolledOver: false,
+  flags: [],
+  submittedAtMs: Date.parse('2022-04-01T08:00:00Z'),
+  decidedAtMs: Date.parse('2022-04-01T08:00:01Z'),
+  correlationId: 'c',
+  version: 1,
+  ...overrides,
+});
+const march = { billId: '0190a0a0-0000-7000-8000-00000000000b', periodStart: '2022-03-01', periodEnd: '2022-04-01' };
+const april = { billId: '0190a0a0-0000-7000-8000-00000000000a', periodStart: '2022-04-01', periodEnd: '2022-05-01' };
+
+describe('reading view: later billed', () => {
+  it('an accepted reading a bill used is billed, with its bills; without marks it stays accepted with none', () => {
+    expect(toView({ ...stored(), bills: [march, april] })).toMatchObject({ status: 'billed', bills: [march, april] });
+    expect(toView({ ...stored(), bills: [] })).toMatchObject({ status: 'accepted', bills: [] });
+    expect(toView(stored())).toMatchObject({ status: 'accepted', bills: [] });
+  });
+
+  it('marks never overrule a decision other than accepted: the bills are listed, the status stays', () => {
+    expect(viewStatus(stored({ status: 'rejected' }), [march])).toBe('rejected');
+    expect(viewStatus(stored({ status: 'held' }), [march])).toBe('held');
+    expect(toView({ ...stored({ status: 'rejected', reasonCode: 'READ_BELOW_PREVIOUS' }), bills: [march] })).toMatchObject({ status: 'rejected', bills: [march] });
+  });
+
+  it("reads ClickHouse's 'bill|start|end' strings and orders them by period, then bill id (groupUniqArray has no order)", () => {
+    const raw = (b: typeof march) => `${b.billId}|${b.periodStart}|${b.periodEnd}`;
+    expect(toReadingBills([raw(april), raw(march)])).toEqual([march, april]);
+    const correction = { billId: '0190a0a0-0000-7000-8000-00000000000c', periodStart: march.periodStart, periodEnd: march.periodEnd };
+    expect(toReadingBills([raw(correction), raw(march)])).toEqual([march, correction]);
+    expect(toReadingBills([])).toEqual([]);
+    expect(toReadingBills(undefined)).toEqual([]);
+  });
+
+  it('the service passes bills through on lookup and in the account history; a received receipt has none', async () => {
+    const billed: ReadingWithBills = { ...stored(), bills: [april] };
+    const repo: MeterReadingRepository = {
+      insert: async () => undefined,
+      findDecided: async () => new Map(),
+      acceptedHistory: async () => new Map(),
+      findForAccount: async (_a, id) => (id === billed.readingId ? billed : null),
+      listForAccount: async () => [billed, { ...stored({ readingId: '0190a0a0-0000-4000-8000-000000000002' }), bills: [] }],
+    };
+    const pending = '0190a0a0-0000-4000-8000-000000000009';
+    const service = new ReadingQueryService(repo, { find: async (id) => (id === pending ? { accountId: ACCOUNT, submittedAt: '2022-04-01T08:00:00.000Z' } : null) });
+    const customer = { kind: 'customer', accountId: ACCOUNT } as unknown as Principal;
+
+    expect(await service.getReading(customer, billed.readingId)).toMatchObject({ status: 'billed', bills: [april] });
+    expect(await service.getReading(customer, pending)).toMatchObject({ status: 'received', bills: [] });
+    const page = await service.listForAccount(customer, ACCOUNT, {});
+    expect(page.items.map((v) => [v.status, v.bills.length])).toEqual([
+      ['billed', 1],
+      ['accepted', 0],
+    ]);
+  });
+});
