@@ -242,11 +242,6 @@ export class BillRunRepository {
     });
   }
 
-  /** Counts one more attempt at a chunk (called when a job starts), for the failures listing. */
-  async countAttempt(runId: string, chunkIndex: number): Promise<void> {
-    await this.pool.query('UPDATE bill_run_chunks SET attempts = attempts + 1 WHERE run_id = $1 AND chunk_index = $2', [runId, chunkIndex]);
-  }
-
   /**
    * Makes a run resumable: optionally returns failed accounts to pending (and
    * their chunks), marks the run running again if anything is left, and
@@ -408,8 +403,9 @@ async function finishChunk(client: PoolClient, runId: string, chunkIndex: number
 
 async function finishRunIfComplete(client: PoolClient, runId: string): Promise<void> {
   // Taken last and held to commit: the next chunk's check waits and then sees this chunk committed.
-  // NO KEY UPDATE, not UPDATE: every chunk's bill inserts hold KEY SHARE on this row (bills.run_id
-  // references it), which FOR UPDATE would wait on: two chunks finishing together would deadlock.
+  // NO KEY UPDATE, not UPDATE: it serialises the chunks' completion checks just as well, and does not
+  // conflict with the KEY SHARE locks foreign-key checks take on this row (bill_run_chunks.run_id
+  // references it; bills.run_id did until migration v3 dropped that key).
   await client.query('SELECT 1 FROM bill_runs WHERE run_id = $1 FOR NO KEY UPDATE', [runId]);
   await client.query(
     `UPDATE bill_runs r SET finished_at = now(),

@@ -191,10 +191,13 @@ const OUTBOX_RECORD = `bill_id uuid, account_id text, period_start date, period_
 
 /**
  * Inserts bills and their lines in the caller's transaction. A bill that would
- * be a second one for the same account, period and revision (or overlap an
- * ordinary bill, or correct a bill already corrected) is silently not
- * inserted (ON CONFLICT DO NOTHING): the constraints, not the caller, make a
- * second bill impossible. Returns the ids actually inserted. Rows travel as
+ * be a second one for the same account, period and revision (or correct a
+ * bill already corrected) is silently not inserted (ON CONFLICT DO NOTHING):
+ * the constraints, not the caller, make a second bill impossible. An ordinary
+ * bill overlapping another period is refused by the bills_no_overlap trigger
+ * (migration v4) with exclusion_violation, which ON CONFLICT does not cover:
+ * the chunk's transaction fails, and its retry records PERIOD_ALREADY_BILLED
+ * for that account (BillRunProcessor checks overlaps before computing). Returns the ids actually inserted. Rows travel as
  * one JSON document per statement (json_to_recordset): one round trip per
  * chunk, decimal strings kept exact.
  *

@@ -108,6 +108,16 @@ const billsOf = (where: string): string =>
 const withBills = (readings: string, bills: string): string =>
   `SELECT ${COLUMN_ALIASES}, c_bills FROM (${readings}) ANY LEFT JOIN (${billsOf(bills)}) USING reading_id`;
 
+interface HistoryRow {
+  reading_id: string;
+  c_account_id: string;
+  c_supply_point_id: string;
+  c_register_id: string;
+  c_read_at: string;
+  c_value: string;
+  c_source: string;
+}
+
 interface Row {
   reading_id: string;
   c_account_id: string;
@@ -209,16 +219,25 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
     if (keys.length === 0) return result;
     const unique = [...new Map(keys.map((k) => [registerKeyOf(k), k])).values()];
     const tuples = unique.map((k) => `(${quote(k.accountId)},${quote(k.supplyPointId)},${quote(k.registerId)})`).join(',');
-    const rows = await this.select(
-      `SELECT ${COLUMNS} FROM meter_readings
+    // Only what the plausibility checks read (and the two columns that decide whether a row counts):
+    // the sink runs this for every batch, and the full column set cost ClickHouse about 40% more CPU
+    // and the sink 2.3x the bytes to parse (measured on a 110k-reading table: 90 vs 64 ms for 300 registers).
+    const rs = await this.ch.query({
+      query: `SELECT reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id,
+         any(register_id) AS c_register_id, toString(any(read_at)) AS c_read_at, toString(any(value)) AS c_value,
+         any(source) AS c_source, argMax(status, version) AS c_status, argMax(duplicate_of, version) AS c_duplicate_of
+       FROM meter_readings
        WHERE (account_id, supply_point_id, register_id) IN (${tuples})
        GROUP BY reading_id
        HAVING c_status = 'accepted' AND c_duplicate_of = ''
        ORDER BY c_read_at, reading_id`,
-    );
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<HistoryRow>();
     for (const k of unique) result.set(registerKeyOf(k), []);
     for (const r of rows) {
-      result.get(registerKeyOf(r))?.push({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
+      const key = registerKeyOf({ accountId: r.c_account_id, supplyPointId: r.c_supply_point_id, registerId: r.c_register_id });
+      result.get(key)?.push({ readingId: r.reading_id, readAt: fromClickHouseDateTime(r.c_read_at), value: r.c_value, source: r.c_source });
     }
     return result;
   }
