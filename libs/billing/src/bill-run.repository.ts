@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DateSpan } from '@surge/billing-domain/calendar';
+import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { insertBills } from './bill.repository';
 import type { NewBill } from './bill-row.mapper';
 import { type BillRunKind, type BillRunState, type BillRunStatus, progressOf } from './bill-run.progress';
@@ -79,21 +80,6 @@ const toRun = (r: RunRow): BillRun => ({
 
 /** Seconds over which the running rate is measured. */
 export const RATE_WINDOW_SECONDS = 60;
-
-async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 /**
  * Bill runs, their chunks and per-account items in PostgreSQL: the durable

@@ -1,18 +1,11 @@
 import type { Pool } from 'pg';
+import { OutboxRelayLoop, type OutboxRelayLoopOptions } from '@surge/postgres/outbox-relay.loop';
+import { inTransaction } from '@surge/postgres/postgres.transaction';
 import type { AnswerFact, CsatAnalytics } from './csat-analytics.repository';
 import type { CustomerCategory, SurveyChannel, SurveyOutcome } from './invitation.policy';
 
-export interface RelayOptions {
-  /** Answers per ClickHouse insert, at most. */
-  readonly batchSize: number;
-  /** With nothing pending, look again after this long (a nudge wakes it sooner). */
-  readonly idleMs: number;
-  /** After a nudge, wait this long so answers arriving together share one insert. */
-  readonly coalesceMs: number;
-  /** Backoff after a failure: doubles from min to max. */
-  readonly retryMinMs: number;
-  readonly retryMaxMs: number;
-}
+/** batchSize counts answers per ClickHouse insert. */
+export type RelayOptions = OutboxRelayLoopOptions;
 
 export interface RelayObserver {
   relayed(count: number, seconds: number): void;
@@ -38,43 +31,35 @@ const noop: RelayObserver = { relayed: () => undefined, failed: () => undefined 
  * a disjoint set of rows.
  */
 export class AnswerOutboxRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private nudged = false;
+  private readonly loop: OutboxRelayLoop;
 
   constructor(
     private readonly pool: Pool,
     private readonly analytics: CsatAnalytics,
     private readonly options: RelayOptions,
     private readonly observer: RelayObserver = noop,
-  ) {}
+  ) {
+    this.loop = new OutboxRelayLoop(() => this.drainOnce(), options, (error, attempt) => observer.failed(error, attempt));
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops after the batch in hand (its transaction commits or rolls back). */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** An answer was just committed: relay soon rather than at the next idle poll. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
+    this.loop.nudge();
   }
 
   /** Relays up to one batch; returns how many answers it moved. Throws if ClickHouse or PostgreSQL failed (nothing is lost). */
   async drainOnce(): Promise<number> {
     const started = process.hrtime.bigint();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const moved = await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{
         invitation_id: string;
         score: number;
@@ -96,10 +81,7 @@ export class AnswerOutboxRelay {
          FOR UPDATE OF o SKIP LOCKED`,
         [this.options.batchSize],
       );
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      if (rows.length === 0) return 0;
       const facts: AnswerFact[] = rows.map((r) => ({
         invitationId: r.invitation_id,
         answeredAtMs: Math.round(r.answered_ms),
@@ -112,62 +94,15 @@ export class AnswerOutboxRelay {
       }));
       await this.analytics.record(facts);
       await client.query('DELETE FROM csat.analytics_outbox WHERE invitation_id = ANY($1::uuid[])', [rows.map((r) => r.invitation_id)]);
-      await client.query('COMMIT');
-      this.observer.relayed(rows.length, Number(process.hrtime.bigint() - started) / 1e9);
       return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    if (moved > 0) this.observer.relayed(moved, Number(process.hrtime.bigint() - started) / 1e9);
+    return moved;
   }
 
   /** Answers not yet in ClickHouse (readiness detail, tests, the benchmark). */
   async pending(): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM csat.analytics_outbox');
     return Number(rows[0]?.n ?? 0);
-  }
-
-  private async run(): Promise<void> {
-    let delay = this.options.retryMinMs;
-    let attempt = 0;
-    while (this.running) {
-      try {
-        const moved = await this.drainOnce();
-        delay = this.options.retryMinMs;
-        attempt = 0;
-        if (moved === this.options.batchSize) continue; // more waiting: no sleep
-        await this.sleep(this.options.idleMs, true);
-      } catch (error) {
-        this.observer.failed(error, ++attempt);
-        await this.sleep(delay, false);
-        delay = Math.min(delay * 2, this.options.retryMaxMs);
-      }
-    }
-  }
-
-  /** Sleeps up to `ms`; a nudge (if allowed) cuts it short, after a short coalescing pause. */
-  private async sleep(ms: number, wakeOnNudge: boolean): Promise<void> {
-    if (wakeOnNudge && this.nudged) {
-      this.nudged = false;
-      await new Promise((r) => setTimeout(r, this.options.coalesceMs));
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        if (!this.running || wakeOnNudge) done();
-      };
-    });
-    this.wake = undefined;
-    if (wakeOnNudge && this.nudged && this.running) {
-      this.nudged = false;
-      await new Promise((r) => setTimeout(r, this.options.coalesceMs));
-    }
   }
 }
