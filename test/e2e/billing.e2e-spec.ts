@@ -1,3 +1,4 @@
+import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -5,16 +6,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
 import { DEMO_PERIOD, demoAccount } from '@surge/billing/demo-population.generator';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
-import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge/testing/dev-keys';
 import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 
 /**
  * Billing end to end: the BUILT billing service (npm run build) on its own
@@ -24,14 +19,12 @@ import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/test
  * and the read path are not started: billing does not need them.
  */
 describe('billing end to end', () => {
-  const pgName = uniqueName('e2e_billing');
-  const chName = uniqueName('e2e_billing_ch');
   const issuer = 'https://id.e2e.local';
   const audience = 'surge-api';
   const staffKey = 'e2e-billing-staff-key-0123456789';
   const readerKey = 'e2e-billing-reader-key-0123456789';
   const N = 30;
-  const admin = createPostgresPool(testEnv.DATABASE_URL);
+  let stores: BillingTestStores;
   let pool: Pool;
   let ch: ClickHouseClient;
   let billing: RunningService;
@@ -40,23 +33,15 @@ describe('billing end to end', () => {
   const someoneElse = demoAccount(4, 'E2E');
 
   beforeAll(async () => {
-    await ensurePostgresDatabase(admin, pgName);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${pgName}`;
-    pool = createPostgresPool(url.toString(), { max: 2 });
-    await seedReferenceData(pool);
-    await seedPopulation(pool, { count: N, prefix: 'E2E' });
-    await ensureDatabase(clickHouseSettings(chName));
-    ch = createClickHouse(clickHouseSettings(chName));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
-    await seedReadings(ch, { count: N, prefix: 'E2E' });
+    stores = await openBillingTestStores('e2e_billing', { count: N, prefix: 'E2E' }, 2);
+    ({ pool, ch } = stores);
     const keys = await generateDevKeyPair();
     privateKeyPem = keys.privateKeyPem;
     billing = await startService('billing', 3402, {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: stores.databaseUrl,
       REDIS_URL: testEnv.REDIS_URL,
       CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
-      CLICKHOUSE_DATABASE: chName,
+      CLICKHOUSE_DATABASE: stores.chName,
       CLICKHOUSE_USER: testEnv.CLICKHOUSE_USER,
       CLICKHOUSE_PASSWORD: testEnv.CLICKHOUSE_PASSWORD,
       JWT_PUBLIC_KEY: keys.publicKeyPem,
@@ -72,11 +57,7 @@ describe('billing end to end', () => {
 
   afterAll(async () => {
     await billing?.stop();
-    await pool?.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-    await admin.end();
-    await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` });
-    await ch?.close();
+    await stores?.drop();
   });
 
   const call = async (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown) => {

@@ -1,18 +1,13 @@
+import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
 import type { RegisterReadingSources } from '@surge/billing/bill-input.builder';
 import { billedReadingIds } from '@surge/billing/billed-reading.mapper';
-import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
 import { DEMO_PERIOD } from '@surge/billing/demo-population.generator';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
-import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 import { createBillingApp } from './billing.app';
 import { loadBillingConfig } from './billing.config';
 
@@ -22,32 +17,22 @@ import { loadBillingConfig } from './billing.config';
  * ports: billing must not care.
  */
 describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () => {
-  const pgName = uniqueName('it_billing_app');
-  const chName = uniqueName('it_billing_app_ch');
   const staffKey = 'it-billing-staff-key-0123456789';
-  const admin = createPostgresPool(testEnv.DATABASE_URL);
+  let stores: BillingTestStores;
   let pool: Pool;
   let ch: ClickHouseClient;
   let env: Record<string, string>;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    await ensurePostgresDatabase(admin, pgName);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${pgName}`;
-    pool = createPostgresPool(url.toString(), { max: 2 });
-    await seedReferenceData(pool);
-    await seedPopulation(pool, { count: 20, prefix: 'APP' });
-    await ensureDatabase(clickHouseSettings(chName));
-    ch = createClickHouse(clickHouseSettings(chName));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
-    await seedReadings(ch, { count: 20, prefix: 'APP' });
+    stores = await openBillingTestStores('it_billing_app', { count: 20, prefix: 'APP' }, 2);
+    ({ pool, ch } = stores);
     const keys = await generateDevKeyPair();
     env = {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: stores.databaseUrl,
       REDIS_URL: testEnv.REDIS_URL,
       CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
-      CLICKHOUSE_DATABASE: chName,
+      CLICKHOUSE_DATABASE: stores.chName,
       CLICKHOUSE_USER: testEnv.CLICKHOUSE_USER,
       CLICKHOUSE_PASSWORD: testEnv.CLICKHOUSE_PASSWORD,
       JWT_PUBLIC_KEY: keys.publicKeyPem,
@@ -65,11 +50,7 @@ describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () =
 
   afterAll(async () => {
     await app?.close();
-    await pool?.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-    await admin.end();
-    await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` });
-    await ch?.close();
+    await stores?.drop();
   });
 
   const staff = { 'x-api-key': staffKey };

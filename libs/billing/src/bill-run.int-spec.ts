@@ -1,18 +1,14 @@
+import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import type { ServicePrincipal } from '@surge/auth/principal';
 import { Decimal } from '@surge/billing-domain/money';
 import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
-import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 import { ClickHouseBillingReadings } from './billing-reading.repository';
 import { type BillingComponents, type BillingSettings, createBilling } from './billing.factory';
-import { insertAccounts, readingRows, seedPopulation, seedReadings, seedReferenceData } from './billing.seeder';
+import { insertAccounts, readingRows } from './billing.seeder';
 import type { BillRunStatus } from './bill-run.progress';
 import { DEMO_PERIOD, demoAccount, demoReadings } from './demo-population.generator';
 
@@ -23,12 +19,10 @@ import { DEMO_PERIOD, demoAccount, demoReadings } from './demo-population.genera
  * lagging). The tests build on each other in order.
  */
 describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
-  const pgName = uniqueName('it_billing');
-  const chName = uniqueName('it_billing_ch');
   const prefix = uniqueName('it-billing');
   const N = 200;
   const staff: ServicePrincipal = { kind: 'service', id: 'staff', scopes: ['billing:run', 'billing:read'] };
-  const admin = createPostgresPool(testEnv.DATABASE_URL);
+  let stores: BillingTestStores;
   let pool: Pool;
   let ch: ClickHouseClient;
   let billing: BillingComponents;
@@ -61,18 +55,10 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     }, 90_000);
 
   beforeAll(async () => {
-    await ensurePostgresDatabase(admin, pgName);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${pgName}`;
-    pool = createPostgresPool(url.toString(), { max: 8 });
-    await seedReferenceData(pool);
-    await seedPopulation(pool, { count: N, prefix: 'T', batchSize: 100 });
+    stores = await openBillingTestStores('it_billing', { count: N, prefix: 'T', batchSize: 100 }, 8);
+    ({ pool, ch } = stores);
     await insertAccounts(pool, [noReadings, negative]);
 
-    await ensureDatabase(clickHouseSettings(chName));
-    ch = createClickHouse(clickHouseSettings(chName));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
-    await seedReadings(ch, { count: N, prefix: 'T' });
     const broken = demoReadings(negative).map((r) => (r.readAt.startsWith('2022-05-01') ? { ...r, value: '0', rolledOver: false } : r));
     await ch.insert({ table: 'meter_readings', values: readingRows(broken), format: 'JSONEachRow' });
 
@@ -85,11 +71,7 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
       await b?.queue.obliterate().catch(() => undefined);
       await b?.queue.close().catch(() => undefined);
     }
-    await pool?.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-    await admin.end();
-    await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` });
-    await ch?.close();
+    await stores?.drop();
   });
 
   let firstRun: BillRunStatus;

@@ -1,18 +1,13 @@
+import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
-import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 import type { RegisterReadingSources } from './bill-input.builder';
 import { billedReadingIds } from './billed-reading.mapper';
 import { BilledReadingRelay, type BilledReadingRelayOptions } from './billed-reading.relay';
 import { BILLING_MIGRATIONS } from './billing.migrations';
 import { type BillingComponents, type BillingFactoryOptions, type BillingSettings, createBilling } from './billing.factory';
-import { seedPopulation, seedReadings, seedReferenceData } from './billing.seeder';
 import { DEMO_PERIOD, demoAccount } from './demo-population.generator';
 import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './reading-bill.writer';
 
@@ -23,12 +18,10 @@ import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './reading-b
  * The tests build on each other in order.
  */
 describe('billed-reading marks (PostgreSQL outbox -> ClickHouse)', () => {
-  const pgName = uniqueName('it_billed_marks');
-  const chName = uniqueName('it_billed_marks_ch');
   const prefix = uniqueName('it-billed-marks');
-  const admin = createPostgresPool(testEnv.DATABASE_URL);
   const accountIds = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => demoAccount(from + i, 'MK').accountId);
   const fast: Partial<BilledReadingRelayOptions> = { batchSize: 500, idleMs: 60_000, coalesceMs: 10, retryMinMs: 20, retryMaxMs: 100 };
+  let stores: BillingTestStores;
   let pool: Pool;
   let ch: ClickHouseClient;
   const components: BillingComponents[] = [];
@@ -77,16 +70,8 @@ describe('billed-reading marks (PostgreSQL outbox -> ClickHouse)', () => {
   };
 
   beforeAll(async () => {
-    await ensurePostgresDatabase(admin, pgName);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${pgName}`;
-    pool = createPostgresPool(url.toString(), { max: 6 });
-    await seedReferenceData(pool);
-    await seedPopulation(pool, { count: 20, prefix: 'MK' });
-    await ensureDatabase(clickHouseSettings(chName));
-    ch = createClickHouse(clickHouseSettings(chName));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
-    await seedReadings(ch, { count: 20, prefix: 'MK' });
+    stores = await openBillingTestStores('it_billed_marks', { count: 20, prefix: 'MK' }, 6);
+    ({ pool, ch } = stores);
     billing = build(settings());
   });
 
@@ -96,11 +81,7 @@ describe('billed-reading marks (PostgreSQL outbox -> ClickHouse)', () => {
       await b.queue.obliterate().catch(() => undefined);
       await b.queue.close().catch(() => undefined);
     }
-    await pool?.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-    await admin.end();
-    await ch?.command({ query: `DROP DATABASE IF EXISTS ${chName}` });
-    await ch?.close();
+    await stores?.drop();
   });
 
   it("a chunk queues each new bill's marks in the bills' own transaction (the v5 backfill derives the same rows)", async () => {
@@ -187,7 +168,7 @@ describe('billed-reading marks (PostgreSQL outbox -> ClickHouse)', () => {
 
   it('ClickHouse down: bills still issue, their marks wait in the outbox and are retried with backoff; delivered once it is back', async () => {
     // Nothing listens on port 1; the client's own error log is silenced (the failures are counted below).
-    const dead = createClient({ url: 'http://127.0.0.1:1', database: chName, log: { level: ClickHouseLogLevel.OFF } });
+    const dead = createClient({ url: 'http://127.0.0.1:1', database: stores.chName, log: { level: ClickHouseLogLevel.OFF } });
     let failures = 0;
     const down = build(settings({ queuePrefix: `${prefix}-down` }), {
       readingBillWriter: new ClickHouseReadingBillWriter(dead),

@@ -38,30 +38,14 @@ interface OutboxRow extends BilledReadingOutboxRow {
  * Several instances may relay at once: `FOR UPDATE SKIP LOCKED` gives each a
  * disjoint set of rows.
  */
-export class BilledReadingRelay {
-  private readonly loop: OutboxRelayLoop;
-
+export class BilledReadingRelay extends OutboxRelayLoop {
   constructor(
     private readonly pool: Pool,
     private readonly writer: ReadingBillWriter,
-    private readonly options: BilledReadingRelayOptions,
+    options: BilledReadingRelayOptions,
     private readonly observer: BilledReadingRelayObserver = noop,
   ) {
-    this.loop = new OutboxRelayLoop(() => this.drainOnce(), options, (error, attempt) => observer.failed(error, attempt));
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Stops after the batch in hand (its transaction commits or rolls back). */
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Bills were just committed: relay soon rather than at the next idle poll. Cheap: sets a flag. */
-  nudge(): void {
-    this.loop.nudge();
+    super(options, (error, attempt) => observer.failed(error, attempt));
   }
 
   /** Relays up to one batch; returns how many bills' marks it moved. Throws if ClickHouse or PostgreSQL failed (nothing is lost). */

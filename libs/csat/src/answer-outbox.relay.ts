@@ -30,30 +30,14 @@ const noop: RelayObserver = { relayed: () => undefined, failed: () => undefined 
  * Several instances may relay at once: `FOR UPDATE SKIP LOCKED` gives each
  * a disjoint set of rows.
  */
-export class AnswerOutboxRelay {
-  private readonly loop: OutboxRelayLoop;
-
+export class AnswerOutboxRelay extends OutboxRelayLoop {
   constructor(
     private readonly pool: Pool,
     private readonly analytics: CsatAnalytics,
-    private readonly options: RelayOptions,
+    options: RelayOptions,
     private readonly observer: RelayObserver = noop,
   ) {
-    this.loop = new OutboxRelayLoop(() => this.drainOnce(), options, (error, attempt) => observer.failed(error, attempt));
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Stops after the batch in hand (its transaction commits or rolls back). */
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** An answer was just committed: relay soon rather than at the next idle poll. */
-  nudge(): void {
-    this.loop.nudge();
+    super(options, (error, attempt) => observer.failed(error, attempt));
   }
 
   /** Relays up to one batch; returns how many answers it moved. Throws if ClickHouse or PostgreSQL failed (nothing is lost). */

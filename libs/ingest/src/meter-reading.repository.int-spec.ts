@@ -8,6 +8,7 @@ import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { clickHouseSettings, uniqueName } from '@surge/testing/test-env';
 import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import { ReadingQueryService } from './reading-query.service';
+import { storedReading } from './stored-reading.fixture';
 
 /**
  * "Later billed" on the read path, against the real ClickHouse (this file's own database): readings
@@ -32,32 +33,8 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
     await ch?.close();
   });
 
-  const reading = (accountId: string, readAt: string, overrides: Partial<StoredReading> = {}): StoredReading => ({
-    readingId: randomUUID(),
-    accountId,
-    supplyPointId: '1200023305967',
-    fuel: 'electricity',
-    meterSerial: 'M1',
-    registerId: 'S',
-    readAt,
-    value: '1234.5',
-    unit: 'kWh',
-    source: 'C',
-    channel: 'web',
-    status: 'accepted',
-    reasonCode: '',
-    industryCode: '',
-    message: '',
-    duplicateOf: '',
-    backdated: false,
-    rolledOver: false,
-    flags: [],
-    submittedAtMs: Date.parse(readAt),
-    decidedAtMs: Date.parse(readAt) + 1000,
-    correlationId: randomUUID(),
-    version: 1,
-    ...overrides,
-  });
+  const reading = (accountId: string, readAt: string, overrides: Partial<StoredReading> = {}): StoredReading =>
+    storedReading({ readingId: randomUUID(), accountId, readAt, correlationId: randomUUID(), ...overrides });
 
   interface Mark {
     accountId: string;

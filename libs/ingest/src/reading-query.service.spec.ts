@@ -1,34 +1,11 @@
 import type { Principal } from '@surge/auth/principal';
 import { type MeterReadingRepository, type ReadingWithBills, type StoredReading, toReadingBills } from './meter-reading.repository';
 import { ReadingQueryService, toView, viewStatus } from './reading-query.service';
+import { storedReading } from './stored-reading.fixture';
 
 const ACCOUNT = 'ACC-1';
-const stored = (overrides: Partial<StoredReading> = {}): StoredReading => ({
-  readingId: '0190a0a0-0000-4000-8000-000000000001',
-  accountId: ACCOUNT,
-  supplyPointId: '1200023305967',
-  fuel: 'electricity',
-  meterSerial: 'M1',
-  registerId: 'S',
-  readAt: '2022-03-31T23:00:00.000Z',
-  value: '1234.5',
-  unit: 'kWh',
-  source: 'C',
-  channel: 'web',
-  status: 'accepted',
-  reasonCode: '',
-  industryCode: '',
-  message: '',
-  duplicateOf: '',
-  backdated: false,
-  rolledOver: false,
-  flags: [],
-  submittedAtMs: Date.parse('2022-04-01T08:00:00Z'),
-  decidedAtMs: Date.parse('2022-04-01T08:00:01Z'),
-  correlationId: 'c',
-  version: 1,
-  ...overrides,
-});
+const stored = (overrides: Partial<StoredReading> = {}): StoredReading =>
+  storedReading({ accountId: ACCOUNT, submittedAtMs: Date.parse('2022-04-01T08:00:00Z'), decidedAtMs: Date.parse('2022-04-01T08:00:01Z'), ...overrides });
 const march = { billId: '0190a0a0-0000-7000-8000-00000000000b', periodStart: '2022-03-01', periodEnd: '2022-04-01' };
 const april = { billId: '0190a0a0-0000-7000-8000-00000000000a', periodStart: '2022-04-01', periodEnd: '2022-05-01' };
 

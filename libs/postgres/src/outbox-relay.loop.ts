@@ -12,25 +12,28 @@ export interface OutboxRelayLoopOptions {
 
 /**
  * The scheduling half of a transactional outbox relay: when to drain, not
- * what. `drainOnce` moves up to one batch and says how many rows it moved; it
- * must leave the outbox untouched when it throws (the rows are retried after a
+ * what. A relay extends it and implements `drainOnce`, which moves up to one
+ * batch and says how many rows it moved; it must leave the outbox untouched
+ * when it throws (the rows are retried after a
  * backoff, for as long as it takes). Drains never overlap within one loop.
  * A nudge during an idle wait starts a drain after `coalesceMs`; a nudge
  * during a backoff does not cut the backoff short (the dependency is down;
  * more callers do not make it come back sooner). stop() ends any wait at once
  * and resolves after the drain in hand has finished.
  */
-export class OutboxRelayLoop {
+export abstract class OutboxRelayLoop {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private nudged = false;
 
-  constructor(
-    private readonly drainOnce: () => Promise<number>,
-    private readonly options: OutboxRelayLoopOptions,
+  protected constructor(
+    protected readonly options: OutboxRelayLoopOptions,
     private readonly onFailure: (error: unknown, attempt: number) => void,
   ) {}
+
+  /** Relays up to one batch; returns how many rows it moved. Throws when nothing was moved (the rows stay). */
+  abstract drainOnce(): Promise<number>;
 
   start(): void {
     if (this.running) return;
@@ -38,6 +41,7 @@ export class OutboxRelayLoop {
     this.loop = this.run();
   }
 
+  /** Stops after the batch in hand (its transaction commits or rolls back). */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
