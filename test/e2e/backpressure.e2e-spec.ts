@@ -52,6 +52,13 @@ describe('read-api when Kafka stops answering', () => {
     expect((await submit('100')).status).toBe(202);
   });
 
+  it('says so when ClickHouse is down: reading lookups answer 503 + Retry-After, not 500', async () => {
+    const res = await fetch(`${api.url}/v1/accounts/A-BP/meter-readings`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+
   it('answers 503 + Retry-After within the deadline while the broker is paused, then recovers', async () => {
     broker.pause();
     try {

@@ -21,4 +21,18 @@ describe('toResponse: the one error-to-HTTP mapping', () => {
     expect(toResponse(new NotFoundException()).body.error.code).toBe('NOT_FOUND');
     expect(toResponse(new Error('boom'))).toMatchObject({ status: 500, body: { error: { code: 'INTERNAL_ERROR' } } });
   });
+
+  it('a store down or unreachable (socket errors, PostgreSQL shutting down, a dropped connection) is 503 with Retry-After, not 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const adminShutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const terminated = new Error('Connection terminated unexpectedly');
+    const wrapped = new Error('query failed', { cause: refused });
+    for (const e of [refused, adminShutdown, terminated, wrapped, new AggregateError([refused], '')]) {
+      expect(toResponse(e)).toMatchObject({ status: 503, retryAfter: 5, body: { error: { code: 'DEPENDENCY_UNAVAILABLE' } } });
+    }
+    // A bug that merely mentions a connection is still a bug.
+    expect(toResponse(new TypeError('cannot read properties of undefined (reading "connection")')).status).toBe(500);
+    expect(toResponse(Object.assign(new Error('duplicate key'), { code: '23505' })).status).toBe(500);
+  });
 });
+

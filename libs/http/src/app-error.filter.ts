@@ -71,5 +71,31 @@ export function toResponse(exception: unknown): { status: number; body: ErrorBod
     const message = code === 'MALFORMED_JSON' ? 'The body is not valid JSON; check quotes and commas.' : (fst.message ?? 'Bad request.');
     return { status: fst.statusCode, body: { error: { code, message } } };
   }
+  if (isDependencyOutage(exception)) {
+    return {
+      status: 503,
+      body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'A service this request needs is unavailable; try again after Retry-After seconds.' } },
+      retryAfter: 5,
+    };
+  }
   return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. It has been logged; please retry.' } } };
+}
+
+// Socket-level failures and PostgreSQL's "cannot connect / shutting down" classes (08xxx, 57P0x).
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+const OUTAGE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|socket hang up/i;
+
+/**
+ * A driver error that means a store is down or unreachable, wherever a
+ * repository let it escape: the caller did nothing wrong and may retry, so it
+ * is a 503 with Retry-After, not a 500 (the non-negotiable "say so").
+ * Follows `cause` a few levels, as AggregateError and wrapped errors nest it.
+ */
+export function isDependencyOutage(exception: unknown, depth = 0): boolean {
+  if (depth > 3 || typeof exception !== 'object' || exception === null) return false;
+  const e = exception as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && (OUTAGE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  if (typeof e.message === 'string' && OUTAGE_MESSAGES.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDependencyOutage(inner, depth + 1))) return true;
+  return isDependencyOutage(e.cause, depth + 1);
 }

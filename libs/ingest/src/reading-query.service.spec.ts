@@ -52,4 +52,24 @@ describe('reading view: later billed', () => {
       ['accepted', 0],
     ]);
   });
+
+  // Regression: a ClickHouse outage (or a table not migrated yet) answered GETs with 500 INTERNAL_ERROR.
+  it('the store down is 503 DEPENDENCY_UNAVAILABLE with a retry hint, never a 500; not-found stays 404', async () => {
+    const down = async (): Promise<never> => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
+    };
+    const repo: MeterReadingRepository = {
+      insert: down,
+      findDecided: down,
+      acceptedHistory: down,
+      findForAccount: down,
+      listForAccount: down,
+    };
+    const service = new ReadingQueryService(repo);
+    const customer = { kind: 'customer', accountId: ACCOUNT } as unknown as Principal;
+    for (const call of [() => service.getReading(customer, stored().readingId), () => service.listForAccount(customer, ACCOUNT, {})]) {
+      await expect(call()).rejects.toMatchObject({ kind: 'unavailable', code: 'DEPENDENCY_UNAVAILABLE', details: { retryAfterSeconds: 5 } });
+    }
+    await expect(service.listForAccount(customer, 'ACC-OTHER', {})).rejects.toMatchObject({ kind: 'not_found', code: 'ACCOUNT_NOT_FOUND' });
+  });
 });

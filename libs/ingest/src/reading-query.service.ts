@@ -1,6 +1,6 @@
 import type { Principal } from '@surge/auth/principal';
 import { hasScope } from '@surge/auth/principal';
-import { notFound, validationError } from '@surge/errors/app.error';
+import { AppError, notFound, unavailable, validationError } from '@surge/errors/app.error';
 import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from './meter-reading.repository';
 
 export interface ReadingView {
@@ -51,7 +51,7 @@ export class ReadingQueryService {
     const accountId = principal.kind === 'customer' ? principal.accountId : hasScope(principal, 'readings:read') ? accountIdParam : undefined;
     const missing = notFound('READING_NOT_FOUND', `No reading ${readingId} on your account.`);
     if (!accountId || !/^[0-9a-f-]{36}$/i.test(readingId)) throw missing;
-    const stored = await this.repository.findForAccount(accountId, readingId);
+    const stored = await storage(this.repository.findForAccount(accountId, readingId));
     if (stored) return toView(stored);
     const receipt = await this.receipts.find(readingId);
     if (receipt && receipt.accountId === accountId) {
@@ -70,9 +70,22 @@ export class ReadingQueryService {
       ]);
     }
     const before = page.cursor ? decodeCursor(page.cursor) : undefined;
-    const rows = await this.repository.listForAccount(accountId, { limit, ...(before ? { before } : {}) });
+    const rows = await storage(this.repository.listForAccount(accountId, { limit, ...(before ? { before } : {}) }));
     const last = rows.length === limit ? rows[rows.length - 1] : undefined;
     return { items: rows.map(toView), nextCursor: last ? encodeCursor(last) : null };
+  }
+}
+
+/**
+ * The store being down (or not yet migrated) is the platform's problem, not the caller's: say so with
+ * 503 + Retry-After rather than a 500. Submissions do not go through here and are unaffected.
+ */
+async function storage<T>(lookup: Promise<T>): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Readings cannot be looked up right now; try again after Retry-After seconds.', 5, error);
   }
 }
 
