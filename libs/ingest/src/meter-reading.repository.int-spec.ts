@@ -140,4 +140,24 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
     expect((await repo.findForAccount(account, held.readingId))!.bills).toEqual([bill]);
     expect(await repo.findForAccount(other, held.readingId)).toBeNull();
   });
+
+  // Regression: a sink batch of 5,000 readings built one IN list longer than ClickHouse's max_query_size
+  // (256 KiB): the query failed on every retry and the sink stalled for good (seen in a surge run).
+  it('looks up and reads the history of batches far larger than one query may name', async () => {
+    const n = 8_000;
+    const account = `ACC-BIG-${randomUUID()}`;
+    const many = Array.from({ length: n }, (_, i) =>
+      reading(account, '2022-03-01T07:00:00.000Z', { supplyPointId: String(1_000_000_000_000 + i), value: String(i) }),
+    );
+    await repo.insert(many);
+    const decided = await repo.findDecided(
+      many.map((r) => r.accountId),
+      many.map((r) => r.readingId),
+    );
+    expect(decided.size).toBe(n);
+    const history = await repo.acceptedHistory(many);
+    expect(history.size).toBe(n);
+    expect([...history.values()].every((h) => h.length === 1)).toBe(true);
+    expect(history.get(`${account}|${1_000_000_000_123}|S`)![0]!.value).toBe('123.0');
+  });
 });
