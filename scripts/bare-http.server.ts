@@ -1,7 +1,7 @@
 /**
  * The ceiling: an HTTP server that does nothing but answer like the read API
  * (202 with an id, 207 with empty results for a batch). The surge benchmark
- * drives it with the same k6 script on the same machine; the ratio of the
+ * drives it with the same surge-load scenario on the same machine; the ratio of the
  * two throughputs shows how much of the machine the platform's own work takes.
  *   node dist/scripts/bare-http.server.js <port>
  */

@@ -8,7 +8,7 @@ import type { SloCatalog, SloDefinition } from '@surge/slo/slo.model';
 import {
   ALERT_RULES_PATH,
   findStale,
-  K6_THRESHOLDS_PATH,
+  LOAD_TEST_THRESHOLDS_PATH,
   main,
   RECORDING_RULES_PATH,
   renderArtifacts,
@@ -59,11 +59,11 @@ describe('generate-slo-artifacts', () => {
       'grafana/dashboards/csat.json',
       'grafana/provisioning/datasources/prometheus.yml',
       'grafana/provisioning/dashboards/surge.yml',
-      K6_THRESHOLDS_PATH,
+      LOAD_TEST_THRESHOLDS_PATH,
     ]);
   });
 
-  it('an objective changed in the catalog changes the rules, the dashboards and the k6 thresholds', () => {
+  it('an objective changed in the catalog changes the rules, the dashboards and the load-test thresholds', () => {
     const before = renderArtifacts(SLO_CATALOG);
     const after = renderArtifacts(patch(SLO_CATALOG, 'submit-availability', (s) => ({ ...s, objective: 0.995 })));
 
@@ -81,7 +81,7 @@ describe('generate-slo-artifacts', () => {
     expect(overview).toContain('objective 99.5% over 28d');
     expect(before.get('grafana/dashboards/slo-overview.json')).toContain('objective 99.9% over 28d');
 
-    expect(JSON.parse(after.get(K6_THRESHOLDS_PATH)!).thresholds.submit_errors).toEqual(['rate<0.005']);
+    expect(JSON.parse(after.get(LOAD_TEST_THRESHOLDS_PATH)!).thresholds[0]).toMatchObject({ slo: 'submit-availability', kind: 'error-rate', max: 0.005 });
 
     // Nothing that does not depend on that SLO moved.
     for (const file of ['grafana/dashboards/billing.json', 'grafana/dashboards/csat.json']) {
@@ -89,17 +89,42 @@ describe('generate-slo-artifacts', () => {
     }
   });
 
-  it('a latency threshold changed in the catalog changes the bucket the rules read and the k6 percentile limit', () => {
+  it('a latency threshold changed in the catalog changes the bucket the rules read and the load-test percentile limit', () => {
     const after = renderArtifacts(
       patch(SLO_CATALOG, 'submit-latency', (s) =>
         s.sli.kind === 'latency' ? { ...s, sli: { ...s.sli, thresholdSeconds: 0.5 } } : s,
       ),
     );
     expect(after.get(RECORDING_RULES_PATH)).toContain('method="POST",le="0.5"}[5m]');
-    expect(JSON.parse(after.get(K6_THRESHOLDS_PATH)!).thresholds['http_req_duration{name:submit}']).toEqual([
-      'p(99)<500',
-      'p(95)<100',
-    ]);
+    const thresholds = JSON.parse(after.get(LOAD_TEST_THRESHOLDS_PATH)!).thresholds as { slo: string; maxMs?: number }[];
+    expect(thresholds.find((t) => t.slo === 'submit-latency')).toMatchObject({ percentile: 99, maxMs: 500 });
+    expect(thresholds.find((t) => t.slo === 'submit-latency-p95')).toMatchObject({ percentile: 95, maxMs: 100 });
+  });
+
+  it('rules and load-test thresholds agree: the same objective, the same latency bucket, the same bad statuses', () => {
+    const files = renderArtifacts();
+    const recording = parse(files.get(RECORDING_RULES_PATH)!) as { groups: { rules: { record: string; expr: string; labels?: Record<string, string> }[] }[] };
+    const rules = recording.groups.flatMap((g) => g.rules);
+    const thresholds = JSON.parse(files.get(LOAD_TEST_THRESHOLDS_PATH)!).thresholds as {
+      slo: string; kind: string; max?: number; percentile?: number; maxMs?: number; statusPattern?: string;
+    }[];
+    expect(thresholds.length).toBeGreaterThan(0);
+    for (const t of thresholds) {
+      const objective = rules.find((r) => r.record === 'slo:objective:ratio' && r.labels?.slo === t.slo);
+      const value = Number(/vector\(([0-9.]+)\)/.exec(objective!.expr)![1]);
+      const sli = rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels?.slo === t.slo)!;
+      if (t.kind === 'error-rate') {
+        expect(t.max).toBeCloseTo(1 - value, 10);
+        // The statuses the load tool counts as bad are the ones the SLI's PromQL matcher selects.
+        const promql = /code=~"([^"]+)"/.exec(sli.expr)![1]!;
+        for (const code of ['200', '202', '207', '400', '404', '409', '422', '429', '500', '502', '503', '504']) {
+          expect([code, new RegExp(t.statusPattern!).test(code)]).toEqual([code, new RegExp(`^(?:${promql})$`).test(code)]);
+        }
+      } else {
+        expect(t.percentile! / 100).toBeCloseTo(value, 10);
+        expect(sli.expr).toContain(`le="${t.maxMs! / 1000}"`);
+      }
+    }
   });
 
   it('check mode reports missing, stale and stray files; generate mode fixes them and is idempotent', () => {

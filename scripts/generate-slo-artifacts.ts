@@ -5,7 +5,7 @@
 //   ops/prometheus/slo-alerts.rules.yml      multi-window multi-burn-rate alerts
 //   grafana/dashboards/*.json                dashboards
 //   grafana/provisioning/**.yml              Grafana data source and dashboard provider
-//   load-tests/slo-thresholds.json           k6 thresholds of the surge scenario
+//   load-tests/slo-thresholds.json           pass/fail thresholds of the surge load test (load-tests/surge-load)
 //
 //   npm run slo:generate            write them
 //   npm run slo:check               exit 1 if any is missing or stale (CI)
@@ -13,14 +13,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { buildDashboards, buildGrafanaProvisioning } from '@surge/observability/grafana-dashboards.builder';
-import { buildK6Thresholds } from '@surge/slo/k6-thresholds.builder';
+import { buildLoadTestThresholds } from '@surge/slo/load-test-thresholds.builder';
 import { buildAlertRules, buildRecordingRules } from '@surge/slo/prometheus-rules.builder';
 import { SLO_CATALOG } from '@surge/slo/slo.catalog';
 import type { SloCatalog } from '@surge/slo/slo.model';
 
 export const RECORDING_RULES_PATH = 'ops/prometheus/slo-recording.rules.yml';
 export const ALERT_RULES_PATH = 'ops/prometheus/slo-alerts.rules.yml';
-export const K6_THRESHOLDS_PATH = 'load-tests/slo-thresholds.json';
+export const LOAD_TEST_THRESHOLDS_PATH = 'load-tests/slo-thresholds.json';
 export const DASHBOARDS_DIR = 'grafana/dashboards';
 export const PROVISIONING_DIR = 'grafana/provisioning';
 
@@ -48,7 +48,7 @@ export function renderArtifacts(catalog: SloCatalog = SLO_CATALOG): Map<string, 
   for (const [name, config] of Object.entries(buildGrafanaProvisioning())) {
     files.set(`${PROVISIONING_DIR}/${name}`, yaml(config));
   }
-  files.set(K6_THRESHOLDS_PATH, json(buildK6Thresholds(catalog)));
+  files.set(LOAD_TEST_THRESHOLDS_PATH, json(buildLoadTestThresholds(catalog)));
   return files;
 }
 

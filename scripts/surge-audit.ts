@@ -1,6 +1,7 @@
 /**
  * The loss audit after a surge run, and its report.
- *   node dist/scripts/surge-audit.js <acceptedLog> <k6Summary.json> <sinkMetricsUrl> <report.json>
+ *   node dist/scripts/surge-audit.js <results.jsonl> <summary.json> <sinkMetricsUrl> <report.json>
+ * where results.jsonl and summary.json are surge-load's per-request log and figures (load-tests/surge-load),
  * with CLICKHOUSE_URL / CLICKHOUSE_DATABASE naming the run's own database.
  *
  * - lost: readings the API answered 202 (or 207 "received") that are not in
@@ -17,7 +18,7 @@ import { loadConfig } from '@surge/config/config.loader';
 import { infraFields } from '@surge/config/config.fields';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 
-const [acceptedLog, summaryFile, sinkMetricsUrl, reportFile] = process.argv.slice(2);
+const [resultsLog, summaryFile, sinkMetricsUrl, reportFile] = process.argv.slice(2);
 const config = loadConfig(z.object(infraFields), process.env);
 const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
 
@@ -25,12 +26,14 @@ async function rows<T>(query: string): Promise<T[]> {
   return (await ch.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
+/** Reading id -> when it was submitted, for every reading the API answered 202 (or a batch item "received"). */
 function acceptedFromLog(): Map<string, number> {
   const accepted = new Map<string, number>();
-  for (const line of readFileSync(acceptedLog!, 'utf8').split('\n')) {
-    const m = /A (\d+) ([0-9a-f -]+)/.exec(line);
-    if (!m) continue;
-    for (const id of m[2]!.trim().split(' ')) if (id.length === 36 && !accepted.has(id)) accepted.set(id, Number(m[1]));
+  for (const line of readFileSync(resultsLog!, 'utf8').split('\n')) {
+    if (!line.includes('"ids"')) continue;
+    const r = JSON.parse(line) as { t: number; latencyMs: number; ids?: string[] };
+    // When the answer arrived: the 202 is the promise the sink's freshness is measured from.
+    for (const id of r.ids ?? []) if (!accepted.has(id)) accepted.set(id, r.t + Math.round(r.latencyMs));
   }
   return accepted;
 }
@@ -111,9 +114,9 @@ async function main(): Promise<void> {
   const [noReason] = await rows<{ n: string }>(`SELECT count() AS n FROM (${latest}) WHERE st != 'accepted' AND reason = ''`);
   const [fresh] = await rows<{ q: number[] }>(`SELECT quantiles(0.5, 0.99)(dec_ms - sub_ms) AS q FROM (${latest})`);
 
-  const summary = JSON.parse(readFileSync(summaryFile!, 'utf8')) as { metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }> };
-  const submit = summary.metrics['http_req_duration{name:submit}']?.values ?? {};
-  const thresholds = Object.entries(summary.metrics).flatMap(([name, m]) => Object.entries(m.thresholds ?? {}).map(([t, v]) => ({ metric: name, threshold: t, ok: v.ok })));
+  const summary = JSON.parse(readFileSync(summaryFile!, 'utf8')) as LoadSummary;
+  const submit = summary.routes['submit']?.latencyMs ?? { p50: null, p95: null, p99: null, max: null };
+  const thresholds = summary.thresholds.map((t) => ({ slo: t.slo, route: t.route, threshold: t.expression, value: t.value, ok: t.ok }));
   const sinkMetrics = sinkMetricsUrl ? await (await fetch(sinkMetricsUrl)).text().catch(() => '') : '';
   const rate = sustained([...accepted.values()], 60);
 
@@ -125,8 +128,11 @@ async function main(): Promise<void> {
     storedButNotConfirmedToClient: storedNotConfirmed,
     rejectedOrHeldWithoutReason: Number(noReason?.n ?? 0),
     acceptedReadingsPerSecond: { bestSustained60s: Math.round(rate.best), overallAverage: Math.round(rate.overall), seconds: rate.seconds },
-    submitLatencyMs: { p50: submit['med'], p95: submit['p(95)'], p99: submit['p(99)'], max: submit['max'] },
-    submitErrorRate: summary.metrics['submit_errors']?.values?.rate ?? null,
+    submitLatencyMs: { p50: submit.p50, p95: submit.p95, p99: submit.p99, max: submit.max },
+    submitErrorRate: summary.submitErrorRate,
+    offeredReadingsPerSecond: Math.round(summary.offeredReadingsPerSecond),
+    offeredRequestsPerSecond: Math.round(summary.offeredRequestsPerSecond),
+    statuses: Object.fromEntries(Object.entries(summary.routes).map(([route, r]) => [route, r.statuses])),
     freshnessMs: {
       clickhouseDecisionP50: fresh?.q?.[0] ?? null,
       clickhouseDecisionP99: fresh?.q?.[1] ?? null,
@@ -142,20 +148,30 @@ async function main(): Promise<void> {
   console.log(`  present in ClickHouse        ${report.storedInClickHouse}`);
   console.log(`  LOST                         ${report.lost}`);
   console.log(`  DUPLICATED                   ${report.duplicated}`);
-  console.log(`  stored, 202 not seen by k6   ${report.storedButNotConfirmedToClient} (a 503'd or timed-out request whose write landed: stored once, never double counted)`);
+  console.log(`  stored, 202 not seen         ${report.storedButNotConfirmedToClient} (a 503'd or timed-out request whose write landed: stored once, never double counted)`);
   console.log(`  rejected/held without reason ${report.rejectedOrHeldWithoutReason}`);
   console.log('  outcomes:');
   for (const o of report.outcomes) console.log(`    ${o.status.padEnd(9)} ${(o.reason ?? (o.duplicate ? '(duplicate of an accepted reading)' : '-')).padEnd(36)} ${o.count}`);
   console.log('\n=== throughput and latency');
   console.log(`  accepted readings/s sustained (best 60 s) ${report.acceptedReadingsPerSecond.bestSustained60s}   (average over ${rate.seconds} s: ${report.acceptedReadingsPerSecond.overallAverage})`);
-  console.log(`  submit latency ms  p50 ${fmt(submit['med'])}  p95 ${fmt(submit['p(95)'])}  p99 ${fmt(submit['p(99)'])}  max ${fmt(submit['max'])}`);
+  console.log(`  offered readings/s (average)              ${report.offeredReadingsPerSecond}`);
+  console.log(`  submit latency ms  p50 ${fmt(submit.p50)}  p95 ${fmt(submit.p95)}  p99 ${fmt(submit.p99)}  max ${fmt(submit.max)}`);
   console.log(`  submit error rate (5xx + transport) ${report.submitErrorRate}`);
   console.log(`  freshness ms (202 → sink's write confirmed)  p50 ${fmt(report.freshnessMs.sinkWriteConfirmedP50)}  p99 ${fmt(report.freshnessMs.sinkWriteConfirmedP99)}`);
   console.log(`  freshness ms (202 → decision, from ClickHouse rows)  p50 ${fmt(report.freshnessMs.clickhouseDecisionP50)}  p99 ${fmt(report.freshnessMs.clickhouseDecisionP99)}`);
-  console.log('  SLO thresholds (k6):');
-  for (const t of thresholds) console.log(`    ${t.ok ? 'ok  ' : 'FAIL'} ${t.metric} ${t.threshold}`);
+  console.log('  SLO thresholds (surge-load):');
+  for (const t of thresholds) console.log(`    ${t.ok ? 'ok  ' : 'FAIL'} ${t.slo.padEnd(22)} ${t.route} ${t.threshold}`);
   await ch.close();
   if (report.lost > 0 || report.duplicated > 0 || report.rejectedOrHeldWithoutReason > 0) process.exit(1);
+}
+
+/** What surge-load writes to summary.json (the fields the audit reads). */
+interface LoadSummary {
+  offeredReadingsPerSecond: number;
+  offeredRequestsPerSecond: number;
+  submitErrorRate: number;
+  routes: Record<string, { statuses: Record<string, number>; latencyMs: { p50: number; p95: number; p99: number; max: number } }>;
+  thresholds: { slo: string; route: string; expression: string; value: number; ok: boolean }[];
 }
 
 const round = (v: number | null, scale: number) => (v === null ? null : Math.round(v * scale));

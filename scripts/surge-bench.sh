@@ -1,36 +1,41 @@
 #!/usr/bin/env bash
 # npm run bench:surge — Meter Reading Day on this machine, end to end:
 #   1. the stack and fresh services for this run (own topics, own ClickHouse database);
-#   2. k6 replays the surge (normal peak → 14x → back), thresholds = the SLOs;
+#   2. surge-load (load-tests/surge-load, on vegeta) replays the surge: normal peak -> 14x -> back,
+#      open model, thresholds = the SLOs (load-tests/slo-thresholds.json, generated from libs/slo);
 #   3. the loss audit (lost and duplicated must be 0), throughput, latency, freshness;
-#   4. the ceiling: the same k6 script, closed loop, against read-api and against a
-#      bare HTTP server that only answers 202; the ratio of the two;
-#   5. peak RSS of every process.
+#   4. the ceiling: the same scenario closed loop against read-api and against a bare HTTP
+#      server that only answers 202; the ratio of the two;
+#   5. CPU seconds and peak RSS of every process; alerts Prometheus fired and the SLIs it computed.
 # SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (20000: a surge is many customers with a
-# reading or two each), SURGE_NORMAL_PEAK (req/s, 50), SURGE_API_INSTANCES (1).
+# reading or two each), SURGE_NORMAL_PEAK (iterations/s, 40), SURGE_MULTIPLE (14), SURGE_API_INSTANCES (1).
 # Loopback only; every stage is bounded in time and stops by itself.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 [[ ${SURGE_SKIP_BOOTSTRAP:-0} == 1 ]] || bash scripts/bootstrap.sh
 export PATH="$root/node_modules/.bin:$PATH"
-k6=$(bash scripts/ensure-k6.sh)
+load=$(bash scripts/ensure-surge-load.sh)
 state=${SURGE_STATE_DIR:-$root/.stack}
-run=$(date +%s)
+run=${SURGE_RUN_ID:-$(date +%s)}
 dir=$state/bench/$run
 mkdir -p "$dir"
 profile=${SURGE_PROFILE:-full}
+normal_peak=${SURGE_NORMAL_PEAK:-40}
+multiple=${SURGE_MULTIPLE:-14}
 prefix="bench-$run."
 db="bench_$run"
-api_port=3100; sink_port=3101; bare_port=3199
+api_port=${SURGE_API_PORT:-3100}; sink_port=${SURGE_SINK_PORT:-3101}; bare_port=${SURGE_BARE_PORT:-3199}
+prom_url=${PROMETHEUS_URL:-http://127.0.0.1:9090}
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -f "$state/prometheus/targets/bench-$run.json"
 }
 trap cleanup EXIT
 
-echo "=== surge run $run (profile $profile), artefacts in $dir"
+echo "=== surge run $run (profile $profile, normal peak $normal_peak/s x $multiple), artefacts in $dir"
 node dist/scripts/surge-fixtures.js "$state" "$run" "${SURGE_CUSTOMERS:-20000}" "$dir/fixtures.json"
 
 set -a
@@ -59,60 +64,90 @@ for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
   HTTP_REUSE_PORT=true PORT=$api_port nohup node "dist/apps/read-api/src/main.js" >"$dir/read-api-$i.log" 2>&1 &
   pids+=($!); echo $! >"$dir/read-api-$i.pid"
 done
+
+# Prometheus (started by the stack) scrapes this run's services from a file_sd target file, labelled with the run.
+if [[ -d $state/prometheus/targets ]]; then
+  cat >"$state/prometheus/targets/bench-$run.json" <<EOF
+[{"targets":["127.0.0.1:$api_port"],"labels":{"job":"read-api","run":"$run"}},
+ {"targets":["127.0.0.1:$sink_port"],"labels":{"job":"read-sink","run":"$run"}}]
+EOF
+fi
 sleep 2
 
+# Processes whose CPU and memory the report gives (name, pid).
+proc_list() {
+  for name in read-api read-sink kafka clickhouse; do
+    local f=$dir/$name.pid; [[ $name == kafka || $name == clickhouse ]] && f=$state/pids/$name.pid
+    [[ -f $f ]] && printf '%s\t%s\n' "$name" "$(cat "$f")"
+  done
+  for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do printf 'read-api-%s\t%s\n' "$i" "$(cat "$dir/read-api-$i.pid")"; done
+  [[ -f $dir/load.pid ]] && printf 'load-generator\t%s\n' "$(cat "$dir/load.pid")"
+  return 0
+}
+# CPU ticks (utime+stime) of each process, for the per-process CPU seconds of the run.
+cpu_snapshot() { # cpu_snapshot <out.tsv>
+  proc_list | while IFS=$'\t' read -r name p; do
+    [[ -r /proc/$p/stat ]] && awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"
+  done >"$1"
+}
 # Peak RSS of each process, sampled every second (VmHWM where the process is ours to read).
 sample_rss() {
-  local out=$dir/rss.tsv
   while true; do
-    for name in read-api read-api-2 read-sink kafka clickhouse k6; do
-      local f=$dir/$name.pid; [[ $name == kafka || $name == clickhouse ]] && f=$state/pids/$name.pid
-      [[ -f $f ]] || continue
-      local p; p=$(cat "$f"); [[ -r /proc/$p/status ]] || continue
-      awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" >>"$out" 2>/dev/null || true
-    done
+    proc_list | while IFS=$'\t' read -r name p; do
+      [[ -r /proc/$p/status ]] && awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" 2>/dev/null
+    done >>"$dir/rss.tsv"
     sleep 1
   done
 }
 sample_rss & pids+=($!)
 
-echo "=== k6: surge-day scenario against read-api (thresholds are the SLOs)"
-k6rc=0
-( cd load-tests && exec "$k6" run --quiet --no-usage-report \
-    -e TARGET="http://127.0.0.1:$api_port" -e FIXTURES="$dir/fixtures.json" -e PROFILE="$profile" -e RUN_ID="$run" \
-    -e NORMAL_PEAK="${SURGE_NORMAL_PEAK:-50}" -e SUMMARY_FILE="$dir/k6-summary.json" \
-    --console-output="$dir/accepted.log" surge-day.k6.js ) &
-k6pid=$!; echo $k6pid >"$dir/k6.pid"
-# Half-way, keep what the SREs' dashboards would show (issue 6: metrics moving during a surge).
-( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"; curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null; curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null; top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)
-wait $k6pid || k6rc=$?
-[[ $k6rc == 0 ]] && echo "k6: all SLO thresholds met" || echo "k6: exit $k6rc (99 = an SLO threshold was crossed; see below)"
+echo "=== surge-load: surge-day scenario against read-api (thresholds are the SLOs)"
+cpu_snapshot "$dir/cpu-start.tsv"
+started_ms=$(date +%s%3N)
+loadrc=0
+"$load" -target "http://127.0.0.1:$api_port" -fixtures "$dir/fixtures.json" -profile "$profile" -run-id "$run" \
+  -normal-peak "$normal_peak" -multiple "$multiple" -thresholds load-tests/slo-thresholds.json -out "$dir/load" &
+loadpid=$!; echo $loadpid >"$dir/load.pid"
+# Half-way, keep what the SREs' dashboards would show (metrics moving during a surge) and where the cores go.
+( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"
+  curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null
+  curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null
+  top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)
+wait $loadpid || loadrc=$?
+ended_ms=$(date +%s%3N)
+rm -f "$dir/load.pid"
+case $loadrc in
+  0) echo "surge-load: all SLO thresholds met" ;;
+  99) echo "surge-load: an SLO threshold was crossed (see below)" ;;
+  *) echo "surge-load: failed (exit $loadrc)" >&2; exit "$loadrc" ;;
+esac
 
 auditrc=0
-node dist/scripts/surge-audit.js "$dir/accepted.log" "$dir/k6-summary.json" "http://127.0.0.1:$sink_port/metrics" "$dir/report.json" || auditrc=$?
+node dist/scripts/surge-audit.js "$dir/load/results.jsonl" "$dir/load/summary.json" "http://127.0.0.1:$sink_port/metrics" "$dir/report.json" || auditrc=$?
+# The sink has caught up (or the audit gave up waiting): the CPU the run cost each process.
+cpu_snapshot "$dir/cpu-end.tsv"
 
-echo; echo "=== ceiling: the same k6 script, closed loop (${SURGE_CAPACITY_VUS:-64} VUs, 20 s), read-api vs a bare 202 server"
-node dist/scripts/bare-http.server.js $bare_port >"$dir/bare.log" 2>&1 & pids+=($!)
+echo; echo "=== ceiling: the same scenario, closed loop (${SURGE_CAPACITY_WORKERS:-64} in flight, 20 s), read-api vs a bare 202 server"
+node dist/scripts/bare-http.server.js "$bare_port" >"$dir/bare.log" 2>&1 & pids+=($!)
 sleep 1
 for target in read-api bare; do
   port=$api_port; [[ $target == bare ]] && port=$bare_port
-  ( cd load-tests && "$k6" run --quiet --no-usage-report -e TARGET="http://127.0.0.1:$port" -e FIXTURES="$dir/fixtures.json" \
-      -e PROFILE=capacity -e VUS="${SURGE_CAPACITY_VUS:-64}" -e DURATION=20s -e RUN_ID="$run-cap-$target" -e LOG_ACCEPTED=0 \
-      -e SUMMARY_FILE="$dir/capacity-$target.json" surge-day.k6.js ) || true
+  "$load" -target "http://127.0.0.1:$port" -fixtures "$dir/fixtures.json" -profile capacity -workers "${SURGE_CAPACITY_WORKERS:-64}" \
+    -duration 20s -run-id "$run-cap-$target" -no-log -out "$dir/capacity-$target" >"$dir/capacity-$target.txt" || true
 done
-node -e '
-  const fs = require("fs"); const d = process.argv[1];
-  const rate = (t) => JSON.parse(fs.readFileSync(`${d}/capacity-${t}.json`)).metrics.http_reqs.values.rate;
-  const api = rate("read-api"), bare = rate("bare");
-  console.log(`  read-api ${api.toFixed(0)} req/s, bare 202 server ${bare.toFixed(0)} req/s: read-api reaches ${(100 * api / bare).toFixed(1)}% of the bare ceiling`);
-' "$dir"
 
-echo; echo "=== peak RSS (MiB)"
-awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (k in m) printf "  %-11s %7.0f\n", k, m[k] / 1024 }' "$dir/rss.tsv" | sort
+promrc=0
+if [[ -f dist/scripts/prometheus-report.js ]] && curl -fsS "$prom_url/-/ready" >/dev/null 2>&1; then
+  echo; echo "=== Prometheus: alerts fired and SLIs over the run"
+  sleep 10 # one more scrape and rule evaluation after the run
+  node dist/scripts/prometheus-report.js --url "$prom_url" --from "$started_ms" --to "$(date +%s%3N)" --match "{run=\"$run\"}" --out "$dir/prometheus.json" || promrc=$?
+fi
+
+node dist/scripts/surge-report.js "$dir" "$dir/report.json"
 
 if [[ ${SURGE_KEEP:-0} != 1 ]]; then
   cleanup
   curl -fsS "${CLICKHOUSE_URL:-http://127.0.0.1:8123}/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null || true
 fi
-echo; echo "report: $dir/report.json"
+echo; echo "report: $dir/report.json   human report: $dir/load/report.html"
 exit $(( auditrc != 0 ? auditrc : 0 ))

@@ -14,6 +14,7 @@ step() {
 step "typecheck" npx tsc -p tsconfig.json --noEmit
 step "dependency rules" npx depcruise apps libs scripts --config .dependency-cruiser.cjs
 step "unit tests" npx jest --selectProjects unit --ci
+step "load tool (go vet, go test: load-tests/surge-load)" bash -c 'cd load-tests/surge-load && go vet ./... && go test ./...'
 step "integration tests (real Kafka, ClickHouse, PostgreSQL, Redis)" npx jest --selectProjects integration --runInBand --ci
 step "end-to-end tests (built services over HTTP)" npx jest --selectProjects e2e --runInBand --ci
 exit $status

@@ -27,7 +27,7 @@ describe('validateCatalog', () => {
       }),
       /invalid matcher label/,
     ],
-    ['k6 percentile on a ratio SLI', withSlo({ k6: { kind: 'percentile', metric: 'x' } }), /needs a latency SLI/],
+    ['load-test percentile on a ratio SLI', withSlo({ loadTest: { kind: 'percentile', route: 'submit', metric: 'x' } }), /needs a latency SLI/],
   ])('rejects %s', (_name, catalog, message) => {
     const problems = validateCatalog(catalog);
     expect(problems.join('\n')).toMatch(message);

@@ -79,8 +79,8 @@ export function validateCatalog(catalog: SloCatalog): string[] {
       if (!(slo.alerting.minEvents >= 0)) problems.push(`${at}: minEvents must be >= 0`);
     }
 
-    if (slo.k6?.kind === 'percentile' && slo.sli.kind !== 'latency') {
-      problems.push(`${at}: a k6 percentile threshold needs a latency SLI`);
+    if (slo.loadTest?.kind === 'percentile' && slo.sli.kind !== 'latency') {
+      problems.push(`${at}: a load-test percentile threshold needs a latency SLI`);
     }
   }
   return problems;

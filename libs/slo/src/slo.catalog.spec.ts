@@ -75,10 +75,10 @@ describe('SLO catalog', () => {
     expect(csat.alerting).toMatchObject({ kind: 'threshold', window: '1d', severity: 'ticket' });
   });
 
-  it('maps submit availability and latency onto the surge k6 scenario', () => {
-    expect(SLO_CATALOG.k6.scenario).toBe('surge');
-    expect(slo('submit-availability').k6).toEqual({ kind: 'error-rate', metric: 'submit_errors' });
-    expect(slo('submit-latency').k6).toEqual({ kind: 'percentile', metric: 'http_req_duration{name:submit}' });
-    expect(slo('submit-latency-p95').k6).toEqual({ kind: 'percentile', metric: 'http_req_duration{name:submit}' });
+  it('maps submit availability and latency onto the surge load-test scenario', () => {
+    expect(SLO_CATALOG.loadTest.scenario).toBe('surge');
+    expect(slo('submit-availability').loadTest).toEqual({ kind: 'error-rate', route: 'submit', metric: 'submit_errors' });
+    expect(slo('submit-latency').loadTest).toEqual({ kind: 'percentile', route: 'submit', metric: 'submit_latency_ms' });
+    expect(slo('submit-latency-p95').loadTest).toEqual({ kind: 'percentile', route: 'submit', metric: 'submit_latency_ms' });
   });
 });

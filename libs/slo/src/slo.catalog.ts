@@ -1,5 +1,5 @@
 // THE definition of Surge's SLOs. Everything else (Prometheus recording and
-// alert rules, Grafana dashboards, k6 load-test thresholds) is generated from
+// alert rules, Grafana dashboards, load-test thresholds) is generated from
 // this file by `npm run slo:generate`; change an objective here, nowhere else.
 // Why each objective is what it is: docs/slo.md.
 import type { LabelMatcher, SloCatalog } from './slo.model';
@@ -31,7 +31,7 @@ export const SLO_CATALOG: SloCatalog = {
         badMatchers: [{ label: 'code', op: '=~', value: '5..' }],
       },
       alerting: { kind: 'burn-rate', severities: ['page', 'ticket'] },
-      k6: { kind: 'error-rate', metric: 'submit_errors' },
+      loadTest: { kind: 'error-rate', route: 'submit', metric: 'submit_errors' },
     },
     {
       id: 'submit-latency',
@@ -48,7 +48,7 @@ export const SLO_CATALOG: SloCatalog = {
         thresholdSeconds: 0.25,
       },
       alerting: { kind: 'burn-rate', severities: ['page', 'ticket'] },
-      k6: { kind: 'percentile', metric: 'http_req_duration{name:submit}' },
+      loadTest: { kind: 'percentile', route: 'submit', metric: 'submit_latency_ms' },
     },
     {
       id: 'submit-latency-p95',
@@ -67,7 +67,7 @@ export const SLO_CATALOG: SloCatalog = {
         thresholdSeconds: 0.1,
       },
       alerting: { kind: 'burn-rate', severities: ['ticket'] },
-      k6: { kind: 'percentile', metric: 'http_req_duration{name:submit}' },
+      loadTest: { kind: 'percentile', route: 'submit', metric: 'submit_latency_ms' },
     },
     {
       id: 'reading-freshness',
@@ -147,5 +147,5 @@ export const SLO_CATALOG: SloCatalog = {
       ],
     },
   ],
-  k6: { scenario: 'surge' },
+  loadTest: { scenario: 'surge' },
 };

@@ -1,4 +1,4 @@
-// The shape of an SLO catalog. Kept free of any Prometheus, Grafana or k6
+// The shape of an SLO catalog. Kept free of any Prometheus, Grafana or load-tool
 // library so the catalog stays a plain, reviewable data file; the builders in
 // this lib turn it into rules and thresholds.
 
@@ -62,12 +62,15 @@ export interface ThresholdAlerting {
 
 export type SloAlerting = BurnRateAlerting | ThresholdAlerting;
 
-/** How an SLO maps onto a k6 threshold of the load-test scenario. */
-export type K6Mapping =
-  /** A k6 Rate metric of bad events: `rate<(1 - objective)`. */
-  | { readonly kind: 'error-rate'; readonly metric: string }
-  /** A k6 Trend in milliseconds: `p(objective*100)<threshold`. Only for latency SLIs. */
-  | { readonly kind: 'percentile'; readonly metric: string };
+/**
+ * How an SLO maps onto a pass/fail threshold of the surge load test, per
+ * route of the scenario (`submit`, `batch`).
+ */
+export type LoadTestMapping =
+  /** Share of the route's requests that are bad: `error_rate < 1 - objective`. */
+  | { readonly kind: 'error-rate'; readonly route: string; readonly metric: string }
+  /** The route's latency at the objective's percentile: `p(objective*100) < threshold`. Only for latency SLIs. */
+  | { readonly kind: 'percentile'; readonly route: string; readonly metric: string };
 
 export interface SloDefinition {
   /** Stable kebab-case id: the `slo` label of every recorded series and alert. */
@@ -85,7 +88,7 @@ export interface SloDefinition {
   readonly period: Window;
   readonly sli: Sli;
   readonly alerting: SloAlerting;
-  readonly k6?: K6Mapping;
+  readonly loadTest?: LoadTestMapping;
 }
 
 /** One long/short window pair: both must burn faster than `factor`. */
@@ -103,7 +106,7 @@ export interface BurnRateSeverityPolicy {
   readonly windows: readonly BurnRateWindowPair[];
 }
 
-export interface K6ThresholdSettings {
+export interface LoadTestSettings {
   /** The load-test scenario the thresholds belong to. */
   readonly scenario: string;
 }
@@ -111,5 +114,5 @@ export interface K6ThresholdSettings {
 export interface SloCatalog {
   readonly slos: readonly SloDefinition[];
   readonly burnRatePolicy: readonly BurnRateSeverityPolicy[];
-  readonly k6: K6ThresholdSettings;
+  readonly loadTest: LoadTestSettings;
 }

@@ -1,0 +1,85 @@
+/**
+ * The last step of `npm run bench:surge`: completes report.json (written by
+ * the loss audit) with what only the whole run knows, and prints it.
+ *   node dist/scripts/surge-report.js <runDir> <report.json>
+ * Reads from the run directory: cpu-start.tsv / cpu-end.tsv (utime+stime ticks
+ * per process), rss.tsv (VmHWM samples, KiB), load/summary.json (surge-load),
+ * capacity-read-api/summary.json and capacity-bare/summary.json (the closed-loop
+ * ceiling), and prometheus.json when Prometheus ran (alerts fired, its SLIs).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [dir, reportFile] = process.argv.slice(2);
+// Linux reports /proc/<pid>/stat times in USER_HZ, 100 on every mainstream kernel (sysconf(_SC_CLK_TCK)).
+const TICKS_PER_SECOND = 100;
+
+const readJson = <T>(file: string): T | null => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null);
+
+function tsv(file: string): [string, number][] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .map((l) => {
+      const [name, value] = l.split('\t');
+      return [name!, Number(value)] as [string, number];
+    });
+}
+
+interface LoadSummary {
+  requests: number;
+  requestsPerSecond: number;
+  routes: Record<string, { requests: number }>;
+  generator: { cpuSeconds: number; peakRssMiB: number };
+}
+
+function main(): void {
+  const report = readJson<Record<string, unknown>>(reportFile!) ?? {};
+  const load = readJson<LoadSummary>(join(dir!, 'load', 'summary.json'));
+
+  const start = new Map(tsv(join(dir!, 'cpu-start.tsv')));
+  const cpuSeconds: Record<string, number> = {};
+  for (const [name, ticks] of tsv(join(dir!, 'cpu-end.tsv'))) {
+    if (start.has(name)) cpuSeconds[name] = round((ticks - start.get(name)!) / TICKS_PER_SECOND, 10);
+  }
+  if (load) cpuSeconds['load-generator'] = round(load.generator.cpuSeconds, 10);
+
+  const peakRssMiB: Record<string, number> = {};
+  for (const [name, kib] of tsv(join(dir!, 'rss.tsv'))) peakRssMiB[name] = Math.max(peakRssMiB[name] ?? 0, Math.round(kib / 1024));
+  if (load) peakRssMiB['load-generator'] = Math.round(load.generator.peakRssMiB);
+
+  const api = readJson<LoadSummary>(join(dir!, 'capacity-read-api', 'summary.json'));
+  const bare = readJson<LoadSummary>(join(dir!, 'capacity-bare', 'summary.json'));
+  const ceiling =
+    api && bare ? { apiRps: Math.round(api.requestsPerSecond), bareRps: Math.round(bare.requestsPerSecond), ratio: round(api.requestsPerSecond / bare.requestsPerSecond, 1000) } : null;
+
+  const prometheus = readJson<{ alertsFired: unknown[]; slis: unknown }>(join(dir!, 'prometheus.json'));
+  const stored = Number(report['storedInClickHouse'] ?? 0);
+  const efficiency = {
+    // CPU over the surge and the sink's catch-up, divided by the work done.
+    readApiCpuMsPerRequest: load && cpuSeconds['read-api'] !== undefined ? round((cpuSeconds['read-api'] * 1000) / load.requests, 1000) : null,
+    readSinkCpuMsPerReading: stored > 0 && cpuSeconds['read-sink'] !== undefined ? round((cpuSeconds['read-sink'] * 1000) / stored, 1000) : null,
+  };
+  const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null };
+  writeFileSync(reportFile!, JSON.stringify(full, null, 2));
+
+  console.log('\n=== ceiling (closed loop)');
+  if (ceiling) console.log(`  read-api ${ceiling.apiRps} req/s, bare 202 server ${ceiling.bareRps} req/s: read-api reaches ${(100 * ceiling.ratio).toFixed(1)}% of the bare ceiling`);
+  else console.log('  not measured');
+  console.log('\n=== CPU seconds over the run (surge and catch-up) and peak RSS MiB');
+  for (const name of Object.keys({ ...cpuSeconds, ...peakRssMiB }).sort()) {
+    console.log(`  ${name.padEnd(15)} ${String(cpuSeconds[name] ?? '-').padStart(8)} s ${String(peakRssMiB[name] ?? '-').padStart(7)} MiB`);
+  }
+  console.log(`  read-api CPU ms per request ${efficiency.readApiCpuMsPerRequest ?? 'n/a'}; read-sink CPU ms per reading ${efficiency.readSinkCpuMsPerReading ?? 'n/a'}`);
+  if (prometheus) {
+    console.log(`\n=== alerts Prometheus fired during the run: ${prometheus.alertsFired.length}`);
+    for (const a of prometheus.alertsFired as { alert: string; state: string; firstActiveAt: string; lastActiveAt: string }[]) {
+      console.log(`  ${a.alert.padEnd(36)} ${a.state.padEnd(8)} ${a.firstActiveAt} .. ${a.lastActiveAt}`);
+    }
+  }
+}
+
+const round = (v: number, scale: number) => Math.round(v * scale) / scale;
+
+main();
