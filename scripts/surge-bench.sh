@@ -10,9 +10,11 @@
 # SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (20000: a surge is many customers with a
 # reading or two each), SURGE_NORMAL_PEAK (iterations/s, 40), SURGE_MULTIPLE (14), SURGE_API_INSTANCES (1).
 # Loopback only; every stage is bounded in time and stops by itself.
+# --capacity-search: the highest multiple at which every SLO holds (scripts/surge-capacity-search.sh).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+[[ ${1:-} == --capacity-search ]] && exec bash scripts/surge-capacity-search.sh
 [[ ${SURGE_SKIP_BOOTSTRAP:-0} == 1 ]] || bash scripts/bootstrap.sh
 export PATH="$root/node_modules/.bin:$PATH"
 load=$(bash scripts/ensure-surge-load.sh)
@@ -127,14 +129,16 @@ node dist/scripts/surge-audit.js "$dir/load/results.jsonl" "$dir/load/summary.js
 # The sink has caught up (or the audit gave up waiting): the CPU the run cost each process.
 cpu_snapshot "$dir/cpu-end.tsv"
 
-echo; echo "=== ceiling: the same scenario, closed loop (${SURGE_CAPACITY_WORKERS:-64} in flight, 20 s), read-api vs a bare 202 server"
-node dist/scripts/bare-http.server.js "$bare_port" >"$dir/bare.log" 2>&1 & pids+=($!)
-sleep 1
-for target in read-api bare; do
-  port=$api_port; [[ $target == bare ]] && port=$bare_port
-  "$load" -target "http://127.0.0.1:$port" -fixtures "$dir/fixtures.json" -profile capacity -workers "${SURGE_CAPACITY_WORKERS:-64}" \
-    -duration 20s -run-id "$run-cap-$target" -no-log -out "$dir/capacity-$target" >"$dir/capacity-$target.txt" || true
-done
+if [[ ${SURGE_SKIP_CEILING:-0} != 1 ]]; then
+  echo; echo "=== ceiling: the same scenario, closed loop (${SURGE_CAPACITY_WORKERS:-64} in flight, 20 s), read-api vs a bare 202 server"
+  node dist/scripts/bare-http.server.js "$bare_port" >"$dir/bare.log" 2>&1 & pids+=($!)
+  sleep 1
+  for target in read-api bare; do
+    port=$api_port; [[ $target == bare ]] && port=$bare_port
+    "$load" -target "http://127.0.0.1:$port" -fixtures "$dir/fixtures.json" -profile capacity -workers "${SURGE_CAPACITY_WORKERS:-64}" \
+      -duration 20s -run-id "$run-cap-$target" -no-log -out "$dir/capacity-$target" >"$dir/capacity-$target.txt" || true
+  done
+fi
 
 promrc=0
 if [[ -f dist/scripts/prometheus-report.js ]] && curl -fsS "$prom_url/-/ready" >/dev/null 2>&1; then

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# npm run bench:surge -- --capacity-search
+# The highest multiple of the normal peak at which every SLO holds on this
+# machine: submit errors < 0.1%, p95 < 100 ms, p99 < 250 ms (the load tool's
+# thresholds, generated from libs/slo), freshness 202 -> decision p99 < 5 s,
+# nothing lost or duplicated. Each probe is a short surge run (normal peak,
+# ramp to the multiple, plateau, back: ~40 s plus the audit) with services and
+# topics of its own; the search doubles up from a passing multiple and then
+# bisects, at most SURGE_SEARCH_PROBES probes (7), integer multiples only.
+# Prints the answer with each probe's figures; bounded and loopback only.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+[[ ${SURGE_SKIP_BOOTSTRAP:-0} == 1 ]] || bash scripts/bootstrap.sh
+export PATH="$root/node_modules/.bin:$PATH"
+state=${SURGE_STATE_DIR:-$root/.stack}
+search=$state/bench/capacity-$(date +%s)
+mkdir -p "$search"
+max_probes=${SURGE_SEARCH_PROBES:-7}
+limit=${SURGE_SEARCH_MAX_MULTIPLE:-64}
+
+probe() { # probe <multiple> -> 0 when every SLO held
+  local m=$1 run log
+  run="$(date +%s)m$m"
+  log=$search/probe-$m.log
+  echo "--- probe: ${m}x normal peak (${SURGE_NORMAL_PEAK:-40}/s), run $run" >&2
+  SURGE_SKIP_BOOTSTRAP=1 SURGE_SKIP_CEILING=1 SURGE_PROFILE=short SURGE_MULTIPLE=$m SURGE_RUN_ID=$run \
+    SURGE_CUSTOMERS=${SURGE_CUSTOMERS:-20000} bash scripts/surge-bench.sh >"$log" 2>&1 || true
+  local report=$state/bench/$run/report.json
+  [[ -f $report ]] || { echo "    no report (see $log)" >&2; return 1; }
+  node -e '
+    const r = require(process.argv[1]);
+    const fresh = r.freshnessMs?.clickhouseDecisionP99 ?? Infinity;
+    const held = r.thresholds.every((t) => t.ok) && fresh < 5000 && r.lost === 0 && r.duplicated === 0;
+    const f = (v) => (typeof v === "number" ? v.toFixed(1) : String(v));
+    console.error(`    offered ${r.offeredReadingsPerSecond} readings/s, accepted best 60 s ${r.acceptedReadingsPerSecond?.bestSustained60s}, ` +
+      `errors ${(100 * r.submitErrorRate).toFixed(2)}%, p95 ${f(r.submitLatencyMs.p95)} ms, p99 ${f(r.submitLatencyMs.p99)} ms, ` +
+      `freshness p99 ${f(fresh)} ms, lost ${r.lost}, duplicated ${r.duplicated}: ${held ? "every SLO held" : "an SLO broke"}`);
+    process.exit(held ? 0 : 1);
+  ' "$report"
+}
+
+lo=0 hi=0 probes=0 m=${SURGE_SEARCH_START:-14}
+declare -A seen
+while (( probes < max_probes )); do
+  probes=$((probes + 1))
+  if probe "$m"; then seen[$m]=ok; lo=$m; else seen[$m]=fail; hi=$m; fi
+  if (( hi == 0 )); then next=$((m * 2)); (( next > limit )) && break
+  elif (( hi - lo <= 1 )); then break
+  else next=$(( (lo + hi) / 2 )); fi
+  m=$next
+done
+echo
+echo "=== capacity search ($probes probes, logs in $search)"
+for k in $(printf '%s\n' "${!seen[@]}" | sort -n); do echo "  ${k}x: ${seen[$k]}"; done
+cores=$(nproc)
+if (( lo > 0 )); then
+  echo "  highest multiple with every SLO met: ${lo}x normal peak (${SURGE_NORMAL_PEAK:-40} iterations/s) on $cores cores"
+  echo "  => about $(( lo * ${SURGE_NORMAL_PEAK:-40} / cores )) surge iterations/s per core (docs/runbook.md: sizing a cluster)"
+else
+  echo "  no multiple probed met every SLO (lowest probed: ${m}x)"
+fi
+echo "$lo" >"$search/highest-multiple"
