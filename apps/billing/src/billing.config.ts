@@ -16,6 +16,8 @@ const schema = z.object({
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
   JWT_AUDIENCE: z.string().min(1).default('surge-api'),
+  /** Oldest (now - iat) and longest-lived (exp - iat) customer token taken; one in the future is refused too. */
+  JWT_MAX_TOKEN_AGE_SECONDS: positiveInt(12 * 3600),
   /** `id:sha256hex:scope|scope,...`; staff keys carry billing:run and/or billing:read. */
   API_KEYS: z.string().default(''),
   /** Run the bill-run worker in this process (false: API only). */

@@ -2,13 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
 import { type BillingComponents, createBilling } from '@surge/billing/billing.factory';
 import { BillQueryService } from '@surge/billing/bill-query.service';
 import { BillRunService } from '@surge/billing/bill-run.service';
 import { SettlementService } from '@surge/billing/settlement.service';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { AUTHENTICATOR, AuthGuard } from '@surge/http/auth.guard';
+import { AuthGuard } from '@surge/http/auth.guard';
+import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
@@ -102,17 +102,7 @@ export class BillingModule {
         { provide: BillRunService, useFactory: (b: BillingComponents) => b.runService, inject: [BILLING] },
         { provide: BillQueryService, useFactory: (b: BillingComponents) => b.billQuery, inject: [BILLING] },
         { provide: SettlementService, useFactory: (b: BillingComponents) => b.settlement, inject: [BILLING] },
-        {
-          provide: AUTHENTICATOR,
-          useFactory: () =>
-            Authenticator.create({
-              jwtPublicKeyPem: config.JWT_PUBLIC_KEY,
-              jwtAlgorithm: config.JWT_ALGORITHM,
-              issuer: config.JWT_ISSUER,
-              audience: config.JWT_AUDIENCE,
-              apiKeys: parseApiKeys(config.API_KEYS),
-            }),
-        },
+        authenticatorProvider(config),
         AuthGuard,
         BillingRunner,
       ],

@@ -10,6 +10,8 @@ const schema = z.object({
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
   JWT_AUDIENCE: z.string().min(1).default('surge-api'),
+  /** Oldest (now - iat) and longest-lived (exp - iat) customer token taken; one in the future is refused too. */
+  JWT_MAX_TOKEN_AGE_SECONDS: positiveInt(12 * 3600),
   API_KEYS: z.string().default(''),
   /** Consumer group on reading.accepted.v1 and reading.rejected.v1; CSAT's own, so its lag never touches ingestion. */
   CSAT_KAFKA_GROUP_ID: z.string().min(1).default('csat'),

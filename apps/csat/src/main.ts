@@ -8,6 +8,9 @@ import { CSAT_CLICKHOUSE_MIGRATIONS, CSAT_CLICKHOUSE_TRACKING_TABLE } from '@sur
 import { CSAT_PG_MIGRATIONS, CSAT_PG_TRACKING_TABLE } from '@surge/csat/csat.pg-migrations';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
+import { AUTHENTICATOR } from '@surge/http/auth.guard';
+import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
+import type { Authenticator } from '@surge/auth/authenticator';
 import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
@@ -46,6 +49,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(CsatModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
   const fastify = app.getHttpAdapter().getInstance();
   registerCorrelationId(fastify);
+  registerHttpEdge(fastify, { defaultBodyLimit: 16 * 1024, authenticator: app.get<Authenticator>(AUTHENTICATOR), publicRoutes: PUBLIC_ROUTES });
   registerHttpMetrics(fastify, app.get<SurgeMetrics>(METRICS), 'csat', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
   app.useGlobalFilters(new AppErrorFilter((e, id) => console.error(JSON.stringify({ level: 'error', service: 'csat', correlationId: id, err: String((e as Error)?.stack ?? e) }))));
   app.enableShutdownHooks();

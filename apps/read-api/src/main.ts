@@ -7,6 +7,9 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { registerLoadShedding } from '@surge/http/load-shedding';
+import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
+import { AUTHENTICATOR } from '@surge/http/auth.guard';
+import type { Authenticator } from '@surge/auth/authenticator';
 import { ConfigError } from '@surge/config/config.loader';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { METRICS } from '@surge/http/metrics.controller';
@@ -16,11 +19,13 @@ import { createLogger } from '@surge/observability/logger.factory';
 import { loadReadApiConfig } from './read-api.config';
 import { ReadApiModule } from './read-api.module';
 
+const BATCH_BODY_LIMIT = 1024 * 1024;
+
 async function bootstrap(): Promise<void> {
   const config = loadReadApiConfig(process.env);
   const logger = createLogger('read-api', config.LOG_LEVEL);
   if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
-  const adapter = new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024, logger: false, keepAliveTimeout: 65_000 });
+  const adapter = new FastifyAdapter({ bodyLimit: BATCH_BODY_LIMIT, logger: false, keepAliveTimeout: 65_000 });
   const app = await NestFactory.create<NestFastifyApplication>(ReadApiModule.forRoot(config), adapter, { logger: ['error', 'warn'] });
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get<SurgeMetrics>(METRICS);
@@ -31,6 +36,13 @@ async function bootstrap(): Promise<void> {
     exempt: ['/health/live', '/health/ready', '/metrics'],
   }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
   registerCorrelationId(fastify);
+  registerHttpEdge(fastify, {
+    // One reading is a few hundred bytes; a batch of MAX_BATCH_ITEMS (1,000) well under 1 MiB.
+    defaultBodyLimit: 16 * 1024,
+    bodyLimits: { '/v1/meter-readings/batch': BATCH_BODY_LIMIT },
+    authenticator: app.get<Authenticator>(AUTHENTICATOR),
+    publicRoutes: PUBLIC_ROUTES,
+  });
   registerHttpMetrics(fastify, metrics, 'read-api', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
   app.useGlobalFilters(new AppErrorFilter((err, correlationId) => logger.error({ err, correlationId }, 'unhandled error')));
   app.enableShutdownHooks();

@@ -5,6 +5,7 @@ import { IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
 import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
 import { ReadingQueryService } from '@surge/ingest/reading-query.service';
+import { readingsIn } from '@surge/ingest/reading-submission.schema';
 
 /** Thin: authenticate and rate-limit (guards), idempotency (interceptor), then one call into the ingest library. */
 @Controller()
@@ -25,7 +26,7 @@ export class MeterReadingsController {
 
   @Post('v1/meter-readings/batch')
   @HttpCode(207)
-  @RateLimit('batch')
+  @RateLimit('submit', readingsIn)
   @UseInterceptors(IdempotencyInterceptor)
   async submitBatch(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string, @Headers('idempotency-key') key?: string) {
     return { results: await this.intake.submitBatch(p, body, { correlationId, now: new Date(), ...(key ? { idempotencyKey: key } : {}) }) };

@@ -12,6 +12,8 @@ const schema = z.object({
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
   JWT_AUDIENCE: z.string().min(1).default('surge-api'),
+  /** Oldest (now - iat) and longest-lived (exp - iat) customer token taken; one in the future is refused too. */
+  JWT_MAX_TOKEN_AGE_SECONDS: positiveInt(12 * 3600),
   API_KEYS: z.string().default(''),
   /** How long a submit waits for acks=all before answering 503. */
   KAFKA_ACK_DEADLINE_MS: positiveInt(2000),
@@ -24,9 +26,13 @@ const schema = z.object({
   ENSURE_TOPICS: bool(true),
   /** Concurrent requests per instance before shedding with 503 (see libs/http/src/load-shedding.ts). */
   MAX_IN_FLIGHT_REQUESTS: positiveInt(256),
-  /** Per caller and minute; customers submit a handful of readings, collectors send batches. */
+  /**
+   * Readings a minute per customer, over the single and batch routes together (a batch of N costs N).
+   * Customers submit a handful; the budget stops a runaway client, not a person.
+   */
   RATE_LIMIT_SUBMIT_PER_MINUTE: positiveInt(120),
-  RATE_LIMIT_BATCH_PER_MINUTE: positiveInt(600),
+  /** Readings a minute per API key (data collectors send batches of up to 1,000), both routes together. */
+  RATE_LIMIT_COLLECTOR_READINGS_PER_MINUTE: positiveInt(600_000),
   RATE_LIMIT_READ_PER_MINUTE: positiveInt(600),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 });

@@ -79,7 +79,11 @@ export class ReadApiModule {
         { provide: RATE_LIMITER, useFactory: (redis: Redis) => new RedisRateLimiter(redis), inject: [REDIS] },
         {
           provide: RATE_LIMITS,
-          useValue: { submit: config.RATE_LIMIT_SUBMIT_PER_MINUTE, batch: config.RATE_LIMIT_BATCH_PER_MINUTE, read: config.RATE_LIMIT_READ_PER_MINUTE },
+          // Readings a minute, single and batch routes together; requests a minute for reads.
+          useValue: {
+            submit: { customer: config.RATE_LIMIT_SUBMIT_PER_MINUTE, service: config.RATE_LIMIT_COLLECTOR_READINGS_PER_MINUTE },
+            read: config.RATE_LIMIT_READ_PER_MINUTE,
+          },
         },
         { provide: RedisWriteBehind, useFactory: (redis: Redis) => new RedisWriteBehind(redis), inject: [REDIS] },
         {

@@ -6,6 +6,7 @@ import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.f
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { ConfigError } from '@surge/config/config.loader';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
+import { registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { METRICS } from '@surge/http/metrics.controller';
@@ -25,9 +26,11 @@ async function bootstrap(): Promise<void> {
     await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
     await ch.close();
   }
-  const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ logger: false }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ bodyLimit: 1024, logger: false }), { logger: ['error', 'warn'] });
   const logger = createLogger('read-sink', config.LOG_LEVEL);
   app.useGlobalFilters(new AppErrorFilter((err, correlationId) => logger.error({ err, correlationId }, 'unhandled error')));
+  // Health and metrics only: no route takes a body, none needs credentials (the port is cluster-internal, see k8s/).
+  registerHttpEdge(app.getHttpAdapter().getInstance(), { defaultBodyLimit: 1024 });
   registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get<SurgeMetrics>(METRICS), 'read-sink', { ignoreRoutes: ['/metrics'] });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);

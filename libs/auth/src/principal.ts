@@ -16,6 +16,8 @@ export interface CustomerPrincipal {
   readonly accountId: string;
   readonly supplyPointIds: readonly string[];
   readonly meterSerials: readonly string[];
+  /** Which of our front ends the customer signed in with (token claim `ch`, set by the identity provider); web when absent. */
+  readonly channel?: 'web' | 'app';
 }
 
 export interface ServicePrincipal {

@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'forbidden' // 403 (scope missing); object-level denials use not_found
   | 'not_found' // 404, also for another account's objects so nothing leaks
   | 'conflict' // 409
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415: only JSON (and a route's own file type) is parsed
   | 'unprocessable' // 422
   | 'rate_limited' // 429 + Retry-After
   | 'unavailable' // a dependency is down or too slow: 503 + Retry-After, retriable

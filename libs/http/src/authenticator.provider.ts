@@ -8,6 +8,7 @@ export interface AuthConfig {
   readonly JWT_ISSUER: string;
   readonly JWT_AUDIENCE: string;
   readonly API_KEYS: string;
+  readonly JWT_MAX_TOKEN_AGE_SECONDS: number;
 }
 
 /** The one way an app builds its Authenticator from its validated config. */
@@ -20,5 +21,6 @@ export const authenticatorProvider = (config: AuthConfig): Provider => ({
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       apiKeys: parseApiKeys(config.API_KEYS),
+      maxTokenAgeSeconds: config.JWT_MAX_TOKEN_AGE_SECONDS,
     }),
 });

@@ -41,6 +41,16 @@ describe('request-path stores on Redis', () => {
     second.disconnect();
   });
 
+  it('rate limit counts units, not calls: a batch that does not fit is refused whole and takes nothing (regression)', async () => {
+    const limiter = new RedisRateLimiter(redis, () => 1_699_999_990_000);
+    const caller = uniqueName('readings');
+    expect(await limiter.consume(caller, 120, 100)).toMatchObject({ allowed: true, remaining: 20 });
+    // 1,000 readings at once do not fit in the 20 left: refused, and the 20 are still there for single readings.
+    expect(await limiter.consume(caller, 120, 1000)).toMatchObject({ allowed: false, remaining: 20, retryAfterSeconds: 50 });
+    for (let i = 0; i < 20; i++) expect((await limiter.consume(caller, 120)).allowed).toBe(true);
+    expect(await limiter.consume(caller, 120)).toMatchObject({ allowed: false, remaining: 0 });
+  });
+
   it('write-behind coalesces receipts into pipelines and lands them', async () => {
     const writes = new RedisWriteBehind(redis, 5);
     const key = uniqueName('wb');

@@ -115,8 +115,7 @@ export class ReadingIntakeService {
       readAt: toStoredInstant(input.readAt),
       value: normaliseValue(input.value),
       unit: input.unit ?? (fuel === 'gas' ? 'm3' : 'kWh'),
-      source: input.source,
-      channel: input.channel ?? (principal.kind === 'customer' ? 'web' : 'collector'),
+      ...originOf(principal, input),
       submittedAt: ctx.now.toISOString(),
       correlationId: ctx.correlationId,
       digits: input.digits,
@@ -152,6 +151,25 @@ export class ReadingIntakeService {
     }
     return input.accountId;
   }
+}
+
+/**
+ * Who read the meter and how it reached us are decided from the credentials, never taken from the body: a
+ * customer's reading is source C on the channel their token names (web unless the identity provider says app);
+ * a collector's is channel collector with the source it states (C when it states none). A body that tries to set
+ * what is the server's to decide is refused (400 FIELD_SET_BY_SERVER) rather than silently overridden, so a client
+ * that believes otherwise finds out at once.
+ */
+function originOf(principal: Principal, input: ReadingSubmission): Pick<MeterReadingSubmittedV1, 'source' | 'channel'> {
+  const refused = principal.kind === 'customer' ? (['source', 'channel'] as const).filter((f) => input[f] !== undefined) : input.channel !== undefined ? (['channel'] as const) : [];
+  if (refused.length > 0) {
+    const message =
+      principal.kind === 'customer'
+        ? `Remove ${refused.join(' and ')}: a customer's reading is always a customer reading, and the channel comes from how you signed in.`
+        : 'Remove channel: a reading sent with an API key is always on the collector channel.';
+    throwValidation('FIELD_SET_BY_SERVER', refused.map((field) => ({ code: 'FIELD_SET_BY_SERVER', field, message })));
+  }
+  return principal.kind === 'customer' ? { source: 'C', channel: principal.channel ?? 'web' } : { source: input.source ?? 'C', channel: 'collector' };
 }
 
 function parseBatch(body: unknown): readonly unknown[] {

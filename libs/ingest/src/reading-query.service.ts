@@ -1,6 +1,8 @@
 import type { Principal } from '@surge/auth/principal';
 import { hasScope } from '@surge/auth/principal';
 import { AppError, notFound, unavailable, validationError } from '@surge/errors/app.error';
+import { parseInstant } from '@surge/meter-domain/instant';
+import { LATEST_STORABLE_READ_AT_MS } from '@surge/meter-domain/reading-submission.validator';
 import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from './meter-reading.repository';
 
 export interface ReadingView {
@@ -142,12 +144,19 @@ export function toView(r: StoredReading | ReadingWithBills): ReadingView {
 
 const encodeCursor = (r: StoredReading): string => Buffer.from(`${r.readAt}|${r.readingId}`).toString('base64url');
 
+/**
+ * A cursor is client input: only one this API could have given out passes (an instant the store can hold, in
+ * the grammar we write, and a reading id). Date.parse took years such as +275760 and -000001, which the store
+ * then failed on, reported as an outage (503) instead of the caller's mistake.
+ */
 function decodeCursor(cursor: string): { readAt: string; readingId: string } {
-  const [readAt, readingId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!readAt || !readingId || Number.isNaN(Date.parse(readAt)) || !/^[0-9a-f-]{36}$/i.test(readingId)) {
-    throw validationError('VALIDATION_FAILED', 'The cursor is not one this API gave out; start again without it.', [
-      { code: 'INVALID_FIELD', field: 'cursor', message: 'Unknown cursor.' },
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [readAt, readingId] = parts;
+  const at = parseInstant(readAt);
+  if (parts.length !== 2 || at === null || at < 0 || at > LATEST_STORABLE_READ_AT_MS || !readingId || !/^[0-9a-f-]{36}$/i.test(readingId)) {
+    throw validationError('INVALID_CURSOR', 'The cursor is not one this API gave out; start again without it.', [
+      { code: 'INVALID_CURSOR', field: 'cursor', message: 'Unknown cursor: pass back nextCursor exactly as received.' },
     ]);
   }
-  return { readAt, readingId };
+  return { readAt: readAt!, readingId };
 }

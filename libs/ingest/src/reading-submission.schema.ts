@@ -13,7 +13,9 @@ export const readingSubmissionSchema = z.strictObject({
   readAt: z.string().min(10).max(40),
   value: z.union([z.string().max(16), z.number().finite()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim())),
   unit: z.enum(['kWh', 'm3', 'ft3x100']).optional(),
-  source: z.enum(['C', 'R', 'X', 'D', 'A', 'Z', 'F', 'I']).default('C'),
+  /** Data collectors only (API key); a customer's reading is always 'C' (see ReadingIntakeService). */
+  source: z.enum(['C', 'R', 'X', 'D', 'A', 'Z', 'F', 'I']).optional(),
+  /** Never the caller's to set: the server derives it from the credentials. Parsed only to refuse it with a clear code. */
   channel: z.enum(['web', 'app', 'collector']).optional(),
   digits: z.number().int().min(4).max(10).default(5),
 });
@@ -21,3 +23,13 @@ export const readingSubmissionSchema = z.strictObject({
 export type ReadingSubmission = z.infer<typeof readingSubmissionSchema>;
 
 export const MAX_BATCH_ITEMS = 1000;
+
+/**
+ * What a submission costs against the caller's reading budget (RateLimitGuard): one per reading, whichever
+ * route. A batch over MAX_BATCH_ITEMS costs nothing because it is refused whole (400 BATCH_TOO_LARGE).
+ */
+export function readingsIn(body: unknown): number {
+  const readings = (body as { readings?: unknown } | null | undefined)?.readings;
+  if (!Array.isArray(readings)) return 1;
+  return readings.length > MAX_BATCH_ITEMS ? 0 : Math.max(1, readings.length);
+}

@@ -37,6 +37,14 @@ interface Pending {
 }
 
 /**
+ * The 503 wording once records were handed to the producer. "Nothing was accepted" would be false there: a write
+ * can land after its deadline or with its ack lost. Only refusals before handing over (buffer full, shutting down,
+ * load shedding) may say nothing was accepted.
+ */
+export const NOT_CONFIRMED =
+  'We could not confirm your reading was stored: it may or may not have been. Retry after Retry-After seconds with the same Idempotency-Key; a reading sent twice is stored once.';
+
+/**
  * EventPublisher over @platformatic/kafka (see docs/decisions/0001-kafka-client.md).
  *
  * Concurrent `publish` calls are coalesced into shared produce requests
@@ -69,7 +77,9 @@ export class PlatformaticEventPublisher implements EventPublisher {
       let remaining = records.length;
       let settled = false;
       const deadline = setTimeout(() => {
-        settle(unavailable('INGEST_UNAVAILABLE', 'The reading could not be stored in time; nothing was confirmed. Please retry shortly.', 5));
+        // The records are already with the producer: the broker may still store them after we answer. Say so,
+        // and point at the retry that is safe (same Idempotency-Key, same reading id, stored once by the sink).
+        settle(unavailable('INGEST_UNAVAILABLE', NOT_CONFIRMED, 5));
       }, this.options.deadlineMs);
       const settle = (error?: unknown) => {
         if (settled) return;
@@ -80,7 +90,8 @@ export class PlatformaticEventPublisher implements EventPublisher {
       };
       const done = (error?: unknown) => {
         this.buffered--;
-        if (error) settle(unavailable('INGEST_UNAVAILABLE', 'The message broker did not confirm the write; nothing was accepted. Please retry shortly.', 5, error));
+        // A failed produce request can still have been appended (e.g. the ack was lost): same wording as the deadline.
+        if (error) settle(unavailable('INGEST_UNAVAILABLE', NOT_CONFIRMED, 5, error));
         else if (--remaining === 0) settle();
       };
       for (const record of records) this.lanes[laneOf(record.key, this.lanes.length)]!.enqueue({ record, done });

@@ -130,6 +130,16 @@ describe('validateReadingFields', () => {
       expect(codes({ readAt: '2021-09-30T09:00:00Z' })).toEqual([]);
     });
 
+    it('refuses what the store cannot hold and anything before any supply started (regression: 1900-1969 got 202)', () => {
+      for (const readAt of ['1900-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '1999-12-31T23:59:59Z', '2000-01-01T00:30:00+01:00']) {
+        expect(codes({ readAt })).toEqual(['readAt:READ_AT_OUT_OF_RANGE']);
+      }
+      expect(codes({ readAt: '2000-01-01T00:00:00Z' })).toEqual([]);
+      expect(validateReadingFields({ ...electricity, readAt: '1969-07-20T20:17:00Z' }, NOW)[0]?.message).toMatch(/before 1 January 2000/);
+      // Past the store's end (only with a far-off clock): still refused.
+      expect(validateReadingFields({ ...electricity, readAt: '2106-03-01T00:00:00Z' }, new Date('2107-01-01T00:00:00Z')).map((i) => i.code)).toEqual(['READ_AT_OUT_OF_RANGE']);
+    });
+
     it('compares instants, not text, across offsets', () => {
       expect(codes({ readAt: '2022-03-31T21:04:00+01:00' })).toEqual([]); // 20:04Z
       expect(codes({ readAt: '2022-03-31T20:06:00+00:00' })).toEqual(['readAt:READ_AT_IN_FUTURE']);

@@ -48,6 +48,7 @@ export const READING_FIELD_CODES = {
   VALUE_EXCEEDS_REGISTER_DIGITS: 'VALUE_EXCEEDS_REGISTER_DIGITS',
   INVALID_VALUE: 'INVALID_VALUE',
   READ_AT_IN_FUTURE: 'READ_AT_IN_FUTURE',
+  READ_AT_OUT_OF_RANGE: 'READ_AT_OUT_OF_RANGE',
   INVALID_READ_AT: 'INVALID_READ_AT',
 } as const;
 
@@ -56,6 +57,16 @@ export const READING_FIELD_CODES = {
  * of our clock is taken as "now", anything later is in the future.
  */
 export const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
+
+/**
+ * The earliest reading time taken: 2000-01-01T00:00:00Z. No supply we hold started earlier (the oldest
+ * agreements migrated into the platform start in 2000), and the readings store cannot hold anything
+ * before 1970-01-01 at all (ClickHouse DateTime: 1970 to 2105; earlier instants came back as
+ * 0000-00-00 or 1970-01-01). Later instants are bounded by READ_AT_IN_FUTURE.
+ */
+export const EARLIEST_READ_AT_MS = Date.UTC(2000, 0, 1);
+/** The last instant the readings store can hold (ClickHouse DateTime ends early in 2106); reached only with a wrong clock. */
+export const LATEST_STORABLE_READ_AT_MS = Date.UTC(2105, 11, 31, 23, 59, 59);
 
 const issue = (code: keyof typeof READING_FIELD_CODES, field: string, message: string): ValidationIssue => ({
   code,
@@ -159,6 +170,13 @@ function readAtIssue(readAt: unknown, now: Date): ValidationIssue | null {
       'Give the date and time you read the meter, with a time zone, e.g. 2022-03-31T18:30:00Z.',
     );
   }
+  if (at < EARLIEST_READ_AT_MS) {
+    return issue(
+      'READ_AT_OUT_OF_RANGE',
+      'readAt',
+      `The reading time ${String(readAt)} is before 1 January 2000, earlier than any supply we hold; enter the date and time you actually read the meter.`,
+    );
+  }
   const nowMs = now instanceof Date ? now.getTime() : Number.NaN;
   if (Number.isFinite(nowMs) && at > nowMs + CLOCK_SKEW_ALLOWANCE_MS) {
     return issue(
@@ -166,6 +184,9 @@ function readAtIssue(readAt: unknown, now: Date): ValidationIssue | null {
       'readAt',
       `The reading time ${String(readAt)} is in the future; enter the date and time you actually read the meter.`,
     );
+  }
+  if (at > LATEST_STORABLE_READ_AT_MS) {
+    return issue('READ_AT_OUT_OF_RANGE', 'readAt', `The reading time ${String(readAt)} is later than we can store; enter the date and time you actually read the meter.`);
   }
   return null;
 }
