@@ -44,4 +44,10 @@ describe('read API OpenAPI document', () => {
   it('derives the request schema from the validating zod schema (unknown fields rejected)', () => {
     expect(doc.components.schemas.ReadingSubmission).toMatchObject({ type: 'object', additionalProperties: false });
   });
+
+  it('documents that source and channel are the server\u2019s to decide for customers (refused with 400)', () => {
+    const props = (doc.components.schemas.ReadingSubmission as { properties: Record<string, { description?: string }> }).properties;
+    expect(props.source?.description).toMatch(/FIELD_SET_BY_SERVER/);
+    expect(props.channel?.description).toMatch(/FIELD_SET_BY_SERVER/);
+  });
 });

@@ -14,11 +14,27 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
   const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
   const common = {
-    '400': error('Invalid input (VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, a field code such as INVALID_MPAN)'),
-    '401': error('AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY'),
+    '400': error(
+      'Invalid input (VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, a field code such as INVALID_MPAN or READ_AT_OUT_OF_RANGE, INVALID_ID for a malformed id in the path, INVALID_QUERY for a repeated query parameter or control characters, INVALID_CURSOR, FIELD_SET_BY_SERVER)',
+    ),
+    '401': error(
+      'AUTHENTICATION_REQUIRED, INVALID_TOKEN, INVALID_API_KEY, AMBIGUOUS_CREDENTIALS (a bearer token and an X-API-Key together: send exactly one), TOKEN_TOO_OLD (issued more than 12 h ago, in the future, or with a lifetime over 12 h). Checked before the body is read.',
+    ),
     '403': error('INSUFFICIENT_SCOPE'),
     '404': error('Not yours or not found (404 either way, so nothing leaks)'),
     '429': { ...error('RATE_LIMITED'), headers: retryAfter },
+  };
+  const body = {
+    '413': error('PAYLOAD_TOO_LARGE: 16 KiB for one reading, 1 MiB for a batch'),
+    '415': error('UNSUPPORTED_MEDIA_TYPE: only application/json is taken (form and text bodies are refused, never parsed)'),
+  };
+  const budget = {
+    '429': {
+      ...error(
+        'RATE_LIMITED: the budget counts readings, not requests, over the single and batch routes together (a batch of N costs N; customers 120 a minute by default). A batch that does not fit in what is left is refused whole and takes nothing.',
+      ),
+      headers: retryAfter,
+    },
   };
   const idempotencyKey = {
     name: 'Idempotency-Key', in: 'header', required: false,
@@ -28,7 +44,12 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
   const durable = {
     '409': error('IDEMPOTENCY_KEY_IN_USE'),
     '422': error('IDEMPOTENCY_KEY_REUSED'),
-    '503': { ...error('INGEST_UNAVAILABLE: not confirmed durable in time; nothing was accepted'), headers: retryAfter },
+    '503': {
+      ...error(
+        'INGEST_UNAVAILABLE: not confirmed durable in time. The reading may or may not have been stored: retry after Retry-After seconds with the same Idempotency-Key and it is stored once.',
+      ),
+      headers: retryAfter,
+    },
   };
   return {
     openapi: '3.1.0',
@@ -44,7 +65,7 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
           summary: 'Submit one reading',
           parameters: [idempotencyKey],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ReadingSubmission' } } } },
-          responses: { '202': { description: 'Durable in Kafka; decided shortly', content: { 'application/json': { schema: { $ref: '#/components/schemas/Receipt' } } } }, ...common, ...durable },
+          responses: { '202': { description: 'Durable in Kafka; decided shortly', content: { 'application/json': { schema: { $ref: '#/components/schemas/Receipt' } } } }, ...common, ...body, ...budget, ...durable },
         },
       },
       '/v1/meter-readings/batch': {
@@ -55,7 +76,7 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
             required: true,
             content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['readings'], properties: { readings: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS, items: { $ref: '#/components/schemas/ReadingSubmission' } } } } } },
           },
-          responses: { '207': { description: 'Per-item results; valid items are durable, invalid ones changed nothing' }, ...common, ...durable },
+          responses: { '207': { description: 'Per-item results; valid items are durable, invalid ones changed nothing' }, ...common, ...body, ...budget, ...durable },
         },
       },
       '/v1/meter-readings/{id}': {
