@@ -215,6 +215,114 @@ describe('k8s manifests', () => {
   });
 });
 
+describe('k8s NetworkPolicies', () => {
+  type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> }; ipBlock?: unknown };
+  type Rule = { to?: Peer[]; from?: Peer[]; ports?: { protocol: string; port: number | string }[] };
+  const policies = docs.filter((d) => d.kind === 'NetworkPolicy');
+  const STORES = { kafka: 9092, clickhouse: 8123, postgresql: 5432, redis: 6379 } as const;
+  type Store = keyof typeof STORES;
+  /** What each service may reach: its own dependencies and nothing else (issue 11, item 14). */
+  const NEEDS: Record<(typeof SERVICES)[number], Store[]> = {
+    'read-api': ['clickhouse', 'kafka', 'redis'],
+    'read-sink': ['clickhouse', 'kafka'],
+    billing: ['clickhouse', 'postgresql', 'redis'],
+    csat: ['clickhouse', 'kafka', 'postgresql'],
+  };
+  const podLabelsOf = (service: string) => find('Deployment', service).spec.template.metadata.labels as Record<string, string>;
+  const selects = (policy: Doc, labels: Record<string, string>) =>
+    Object.entries((policy.spec.podSelector?.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+  const applying = (service: string) => policies.filter((p) => selects(p, podLabelsOf(service)));
+  const egressOf = (service: string): Rule[] => applying(service).flatMap((p) => (p.spec.egress ?? []) as Rule[]);
+  const storesReached = (service: string): Store[] =>
+    [
+      ...new Set(
+        egressOf(service).flatMap((rule) =>
+          (rule.to ?? []).flatMap((peer) => {
+            const name = peer.podSelector?.matchLabels?.['app.kubernetes.io/name'];
+            return name && name in STORES && peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'surge-data' ? [name as Store] : [];
+          }),
+        ),
+      ),
+    ].sort();
+  /** The stores a service is configured for (ConfigMap and secret env), so config and policy cannot drift apart. */
+  const storesConfigured = (service: string): Store[] => {
+    const container = find('Deployment', service).spec.template.spec.containers[0];
+    const names = new Set([...Object.keys(find('ConfigMap', service).data), ...(container.env ?? []).map((e: { name: string }) => e.name)]);
+    const byEnv: [string, Store][] = [['KAFKA_BROKERS', 'kafka'], ['CLICKHOUSE_URL', 'clickhouse'], ['DATABASE_URL', 'postgresql'], ['REDIS_URL', 'redis']];
+    return byEnv.filter(([env]) => names.has(env)).map(([, store]) => store).sort();
+  };
+
+  it('deny all ingress and egress by default, for every pod of the namespace', () => {
+    const deny = find('NetworkPolicy', 'default-deny');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  it('let every pod resolve names through cluster DNS, and nothing else', () => {
+    const dns = find('NetworkPolicy', 'allow-dns');
+    expect(dns.spec.podSelector).toEqual({});
+    expect(dns.spec.policyTypes).toEqual(['Egress']);
+    expect(dns.spec.ingress).toBeUndefined();
+    for (const rule of dns.spec.egress as Rule[]) {
+      expect(rule.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+      expect(rule.ports?.every((p) => p.port === 53)).toBe(true);
+    }
+  });
+
+  it('never open egress to everywhere: every rule names its peers and ports, no ipBlock, no empty selector', () => {
+    for (const policy of policies) {
+      for (const rule of [...((policy.spec.egress ?? []) as Rule[]), ...((policy.spec.ingress ?? []) as Rule[])]) {
+        const peers = rule.to ?? rule.from;
+        expect({ policy: policy.metadata.name, peers: peers?.length ?? 0 }).not.toEqual({ policy: policy.metadata.name, peers: 0 });
+        expect({ policy: policy.metadata.name, ports: rule.ports?.length ?? 0 }).not.toEqual({ policy: policy.metadata.name, ports: 0 });
+        for (const peer of peers ?? []) {
+          expect(peer.ipBlock).toBeUndefined();
+          expect(peer.namespaceSelector?.matchLabels ?? peer.podSelector?.matchLabels).toBeDefined();
+        }
+      }
+    }
+  });
+
+  describe.each(SERVICES)('%s', (service) => {
+    it('has its own policy, for both directions', () => {
+      const own = find('NetworkPolicy', service);
+      expect(selects(own, podLabelsOf(service))).toBe(true);
+      expect(own.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    });
+
+    it('reaches exactly its own stores, on their ports, and exactly the stores it is configured for', () => {
+      expect(storesReached(service)).toEqual(NEEDS[service]);
+      expect(storesConfigured(service)).toEqual(NEEDS[service]);
+      for (const rule of egressOf(service)) {
+        const store = rule.to?.[0]?.podSelector?.matchLabels?.['app.kubernetes.io/name'] as Store | undefined;
+        if (store && store in STORES) expect(rule.ports).toEqual([{ protocol: 'TCP', port: STORES[store] }]);
+      }
+      // The ports named in the ConfigMap are the ones the policy opens.
+      const data = find('ConfigMap', service).data as Record<string, string>;
+      if (data.KAFKA_BROKERS) for (const b of data.KAFKA_BROKERS.split(',')) expect(b.endsWith(`:${STORES.kafka}`)).toBe(true);
+      if (data.CLICKHOUSE_URL) expect(new URL(data.CLICKHOUSE_URL).port).toBe(String(STORES.clickhouse));
+    });
+
+    it('reaches no other surge pod: services never call each other', () => {
+      for (const rule of egressOf(service)) {
+        for (const peer of rule.to ?? []) expect(peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']).not.toBe('surge');
+      }
+    });
+
+    it('is reached only on its http port, by Prometheus and (unless internal) the ingress controller', () => {
+      const rules = applying(service).flatMap((p) => (p.spec.ingress ?? []) as Rule[]);
+      const from = rules.flatMap((r) => (r.from ?? []).map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'])).sort();
+      expect(from).toEqual(service === 'read-sink' ? ['monitoring'] : ['ingress-nginx', 'monitoring']);
+      for (const r of rules) expect(r.ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
+    });
+  });
+
+  it('keep read-api away from PostgreSQL and billing away from Kafka (the two the issue names)', () => {
+    expect(storesReached('read-api')).not.toContain('postgresql');
+    expect(storesReached('billing')).not.toContain('kafka');
+    expect(Object.keys(find('ConfigMap', 'billing').data)).not.toContain('KAFKA_BROKERS');
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
   const nodeMajor = /^>=(\d+)/.exec(pkg.engines.node)![1];
