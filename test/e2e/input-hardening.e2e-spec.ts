@@ -145,6 +145,11 @@ describe('input hardening end to end', () => {
       const res = await call(`${api!.url}/v1/accounts/${account}/meter-readings?cursor=${cursor}`, { headers: staff });
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 400, code: 'INVALID_CURSOR' });
     }
+    // csat's survey pages: a cursor of 1e300 ms was a 500 (PostgreSQL to_timestamp out of range).
+    for (const raw of ['1e300|00000000-0000-4000-8000-000000000000', '-5|00000000-0000-4000-8000-000000000000']) {
+      const res = await call(`${csat!.url}/v1/accounts/${account}/surveys?cursor=${Buffer.from(raw).toString('base64url')}`, { headers: staff });
+      expect({ raw, status: res.status, code: res.body.error?.code }).toEqual({ raw, status: 400, code: 'INVALID_CURSOR' });
+    }
     const repeated = await call(`${api!.url}/v1/meter-readings/00000000-0000-4000-8000-000000000000?accountId=a&accountId=b`, { headers: staff });
     expect({ status: repeated.status, code: repeated.body.error?.code }).toEqual({ status: 400, code: 'INVALID_QUERY' });
     const billingRepeated = await call(`${billing!.url}/v1/bill-runs?limit=1&limit=2`, { headers: staff });

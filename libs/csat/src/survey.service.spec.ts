@@ -82,6 +82,6 @@ describe('SurveyService', () => {
     await expect(service.listForAccount(customer('A-2'), 'A-1', {})).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
     await expect(service.listForAccount(collector, 'A-1', {})).rejects.toMatchObject({ code: 'ACCOUNT_NOT_FOUND' });
     await expect(service.listForAccount(staff, 'A-1', { limit: '0' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(service.listForAccount(staff, 'A-1', { cursor: 'zzz' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.listForAccount(staff, 'A-1', { cursor: 'zzz' })).rejects.toMatchObject({ code: 'INVALID_CURSOR' });
   });
 });

@@ -137,11 +137,19 @@ export function toView(r: SurveyRecord, nowMs: number): SurveyView {
   };
 }
 
+const LATEST_CURSOR_MS = Date.UTC(9999, 11, 31);
+
 const encodeCursor = (c: SurveyPageCursor): string => Buffer.from(`${c.interactionAtMs}|${c.id}`).toString('base64url');
 
 function decodeCursor(cursor: string): SurveyPageCursor {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [at, id] = parts;
   const ms = Number(at);
-  if (!at || !id || !Number.isFinite(ms) || !UUID.test(id)) throw invalidField('cursor', 'The cursor is not one this API gave out; start again without it.');
+  // Only what encodeCursor writes: whole milliseconds in a range PostgreSQL holds (1e300 was a 500 from to_timestamp).
+  if (parts.length !== 2 || !at || !id || !/^\d{1,15}$/.test(at) || ms > LATEST_CURSOR_MS || !UUID.test(id)) {
+    throw validationError('INVALID_CURSOR', 'The cursor is not one this API gave out; start again without it.', [
+      { code: 'INVALID_CURSOR', field: 'cursor', message: 'Unknown cursor: pass back nextCursor exactly as received.' },
+    ]);
+  }
   return { interactionAtMs: ms, id };
 }
