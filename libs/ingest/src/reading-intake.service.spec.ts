@@ -52,6 +52,21 @@ describe('ReadingIntakeService', () => {
     expect(event).toMatchObject({ readingId: receipt.readingId, accountId: 'A1', registerId: 'S', meterSerial: 'S1', value: '1234.5', readAt: '2022-03-31T08:00:00.000Z', unit: 'kWh', fuel: 'electricity', source: 'C', channel: 'web' });
   });
 
+  it('source and channel come from the caller: a customer is C on their token\u2019s channel, a collector states source on channel collector', async () => {
+    const event = () => JSON.parse(String(publisher.published.at(-1)!.value)) as { source: string; channel: string };
+    await intake.submit({ ...customer, channel: 'app' }, good, ctx);
+    expect(event()).toMatchObject({ source: 'C', channel: 'app' });
+    await intake.submit(collector, { ...good, accountId: 'A9', source: 'R' }, ctx);
+    expect(event()).toMatchObject({ source: 'R', channel: 'collector' });
+    await intake.submit(collector, { ...good, accountId: 'A9' }, ctx);
+    expect(event()).toMatchObject({ source: 'C', channel: 'collector' });
+    for (const extra of [{ source: 'R' }, { source: 'C' }, { channel: 'collector' }, { channel: 'web' }]) {
+      expect(await code(intake.submit(customer, { ...good, ...extra }, ctx))).toBe('FIELD_SET_BY_SERVER');
+    }
+    expect(await code(intake.submit(collector, { ...good, accountId: 'A9', channel: 'collector' }, ctx))).toBe('FIELD_SET_BY_SERVER');
+    expect(publisher.published).toHaveLength(3);
+  });
+
   it('a customer may submit only for supply points and meters on their token: others look not found', async () => {
     expect(await code(intake.submit(customer, { ...good, supplyPointId: testMpan(2) }, ctx))).toBe('METER_NOT_ON_ACCOUNT');
     expect(await code(intake.submit(customer, { ...good, meterSerial: 'OTHER' }, ctx))).toBe('METER_NOT_ON_ACCOUNT');
