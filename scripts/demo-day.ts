@@ -1,0 +1,377 @@
+/**
+ * The demo's whole day for one customer, through public interfaces only (the
+ * billing CLI's seed command, then the services' HTTP APIs):
+ *   1. a billing account ready for Meter Reading Day (billing-cli seed);
+ *   2. the customer submits an opening read (1 March), the Meter Reading Day
+ *      read (31 March) and a closing read (30 April) to read-api and waits for
+ *      each to be accepted;
+ *   3. billing staff run the bill for March and April; the customer reads the
+ *      bill: usage before 1 April at the old rates, after it at the new ones;
+ *   4. csat invited the customer after the accepted reading; they answer once,
+ *      a second answer is refused, staff read the day's CSAT;
+ *   5. the URLs to open.
+ * Exits 1 if any step failed: a demo that lies is worse than none. Every wait
+ * has a deadline.
+ *
+ *   node dist/scripts/demo-day.js [--state .stack] [--read-api URL] [--read-sink URL] [--billing URL] [--csat URL]
+ *        [--prometheus URL] [--start N] [--prefix P] [--summary FILE]
+ *
+ * --state holds the dev credentials (dev/jwt-private.pem, dev/staff-api-key).
+ * Each run uses a new account (a new block of demo account numbers every
+ * second, a prefix from the clock), so re-running never meets the previous
+ * run's readings, bill or survey throttle. The seed child process gets this
+ * process's environment (DATABASE_URL and the rest, as billing-cli reads them).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { issueCustomerToken } from '@surge/auth/token.issuer';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import {
+  type BillViewForDemo,
+  billProblems,
+  DEMO_DAY_PERIOD,
+  type DemoDayCustomer,
+  demoDayStart,
+  describeBill,
+  pickDemoDayCustomer,
+  plannedReadings,
+} from './demo-day.plan';
+
+const { values: opts } = parseArgs({
+  options: {
+    state: { type: 'string', default: '.stack' },
+    'read-api': { type: 'string', default: 'http://127.0.0.1:3000' },
+    'read-sink': { type: 'string', default: 'http://127.0.0.1:3001' },
+    billing: { type: 'string', default: 'http://127.0.0.1:3002' },
+    csat: { type: 'string', default: 'http://127.0.0.1:3003' },
+    prometheus: { type: 'string', default: 'http://127.0.0.1:9090' },
+    start: { type: 'string' },
+    prefix: { type: 'string' },
+    summary: { type: 'string' },
+  },
+});
+
+const SERVICES = { 'read-api': opts['read-api'], 'read-sink': opts['read-sink'], billing: opts.billing, csat: opts.csat } as const;
+const REQUEST_TIMEOUT_MS = 15_000;
+const DECIDED_WITHIN_MS = 60_000;
+const BILL_RUN_WITHIN_MS = 90_000;
+const MARKED_BILLED_WITHIN_MS = 30_000;
+const INVITED_WITHIN_MS = 30_000;
+const REPORTED_WITHIN_MS = 30_000;
+
+/** A step's failure: its message is what the person running the demo reads. */
+class StepFailed extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Answer<T> {
+  status: number;
+  body: T;
+  retryAfterS: number | null;
+}
+
+type ErrorBody = { error?: { code?: string; message?: string } };
+
+async function call<T = Record<string, any>>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  auth: { token?: string; apiKey?: string },
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+        ...(auth.apiKey ? { 'x-api-key': auth.apiKey } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (e) {
+    throw new StepFailed(`cannot reach ${base}${path}: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  const retryAfter = res.headers.get('retry-after');
+  return { status: res.status, body: parsed as T, retryAfterS: retryAfter === null ? null : Number(retryAfter) || 1 };
+}
+
+const errorOf = (a: Answer<unknown>): string => {
+  const e = (a.body as ErrorBody)?.error;
+  return e ? `${e.code}: ${e.message}` : String(typeof a.body === 'string' ? a.body.slice(0, 200) : JSON.stringify(a.body)).slice(0, 200);
+};
+
+/**
+ * Polls until `probe` returns a value; at the deadline, StepFailed naming
+ * `what` and the last thing the probe reported seeing.
+ */
+async function waitFor<T>(what: string, withinMs: number, probe: (seen: (s: string) => undefined) => Promise<T | undefined>, everyMs = 300): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  let last = 'nothing yet';
+  const seen = (s: string): undefined => {
+    last = s;
+    return undefined;
+  };
+  for (;;) {
+    const r = await probe(seen);
+    if (r !== undefined) return r;
+    if (Date.now() > deadline) throw new StepFailed(`${what}: not within ${withinMs / 1000} s (last seen: ${last})`);
+    await sleep(everyMs);
+  }
+}
+
+const say = (line = '') => console.log(line);
+const heading = (n: number, title: string) => say(`\n--- ${n}. ${title}`);
+
+interface Summary {
+  ok: boolean;
+  failures: string[];
+  accountId?: string;
+  supplyPointId?: string;
+  meterSerial?: string;
+  readingIds: string[];
+  runId?: string;
+  billId?: string;
+  surveyId?: string;
+}
+
+async function main(): Promise<number> {
+  const state = opts.state;
+  const privateKeyPem = readFileSync(join(state, 'dev', 'jwt-private.pem'), 'utf8');
+  const staffKey = readFileSync(join(state, 'dev', 'staff-api-key'), 'utf8').trim();
+  const summary: Summary = { ok: false, failures: [], readingIds: [] };
+  const step = async (name: string, run: () => Promise<void>): Promise<boolean> => {
+    try {
+      await run();
+      return true;
+    } catch (e) {
+      const message = e instanceof StepFailed ? e.message : String((e as Error)?.stack ?? e);
+      summary.failures.push(`${name}: ${message}`);
+      say(`FAILED (${name}): ${message}`);
+      return false;
+    }
+  };
+
+  say('=== the whole day for one customer: readings across the price change, their bill, their survey');
+
+  // 1. The account, as billing's seed makes every demo account.
+  let customer: DemoDayCustomer | undefined;
+  const seeded = await step('billing account', async () => {
+    heading(1, 'a billing account ready for Meter Reading Day');
+    const start = opts.start !== undefined ? Number(opts.start) : demoDayStart(Date.now());
+    if (!Number.isInteger(start) || start < 0 || start >= 1e9 - 100) throw new StepFailed('--start must be a whole number below 999,999,900');
+    const prefix = opts.prefix ?? `DAY${Date.now().toString(36).toUpperCase()}`;
+    customer = pickDemoDayCustomer(start, prefix);
+    const c = customer;
+    summary.accountId = c.account.accountId;
+    summary.supplyPointId = c.supplyPoint.supplyPointId;
+    summary.meterSerial = c.supplyPoint.meterSerial;
+    const cli = join(__dirname, 'billing-cli.js');
+    say(`$ node dist/scripts/billing-cli.js seed --accounts 1 --offset ${c.n} --prefix ${prefix}`);
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'seed', '--accounts', '1', '--offset', String(c.n), '--prefix', prefix], { timeout: 60_000 });
+      say(`  ${stdout.trim()}`);
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new StepFailed(`billing-cli seed failed: ${(err.stderr ?? '').trim() || err.message}`);
+    }
+    // Billing itself knows the account now (staff view: no bills yet).
+    const known = await call(SERVICES.billing, 'GET', `/v1/accounts/${c.account.accountId}/bills`, { apiKey: staffKey });
+    if (known.status !== 200) throw new StepFailed(`billing does not know ${c.account.accountId}: HTTP ${known.status} ${errorOf(known)}`);
+    say(`  account ${c.account.accountId}: category ${c.account.category} (passive consumer), domestic, VAT ${c.account.vatRate}`);
+    say(`  supply point ${c.supplyPoint.supplyPointId} (electricity), meter ${c.supplyPoint.meterSerial}, register ${c.register.registerId} (${c.register.digits} dials, EAC ${c.register.eacKwh} kWh a year)`);
+    say(`  tariff ${c.supplyPoint.tariffId} (the price cap: new rates from 1 April 2022)`);
+  });
+
+  let token = '';
+  let readingsOk = false;
+  let mrdReadingId: string | undefined;
+  if (seeded && customer) {
+    const c = customer;
+    token = await issueCustomerToken(
+      privateKeyPem,
+      { sub: `customer-${c.account.accountId}`, acc: c.account.accountId, sp: [c.supplyPoint.supplyPointId], ms: [c.supplyPoint.meterSerial] },
+      { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, ttlSeconds: 3600 },
+    );
+    // 2. Three readings, each decided before the next (as a customer would send them, weeks apart).
+    readingsOk = await step('readings', async () => {
+      heading(2, 'the customer submits three readings through read-api');
+      for (const [i, r] of plannedReadings(c.register).entries()) {
+        const body = { supplyPointId: c.supplyPoint.supplyPointId, meterSerial: c.supplyPoint.meterSerial, registerId: c.register.registerId, readAt: r.readAt, value: r.value };
+        // The same Idempotency-Key on a retry names the same reading: a 503 is retried safely.
+        const sent = await waitFor(`${r.label} accepted by read-api`, DECIDED_WITHIN_MS, async (seen) => {
+          const a = await call<{ readingId?: string } & ErrorBody>(SERVICES['read-api'], 'POST', '/v1/meter-readings', { token }, body, { 'idempotency-key': `${c.account.accountId}-${i}` });
+          if (a.status === 202 && a.body.readingId) return a.body.readingId;
+          if (a.status === 503 || a.status === 429) {
+            await sleep((a.retryAfterS ?? 1) * 1000);
+            return seen(`HTTP ${a.status} ${errorOf(a)}`);
+          }
+          throw new StepFailed(`${r.label}: HTTP ${a.status} ${errorOf(a)}`);
+        });
+        summary.readingIds.push(sent);
+        if (i === 1) mrdReadingId = sent;
+        const decided = await waitFor(`${r.label} ${sent} decided`, DECIDED_WITHIN_MS, async (seen) => {
+          const a = await call<{ status?: string; reason?: { code: string; message: string } }>(SERVICES['read-api'], 'GET', `/v1/meter-readings/${sent}`, { token });
+          if (a.status === 200 && a.body.status && a.body.status !== 'received') return a.body;
+          return seen(a.status === 200 ? `status ${a.body.status}` : `HTTP ${a.status}`);
+        });
+        const advance = r.advance === null ? 'opening value' : `advance ${r.advance} kWh (the EAC pro rata)`;
+        say(`  ${r.label.padEnd(23)} ${r.readAt.padEnd(26)} ${r.value}  ${advance.padEnd(34)} HTTP 202 -> ${decided.status} (stands for ${r.standsFor})`);
+        if (decided.status !== 'accepted') throw new StepFailed(`${r.label} was ${decided.status}: ${decided.reason?.code ?? ''} ${decided.reason?.message ?? ''}`);
+      }
+    });
+  }
+
+  // 3. The bill run and the customer's bill.
+  if (readingsOk && customer) {
+    const c = customer;
+    await step('bill', async () => {
+      heading(3, `billing staff run the bill for ${DEMO_DAY_PERIOD.start} to ${DEMO_DAY_PERIOD.end} (end not billed); the customer reads it`);
+      const started = await call<{ runId?: string; totalAccounts?: number } & ErrorBody>(
+        SERVICES.billing,
+        'POST',
+        '/v1/bill-runs',
+        { apiKey: staffKey },
+        { periodStart: DEMO_DAY_PERIOD.start, periodEnd: DEMO_DAY_PERIOD.end, kind: 'bill', accountIds: [c.account.accountId] },
+        { 'idempotency-key': `demo-day-${c.account.accountId}` },
+      );
+      if (started.status !== 202 || !started.body.runId) throw new StepFailed(`POST /v1/bill-runs: HTTP ${started.status} ${errorOf(started)}`);
+      const runId = started.body.runId;
+      summary.runId = runId;
+      say(`  POST /v1/bill-runs -> 202, run ${runId} for ${started.body.totalAccounts} account`);
+      const run = await waitFor(`bill run ${runId} finished`, BILL_RUN_WITHIN_MS, async (seen) => {
+        const a = await call<{ status: string; billed: number; failed: number; skipped: number }>(SERVICES.billing, 'GET', `/v1/bill-runs/${runId}`, { apiKey: staffKey });
+        if (a.status === 200 && a.body.status !== 'running') return a.body;
+        return seen(a.status === 200 ? `${a.body.status}` : `HTTP ${a.status}`);
+      }, 500);
+      say(`  run ${run.status}: ${run.billed} billed, ${run.skipped} skipped, ${run.failed} failed`);
+      if (run.status !== 'completed' || run.billed !== 1) {
+        const f = await call<{ items?: { reasonCode: string; reason: string }[] }>(SERVICES.billing, 'GET', `/v1/bill-runs/${runId}/failures?limit=5`, { apiKey: staffKey });
+        throw new StepFailed(`the run did not bill the account: ${(f.body.items ?? []).map((x) => `${x.reasonCode} ${x.reason}`).join('; ') || run.status}`);
+      }
+      const list = await call<{ items?: { billId: string }[] } & ErrorBody>(SERVICES.billing, 'GET', `/v1/accounts/${c.account.accountId}/bills`, { token });
+      if (list.status !== 200 || list.body.items?.length !== 1) throw new StepFailed(`GET /v1/accounts/{id}/bills as the customer: HTTP ${list.status} ${list.status === 200 ? `${list.body.items?.length} bills` : errorOf(list)}`);
+      const billId = list.body.items[0]!.billId;
+      summary.billId = billId;
+      const bill = await call<BillViewForDemo & ErrorBody>(SERVICES.billing, 'GET', `/v1/accounts/${c.account.accountId}/bills/${billId}`, { token });
+      if (bill.status !== 200) throw new StepFailed(`GET the bill as the customer: HTTP ${bill.status} ${errorOf(bill)}`);
+      say(`  bill ${billId}, ${bill.body.period.start} to ${bill.body.period.end} (end not billed):`);
+      for (const line of describeBill(bill.body)) say(`    ${line}`);
+      const problems = billProblems(bill.body);
+      if (problems.length > 0) throw new StepFailed(`the bill is not what the readings should give: ${problems.join('; ')}`);
+      // The read path learns "billed" from billing's outbox through ClickHouse, seconds later.
+      const marked = await waitFor(`the Meter Reading Day read marked billed`, MARKED_BILLED_WITHIN_MS, async (seen) => {
+        const a = await call<{ status?: string; bills?: { billId: string }[] }>(SERVICES['read-api'], 'GET', `/v1/meter-readings/${mrdReadingId}`, { token });
+        if (a.status === 200 && a.body.status === 'billed' && a.body.bills?.some((b) => b.billId === billId)) return a.body;
+        return seen(a.status === 200 ? `status ${a.body.status}` : `HTTP ${a.status}`);
+      }, 500);
+      say(`  read-api now answers the Meter Reading Day read as ${marked.status} on bill ${billId}`);
+    });
+  }
+
+  // 4. The survey csat made of the reading outcome (reading.accepted on Kafka).
+  if (readingsOk && customer) {
+    const c = customer;
+    await step('survey', async () => {
+      heading(4, 'the survey: csat invited the customer after their accepted reading');
+      type Survey = { id: string; readingId: string; status: string; channel: string; outcome: { status: string }; expiresAt: string; question: string };
+      const invitations = await waitFor('an invitation in GET /v1/surveys', INVITED_WITHIN_MS, async (seen) => {
+        const a = await call<{ items?: Survey[] }>(SERVICES.csat, 'GET', '/v1/surveys', { token });
+        if (a.status === 200 && (a.body.items?.length ?? 0) > 0) return a.body.items!;
+        return seen(a.status === 200 ? 'no invitation' : `HTTP ${a.status} ${errorOf(a)}`);
+      }, 500);
+      for (const s of invitations) say(`  invitation ${s.id}: reading ${s.readingId} (${s.outcome.status}, ${s.channel}), open until ${s.expiresAt}`);
+      say(`  (one invitation per account per 30 days: the later readings are not asked about again)`);
+      const survey = invitations[0]!;
+      summary.surveyId = survey.id;
+      const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+      const dayEnd = new Date(Date.parse(dayStart) + 86_400_000).toISOString();
+      const reportPath = `/v1/csat?from=${dayStart}&to=${dayEnd}&granularity=day&by=channel`;
+      type Report = { total: { responses: number; satisfied: number; csat: number | null }; buckets: { channel?: string; responses: number; csat: number | null }[]; definition: string };
+      const before = await call<Report & ErrorBody>(SERVICES.csat, 'GET', reportPath, { apiKey: staffKey });
+      if (before.status !== 200) throw new StepFailed(`GET /v1/csat as staff: HTTP ${before.status} ${errorOf(before)}`);
+
+      say(`  "${survey.question}"`);
+      const comment = 'Submitted my Meter Reading Day read in seconds.';
+      const answered = await call<{ status?: string; answer?: { score: number; satisfied: boolean } } & ErrorBody>(
+        SERVICES.csat,
+        'POST',
+        `/v1/surveys/${survey.id}/answer`,
+        { token },
+        { score: 5, comment },
+      );
+      if (answered.status !== 201) throw new StepFailed(`answering the survey: HTTP ${answered.status} ${errorOf(answered)}`);
+      say(`  POST /v1/surveys/${survey.id}/answer {score: 5, comment: "${comment}"} -> 201 ${answered.body.status}, satisfied ${answered.body.answer?.satisfied}`);
+      const again = await call<ErrorBody>(SERVICES.csat, 'POST', `/v1/surveys/${survey.id}/answer`, { token }, { score: 1 });
+      say(`  the same survey again {score: 1} -> HTTP ${again.status} ${errorOf(again)}`);
+      if (again.status !== 409 || again.body.error?.code !== 'SURVEY_ALREADY_ANSWERED') throw new StepFailed('a second answer was not refused with 409 SURVEY_ALREADY_ANSWERED');
+
+      const history = await call<{ items?: { id: string; status: string; answer: { score: number } | null }[] } & ErrorBody>(
+        SERVICES.csat,
+        'GET',
+        `/v1/accounts/${c.account.accountId}/surveys`,
+        { apiKey: staffKey },
+      );
+      const answeredCount = history.body.items?.filter((s) => s.answer !== null).length ?? 0;
+      if (history.status !== 200 || answeredCount !== 1) throw new StepFailed(`customer service sees ${answeredCount} answers on the account (HTTP ${history.status}), expected exactly 1`);
+      say(`  customer service (GET /v1/accounts/{id}/surveys): 1 answer on the account, score ${history.body.items!.find((s) => s.answer)!.answer!.score}`);
+
+      // The day's figures come from ClickHouse, fed by csat's answer outbox: seconds behind the answer.
+      const report = await waitFor("the answer in the day's CSAT", REPORTED_WITHIN_MS, async (seen) => {
+        const a = await call<Report>(SERVICES.csat, 'GET', reportPath, { apiKey: staffKey });
+        if (a.status === 200 && a.body.total.responses > before.body.total.responses) return a.body;
+        return seen(a.status === 200 ? `${a.body.total.responses} responses` : `HTTP ${a.status}`);
+      }, 500);
+      say(`  staff (GET /v1/csat, csat:read) for ${dayStart.slice(0, 10)}: ${report.total.responses} responses, ${report.total.satisfied} satisfied, CSAT ${report.total.csat ?? '-'}%`);
+      for (const b of report.buckets) say(`    channel ${b.channel ?? '-'}: ${b.responses} responses, CSAT ${b.csat ?? '-'}%`);
+      say(`  (${report.definition})`);
+    });
+  }
+
+  // 5. Where to look.
+  heading(5, 'open these');
+  for (const [name, base] of Object.entries(SERVICES)) {
+    const paths: string[] = [];
+    for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
+      const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
+      if (a?.ok) paths.push(p);
+      await a?.body?.cancel().catch(() => undefined);
+    }
+    say(`  ${name.padEnd(9)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
+  }
+  const prom = await fetch(`${opts.prometheus}/-/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  say(`  prometheus ${prom?.ok ? opts.prometheus : `${opts.prometheus} (not running here)`}`);
+  if (customer && seeded) {
+    const c = customer;
+    say(`  as this customer (a dev token: node dist/scripts/dev-credentials.js token ${state} ${c.account.accountId} ${c.supplyPoint.supplyPointId} ${c.supplyPoint.meterSerial}):`);
+    say(`    ${SERVICES['read-api']}/v1/accounts/${c.account.accountId}/meter-readings`);
+    if (summary.billId) say(`    ${SERVICES.billing}/v1/accounts/${c.account.accountId}/bills/${summary.billId}`);
+    say(`    ${SERVICES.csat}/v1/accounts/${c.account.accountId}/surveys`);
+  }
+
+  summary.ok = summary.failures.length === 0;
+  if (opts.summary) writeFileSync(opts.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  say(summary.ok ? '\nthe whole day: every step done' : `\nthe whole day: ${summary.failures.length} step(s) FAILED:\n  ${summary.failures.join('\n  ')}`);
+  return summary.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
