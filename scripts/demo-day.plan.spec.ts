@@ -5,11 +5,11 @@ import { type BillLineView, type BillViewForDemo, billProblems, DEMO_DAY_BASE, d
 
 const line = (kind: string, periodFrom: string, periodTo: string, amountPence: string, extra: Partial<BillLineView> = {}): BillLineView => ({
   kind,
-  description: kind,
+  description: `${kind} ${periodFrom}`,
   periodFrom,
   periodTo,
-  ratePence: kind === 'vat' ? null : '21.0',
-  vatRate: kind === 'vat' ? '0.05' : null,
+  ratePence: kind === 'vat' ? null : '20',
+  vatRate: '0.05',
   amountPence,
   estimated: false,
   ...extra,
@@ -71,21 +71,23 @@ describe('the demo day plan', () => {
 
   it('accepts a bill with energy on both sides of 1 April on actual reads, and says what is wrong with any other', () => {
     const good = [
-      line('energy', '2022-03-01', '2022-03-31', '7000', { kWh: '333' }),
-      line('energy', '2022-04-01', '2022-04-30', '9000', { kWh: '318' }),
-      line('standing-charge', '2022-03-01', '2022-03-31', '775', { days: 31 }),
-      line('standing-charge', '2022-04-01', '2022-04-30', '1360', { days: 30 }),
-      line('vat', '2022-03-01', '2022-04-30', '907'),
+      // periodTo is exclusive: the day after the last day covered.
+      line('energy', '2022-03-01', '2022-04-01', '7000', { kWh: '333' }),
+      line('energy', '2022-04-01', '2022-05-01', '9000', { kWh: '318', ratePence: '26.99047619047619047619' }),
+      line('standing-charge', '2022-03-01', '2022-04-01', '775', { days: 31 }),
+      line('standing-charge', '2022-04-01', '2022-05-01', '1360', { days: 30 }),
+      line('vat', '2022-03-01', '2022-05-01', '907'),
     ];
     expect(billProblems(bill(good))).toEqual([]);
     const text = describeBill(bill(good));
-    expect(text[0]).toMatch(/energy .*2022-03-01 to 2022-03-31 .*333 kWh .*@ 21\.0p\/kWh .*£70\.00 .*\[before 1 Apr\]/);
-    expect(text[1]).toMatch(/\[from 1 Apr\]/);
-    expect(text[2]).toMatch(/31 days .*@ 21\.0p\/day/);
-    expect(text[4]).toMatch(/vat .*@ 5% .*£9\.07$/);
-    expect(text[5]).toMatch(/total x; on actual reads/);
+    expect(text[0]).toMatch(/^energy 2022-03-01 +£70\.00  \(before 1 Apr, 21\.00p\/kWh inc VAT\)$/);
+    // 28.34p/kWh is the April 2022 cap with VAT; the bill keeps the exact ex-VAT rate.
+    expect(text[1]).toMatch(/£90\.00  \(from 1 Apr, 28\.34p\/kWh inc VAT\)$/);
+    expect(text[2]).toMatch(/\(before 1 Apr, 21\.00p\/day inc VAT\)$/);
+    expect(text[4]).toMatch(/^vat 2022-03-01 +£9\.07$/);
+    expect(text[5]).toBe('net £190.42 + VAT £0.00 = total x; on actual reads, none estimated');
 
-    expect(billProblems(bill([line('energy', '2022-03-01', '2022-04-30', '16000'), ...good.slice(2)]))).toEqual([
+    expect(billProblems(bill([line('energy', '2022-03-01', '2022-05-01', '16000'), ...good.slice(2)]))).toEqual([
       'no energy line before 1 April',
       'no energy line from 1 April',
       'an energy line spans 1 April (the Meter Reading Day read did not split the usage)',

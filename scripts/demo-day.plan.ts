@@ -5,7 +5,7 @@
  * sequence of HTTP calls. Used by scripts/demo-day.ts.
  */
 import { Decimal } from 'decimal.js';
-import { formatPounds } from '@surge/billing-domain/money';
+import { formatPounds, formatRatePence } from '@surge/billing-domain/money';
 import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge/billing/demo-population.generator';
 
 /** The price change the day is about: usage before it is billed at the old rates. */
@@ -127,23 +127,26 @@ export interface BillViewForDemo {
   readonly totals: { readonly netPence: string; readonly vatPence: string; readonly totalPence: string; readonly total: string };
 }
 
+// periodTo is the day after the last day a line covers (exclusive).
 const side = (l: BillLineView): 'before' | 'after' | 'across' =>
-  l.periodTo < PRICE_CHANGE_DAY ? 'before' : l.periodFrom >= PRICE_CHANGE_DAY ? 'after' : 'across';
+  l.periodTo <= PRICE_CHANGE_DAY ? 'before' : l.periodFrom >= PRICE_CHANGE_DAY ? 'after' : 'across';
 
-/** The bill as lines of text: each line's days, kWh, rate and amount, which side of 1 April, then the totals. */
+/** A line's rate with VAT, as the price cap is quoted (display only: the bill charges the exact ex-VAT rate, VAT once on the total). */
+function rateIncVat(l: BillLineView): string {
+  if (l.ratePence === null || l.vatRate === null) return '';
+  const unit = l.kind === 'standing-charge' ? 'day' : 'kWh';
+  return `${formatRatePence(new Decimal(l.ratePence).times(new Decimal(1).plus(l.vatRate)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP))}/${unit} inc VAT`;
+}
+
+/** The bill as lines of text: each line as billing describes it, its amount, which side of 1 April; then the totals. */
 export function describeBill(bill: BillViewForDemo): string[] {
   const out: string[] = [];
   for (const l of bill.lines) {
-    const when = l.kind === 'vat' ? '' : `${l.periodFrom} to ${l.periodTo}`;
-    const qty = l.kWh !== undefined ? `${l.kWh} kWh` : l.days !== undefined ? `${l.days} days` : '';
-    const rate = l.ratePence === null ? '' : l.kind === 'standing-charge' ? `@ ${l.ratePence}p/day` : `@ ${l.ratePence}p/kWh`;
-    const vat = l.kind === 'vat' && l.vatRate !== null ? `@ ${new Decimal(l.vatRate).times(100).toString()}%` : '';
-    const where = l.kind === 'vat' ? '' : side(l) === 'before' ? '[before 1 Apr]' : side(l) === 'after' ? '[from 1 Apr]' : '[spans 1 Apr]';
-    out.push(
-      `${l.kind.padEnd(15)} ${when.padEnd(24)} ${qty.padStart(12)} ${(rate || vat).padEnd(16)} ${formatPounds(l.amountPence).padStart(10)}  ${where}${l.estimated ? ' estimated' : ''}`.trimEnd(),
-    );
+    const where = l.kind === 'vat' ? '' : side(l) === 'before' ? 'before 1 Apr' : side(l) === 'after' ? 'from 1 Apr' : 'SPANS 1 Apr';
+    const notes = [where, rateIncVat(l), l.estimated ? 'estimated' : ''].filter(Boolean).join(', ');
+    out.push(`${l.description.padEnd(76)} ${formatPounds(l.amountPence).padStart(9)}${notes ? `  (${notes})` : ''}`);
   }
-  out.push(`net ${formatPounds(bill.totals.netPence)}, VAT ${formatPounds(bill.totals.vatPence)}, total ${bill.totals.total}; ${bill.estimated ? 'ESTIMATED (no closing read)' : 'on actual reads'}`);
+  out.push(`net ${formatPounds(bill.totals.netPence)} + VAT ${formatPounds(bill.totals.vatPence)} = total ${bill.totals.total}; ${bill.estimated ? 'ESTIMATED (no closing read)' : 'on actual reads, none estimated'}`);
   return out;
 }
 

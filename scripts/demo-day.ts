@@ -15,6 +15,7 @@
  *
  *   node dist/scripts/demo-day.js [--state .stack] [--read-api URL] [--read-sink URL] [--billing URL] [--csat URL]
  *        [--prometheus URL] [--start N] [--prefix P] [--summary FILE]
+ *   node dist/scripts/demo-day.js --urls-only [--read-api URL ...]     only step 5: the pages to open
  *
  * --state holds the dev credentials (dev/jwt-private.pem, dev/staff-api-key).
  * Each run uses a new account (a new block of demo account numbers every
@@ -50,6 +51,7 @@ const { values: opts } = parseArgs({
     start: { type: 'string' },
     prefix: { type: 'string' },
     summary: { type: 'string' },
+    'urls-only': { type: 'boolean', default: false },
   },
 });
 
@@ -134,6 +136,24 @@ async function waitFor<T>(what: string, withinMs: number, probe: (seen: (s: stri
 }
 
 const say = (line = '') => console.log(line);
+const dayStartIso = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+const dayEndIso = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000).toISOString();
+
+/** Each service's base URL and the pages it serves (probed: only what answers is listed), then Prometheus. */
+async function printUrls(): Promise<void> {
+  for (const [name, base] of Object.entries(SERVICES)) {
+    const paths: string[] = [];
+    for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
+      const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
+      if (a?.ok) paths.push(p);
+      await a?.body?.cancel().catch(() => undefined);
+    }
+    say(`  ${name.padEnd(10)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
+  }
+  const prom = await fetch(`${opts.prometheus}/-/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  await prom?.body?.cancel().catch(() => undefined);
+  say(`  ${'prometheus'.padEnd(10)} ${prom?.ok ? `${opts.prometheus}  ${opts.prometheus}/alerts` : `${opts.prometheus} (not running here)`}`);
+}
 const heading = (n: number, title: string) => say(`\n--- ${n}. ${title}`);
 
 interface Summary {
@@ -149,6 +169,11 @@ interface Summary {
 }
 
 async function main(): Promise<number> {
+  if (opts['urls-only']) {
+    say('=== open these');
+    await printUrls();
+    return 0;
+  }
   const state = opts.state;
   const privateKeyPem = readFileSync(join(state, 'dev', 'jwt-private.pem'), 'utf8');
   const staffKey = readFileSync(join(state, 'dev', 'staff-api-key'), 'utf8').trim();
@@ -293,12 +318,14 @@ async function main(): Promise<number> {
         if (a.status === 200 && (a.body.items?.length ?? 0) > 0) return a.body.items!;
         return seen(a.status === 200 ? 'no invitation' : `HTTP ${a.status} ${errorOf(a)}`);
       }, 500);
-      for (const s of invitations) say(`  invitation ${s.id}: reading ${s.readingId} (${s.outcome.status}, ${s.channel}), open until ${s.expiresAt}`);
+      const labels = plannedReadings(c.register).map((r) => r.label);
+      const which = (readingId: string) => labels[summary.readingIds.indexOf(readingId)] ?? 'a reading';
+      for (const s of invitations) say(`  invitation ${s.id}: about the ${which(s.readingId)} ${s.readingId} (${s.outcome.status}, ${s.channel}), open until ${s.expiresAt}`);
       say(`  (one invitation per account per 30 days: the later readings are not asked about again)`);
       const survey = invitations[0]!;
       summary.surveyId = survey.id;
-      const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
-      const dayEnd = new Date(Date.parse(dayStart) + 86_400_000).toISOString();
+      const dayStart = dayStartIso();
+      const dayEnd = dayEndIso();
       const reportPath = `/v1/csat?from=${dayStart}&to=${dayEnd}&granularity=day&by=channel`;
       type Report = { total: { responses: number; satisfied: number; csat: number | null }; buckets: { channel?: string; responses: number; csat: number | null }[]; definition: string };
       const before = await call<Report & ErrorBody>(SERVICES.csat, 'GET', reportPath, { apiKey: staffKey });
@@ -335,31 +362,24 @@ async function main(): Promise<number> {
         if (a.status === 200 && a.body.total.responses > before.body.total.responses) return a.body;
         return seen(a.status === 200 ? `${a.body.total.responses} responses` : `HTTP ${a.status}`);
       }, 500);
-      say(`  staff (GET /v1/csat, csat:read) for ${dayStart.slice(0, 10)}: ${report.total.responses} responses, ${report.total.satisfied} satisfied, CSAT ${report.total.csat ?? '-'}%`);
-      for (const b of report.buckets) say(`    channel ${b.channel ?? '-'}: ${b.responses} responses, CSAT ${b.csat ?? '-'}%`);
+      say(`  staff (GET /v1/csat, csat:read) for ${dayStart.slice(0, 10)}: ${report.total.responses} ${report.total.responses === 1 ? 'response' : 'responses'}, ${report.total.satisfied} satisfied, CSAT ${report.total.csat ?? '-'}%`);
+      for (const b of report.buckets) say(`    channel ${b.channel ?? '-'}: ${b.responses} ${b.responses === 1 ? 'response' : 'responses'}, CSAT ${b.csat ?? '-'}%`);
       say(`  (${report.definition})`);
     });
   }
 
   // 5. Where to look.
   heading(5, 'open these');
-  for (const [name, base] of Object.entries(SERVICES)) {
-    const paths: string[] = [];
-    for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
-      const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
-      if (a?.ok) paths.push(p);
-      await a?.body?.cancel().catch(() => undefined);
-    }
-    say(`  ${name.padEnd(9)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
-  }
-  const prom = await fetch(`${opts.prometheus}/-/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
-  say(`  prometheus ${prom?.ok ? opts.prometheus : `${opts.prometheus} (not running here)`}`);
+  await printUrls();
   if (customer && seeded) {
     const c = customer;
-    say(`  as this customer (a dev token: node dist/scripts/dev-credentials.js token ${state} ${c.account.accountId} ${c.supplyPoint.supplyPointId} ${c.supplyPoint.meterSerial}):`);
-    say(`    ${SERVICES['read-api']}/v1/accounts/${c.account.accountId}/meter-readings`);
-    if (summary.billId) say(`    ${SERVICES.billing}/v1/accounts/${c.account.accountId}/bills/${summary.billId}`);
-    say(`    ${SERVICES.csat}/v1/accounts/${c.account.accountId}/surveys`);
+    const bearer = `-H "authorization: Bearer $(node dist/scripts/dev-credentials.js token ${join(state, 'dev')} ${c.account.accountId} ${c.supplyPoint.supplyPointId} ${c.supplyPoint.meterSerial})"`;
+    say('  as this customer (a dev token from dev-credentials):');
+    say(`    curl ${bearer} ${SERVICES['read-api']}/v1/accounts/${c.account.accountId}/meter-readings`);
+    if (summary.billId) say(`    curl ${bearer} ${SERVICES.billing}/v1/accounts/${c.account.accountId}/bills/${summary.billId}`);
+    say(`    curl ${bearer} ${SERVICES.csat}/v1/surveys/${summary.surveyId ?? ''}`);
+    say('  as staff:');
+    say(`    curl -H "x-api-key: $(cat ${join(state, 'dev', 'staff-api-key')})" '${SERVICES.csat}/v1/csat?from=${dayStartIso()}&to=${dayEndIso()}&granularity=hour&by=channel,category,outcome'`);
   }
 
   summary.ok = summary.failures.length === 0;
