@@ -316,7 +316,7 @@ async function main(): Promise<number> {
       const invitations = await waitFor('an invitation in GET /v1/surveys', INVITED_WITHIN_MS, async (seen) => {
         const a = await call<{ items?: Survey[] }>(SERVICES.csat, 'GET', '/v1/surveys', { token });
         if (a.status === 200 && (a.body.items?.length ?? 0) > 0) return a.body.items!;
-        return seen(a.status === 200 ? 'no invitation' : `HTTP ${a.status} ${errorOf(a)}`);
+        return seen(a.status === 200 ? 'no invitation yet (csat invites per CSAT_SAMPLING_RATE, default 1, at most once per account per CSAT_MIN_DAYS_BETWEEN_INVITATIONS, default 30)' : `HTTP ${a.status} ${errorOf(a)}`);
       }, 500);
       const labels = plannedReadings(c.register).map((r) => r.label);
       const which = (readingId: string) => labels[summary.readingIds.indexOf(readingId)] ?? 'a reading';
