@@ -154,6 +154,7 @@ async function printUrls(): Promise<void> {
   await prom?.body?.cancel().catch(() => undefined);
   say(`  ${'prometheus'.padEnd(10)} ${prom?.ok ? `${opts.prometheus}  ${opts.prometheus}/alerts` : `${opts.prometheus} (not running here)`}`);
 }
+
 const heading = (n: number, title: string) => say(`\n--- ${n}. ${title}`);
 
 interface Summary {
@@ -175,8 +176,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const state = opts.state;
-  const privateKeyPem = readFileSync(join(state, 'dev', 'jwt-private.pem'), 'utf8');
-  const staffKey = readFileSync(join(state, 'dev', 'staff-api-key'), 'utf8').trim();
+  let privateKeyPem: string;
+  let staffKey: string;
+  try {
+    privateKeyPem = readFileSync(join(state, 'dev', 'jwt-private.pem'), 'utf8');
+    staffKey = readFileSync(join(state, 'dev', 'staff-api-key'), 'utf8').trim();
+  } catch (e) {
+    console.error(`no dev credentials in ${join(state, 'dev')} (npm run bootstrap writes them): ${(e as Error).message}`);
+    return 1;
+  }
   const summary: Summary = { ok: false, failures: [], readingIds: [] };
   const step = async (name: string, run: () => Promise<void>): Promise<boolean> => {
     try {
