@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The local stack: Kafka (KRaft), ClickHouse, PostgreSQL and Redis.
+# The local stack: Kafka (KRaft), ClickHouse, PostgreSQL and Redis, and a
+# Prometheus scraping the services with the SLO rules loaded.
 #
 #   stack.sh up | down | status | reset
+#   stack.sh prometheus up | down | status     (Prometheus alone, e.g. a private one)
 #
 # With a Docker engine it delegates to docker-compose.yml. Without one (this
 # kind of machine) it installs what is missing from Debian and Maven Central
@@ -25,6 +27,7 @@ CH_TCP_PORT=${CH_TCP_PORT:-9000}
 CH_INTERSERVER_PORT=${CH_INTERSERVER_PORT:-9009}
 PG_PORT=${PG_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -185,6 +188,64 @@ redis_up() {
 }
 redis_ping() { [[ $( (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT"; printf 'PING\r\n' >&3; head -c 5 <&3) 2>/dev/null) == "+PONG" ]]; }
 
+# ---------------------------------------------------------------- Prometheus
+# Debian's Prometheus with the generated SLO rules (ops/prometheus/*.rules.yml)
+# and ops/prometheus/prometheus.native.yml, rendered with this state's paths.
+# Targets are file_sd files in $state/prometheus/targets/*.json: default.json
+# (the services on their usual ports, unless PROMETHEUS_SCRAPE_DEFAULTS=0) and
+# whatever a run adds (write it to a name not ending in .json, then mv it in,
+# so Prometheus never reads half a file).
+prometheus_ready() { curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" >/dev/null 2>&1; }
+
+prometheus_config() {
+  local dir=$state/prometheus
+  mkdir -p "$dir/targets" "$dir/data"
+  sed -e "s|@RULES_DIR@|$root/ops/prometheus|g" -e "s|@TARGETS_DIR@|$dir/targets|g" \
+    -e "s|@LISTEN@|127.0.0.1:$PROMETHEUS_PORT|g" "$root/ops/prometheus/prometheus.native.yml" >"$dir/prometheus.yml.tmp"
+  mv "$dir/prometheus.yml.tmp" "$dir/prometheus.yml"
+  if [[ ${PROMETHEUS_SCRAPE_DEFAULTS:-1} == 1 ]]; then
+    cat >"$dir/targets/default.json.tmp" <<EOF
+[
+  { "targets": ["127.0.0.1:3000"], "labels": { "job": "read-api" } },
+  { "targets": ["127.0.0.1:3001"], "labels": { "job": "read-sink" } },
+  { "targets": ["127.0.0.1:3002"], "labels": { "job": "billing" } },
+  { "targets": ["127.0.0.1:3003"], "labels": { "job": "csat" } }
+]
+EOF
+    mv "$dir/targets/default.json.tmp" "$dir/targets/default.json"
+  fi
+}
+
+prometheus_up() {
+  mkdir -p "$state/logs" "$state/pids"
+  local dir=$state/prometheus
+  prometheus_config
+  if pid_alive "$state/pids/prometheus.pid" && prometheus_ready; then
+    # Ours and running: pick up regenerated rules without losing its data.
+    curl -fsS -X POST "http://127.0.0.1:$PROMETHEUS_PORT/-/reload" >/dev/null \
+      || die "prometheus: reload failed (see $state/logs/prometheus.log)"
+    log "prometheus: reloaded its config and rules on 127.0.0.1:$PROMETHEUS_PORT"; return
+  fi
+  if port_open "$PROMETHEUS_PORT"; then log "prometheus: reusing the server on 127.0.0.1:$PROMETHEUS_PORT (its own config)"; return; fi
+  command -v prometheus >/dev/null || apt_install prometheus
+  log "prometheus: starting on 127.0.0.1:$PROMETHEUS_PORT (targets in $dir/targets)"
+  nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --storage.tsdb.retention.time=7d --storage.tsdb.retention.size=1GB \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle \
+    >"$state/logs/prometheus.log" 2>&1 &
+  echo $! >"$state/pids/prometheus.pid"
+  wait_for "prometheus" 60 prometheus_ready
+}
+
+prometheus_down() { stop_pidfile prometheus 30; }
+
+prometheus_status() {
+  local owner="external"
+  pid_alive "$state/pids/prometheus.pid" && owner="started by this stack, pid $(cat "$state/pids/prometheus.pid")"
+  if prometheus_ready; then printf '%-11s up    127.0.0.1:%s (%s)\n' prometheus "$PROMETHEUS_PORT" "$owner"
+  else printf '%-11s down  127.0.0.1:%s\n' prometheus "$PROMETHEUS_PORT"; return 1; fi
+}
+
 # ---------------------------------------------------------------- probes
 probe() {
   # A real round trip through each server, not just an open port: the Node
@@ -206,6 +267,7 @@ status() {
     if port_open "$port"; then printf '%-11s up    127.0.0.1:%s (%s)\n' "$name" "$port" "$owner"
     else printf '%-11s down  127.0.0.1:%s\n' "$name" "$port"; rc=1; fi
   done
+  prometheus_status || rc=1
   return $rc
 }
 
@@ -229,6 +291,7 @@ down() {
   stop_pidfile redis 10
   stop_pidfile kafka 30
   stop_pidfile clickhouse 30
+  prometheus_down
 }
 
 up() {
@@ -237,6 +300,7 @@ up() {
   clickhouse_up
   postgres_up
   redis_up
+  prometheus_up
   probe
   status
 }
@@ -254,5 +318,6 @@ case $cmd in
   down) down ;;
   status) status ;;
   reset) down; rm -rf "$state"; log "state removed" ;;
+  prometheus) case ${2:-status} in up) prometheus_up ;; down) prometheus_down ;; status) prometheus_status ;; *) die "usage: stack.sh prometheus up | down | status" ;; esac ;;
   *) die "usage: stack.sh up | down | status | reset" ;;
 esac

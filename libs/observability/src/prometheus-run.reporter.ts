@@ -1,0 +1,274 @@
+// What Prometheus saw during one run (a surge bench, a fault test): every
+// alert that was pending or firing in the window and when, and the SLIs
+// Prometheus computes for the window, next to which a load tool's own figures
+// can be put. This is the proof that the generated rules work on real scraped
+// data, not only under `promtool test rules`.
+//
+// Two kinds of figures, on purpose:
+// - window SLIs come from the raw counters and histograms over exactly
+//   [from, to], restricted by the run's label matcher (e.g. {run="..."}), so
+//   they describe this run's processes only;
+// - recorded SLIs and alerts come from the generated rules, which aggregate
+//   every scraped target (the rules `sum` without `by`): on a machine where only
+//   the run's services take traffic they describe the run, otherwise the fleet.
+//
+// Counts are Prometheus's estimates: increase() extrapolates to the window's
+// edges and misses what happened before a target's first scrape, so compare
+// them to exact counts with a few percent of slack. Quantiles are interpolated
+// inside histogram buckets (libs/observability/src/metrics.catalog.ts) and a
+// quantile beyond the last finite bucket reads as that bucket's bound.
+import { leMatcher, selector } from '@surge/slo/promql.format';
+import { SLO_CATALOG } from '@surge/slo/slo.catalog';
+import type { LabelMatcher, SloCatalog, SloDefinition } from '@surge/slo/slo.model';
+import { METRIC_DEFINITIONS } from './metrics.catalog';
+import { type PromSeries, type PrometheusApiClient, sampleNumber } from './prometheus-api.client';
+
+export interface RunWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Extra label matchers for the window SLIs, e.g. those of `{run="1764"}`. */
+  readonly match: readonly LabelMatcher[];
+}
+
+export type AlertState = 'pending' | 'firing';
+
+export interface FiredAlert {
+  readonly alert: string;
+  readonly severity: string | null;
+  readonly slo: string | null;
+  readonly state: AlertState;
+  /** First and last rule evaluation inside the window that had the alert in this state (ISO 8601). */
+  readonly firstActiveAt: string;
+  readonly lastActiveAt: string;
+  /** When the alert became active (pending), from ALERTS_FOR_STATE; may be before the window. */
+  readonly activeSince: string | null;
+  /** The alert's labels other than alertname and alertstate. */
+  readonly labels: Record<string, string>;
+}
+
+export interface SloWindowSli {
+  readonly objective: number;
+  /** Events and bad events over the window (estimates; null when there were no events). */
+  readonly events: number | null;
+  readonly badEvents: number | null;
+  /** badEvents / events over the window; null when there were no events. */
+  readonly errorRatio: number | null;
+  /** errorRatio within the error budget (1 - objective); null when there were no events. */
+  readonly withinObjective: boolean | null;
+  /** The recorded slo:sli_error:ratio_rate5m during the window: its highest and its last value. */
+  readonly recorded5m: { readonly peak: number | null; readonly last: number | null };
+}
+
+export interface PrometheusSlis {
+  readonly submitRequests: number | null;
+  readonly submitServerErrors: number | null;
+  /** 5xx / all submits over the window (the submit-availability SLI). */
+  readonly submitErrorRatio: number | null;
+  readonly submitLatencyP95Seconds: number | null;
+  readonly submitLatencyP99Seconds: number | null;
+  readonly freshnessReadings: number | null;
+  readonly freshnessP95Seconds: number | null;
+  readonly freshnessP99Seconds: number | null;
+  /** Every SLO of the catalog, by id. */
+  readonly bySlo: Record<string, SloWindowSli>;
+}
+
+export interface PrometheusRunReport {
+  readonly prometheus: string;
+  readonly from: string;
+  readonly to: string;
+  readonly windowSeconds: number;
+  readonly match: string | null;
+  readonly alertsFired: FiredAlert[];
+  readonly slis: PrometheusSlis;
+}
+
+const SUBMIT: readonly LabelMatcher[] = [
+  { label: 'service', op: '=', value: 'read-api' },
+  { label: 'route', op: '=', value: '/v1/meter-readings' },
+  { label: 'method', op: '=', value: 'POST' },
+];
+
+/**
+ * Parses a PromQL label-matcher list such as `{run="1764",job=~"read-.*"}`.
+ * Throws with the offending text when it is not one.
+ */
+export function parseMatchers(text: string | undefined): LabelMatcher[] {
+  if (text === undefined || text.trim() === '') return [];
+  const body = /^\s*\{(.*)\}\s*$/s.exec(text);
+  if (!body) throw new Error(`--match must be a label matcher list in braces, e.g. {run="1764"}; got ${text}`);
+  const matchers: LabelMatcher[] = [];
+  const one = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*(?:,|$)/y;
+  const inner = body[1]!;
+  while (one.lastIndex < inner.length) {
+    const start = one.lastIndex;
+    const m = one.exec(inner);
+    if (!m) {
+      if (inner.slice(start).trim() === '') break;
+      throw new Error(`--match: cannot read a label matcher at "${inner.slice(start)}" (expected label="value")`);
+    }
+    matchers.push({ label: m[1]!, op: m[2] as LabelMatcher['op'], value: m[3]!.replace(/\\(.)/g, '$1') });
+  }
+  return matchers;
+}
+
+/** The window as a PromQL range, to the millisecond. */
+export function rangeOf(window: RunWindow): string {
+  const ms = Math.round(window.toMs - window.fromMs);
+  if (!(ms > 0)) throw new Error(`the window is empty: from ${window.fromMs} is not before to ${window.toMs}`);
+  return `${ms}ms`;
+}
+
+/** PromQL for the events and bad events of an SLO over the window. */
+export function sloWindowQueries(
+  slo: SloDefinition,
+  window: RunWindow,
+): { events: string; bad: string } | { events: string; good: string } {
+  const range = rangeOf(window);
+  const sli = slo.sli;
+  if (sli.kind === 'event-ratio') {
+    const all = [...sli.matchers, ...window.match];
+    return {
+      events: `sum(increase(${selector(sli.metric, all)}[${range}]))`,
+      bad: `sum(increase(${selector(sli.metric, [...all, ...sli.badMatchers])}[${range}]))`,
+    };
+  }
+  const all = [...sli.matchers, ...window.match];
+  return {
+    events: `sum(increase(${selector(`${sli.histogram}_count`, all)}[${range}]))`,
+    good: `sum(increase(${selector(`${sli.histogram}_bucket`, [...all, leMatcher(sli.thresholdSeconds)])}[${range}]))`,
+  };
+}
+
+export function quantileQuery(histogram: string, matchers: readonly LabelMatcher[], q: number, window: RunWindow): string {
+  return `histogram_quantile(${q}, sum by (le) (increase(${selector(`${histogram}_bucket`, matchers)}[${rangeOf(window)}])))`;
+}
+
+const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
+
+/**
+ * Folds the raw ALERTS and ALERTS_FOR_STATE samples of the window into one
+ * entry per alert, labels and state, in the order they first became active.
+ */
+export function foldAlerts(alerts: readonly PromSeries[], forState: readonly PromSeries[]): FiredAlert[] {
+  const labelsOf = (metric: Record<string, string>): Record<string, string> => {
+    const { __name__: _n, alertname: _a, alertstate: _s, ...rest } = metric;
+    return Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+  };
+  const keyOf = (alert: string, labels: Record<string, string>): string => JSON.stringify([alert, labels]);
+  const since = new Map<string, number>();
+  for (const s of forState) {
+    const alert = s.metric.alertname ?? '';
+    const key = keyOf(alert, labelsOf(s.metric));
+    for (const [, v] of s.values) {
+      const at = sampleNumber(v);
+      if (at !== null) since.set(key, Math.min(since.get(key) ?? Infinity, at));
+    }
+  }
+  const fired: (FiredAlert & { first: number })[] = [];
+  for (const s of alerts) {
+    const times = s.values.filter(([, v]) => sampleNumber(v) !== null).map(([t]) => t);
+    if (times.length === 0) continue;
+    const alert = s.metric.alertname ?? '';
+    const labels = labelsOf(s.metric);
+    const state: AlertState = s.metric.alertstate === 'firing' ? 'firing' : 'pending';
+    const first = Math.min(...times);
+    const activeSince = since.get(keyOf(alert, labels));
+    fired.push({
+      alert,
+      severity: labels.severity ?? null,
+      slo: labels.slo ?? null,
+      state,
+      firstActiveAt: iso(first),
+      lastActiveAt: iso(Math.max(...times)),
+      activeSince: activeSince === undefined ? null : iso(activeSince),
+      labels,
+      first,
+    });
+  }
+  return fired
+    .sort((a, b) => a.first - b.first || a.alert.localeCompare(b.alert) || a.state.localeCompare(b.state))
+    .map(({ first: _f, ...rest }) => rest);
+}
+
+/** A single-value vector's value; an empty vector (no series at all) as `empty`. */
+function scalarOf(samples: readonly { value: [number, string] }[], empty: number | null = null): number | null {
+  return samples.length === 0 ? empty : sampleNumber(samples[0]!.value[1]);
+}
+
+const estimate = (n: number | null): number | null => (n === null ? null : Math.round(n));
+
+export async function buildPrometheusRunReport(
+  client: PrometheusApiClient,
+  prometheusUrl: string,
+  window: RunWindow,
+  matchText: string | null,
+  catalog: SloCatalog = SLO_CATALOG,
+): Promise<PrometheusRunReport> {
+  const at = window.toMs / 1000;
+  const range = rangeOf(window);
+  const vector = async (expr: string, empty: number | null = null) => scalarOf(await client.vector(expr, at), empty);
+
+  const [alerts, forState, recorded] = await Promise.all([
+    client.rawSamples(`ALERTS[${range}]`, at),
+    client.rawSamples(`ALERTS_FOR_STATE[${range}]`, at),
+    client.rawSamples(`slo:sli_error:ratio_rate5m[${range}]`, at),
+  ]);
+
+  const bySlo: Record<string, SloWindowSli> = {};
+  for (const slo of catalog.slos) {
+    const q = sloWindowQueries(slo, window);
+    const events = await vector(q.events);
+    // A latency SLI counts the good (under the threshold) and derives the bad.
+    const bad =
+      'bad' in q
+        ? await vector(q.bad, events === null ? null : 0)
+        : events === null
+          ? null
+          : Math.max(0, events - ((await vector(q.good, 0)) ?? 0));
+    const errorRatio = events !== null && events > 0 && bad !== null ? bad / events : null;
+    const series = recorded.filter((s) => s.metric.slo === slo.id).flatMap((s) => s.values);
+    series.sort(([a], [b]) => a - b);
+    const values = series.map(([, v]) => sampleNumber(v)).filter((v): v is number => v !== null);
+    bySlo[slo.id] = {
+      objective: slo.objective,
+      events: estimate(events),
+      badEvents: estimate(bad),
+      errorRatio,
+      withinObjective: errorRatio === null ? null : errorRatio <= 1 - slo.objective + 1e-12,
+      recorded5m: { peak: values.length ? Math.max(...values) : null, last: values.length ? values[values.length - 1]! : null },
+    };
+  }
+
+  const submit = [...SUBMIT, ...window.match];
+  const http = METRIC_DEFINITIONS.httpRequests.name;
+  const duration = METRIC_DEFINITIONS.httpRequestDuration.name;
+  const freshness = METRIC_DEFINITIONS.readingFreshness.name;
+  const submitRequests = await vector(`sum(increase(${selector(http, submit)}[${range}]))`);
+  const submitServerErrors = await vector(
+    `sum(increase(${selector(http, [...submit, { label: 'code', op: '=~', value: '5..' }])}[${range}]))`,
+    submitRequests === null ? null : 0,
+  );
+  const freshnessReadings = await vector(`sum(increase(${selector(`${freshness}_count`, window.match)}[${range}]))`);
+
+  return {
+    prometheus: prometheusUrl,
+    from: new Date(window.fromMs).toISOString(),
+    to: new Date(window.toMs).toISOString(),
+    windowSeconds: (window.toMs - window.fromMs) / 1000,
+    match: matchText,
+    alertsFired: foldAlerts(alerts, forState),
+    slis: {
+      submitRequests: estimate(submitRequests),
+      submitServerErrors: estimate(submitServerErrors),
+      submitErrorRatio:
+        submitRequests !== null && submitRequests > 0 && submitServerErrors !== null ? submitServerErrors / submitRequests : null,
+      submitLatencyP95Seconds: await vector(quantileQuery(duration, submit, 0.95, window)),
+      submitLatencyP99Seconds: await vector(quantileQuery(duration, submit, 0.99, window)),
+      freshnessReadings: estimate(freshnessReadings),
+      freshnessP95Seconds: await vector(quantileQuery(freshness, window.match, 0.95, window)),
+      freshnessP99Seconds: await vector(quantileQuery(freshness, window.match, 0.99, window)),
+      bySlo,
+    },
+  };
+}
