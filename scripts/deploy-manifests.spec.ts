@@ -390,7 +390,7 @@ describe('docker-compose.yml', () => {
   it('keeps the servers in no profile (stack.sh starts them by name), apps and observability in theirs', () => {
     for (const name of ['kafka', 'clickhouse', 'postgres', 'redis']) expect(services[name].profiles).toBeUndefined();
     expect(stackScript).toContain('up -d --wait kafka clickhouse postgres redis');
-    for (const name of ['prometheus', 'grafana']) expect(services[name].profiles).toEqual(['observability']);
+    for (const name of ['prometheus', 'alertmanager', 'grafana']) expect(services[name].profiles).toEqual(['observability']);
   });
 
   it.each(SERVICES)('builds %s from the Dockerfile with the shared env var names', (name) => {
@@ -416,15 +416,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('has Prometheus scrape every service on its port and load the SLO rules', () => {
+  it('has Prometheus scrape every service on its port, load the SLO rules and send alerts to Alertmanager', () => {
     const prom = parse(fs.readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
       rule_files: string[];
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+      scrape_configs: { job_name: string; file_sd_configs?: { files: string[] }[] }[];
     };
+    // The same shape as the native stack's (prometheus.native.yml): one job, targets from file_sd files.
+    expect(prom.scrape_configs.find((j) => j.job_name === 'surge')?.file_sd_configs).toEqual([{ files: ['targets/*.json'] }]);
+    const targets = JSON.parse(fs.readFileSync(path.join(ROOT, 'ops/prometheus/targets/compose.json'), 'utf8')) as {
+      targets: string[];
+      labels: { job: string };
+    }[];
     for (const name of SERVICES) {
-      const job = prom.scrape_configs.find((j) => j.job_name === name);
-      expect(job?.static_configs[0]!.targets).toEqual([`${name}:${PORTS[name]}`]);
+      expect(targets.find((t) => t.labels.job === name)?.targets).toEqual([`${name}:${PORTS[name]}`]);
     }
     expect(prom.rule_files).toEqual(['slo-recording.rules.yml', 'slo-alerts.rules.yml']);
+    expect(prom.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual(['alertmanager:9093']);
+  });
+
+  it('runs Alertmanager with the example routing, in the observability profile', () => {
+    expect(services.alertmanager.profiles).toEqual(['observability']);
+    expect(services.alertmanager.volumes).toContain('./ops/alertmanager:/etc/alertmanager:ro');
+    expect(services.alertmanager.command).toContain('--config.file=/etc/alertmanager/alertmanager.example.yml');
+    expect(fs.existsSync(path.join(ROOT, 'ops/alertmanager/alertmanager.example.yml'))).toBe(true);
   });
 });

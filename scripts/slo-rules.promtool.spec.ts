@@ -64,6 +64,25 @@ describeWithPromtool('SLO rules under promtool', () => {
     expect(r.status).toBe(0);
   });
 
+  it("promtool check config accepts the native stack's config, rendered as stack.sh renders it", () => {
+    // scripts/stack/stack.sh prometheus_config: the same three substitutions.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-native-'));
+    try {
+      const rendered = fs
+        .readFileSync(path.join(RULES_DIR, 'prometheus.native.yml'), 'utf8')
+        .replaceAll('@RULES_DIR@', RULES_DIR)
+        .replaceAll('@TARGETS_DIR@', path.join(dir, 'targets'))
+        .replaceAll('@LISTEN@', '127.0.0.1:9090');
+      expect(rendered).not.toMatch(/@[A-Z_]+@/);
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), rendered);
+      const r = promtool(dir, 'check', 'config', 'prometheus.yml');
+      expect(r.output).toContain('SUCCESS: 2 rule files found');
+      expect(r.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('promtool test rules: fast burn pages, slow burn tickets only, healthy stays quiet', () => {
     const r = promtool(RULES_DIR, 'test', 'rules', TEST_FILE);
     if (r.status !== 0) console.error(r.output);
