@@ -31,12 +31,14 @@ describe('the printed table', () => {
         firstActiveAt: '2026-12-01T09:02:00.000Z', lastActiveAt: '2026-12-01T09:03:00.000Z', activeSince: null, labels: {},
       }],
       slis: {
+        counting: 'delta',
         submitRequests: 1000, submitServerErrors: 5, submitErrorRatio: 0.005, submitLatencyP95Seconds: 0.042, submitLatencyP99Seconds: 0.2,
         freshnessReadings: null, freshnessP95Seconds: null, freshnessP99Seconds: null,
         bySlo: { 'submit-availability': { objective: 0.999, events: 1000, badEvents: 5, errorRatio: 0.005, withinObjective: false, recorded5m: { peak: 0.01, last: 0.004 } } },
       },
     });
     expect(text).toContain('SubmitAvailabilityFastBurn');
+    expect(text).toContain('counts: delta');
     expect(text).toContain('5xx 5 (0.500%), latency p95 42 ms, p99 200 ms');
     expect(text).toContain('freshness: n/a readings, p95 n/a');
     expect(text).toMatch(/submit-availability\s+99\.9%\s+1000\s+5\s+0\.500%\s+NO\s+1\.000%/);

@@ -17,12 +17,14 @@
  *   { prometheus, from, to, windowSeconds, match,
  *     alertsFired: [{ alert, severity, slo, state: "pending"|"firing",
  *                     firstActiveAt, lastActiveAt, activeSince, labels }],
- *     slis: { submitRequests, submitServerErrors, submitErrorRatio,
+ *     slis: { counting: "delta"|"increase", submitRequests, submitServerErrors, submitErrorRatio,
  *             submitLatencyP95Seconds, submitLatencyP99Seconds,
  *             freshnessReadings, freshnessP95Seconds, freshnessP99Seconds,
  *             bySlo: { <slo id>: { objective, events, badEvents, errorRatio,
  *                                  withinObjective, recorded5m: { peak, last } } } } }
- * Times are ISO 8601; counts are Prometheus's estimates; null = no data.
+ * Times are ISO 8601; null = no data. Counts are exact ("delta": last value in
+ * the window minus the one before it) unless a counter reset in the window
+ * (a process restarted), then increase() estimates ("increase").
  * See libs/observability/src/prometheus-run.reporter.ts for what each figure means.
  *
  * Exit 0 when written, 1 when Prometheus did not answer or a query failed
@@ -92,7 +94,7 @@ const count = (n: number | null): string => (n === null ? 'n/a' : String(n));
 
 export function formatTable(r: PrometheusRunReport): string {
   const lines = [
-    `Prometheus ${r.prometheus}: ${r.from} to ${r.to} (${r.windowSeconds} s)${r.match ? `, window SLIs for ${r.match}` : ''}`,
+    `Prometheus ${r.prometheus}: ${r.from} to ${r.to} (${r.windowSeconds} s)${r.match ? `, window SLIs for ${r.match}` : ''} (counts: ${r.slis.counting})`,
   ];
   if (r.alertsFired.length === 0) lines.push('alerts: none pending or firing');
   else {

@@ -64,12 +64,17 @@ describeWithPrometheus('Prometheus with the generated SLO rules, on real scraped
   let server: Server;
   let traffic: NodeJS.Timeout;
   let startedAt: number;
+  let sent = 0;
 
   beforeAll(async () => {
+    // stack.sh would reuse a server already on the port: this test needs its own.
+    const taken = await fetch(`${PROM}/-/ready`).then(() => true, () => false);
+    if (taken) throw new Error(`127.0.0.1:${PROM_PORT} is already in use: this test starts its own Prometheus there`);
     startedAt = Date.now();
     // Every submit fails with a 503 after 300 ms and every reading is queryable
     // 7 s after its 202: availability, latency and freshness all burn.
     const drive = () => {
+      sent += 20;
       metrics.httpRequests.inc({ service: 'read-api', route: '/v1/meter-readings', method: 'POST', code: '503' }, 20);
       for (let i = 0; i < 20; i++) {
         metrics.httpRequestDuration.observe({ service: 'read-api', route: '/v1/meter-readings', method: 'POST' }, 0.3);
@@ -144,8 +149,10 @@ describeWithPrometheus('Prometheus with the generated SLO rules, on real scraped
       const active = new Set(data.alerts.map((a) => a.labels.alertname));
       return pages.every((p) => active.has(p)) ? true : undefined;
     });
-    // Let the alert rules write their ALERTS series once more after going active.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Traffic stops; two scrape intervals later Prometheus holds the final counts, and the alert
+    // rules have written their ALERTS series again.
+    clearInterval(traffic);
+    await new Promise((r) => setTimeout(r, 11_000));
 
     const out = join(state, 'report.json');
     const lines: string[] = [];
@@ -171,7 +178,11 @@ describeWithPrometheus('Prometheus with the generated SLO rules, on real scraped
     expect(report.alertsFired.filter((a) => ['bill-run-completion', 'csat-floor'].includes(a.slo ?? ''))).toEqual([]);
 
     const s = report.slis;
-    expect(s.submitRequests).toBeGreaterThan(0);
+    // Exact counts, not increase()'s extrapolation past the end of the traffic: every
+    // increment made (the counters were born inside the window), no more.
+    expect(s.counting).toBe('delta');
+    expect([s.submitRequests, s.submitServerErrors, s.freshnessReadings]).toEqual([sent, sent, sent]);
+    expect(s.bySlo['submit-latency']!.events).toBe(sent);
     expect(s.submitErrorRatio).toBe(1);
     // 300 ms observations fall in the (0.25, 0.5] bucket.
     expect(s.submitLatencyP99Seconds).toBeGreaterThan(0.25);
@@ -192,6 +203,20 @@ describeWithPrometheus('Prometheus with the generated SLO rules, on real scraped
     ).toBe(0);
     const none = JSON.parse(readFileSync(other, 'utf8')) as PrometheusRunReport;
     expect([none.slis.submitRequests, none.slis.submitErrorRatio, none.slis.freshnessP99Seconds]).toEqual([null, null, null]);
+  });
+
+  it('counts with increase() once a counter reset in the window (a restarted process), and says so', async () => {
+    // The process "restarts": its counters begin again at 0.
+    metrics.registry.resetMetrics();
+    metrics.httpRequests.inc({ service: 'read-api', route: '/v1/meter-readings', method: 'POST', code: '503' }, 5);
+    await new Promise((r) => setTimeout(r, 6_000));
+    const out = join(state, 'reset.json');
+    expect(await reportMain(['--url', PROM, '--from', String(startedAt), '--to', String(Date.now()), '--match', `{run="${RUN}"}`, '--out', out], () => {})).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as PrometheusRunReport;
+    expect(report.slis.counting).toBe('increase');
+    // A delta (last value minus the one before the window) would read 5 - 0 here; increase() sees the
+    // counts on both sides of the reset, less what came before the first scrape (its known weakness).
+    expect(report.slis.submitRequests).toBeGreaterThan(5);
   });
 
   it('answers 1 (nothing written) when Prometheus does not answer', async () => {

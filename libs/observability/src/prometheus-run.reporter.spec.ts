@@ -1,5 +1,5 @@
 import { SLO_CATALOG } from '@surge/slo/slo.catalog';
-import { foldAlerts, parseMatchers, quantileQuery, rangeOf, sloWindowQueries } from './prometheus-run.reporter';
+import { foldAlerts, parseMatchers, quantileQuery, rangeOf, resetsQuery, sloWindowQueries } from './prometheus-run.reporter';
 
 const window = { fromMs: 1_764_000_000_000, toMs: 1_764_000_180_500, match: [{ label: 'run', op: '=', value: '17' }] as const };
 const slo = (id: string) => SLO_CATALOG.slos.find((s) => s.id === id)!;
@@ -27,21 +27,43 @@ describe('the window queries', () => {
     expect(() => rangeOf({ ...window, toMs: window.fromMs })).toThrow(/empty/);
   });
 
-  it('count an event-ratio SLO with the run matcher added to its own', () => {
-    expect(sloWindowQueries(slo('submit-availability'), window)).toEqual({
-      events: 'sum(increase(surge_http_requests_total{service="read-api",route="/v1/meter-readings",method="POST",run="17"}[180500ms]))',
-      bad: 'sum(increase(surge_http_requests_total{service="read-api",route="/v1/meter-readings",method="POST",run="17",code=~"5.."}[180500ms]))',
+  const submit = 'surge_http_requests_total{service="read-api",route="/v1/meter-readings",method="POST",run="17"';
+  it('count an event-ratio SLO with the run matcher added to its own: last value in the window minus the one before it', () => {
+    const last = (sel: string) => `sum (last_over_time(${sel}[180500ms]))`;
+    const before = (sel: string) => `sum (last_over_time(${sel}[5m] @ 1764000000.000))`;
+    const all = `${submit}}`;
+    const bad = `${submit},code=~"5.."}`;
+    expect(sloWindowQueries(slo('submit-availability'), window, 'delta')).toEqual({
+      events: `(${last(all)} - (${before(all)} or ${last(all)} * 0))`,
+      bad: `(${last(bad)} - (${before(bad)} or ${last(bad)} * 0))`,
+    });
+  });
+
+  it('count with increase() when a counter reset in the window', () => {
+    expect(sloWindowQueries(slo('submit-availability'), window, 'increase')).toEqual({
+      events: `sum (increase(${submit}}[180500ms]))`,
+      bad: `sum (increase(${submit},code=~"5.."}[180500ms]))`,
     });
   });
 
   it('count a latency SLO from its histogram, good = under the threshold bucket (as the recording rules do)', () => {
-    expect(sloWindowQueries(slo('reading-freshness'), window)).toEqual({
-      events: 'sum(increase(surge_reading_freshness_seconds_count{run="17"}[180500ms]))',
-      good: 'sum(increase(surge_reading_freshness_seconds_bucket{run="17",le=~"5(\\\\.0)?"}[180500ms]))',
+    expect(sloWindowQueries(slo('reading-freshness'), window, 'increase')).toEqual({
+      events: 'sum (increase(surge_reading_freshness_seconds_count{run="17"}[180500ms]))',
+      good: 'sum (increase(surge_reading_freshness_seconds_bucket{run="17",le=~"5(\\\\.0)?"}[180500ms]))',
     });
-    expect(quantileQuery('surge_reading_freshness_seconds', window.match, 0.99, window)).toBe(
-      'histogram_quantile(0.99, sum by (le) (increase(surge_reading_freshness_seconds_bucket{run="17"}[180500ms])))',
+    expect(quantileQuery('surge_reading_freshness_seconds', window.match, 0.99, window, 'delta')).toBe(
+      'histogram_quantile(0.99, (sum by (le) (last_over_time(surge_reading_freshness_seconds_bucket{run="17"}[180500ms])) - ' +
+        '(sum by (le) (last_over_time(surge_reading_freshness_seconds_bucket{run="17"}[5m] @ 1764000000.000)) or ' +
+        'sum by (le) (last_over_time(surge_reading_freshness_seconds_bucket{run="17"}[180500ms])) * 0)))',
     );
+  });
+
+  it('look for resets in every counter the window SLIs read, within the run', () => {
+    const q = resetsQuery(window, SLO_CATALOG);
+    expect(q).toMatch(/^sum\(resets\(\{__name__=~"[a-z_|]+",run="17"\}\[180500ms\]\)\)$/);
+    for (const name of ['surge_http_requests_total', 'surge_http_request_duration_seconds_count', 'surge_reading_freshness_seconds_count', 'surge_bill_run_accounts_total', 'surge_csat_answers_total']) {
+      expect(q).toContain(name);
+    }
   });
 });
 

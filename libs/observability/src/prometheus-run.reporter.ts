@@ -12,16 +12,25 @@
 //   every scraped target (the rules `sum` without `by`): on a machine where only
 //   the run's services take traffic they describe the run, otherwise the fleet.
 //
-// Counts are Prometheus's estimates: increase() extrapolates to the window's
-// edges and misses what happened before a target's first scrape, so compare
-// them to exact counts with a few percent of slack. Quantiles are interpolated
-// inside histogram buckets (libs/observability/src/metrics.catalog.ts) and a
-// quantile beyond the last finite bucket reads as that bucket's bound.
+// Counting over the window: each counter's last value in the window minus its
+// value just before it (0 for a series born in the window), which is exact
+// for processes that did not restart meanwhile. increase() is not used for
+// that: it extrapolates to the window's edges, so a run whose traffic stops
+// before the window ends reads a few percent more requests than were made.
+// When a counter did reset in the window (a process restarted: fault tests),
+// counting falls back to increase(), which handles resets, and says so
+// (`counting: "increase"`); compare those counts with a few percent of slack.
+// Quantiles are interpolated inside histogram buckets
+// (libs/observability/src/metrics.catalog.ts) and a quantile beyond the last
+// finite bucket reads as that bucket's bound.
 import { leMatcher, selector } from '@surge/slo/promql.format';
 import { SLO_CATALOG } from '@surge/slo/slo.catalog';
 import type { LabelMatcher, SloCatalog, SloDefinition } from '@surge/slo/slo.model';
 import { METRIC_DEFINITIONS } from './metrics.catalog';
 import { type PromSeries, type PrometheusApiClient, sampleNumber } from './prometheus-api.client';
+
+/** How window counts are taken: exact deltas, or increase() when a counter reset in the window. */
+export type Counting = 'delta' | 'increase';
 
 export interface RunWindow {
   readonly fromMs: number;
@@ -48,7 +57,7 @@ export interface FiredAlert {
 
 export interface SloWindowSli {
   readonly objective: number;
-  /** Events and bad events over the window (estimates; null when there were no events). */
+  /** Events and bad events over the window (null when there were no events). */
   readonly events: number | null;
   readonly badEvents: number | null;
   /** badEvents / events over the window; null when there were no events. */
@@ -60,6 +69,8 @@ export interface SloWindowSli {
 }
 
 export interface PrometheusSlis {
+  /** How the counts were taken (see the top of this file). */
+  readonly counting: Counting;
   readonly submitRequests: number | null;
   readonly submitServerErrors: number | null;
   /** 5xx / all submits over the window (the submit-availability SLI). */
@@ -119,29 +130,54 @@ export function rangeOf(window: RunWindow): string {
   return `${ms}ms`;
 }
 
-/** PromQL for the events and bad events of an SLO over the window. */
+/**
+ * PromQL for what a counter (or each `by` group of it) counted in the window:
+ * `delta` = its last value in the window minus its value just before the window
+ * (none before: 0); `increase` = increase() over the window.
+ */
+export function windowCount(series: string, window: RunWindow, counting: Counting, by?: string): string {
+  const range = rangeOf(window);
+  const agg = by === undefined ? 'sum' : `sum by (${by})`;
+  if (counting === 'increase') return `${agg} (increase(${series}[${range}]))`;
+  const last = `${agg} (last_over_time(${series}[${range}]))`;
+  const before = `${agg} (last_over_time(${series}[5m] @ ${(window.fromMs / 1000).toFixed(3)}))`;
+  return `(${last} - (${before} or ${last} * 0))`;
+}
+
+/** PromQL for the events and bad (or good) events of an SLO over the window. */
 export function sloWindowQueries(
   slo: SloDefinition,
   window: RunWindow,
+  counting: Counting,
 ): { events: string; bad: string } | { events: string; good: string } {
-  const range = rangeOf(window);
   const sli = slo.sli;
+  const all = [...sli.matchers, ...window.match];
   if (sli.kind === 'event-ratio') {
-    const all = [...sli.matchers, ...window.match];
     return {
-      events: `sum(increase(${selector(sli.metric, all)}[${range}]))`,
-      bad: `sum(increase(${selector(sli.metric, [...all, ...sli.badMatchers])}[${range}]))`,
+      events: windowCount(selector(sli.metric, all), window, counting),
+      bad: windowCount(selector(sli.metric, [...all, ...sli.badMatchers]), window, counting),
     };
   }
-  const all = [...sli.matchers, ...window.match];
   return {
-    events: `sum(increase(${selector(`${sli.histogram}_count`, all)}[${range}]))`,
-    good: `sum(increase(${selector(`${sli.histogram}_bucket`, [...all, leMatcher(sli.thresholdSeconds)])}[${range}]))`,
+    events: windowCount(selector(`${sli.histogram}_count`, all), window, counting),
+    good: windowCount(selector(`${sli.histogram}_bucket`, [...all, leMatcher(sli.thresholdSeconds)]), window, counting),
   };
 }
 
-export function quantileQuery(histogram: string, matchers: readonly LabelMatcher[], q: number, window: RunWindow): string {
-  return `histogram_quantile(${q}, sum by (le) (increase(${selector(`${histogram}_bucket`, matchers)}[${rangeOf(window)}])))`;
+export function quantileQuery(histogram: string, matchers: readonly LabelMatcher[], q: number, window: RunWindow, counting: Counting): string {
+  return `histogram_quantile(${q}, ${windowCount(selector(`${histogram}_bucket`, matchers), window, counting, 'le')})`;
+}
+
+/** PromQL counting the resets of every counter the window SLIs read: above 0, count with increase(). */
+export function resetsQuery(window: RunWindow, catalog: SloCatalog): string {
+  const names = new Set<string>([
+    METRIC_DEFINITIONS.httpRequests.name,
+    `${METRIC_DEFINITIONS.httpRequestDuration.name}_count`,
+    `${METRIC_DEFINITIONS.readingFreshness.name}_count`,
+  ]);
+  for (const slo of catalog.slos) names.add(slo.sli.kind === 'event-ratio' ? slo.sli.metric : `${slo.sli.histogram}_count`);
+  const series = selector('', [{ label: '__name__', op: '=~', value: [...names].sort().join('|') }, ...window.match]);
+  return `sum(resets(${series}[${rangeOf(window)}]))`;
 }
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
@@ -196,7 +232,8 @@ function scalarOf(samples: readonly { value: [number, string] }[], empty: number
   return samples.length === 0 ? empty : sampleNumber(samples[0]!.value[1]);
 }
 
-const estimate = (n: number | null): number | null => (n === null ? null : Math.round(n));
+// Deltas of counters are whole already; increase() estimates are rounded.
+const whole = (n: number | null): number | null => (n === null ? null : Math.round(n));
 
 export async function buildPrometheusRunReport(
   client: PrometheusApiClient,
@@ -215,9 +252,12 @@ export async function buildPrometheusRunReport(
     client.rawSamples(`slo:sli_error:ratio_rate5m[${range}]`, at),
   ]);
 
+  const counting: Counting = ((await vector(resetsQuery(window, catalog), 0)) ?? 0) > 0 ? 'increase' : 'delta';
+  const count = (series: string) => windowCount(series, window, counting);
+
   const bySlo: Record<string, SloWindowSli> = {};
   for (const slo of catalog.slos) {
-    const q = sloWindowQueries(slo, window);
+    const q = sloWindowQueries(slo, window, counting);
     const events = await vector(q.events);
     // A latency SLI counts the good (under the threshold) and derives the bad.
     const bad =
@@ -232,8 +272,8 @@ export async function buildPrometheusRunReport(
     const values = series.map(([, v]) => sampleNumber(v)).filter((v): v is number => v !== null);
     bySlo[slo.id] = {
       objective: slo.objective,
-      events: estimate(events),
-      badEvents: estimate(bad),
+      events: whole(events),
+      badEvents: whole(bad),
       errorRatio,
       withinObjective: errorRatio === null ? null : errorRatio <= 1 - slo.objective + 1e-12,
       recorded5m: { peak: values.length ? Math.max(...values) : null, last: values.length ? values[values.length - 1]! : null },
@@ -244,12 +284,12 @@ export async function buildPrometheusRunReport(
   const http = METRIC_DEFINITIONS.httpRequests.name;
   const duration = METRIC_DEFINITIONS.httpRequestDuration.name;
   const freshness = METRIC_DEFINITIONS.readingFreshness.name;
-  const submitRequests = await vector(`sum(increase(${selector(http, submit)}[${range}]))`);
+  const submitRequests = await vector(count(selector(http, submit)));
   const submitServerErrors = await vector(
-    `sum(increase(${selector(http, [...submit, { label: 'code', op: '=~', value: '5..' }])}[${range}]))`,
+    count(selector(http, [...submit, { label: 'code', op: '=~', value: '5..' }])),
     submitRequests === null ? null : 0,
   );
-  const freshnessReadings = await vector(`sum(increase(${selector(`${freshness}_count`, window.match)}[${range}]))`);
+  const freshnessReadings = await vector(count(selector(`${freshness}_count`, window.match)));
 
   return {
     prometheus: prometheusUrl,
@@ -259,15 +299,16 @@ export async function buildPrometheusRunReport(
     match: matchText,
     alertsFired: foldAlerts(alerts, forState),
     slis: {
-      submitRequests: estimate(submitRequests),
-      submitServerErrors: estimate(submitServerErrors),
+      counting,
+      submitRequests: whole(submitRequests),
+      submitServerErrors: whole(submitServerErrors),
       submitErrorRatio:
         submitRequests !== null && submitRequests > 0 && submitServerErrors !== null ? submitServerErrors / submitRequests : null,
-      submitLatencyP95Seconds: await vector(quantileQuery(duration, submit, 0.95, window)),
-      submitLatencyP99Seconds: await vector(quantileQuery(duration, submit, 0.99, window)),
-      freshnessReadings: estimate(freshnessReadings),
-      freshnessP95Seconds: await vector(quantileQuery(freshness, window.match, 0.95, window)),
-      freshnessP99Seconds: await vector(quantileQuery(freshness, window.match, 0.99, window)),
+      submitLatencyP95Seconds: await vector(quantileQuery(duration, submit, 0.95, window, counting)),
+      submitLatencyP99Seconds: await vector(quantileQuery(duration, submit, 0.99, window, counting)),
+      freshnessReadings: whole(freshnessReadings),
+      freshnessP95Seconds: await vector(quantileQuery(freshness, window.match, 0.95, window, counting)),
+      freshnessP99Seconds: await vector(quantileQuery(freshness, window.match, 0.99, window, counting)),
       bySlo,
     },
   };
