@@ -68,11 +68,20 @@ for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
 done
 
 # Prometheus (started by the stack) scrapes this run's services from a file_sd target file, labelled with the run.
-if [[ -d $state/prometheus/targets ]]; then
-  cat >"$state/prometheus/targets/bench-$run.json" <<EOF
+prom_up=0
+if [[ -d $state/prometheus/targets ]] && curl -fsS "$prom_url/-/ready" >/dev/null 2>&1; then
+  prom_up=1
+  # Written whole, then renamed: Prometheus never reads half a targets file.
+  cat >"$state/prometheus/targets/bench-$run.json.tmp" <<EOF
 [{"targets":["127.0.0.1:$api_port"],"labels":{"job":"read-api","run":"$run"}},
  {"targets":["127.0.0.1:$sink_port"],"labels":{"job":"read-sink","run":"$run"}}]
 EOF
+  mv "$state/prometheus/targets/bench-$run.json.tmp" "$state/prometheus/targets/bench-$run.json"
+  # Both targets scraped before the load starts, so the SLIs cover the whole run.
+  for _ in $(seq 1 30); do
+    curl -fsS "$prom_url/api/v1/query" --data-urlencode "query=count(up{run=\"$run\"} == 1)" 2>/dev/null | grep -q '"2"\]' && break
+    sleep 1
+  done
 fi
 sleep 2
 
@@ -116,7 +125,6 @@ loadpid=$!; echo $loadpid >"$dir/load.pid"
   curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null
   top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)
 wait $loadpid || loadrc=$?
-ended_ms=$(date +%s%3N)
 rm -f "$dir/load.pid"
 case $loadrc in
   0) echo "surge-load: all SLO thresholds met" ;;
@@ -128,6 +136,9 @@ auditrc=0
 node dist/scripts/surge-audit.js "$dir/load/results.jsonl" "$dir/load/summary.json" "http://127.0.0.1:$sink_port/metrics" "$dir/report.json" || auditrc=$?
 # The sink has caught up (or the audit gave up waiting): the CPU the run cost each process.
 cpu_snapshot "$dir/cpu-end.tsv"
+# Prometheus's window ends here, before the ceiling's closed-loop runs (they would distort its SLIs and alerts).
+(( prom_up == 1 )) && sleep 6 # one more scrape and rule evaluation
+surge_to_ms=$(date +%s%3N)
 
 if [[ ${SURGE_SKIP_CEILING:-0} != 1 ]]; then
   echo; echo "=== ceiling: the same scenario, closed loop (${SURGE_CAPACITY_WORKERS:-64} in flight, 20 s), read-api vs a bare 202 server"
@@ -141,10 +152,9 @@ if [[ ${SURGE_SKIP_CEILING:-0} != 1 ]]; then
 fi
 
 promrc=0
-if [[ -f dist/scripts/prometheus-report.js ]] && curl -fsS "$prom_url/-/ready" >/dev/null 2>&1; then
-  echo; echo "=== Prometheus: alerts fired and SLIs over the run"
-  sleep 10 # one more scrape and rule evaluation after the run
-  node dist/scripts/prometheus-report.js --url "$prom_url" --from "$started_ms" --to "$(date +%s%3N)" --match "{run=\"$run\"}" --out "$dir/prometheus.json" || promrc=$?
+if (( prom_up == 1 )); then
+  echo; echo "=== Prometheus: alerts fired and SLIs over the surge (from its HTTP API)"
+  node dist/scripts/prometheus-report.js --url "$prom_url" --from "$started_ms" --to "$surge_to_ms" --match "{run=\"$run\"}" --out "$dir/prometheus.json" || promrc=$?
 fi
 
 node dist/scripts/surge-report.js "$dir" "$dir/report.json"
