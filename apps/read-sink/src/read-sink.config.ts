@@ -10,6 +10,11 @@ const schema = z.object({
   SINK_MAX_BATCH_RECORDS: positiveInt(5000),
   /** Larger batches amortise ClickHouse round trips; freshness stays well under its 5 s objective. */
   SINK_MAX_BATCH_WAIT_MS: positiveInt(300),
+  /**
+   * Historic readings kept in memory across batches (RegisterHistoryCache), about 200 bytes each:
+   * 300,000 is ~60 MB and covers the registers of a surge's busiest minutes. 0 turns it off.
+   */
+  SINK_HISTORY_CACHE_READINGS: z.coerce.number().int().min(0).default(300_000),
   SINK_RETRY_MIN_MS: positiveInt(200),
   SINK_RETRY_MAX_MS: positiveInt(10_000),
   RUN_MIGRATIONS: bool(true),

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
 import { ReadingSinkService } from '@surge/ingest/reading-sink.service';
+import { RegisterHistoryCache } from '@surge/ingest/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
@@ -70,7 +71,8 @@ export class ReadSinkModule {
           provide: READING_SINK,
           useFactory: (publisher: EventPublisher, metrics: SurgeMetrics) => {
             const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
-            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger));
+            const cache = config.SINK_HISTORY_CACHE_READINGS > 0 ? new RegisterHistoryCache(config.SINK_HISTORY_CACHE_READINGS) : undefined;
+            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache);
           },
           inject: [EVENT_PUBLISHER, METRICS],
         },

@@ -1,13 +1,14 @@
 import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { TopicCatalog } from '@surge/kafka/topic.catalog';
-import { assessReading } from '@surge/meter-domain/reading-plausibility.checker';
+import { assessReading, type HistoricReading as CheckerHistoricReading } from '@surge/meter-domain/reading-plausibility.checker';
 import type { ReadingSource } from '@surge/meter-domain/reading';
 import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import type { ReadingOutcomeV1 } from './reading-outcome.event';
+import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
 import { toStoredInstant } from './stored-instant';
 
 export interface SinkObserver {
@@ -43,6 +44,8 @@ export class ReadingSinkService {
     private readonly topics: TopicCatalog,
     private readonly observer: SinkObserver = noopObserver,
     private readonly clock: () => number = Date.now,
+    /** Recently seen registers' history between batches; without one, every batch reads history from ClickHouse. */
+    private readonly historyCache?: RegisterHistoryCache,
   ) {}
 
   /**
@@ -53,12 +56,16 @@ export class ReadingSinkService {
    * CPU consumer of a surge. Order is kept where it matters: records are
    * decided in the batch's order, which is offset order within each partition,
    * and one register's readings always share a partition (key = supply point).
+   * With a RegisterHistoryCache, the history query covers only registers this
+   * instance has not kept (see the cache for why a kept history is exact).
    */
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
     const deadLetters: OutgoingRecord[] = [];
     const events: MeterReadingSubmittedV1[] = [];
+    const partitions: string[] = [];
     const seen = new Set<string>();
+    this.historyCache?.admit(batch);
     for (const record of batch) {
       try {
         const event = decodeSubmitted(record.value);
@@ -66,6 +73,7 @@ export class ReadingSinkService {
         if (seen.has(event.readingId)) continue;
         seen.add(event.readingId);
         events.push(event);
+        partitions.push(partitionOf(record));
       } catch (error) {
         const reason = error instanceof PoisonRecordError ? error.reason : 'UNDECODABLE';
         deadLetters.push(toDeadLetter(this.topics, record, reason, String((error as Error)?.message ?? error)));
@@ -77,34 +85,57 @@ export class ReadingSinkService {
       events.map((e) => e.accountId),
       events.map((e) => e.readingId),
     );
-    const fresh = events.filter((e) => !decided.has(e.readingId));
-    const history = await this.repository.acceptedHistory(fresh);
+    // Working copies of each register's history, changed as the batch is judged and handed to the
+    // cache only once the batch is durable: from the cache where this instance has it, otherwise
+    // from ClickHouse (registers of fresh readings only; a redelivered reading needs no history).
+    const history = new Map<string, { partition: string; history: HistoricReading[] }>();
+    const misses: MeterReadingSubmittedV1[] = [];
+    events.forEach((e, i) => {
+      const key = registerKeyOf(e);
+      if (history.has(key)) return;
+      const cached = this.historyCache?.get(key);
+      if (cached) history.set(key, { partition: partitions[i]!, history: cached });
+      else if (!decided.has(e.readingId)) {
+        history.set(key, { partition: partitions[i]!, history: [] });
+        misses.push(e);
+      }
+    });
+    if (misses.length > 0) {
+      for (const [key, loaded] of await this.repository.acceptedHistory(misses)) {
+        const entry = history.get(key);
+        if (entry) entry.history.push(...loaded);
+      }
+    }
 
     const rows: StoredReading[] = [];
     const now = this.clock();
     for (const event of events) {
       const previous = decided.get(event.readingId);
+      const entry = history.get(registerKeyOf(event));
       if (previous) {
+        // Decided before (a redelivery, possibly by another consumer): the history kept here must
+        // include it if it counts, exactly as ClickHouse's does.
+        if (entry && previous.status === 'accepted' && !previous.duplicateOf && !entry.history.some((h) => h.readingId === previous.readingId)) {
+          insertSorted(entry.history, toHistoric(previous));
+        }
         rows.push(previous);
         continue;
       }
-      const key = registerKeyOf(event);
-      const registerHistory = history.get(key) ?? [];
-      const row = decide(event, registerHistory, now);
-      if (row.status === 'accepted' && !row.duplicateOf) {
-        insertSorted(registerHistory, { readingId: row.readingId, readAt: row.readAt, value: row.value, source: row.source });
-        history.set(key, registerHistory);
-      }
+      const row = decide(event, entry!.history, now);
+      if (row.status === 'accepted' && !row.duplicateOf) insertSorted(entry!.history, toHistoric(row));
       rows.push(row);
     }
 
     await this.repository.insert(rows);
     const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r)), ...deadLetters]);
+    this.historyCache?.commit(batch, history);
     this.observer.batch(batch.length, writeSeconds);
     for (const row of rows) if (!decided.has(row.readingId)) this.observer.decided(row);
   }
 }
+
+const toHistoric = (r: StoredReading): HistoricReading => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
 
 function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number): StoredReading {
   // Assess the instant exactly as it will be stored (whole seconds): judging
@@ -115,7 +146,9 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     { readAt, value: event.value, source: event.source as ReadingSource },
     {
       digits: event.digits,
-      history: neighbourhood(history, readAt).map((h) => ({ ...h, source: h.source as ReadingSource })),
+      // The entries themselves, not copies: the checker remembers each entry's parse by identity, and
+      // the sink passes the same entries for every reading of a register. Sources are checked there.
+      history: neighbourhood(history, readAt) as readonly CheckerHistoricReading[],
       // Until accounts carry their own EAC on the event, the typical domestic
       // profile for the register's kind sets the "twice expected" bar.
       ...expectedConsumption(event),
@@ -150,9 +183,17 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
 
 function expectedConsumption(event: MeterReadingSubmittedV1): { estimatedAnnualConsumption?: string } {
   const kind = parseRegisterId(event.registerId)?.kind;
-  const eac = kind ? defaultEstimatedAnnualConsumption(kind, event.unit) : undefined;
+  if (!kind) return {};
+  // A pure function of (kind, unit), a handful of combinations: computed once each, not per reading.
+  const key = `${kind}|${event.unit}`;
+  let eac = DEFAULT_EAC.get(key);
+  if (eac === undefined) {
+    eac = defaultEstimatedAnnualConsumption(kind, event.unit) ?? null;
+    if (DEFAULT_EAC.size < 64) DEFAULT_EAC.set(key, eac);
+  }
   return eac ? { estimatedAnnualConsumption: eac } : {};
 }
+const DEFAULT_EAC = new Map<string, string | null>();
 
 /**
  * The readings around `readAt` that the checks can use: duplicates at the same

@@ -30,11 +30,12 @@ import { parseUkDateOrInstant, ukLocalDate } from './uk-calendar';
 export type IndustryValidationCode = '03' | '05' | '11' | '20' | '27';
 export type PlausibilityStatus = 'accepted' | 'rejected' | 'held';
 
+/** Read as a value: an entry must not be changed once passed in (its parse is remembered, see toPoint). */
 export interface HistoricReading {
-  readingId: string;
-  readAt: string;
-  value: string;
-  source: ReadingSource;
+  readonly readingId: string;
+  readonly readAt: string;
+  readonly value: string;
+  readonly source: ReadingSource;
 }
 
 export interface PlausibilityReading {
@@ -128,9 +129,26 @@ interface Finding {
 
 const POSITIVE_DECIMAL = /^\d+(\.\d+)?$/;
 
+/**
+ * History entries already parsed, by identity. A register's history is passed in again for each of
+ * its readings (the sink keeps the same entry objects between batches), and parsing every entry
+ * (an instant and a decimal) was the largest part of judging a reading. Sound because entries are
+ * read as values: the result for an object never changes as long as the object does not, and no
+ * caller changes an entry after passing it in (HistoricReading is treated as immutable). Weak, so
+ * an entry the caller drops is forgotten here too.
+ */
+const parsedEntries = new WeakMap<object, Point | null>();
+
 function toPoint(h: unknown): Point | null {
   if (typeof h !== 'object' || h === null) return null;
-  const { readingId, readAt, value, source } = h as Record<string, unknown>;
+  const known = parsedEntries.get(h);
+  if (known !== undefined) return known;
+  const point = parsePoint(h as Record<string, unknown>);
+  parsedEntries.set(h, point);
+  return point;
+}
+
+function parsePoint({ readingId, readAt, value, source }: Record<string, unknown>): Point | null {
   if (typeof readingId !== 'string' || !isReadingSource(source)) return null;
   const t = parseInstant(readAt);
   const v = parseStoredValue(value);
@@ -179,12 +197,101 @@ function build(
 const rejectInput = (reasonCode: ReasonCode, message: string, industryCode?: IndustryValidationCode): PlausibilityOutcome =>
   build('rejected', { reasonCode, message, ...(industryCode ? { industryCode } : {}) });
 
+/** Industry code 05: an advance of more than this multiple of the expected advance is held for review. */
+export const HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE = 2;
+
+/** The reading itself, checked (section 1): what the later checks need, or the rejection. */
+interface CheckedReading {
+  t: number;
+  v: Decimal;
+  raw: string;
+  source: ReadingSource;
+  digits: number;
+  max: Decimal;
+}
+
+/** The register's context, parsed (section 2). Malformed parts are left out and flagged in `flags`. */
+interface ParsedContext {
+  flags: Set<string>;
+  /** Valid history, in the total order byTimeThenId. */
+  points: Point[];
+  supplyStart: number | null;
+  exchange: number | null;
+  eac: Decimal | null;
+  zeroAdvanceDays: number;
+}
+
+/** What the neighbour checks (sections 5 and 6) found short of a rejection. */
+interface NeighbourFindings {
+  hold: Finding | null;
+  advance: Decimal | undefined;
+  rolledOver: boolean;
+}
+
+/** The advance arithmetic shared by both neighbour checks: a register, its context and the meter-exchange split. */
+class Neighbours {
+  constructor(
+    private readonly reading: CheckedReading,
+    private readonly ctx: ParsedContext,
+  ) {}
+
+  /** A meter exchange splits history into two meters that are never compared. */
+  sameMeter(a: number, b: number): boolean {
+    return this.side(a) === this.side(b);
+  }
+
+  expectedOver(fromT: number, toT: number): Decimal | null {
+    return this.ctx.eac === null ? null : expectedAdvanceOver(this.ctx.eac, toT - fromT);
+  }
+
+  exceedsExpected(advance: Decimal, expected: Decimal | null): expected is Decimal {
+    return expected !== null && advance.gt(expected.times(HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE));
+  }
+
+  /** Consumption from `opening` to `closing` at `toT`, or null when it can only be negative. */
+  advanceFrom(opening: Point, closing: Decimal, toT: number): { advance: Decimal; rolledOver: boolean } | null {
+    if (closing.gte(opening.v)) return { advance: closing.minus(opening.v), rolledOver: false };
+    if (opening.v.gte(this.reading.max)) return null; // an opening beyond this register's range cannot have rolled over on it
+    const rolled = registerAdvanceOf(opening.v, closing, this.reading.digits);
+    return this.plausibleRollover(rolled.advance, opening.t, toT) ? rolled : null;
+  }
+
+  /** A rollover is only plausible when the consumption it implies is small for the period. */
+  private plausibleRollover(implied: Decimal, fromT: number, toT: number): boolean {
+    return implied.lte(this.expectedOver(fromT, toT) ?? this.reading.max.times(ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC));
+  }
+
+  private side(ms: number): number {
+    return this.ctx.exchange !== null && ms >= this.ctx.exchange ? 1 : 0;
+  }
+}
+
 export function assessReading(
   reading: PlausibilityReading,
   context: PlausibilityContext,
   options: PlausibilityOptions = {},
 ): PlausibilityOutcome {
-  // 1. The reading itself. validateReadingFields has normally caught these already.
+  const checked = checkReading(reading, context);
+  if ('status' in checked) return checked;
+  const ctx = parseContext(context, options);
+  const { t } = checked;
+  const latest = ctx.points.at(-1);
+  const backdated = latest !== undefined && t < latest.t;
+
+  const early = sameInstantOutcome(reading, checked, ctx, backdated) ?? supplyStartOutcome(checked, ctx, backdated);
+  if (early) return early;
+
+  const neighbours = new Neighbours(checked, ctx);
+  const behind = checkAgainstPrevious(checked, ctx, neighbours, backdated);
+  if ('status' in behind) return behind;
+  const onward = checkAgainstNext(checked, ctx, neighbours, backdated);
+  if ('status' in onward) return onward;
+  // A hold found against the previous reading outranks one found against the next.
+  return conclude(ctx, backdated, { ...behind, hold: behind.hold ?? onward.hold });
+}
+
+/** 1. The reading itself. validateReadingFields has normally caught these already. */
+function checkReading(reading: PlausibilityReading, context: PlausibilityContext): CheckedReading | PlausibilityOutcome {
   const t = parseInstant(reading?.readAt);
   if (t === null) {
     return rejectInput('INVALID_READ_AT', 'The reading time must be a date and time with a time zone, e.g. 2022-03-31T18:30:00Z.');
@@ -194,11 +301,9 @@ export function assessReading(
     return rejectInput('INVALID_VALUE', 'The reading must be digits with at most one decimal place, e.g. 01234 or 1234.5.');
   }
   const v = parsedValue.value;
-  const raw = reading.value;
   if (!isReadingSource(reading.source)) {
     return rejectInput('INVALID_SOURCE', 'The reading source must be one of C, R, X, D, A, Z, F or I.');
   }
-  const source = reading.source;
   const digits: unknown = context?.digits;
   if (!isValidRegisterDigits(digits)) {
     return rejectInput(
@@ -214,9 +319,11 @@ export function assessReading(
       '11',
     );
   }
-  const max = registerMax(digits);
+  return { t, v, raw: reading.value, source: reading.source, digits, max: registerMax(digits) };
+}
 
-  // 2. The context. Our own data, so a malformed part is ignored (and flagged) rather than failing the customer.
+/** 2. The context. Our own data, so a malformed part is ignored (and flagged) rather than failing the customer. */
+function parseContext(context: PlausibilityContext, options: PlausibilityOptions): ParsedContext {
   const flags = new Set<string>();
   const points: Point[] = [];
   for (const h of Array.isArray(context.history) ? context.history : []) {
@@ -248,11 +355,11 @@ export function assessReading(
     options.zeroAdvanceFlagDays >= 0
       ? options.zeroAdvanceFlagDays
       : DEFAULT_ZERO_ADVANCE_FLAG_DAYS;
+  return { flags, points, supplyStart, exchange, eac, zeroAdvanceDays };
+}
 
-  const latest = points.at(-1);
-  const backdated = latest !== undefined && t < latest.t;
-
-  // 3. The same instant again: a repeat is the same reading; a different value is a conflict, never an overwrite.
+/** 3. The same instant again: a repeat is the same reading; a different value is a conflict, never an overwrite. */
+function sameInstantOutcome(reading: PlausibilityReading, { t, v }: CheckedReading, { points, flags }: ParsedContext, backdated: boolean): PlausibilityOutcome | null {
   const sameInstant = points.filter((p) => p.t === t).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const duplicate = sameInstant.find((p) => p.v.eq(v));
   if (duplicate) {
@@ -272,127 +379,136 @@ export function assessReading(
       message: `We already have a different reading (${clash.raw}) for this meter register at ${reading.readAt}; a meter shows one value at a time. Check the date and time you read it; if our reading is wrong, contact us to correct it.`,
     });
   }
+  return null;
+}
 
-  // 4. Supply start.
-  if (supplyStart !== null && t < supplyStart) {
-    return build('rejected', {
-      reasonCode: 'BEFORE_SUPPLY_START',
-      backdated,
-      flags,
-      message: `This reading is dated ${ukLocalDate(t)}, before we started supplying you on ${ukLocalDate(supplyStart)}; send a reading taken on or after that date (an earlier one belongs with your previous supplier).`,
-    });
-  }
+/** 4. Supply start. */
+function supplyStartOutcome({ t }: CheckedReading, { supplyStart, flags }: ParsedContext, backdated: boolean): PlausibilityOutcome | null {
+  if (supplyStart === null || t >= supplyStart) return null;
+  return build('rejected', {
+    reasonCode: 'BEFORE_SUPPLY_START',
+    backdated,
+    flags,
+    message: `This reading is dated ${ukLocalDate(t)}, before we started supplying you on ${ukLocalDate(supplyStart)}; send a reading taken on or after that date (an earlier one belongs with your previous supplier).`,
+  });
+}
 
-  // 5. Neighbours in time. A meter exchange splits history into two meters that are never compared.
-  const side = (ms: number): number => (exchange !== null && ms >= exchange ? 1 : 0);
-  const sameMeter = (a: number, b: number): boolean => side(a) === side(b);
+/** 5. The previous reading in time: negative advance (with its exceptions), more than twice expected, zero advance. */
+function checkAgainstPrevious(
+  { t, v, raw }: CheckedReading,
+  { points, flags, zeroAdvanceDays }: ParsedContext,
+  neighbours: Neighbours,
+  backdated: boolean,
+): NeighbourFindings | PlausibilityOutcome {
+  const found: NeighbourFindings = { hold: null, advance: undefined, rolledOver: false };
   const prevIndex = points.findLastIndex((p) => p.t < t);
-  const nextIndex = points.findIndex((p) => p.t > t);
   const prev = prevIndex >= 0 ? points[prevIndex] : undefined;
+  if (!prev) return found;
+  if (!neighbours.sameMeter(prev.t, t)) {
+    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
+    return found;
+  }
+  // Estimates are replaceable: when the previous reading is one, measure from the last actual reading instead.
+  let base: Point | undefined = prev;
+  const estimateTooHigh = isEstimate(prev.source) && v.lt(prev.v);
+  if (isEstimate(prev.source)) {
+    let lastActual: Point | undefined;
+    for (let i = prevIndex; i >= 0; i--) {
+      const p = points[i]!;
+      if (!neighbours.sameMeter(p.t, t)) break;
+      if (!isEstimate(p.source)) {
+        lastActual = p;
+        break;
+      }
+    }
+    // Below an estimate with no actual reading to contradict it: the estimate was simply too high.
+    base = lastActual ?? (estimateTooHigh ? undefined : prev);
+  }
+  if (base) {
+    const measured = neighbours.advanceFrom(base, v, t);
+    if (!measured) {
+      const what = base === prev ? 'the previous reading' : 'your last actual reading';
+      return build('rejected', {
+        reasonCode: 'NEGATIVE_ADVANCE',
+        industryCode: '03',
+        backdated,
+        flags,
+        message: `This reading (${raw}) is lower than ${what} of ${describe(base)}. Check you read the right meter and register and every digit from left to right; if your meter has been replaced, tell us.`,
+      });
+    }
+    found.advance = measured.advance;
+    found.rolledOver = measured.rolledOver;
+    const expected = neighbours.expectedOver(base.t, t);
+    if (neighbours.exceedsExpected(measured.advance, expected)) {
+      found.hold = {
+        status: 'held',
+        reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
+        industryCode: '05',
+        message: `This reading means ${measured.advance.toFixed()} units used since your reading of ${describe(base)}, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing the reading.`,
+      };
+    }
+    if (measured.advance.isZero() && t - base.t >= zeroAdvanceDays * MS_PER_DAY) flags.add(PLAUSIBILITY_FLAGS.ZERO_ADVANCE);
+  }
+  if (estimateTooHigh) flags.add(PLAUSIBILITY_FLAGS.PREVIOUS_ESTIMATE_TOO_HIGH);
+  return found;
+}
+
+/** 6. A backdated reading must also leave the next reading plausible: a rejection, or what would hold it. */
+function checkAgainstNext(
+  { t, v, raw, source }: CheckedReading,
+  { points, flags }: ParsedContext,
+  neighbours: Neighbours,
+  backdated: boolean,
+): PlausibilityOutcome | { hold: Finding | null } {
+  const nextIndex = points.findIndex((p) => p.t > t);
   const next = nextIndex >= 0 ? points[nextIndex] : undefined;
-
-  const expectedOver = (fromT: number, toT: number): Decimal | null =>
-    eac === null ? null : expectedAdvanceOver(eac, toT - fromT);
-  // A rollover is only plausible when the consumption it implies is small for the period.
-  const plausibleRollover = (implied: Decimal, fromT: number, toT: number): boolean =>
-    implied.lte(expectedOver(fromT, toT) ?? max.times(ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC));
-  const advanceFrom = (opening: Point, closing: Decimal, toT: number): { advance: Decimal; rolledOver: boolean } | null => {
-    if (closing.gte(opening.v)) return { advance: closing.minus(opening.v), rolledOver: false };
-    if (opening.v.gte(max)) return null; // an opening beyond this register's range cannot have rolled over on it
-    const rolled = registerAdvanceOf(opening.v, closing, digits);
-    return plausibleRollover(rolled.advance, opening.t, toT) ? rolled : null;
-  };
-  const holdMessage = (used: Decimal, expected: Decimal, since: Point): string =>
-    `This reading means ${used.toFixed()} units used since your reading of ${describe(since)}, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing the reading.`;
-
+  if (!next) return { hold: null };
+  if (!neighbours.sameMeter(t, next.t)) {
+    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
+    return { hold: null };
+  }
+  let ahead: Point | undefined = next;
+  const nextEstimateTooLow = isEstimate(next.source) && !isEstimate(source) && next.v.lt(v);
+  if (isEstimate(next.source) && !isEstimate(source)) {
+    // An actual reading outranks a later estimate; compare with the next actual reading instead.
+    ahead = undefined;
+    for (let i = nextIndex; i < points.length; i++) {
+      const p = points[i]!;
+      if (!neighbours.sameMeter(t, p.t)) break;
+      if (!isEstimate(p.source)) {
+        ahead = p;
+        break;
+      }
+    }
+  }
   let hold: Finding | null = null;
-  let advance: Decimal | undefined;
-  let rolledOver = false;
-
-  if (prev && !sameMeter(prev.t, t)) {
-    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
-  } else if (prev) {
-    // Estimates are replaceable: when the previous reading is one, measure from the last actual reading instead.
-    let base: Point | undefined = prev;
-    const estimateTooHigh = isEstimate(prev.source) && v.lt(prev.v);
-    if (isEstimate(prev.source)) {
-      let lastActual: Point | undefined;
-      for (let i = prevIndex; i >= 0; i--) {
-        const p = points[i]!;
-        if (!sameMeter(p.t, t)) break;
-        if (!isEstimate(p.source)) {
-          lastActual = p;
-          break;
-        }
-      }
-      // Below an estimate with no actual reading to contradict it: the estimate was simply too high.
-      base = lastActual ?? (estimateTooHigh ? undefined : prev);
+  if (ahead) {
+    const onward = neighbours.advanceFrom({ id: '', t, v, raw, source }, ahead.v, ahead.t);
+    if (!onward) {
+      return build('rejected', {
+        reasonCode: 'NEGATIVE_ADVANCE',
+        industryCode: '03',
+        backdated,
+        flags,
+        message: `This reading (${raw}) is higher than a later reading of ${describe(ahead)}, so both cannot be right. Check the date you read the meter and every digit; if the later reading is wrong, contact us.`,
+      });
     }
-    if (base) {
-      const measured = advanceFrom(base, v, t);
-      if (!measured) {
-        const what = base === prev ? 'the previous reading' : 'your last actual reading';
-        return build('rejected', {
-          reasonCode: 'NEGATIVE_ADVANCE',
-          industryCode: '03',
-          backdated,
-          flags,
-          message: `This reading (${raw}) is lower than ${what} of ${describe(base)}. Check you read the right meter and register and every digit from left to right; if your meter has been replaced, tell us.`,
-        });
-      }
-      advance = measured.advance;
-      rolledOver = measured.rolledOver;
-      const expected = expectedOver(base.t, t);
-      if (expected !== null && advance.gt(expected.times(2))) {
-        hold = { status: 'held', reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05', message: holdMessage(advance, expected, base) };
-      }
-      if (advance.isZero() && t - base.t >= zeroAdvanceDays * MS_PER_DAY) flags.add(PLAUSIBILITY_FLAGS.ZERO_ADVANCE);
+    const expected = neighbours.expectedOver(t, ahead.t);
+    if (!isEstimate(ahead.source) && neighbours.exceedsExpected(onward.advance, expected)) {
+      hold = {
+        status: 'held',
+        reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
+        industryCode: '05',
+        message: `With this reading, your later reading of ${describe(ahead)} would mean ${onward.advance.toFixed()} units used in between, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing this reading.`,
+      };
     }
-    if (estimateTooHigh) flags.add(PLAUSIBILITY_FLAGS.PREVIOUS_ESTIMATE_TOO_HIGH);
   }
+  if (nextEstimateTooLow) flags.add(PLAUSIBILITY_FLAGS.NEXT_ESTIMATE_TOO_LOW);
+  return { hold };
+}
 
-  // 6. A backdated reading must also leave the next reading plausible.
-  if (next && !sameMeter(t, next.t)) {
-    flags.add(PLAUSIBILITY_FLAGS.METER_EXCHANGE);
-  } else if (next) {
-    let ahead: Point | undefined = next;
-    const nextEstimateTooLow = isEstimate(next.source) && !isEstimate(source) && next.v.lt(v);
-    if (isEstimate(next.source) && !isEstimate(source)) {
-      // An actual reading outranks a later estimate; compare with the next actual reading instead.
-      ahead = undefined;
-      for (let i = nextIndex; i < points.length; i++) {
-        const p = points[i]!;
-        if (!sameMeter(t, p.t)) break;
-        if (!isEstimate(p.source)) {
-          ahead = p;
-          break;
-        }
-      }
-    }
-    if (ahead) {
-      const onward = advanceFrom({ id: '', t, v, raw, source }, ahead.v, ahead.t);
-      if (!onward) {
-        return build('rejected', {
-          reasonCode: 'NEGATIVE_ADVANCE',
-          industryCode: '03',
-          backdated,
-          flags,
-          message: `This reading (${raw}) is higher than a later reading of ${describe(ahead)}, so both cannot be right. Check the date you read the meter and every digit; if the later reading is wrong, contact us.`,
-        });
-      }
-      const expected = expectedOver(t, ahead.t);
-      if (hold === null && expected !== null && !isEstimate(ahead.source) && onward.advance.gt(expected.times(2))) {
-        hold = {
-          status: 'held',
-          reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
-          industryCode: '05',
-          message: `With this reading, your later reading of ${describe(ahead)} would mean ${onward.advance.toFixed()} units used in between, more than twice the ${expected.toDecimalPlaces(1).toFixed()} we would expect for that time. We have held it for review: please send us a photo of your meter showing this reading.`,
-        };
-      }
-    }
-    if (nextEstimateTooLow) flags.add(PLAUSIBILITY_FLAGS.NEXT_ESTIMATE_TOO_LOW);
-  }
-
+/** The outcome when nothing rejected the reading: held when a neighbour check found it implausible, else accepted (with 20 or 27 when flagged). */
+function conclude({ flags }: ParsedContext, backdated: boolean, { hold, advance, rolledOver }: NeighbourFindings): PlausibilityOutcome {
   const common = { backdated, rolledOver, flags, ...(advance !== undefined ? { advance } : {}) };
   if (hold) return build('held', { ...common, reasonCode: hold.reasonCode, industryCode: hold.industryCode, message: hold.message });
   const industryCode: IndustryValidationCode | undefined = flags.has(PLAUSIBILITY_FLAGS.METER_EXCHANGE)

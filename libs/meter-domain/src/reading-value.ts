@@ -56,8 +56,15 @@ export function isValidRegisterDigits(digits: unknown): digits is number {
 
 /** The count at which a register with `digits` dials wraps to zero (10^digits); values lie in [0, max). */
 export function registerMax(digits: number): Decimal {
-  return new MeterDecimal(10).pow(digits);
+  // Decimals are immutable, so one per dial count serves every reading (computed twice per reading before).
+  let max = REGISTER_MAX[digits];
+  if (max === undefined) {
+    max = new MeterDecimal(10).pow(digits);
+    if (isValidRegisterDigits(digits)) REGISTER_MAX[digits] = max;
+  }
+  return max;
 }
+const REGISTER_MAX: Decimal[] = [];
 
 /** Whether a value fits the register: 5 dials show 0 to 99999.9. */
 export function fitsRegisterDigits(value: Decimal, digits: number): boolean {
