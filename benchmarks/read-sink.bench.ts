@@ -45,6 +45,9 @@ const { values: args } = parseArgs({
     'max-seconds': { type: 'string', default: '600' },
     'cpu-prof': { type: 'boolean', default: false },
     'batch-records': { type: 'string' },
+    /** Passed to the sink as NODE_OPTIONS, e.g. --max-old-space-size=256 as k8s/read-sink.yaml sets a heap cap. */
+    'node-options': { type: 'string' },
+    'history-cache': { type: 'string' },
     'clickhouse-pid-file': { type: 'string', default: '.stack/pids/clickhouse.pid' },
   },
 });
@@ -330,10 +333,12 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
     CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
     ...(args['batch-records'] ? { SINK_MAX_BATCH_RECORDS: args['batch-records'] } : {}),
+    ...(args['history-cache'] ? { SINK_HISTORY_CACHE_READINGS: args['history-cache'] } : {}),
+    ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
   };
   let sink: Sink | undefined;
   try {
-    log(`run ${name}: ${READINGS} readings over ${REGISTERS} registers, ${HISTORY} history readings each; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    log(`run ${name}: ${READINGS} readings over ${REGISTERS} registers, ${HISTORY} history readings each; sink env ${JSON.stringify(baseEnv).replace(/"(KAFKA_BROKERS|CLICKHOUSE_URL)":"[^"]*",?/g, '')}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     await ensureDatabase(chSettings);
     const db = createClickHouse(chSettings);
     await migrateClickHouse(db, CLICKHOUSE_MIGRATIONS);
@@ -382,7 +387,8 @@ async function main(): Promise<void> {
     while (handled < records.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       handled = await handledRecords();
-      if (sink.child.exitCode !== null) throw new Error(`read-sink exited:\n${sink.output()}`);
+      // Gone (killed, out of memory): stop at once rather than wait out --max-seconds.
+      if (sink.child.exitCode !== null || sink.child.signalCode !== null || cpuMs(pid) === null) throw new Error(`read-sink exited:\n${sink.output()}`);
     }
     const drainedAt = process.hrtime.bigint();
     const sinkCpu = cpuMs(pid) ?? NaN;

@@ -15,6 +15,11 @@ const schema = z.object({
    * 300,000 is ~60 MB and covers the registers of a surge's busiest minutes. 0 turns it off.
    */
   SINK_HISTORY_CACHE_READINGS: z.coerce.number().int().min(0).default(300_000),
+  /**
+   * Bytes per Kafka fetch (in total and per partition). A submitted reading is about 0.5 kB, so 4 MiB
+   * is roughly 8,000 readings: more than a batch, far less than a backlog held in memory at once.
+   */
+  SINK_MAX_FETCH_BYTES: positiveInt(4 * 1024 * 1024),
   SINK_RETRY_MIN_MS: positiveInt(200),
   SINK_RETRY_MAX_MS: positiveInt(10_000),
   RUN_MIGRATIONS: bool(true),

@@ -51,6 +51,7 @@ export class ReadSinkModule {
               topics: [topics.meterReadings.name],
               maxBatchRecords: config.SINK_MAX_BATCH_RECORDS,
               maxBatchWaitMs: config.SINK_MAX_BATCH_WAIT_MS,
+              maxFetchBytes: config.SINK_MAX_FETCH_BYTES,
               retryMinMs: config.SINK_RETRY_MIN_MS,
               retryMaxMs: config.SINK_RETRY_MAX_MS,
               onLag: (lag) => {

@@ -14,6 +14,13 @@ export interface BatchConsumerOptions {
   /** Backoff between retries of a failed batch: doubles from min to max. */
   retryMinMs: number;
   retryMaxMs: number;
+  /**
+   * Bytes one fetch may bring back, in total and per partition. The client's default is 50 MB per
+   * partition, and a fetch is decoded whole however paused the stream is: a sink catching up on a
+   * backlog held hundreds of MB of decoded records (read-sink peak RSS 750+ MiB). Kafka still returns
+   * a record batch larger than this on its own, so a big record never stalls the consumer.
+   */
+  maxFetchBytes?: number;
   onBatchFailed?: (error: unknown, attempt: number) => void;
   onLag?: (lag: ReadonlyMap<string, number>) => void;
 }
@@ -56,6 +63,7 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
       rebalanceTimeout: 60_000,
       heartbeatInterval: 3_000,
       highWaterMark: Math.max(64, this.options.maxBatchRecords),
+      ...(this.options.maxFetchBytes ? { maxBytes: this.options.maxFetchBytes, maxBytesPerPartition: this.options.maxFetchBytes } : {}),
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
     this.consumer.on('consumer:lag', (offsets) => {
