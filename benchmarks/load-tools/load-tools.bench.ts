@@ -8,6 +8,7 @@
  *   node dist/benchmarks/load-tools/load-tools.bench.js --out DIR --meta DIR/meta.json \
  *     --vegeta BIN --gatling-classpath FILE --artillery-bin FILE [--tools vegeta,gatling,artillery]
  *     [--fixed 1000:20,2000:10] [--steps 1000,2000,4000,8000,16000,32000] [--step-seconds 8] [--port-base 3700]
+ *     [--skip-checks] [--vegeta-max-connections N (default 0: no limit)]
  *
  * Per tool, in this order (interleaved by stage, so a change in machine load hits all tools alike):
  *   1. checks: 200 req/s for 4 s against a server that answers after 500 ms, with a p99 < 100 ms
@@ -48,6 +49,8 @@ const { values: args } = parseArgs({
     'step-seconds': { type: 'string', default: '8' },
     'port-base': { type: 'string', default: '3700' },
     'skip-checks': { type: 'boolean', default: false },
+    // vegeta's -max-connections; its default (0, no limit) opens a connection per blocked worker under overload
+    'vegeta-max-connections': { type: 'string', default: '0' },
   },
 });
 
@@ -333,7 +336,7 @@ function round(n: number): number {
 function adapters(meta: Record<string, string>): LoadToolAdapter[] {
   const wanted = args.tools.split(',');
   const all: LoadToolAdapter[] = [];
-  if (wanted.includes('vegeta')) all.push(new VegetaAdapter(required('vegeta'), meta.vegeta ?? ''));
+  if (wanted.includes('vegeta')) all.push(new VegetaAdapter(required('vegeta'), `${meta.vegeta ?? ''}; -max-connections=${args['vegeta-max-connections']}`, Number(args['vegeta-max-connections'])));
   if (wanted.includes('gatling')) {
     const cp = `${join(SOURCE_DIR, 'gatling', 'target', 'classes')}:${readFileSync(required('gatling-classpath'), 'utf8').trim()}`;
     all.push(new GatlingAdapter(cp, meta.gatling ?? ''));

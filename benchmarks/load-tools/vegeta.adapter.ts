@@ -28,6 +28,7 @@ export class VegetaAdapter implements LoadToolAdapter {
   constructor(
     private readonly bin: string,
     readonly describe: string,
+    private readonly maxConnections = 0, // 0 = vegeta's default: no limit
   ) {}
 
   // One attack per phase, one after the other; each writes its own results file.
@@ -35,7 +36,7 @@ export class VegetaAdapter implements LoadToolAdapter {
     const attacks = spec.phases.map(
       (p, i) =>
         `"${this.bin}" attack -format=json -targets="${spec.workload.vegetaTargets}" -rate=${p.rate}/1s -duration=${p.seconds}s ` +
-        `-timeout=30s -max-body=-1 -output="${join(spec.dir, `results-${i}.bin`)}"`,
+        `-timeout=30s -max-body=-1 -max-connections=${this.maxConnections} -output="${join(spec.dir, `results-${i}.bin`)}"`,
     );
     return { cmd: '/bin/sh', args: ['-c', attacks.join(' && ')] };
   }
