@@ -129,6 +129,7 @@ rm -f "$dir/load.pid"
 case $loadrc in
   0) echo "surge-load: all SLO thresholds met" ;;
   99) echo "surge-load: an SLO threshold was crossed (see below)" ;;
+  3) echo "surge-load: the generator fell behind the profile: no SLO verdict from this run (the loss audit still holds)" >&2 ;;
   *) echo "surge-load: failed (exit $loadrc)" >&2; exit "$loadrc" ;;
 esac
 
@@ -164,4 +165,4 @@ if [[ ${SURGE_KEEP:-0} != 1 ]]; then
   curl -fsS "${CLICKHOUSE_URL:-http://127.0.0.1:8123}/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null || true
 fi
 echo; echo "report: $dir/report.json   human report: $dir/load/report.html"
-exit $(( auditrc != 0 ? auditrc : 0 ))
+exit $(( auditrc != 0 ? auditrc : (loadrc == 3 ? 3 : 0) ))

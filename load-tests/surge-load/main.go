@@ -11,7 +11,9 @@
 // -batch-rate batches/s, for the fault drills), capacity (closed loop,
 // -workers in flight, for the ceiling). Bounded: every profile has a fixed
 // length, then in-flight requests get at most -timeout. Loopback only: the
-// target must be a 127.0.0.0/8 or localhost address.
+// target must be a 127.0.0.0/8 or localhost address. Exit codes: 0 every SLO
+// threshold met, 99 one crossed, 3 the generator fell behind the profile (no
+// verdict), 2 a usage or I/O error.
 package main
 
 import (
@@ -49,6 +51,8 @@ type Summary struct {
 	EndedAt                      time.Time               `json:"endedAt"`
 	DurationSeconds              float64                 `json:"durationSeconds"`
 	Requests                     int                     `json:"requests"`
+	ExpectedRequests             int                     `json:"expectedRequests"`
+	GeneratorKeptUp              bool                    `json:"generatorKeptUp"`
 	RequestsPerSecond            float64                 `json:"requestsPerSecond"`
 	OfferedRequestsPerSecond     float64                 `json:"offeredRequestsPerSecond"`
 	PeakOfferedRequestsPerSecond float64                 `json:"peakOfferedRequestsPerSecond"`
@@ -82,6 +86,7 @@ func main() {
 	noLog := flag.Bool("no-log", false, "skip the per-request log (the ceiling runs need no audit)")
 	runID := flag.String("run-id", fmt.Sprint(time.Now().Unix()), "run id (idempotency keys carry it)")
 	timeout := flag.Duration("timeout", 30*time.Second, "per-request timeout (no answer counts as a transport error)")
+	maxConns := flag.Int("max-connections", 1024, "connections to the target at most: beyond, requests wait for one (the wait counts in their latency)")
 	cpuProfile := flag.String("cpuprofile", "", "write the generator's own CPU profile here (go tool pprof)")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -91,7 +96,7 @@ func main() {
 		}
 	}
 
-	if err := run(*target, *fixturesPath, *profile, *normalPeak, *multiple, *rate, *batchRate, *batchSize, *duration, *workers, *mixName, *thresholdsPath, *outDir, *noLog, *runID, *timeout); err != nil {
+	if err := run(*target, *fixturesPath, *profile, *normalPeak, *multiple, *rate, *batchRate, *batchSize, *duration, *workers, *mixName, *thresholdsPath, *outDir, *noLog, *runID, *timeout, *maxConns); err != nil {
 		fmt.Fprintln(os.Stderr, "surge-load:", err)
 		pprof.StopCPUProfile()
 		os.Exit(2)
@@ -113,7 +118,7 @@ func loopbackOnly(target string) error {
 	return fmt.Errorf("target %s is not a loopback address: load is only ever sent to this machine", target)
 }
 
-func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batchRate float64, batchSize int, duration time.Duration, workers uint64, mixName, thresholdsPath, outDir string, noLog bool, runID string, timeout time.Duration) error {
+func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batchRate float64, batchSize int, duration time.Duration, workers uint64, mixName, thresholdsPath, outDir string, noLog bool, runID string, timeout time.Duration, maxConns int) error {
 	if err := loopbackOnly(target); err != nil {
 		return err
 	}
@@ -152,7 +157,10 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 		Transport: &trackingTransport{s: scenario, base: &http.Transport{
 			Proxy:               nil,
 			DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 10000,
+			// Bounded: without it, vegeta under overload opens a connection per stuck request and the
+			// generator's own CPU collapses the offered rate (docs/decisions/0006-load-tool.md, run 4).
+			MaxConnsPerHost:     maxConns,
+			MaxIdleConnsPerHost: maxConns,
 			IdleConnTimeout:     60 * time.Second,
 		}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -170,6 +178,7 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 	}
 	var attacks []attack
 	var offeredPeak float64
+	expected := 0 // requests the profile offers (0: closed loop, no schedule to keep)
 	switch profile {
 	case "full", "short":
 		stages, err := surgeStages(profile, normalPeak, multiple)
@@ -178,6 +187,7 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 		}
 		p := StagedPacer{Start: normalPeak, Stages: stages, Scale: mix.RequestsPerIteration()}
 		offeredPeak = normalPeak * multiple * p.scale()
+		expected = p.ExpectedRequests()
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(64)), scenario.Targeter(), p, p.total() + time.Second, "surge"})
 	case "constant":
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(32)), scenario.Targeter(), vegeta.Rate{Freq: int(rate), Per: time.Second}, duration, "singles"})
@@ -185,6 +195,7 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 			attacks = append(attacks, attack{newAttacker(vegeta.Workers(8)), scenario.BatchTargeter(), vegeta.Rate{Freq: int(batchRate), Per: time.Second}, duration, "batches"})
 		}
 		offeredPeak = rate + batchRate
+		expected = int((rate + batchRate) * duration.Seconds())
 	case "capacity":
 		// Closed loop: a zero rate means each of `workers` sends its next request as soon as it has an answer.
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers)), scenario.Targeter(), vegeta.Rate{Freq: 0}, duration, "capacity"})
@@ -232,6 +243,10 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 	}
 
 	s := summarize(rec, thresholds, runID, profile, target, started, ended, offeredPeak)
+	// An open-model run is only a verdict on the server if the generator sent what the profile offers:
+	// vegeta falling behind reports no error, it just sends less.
+	s.ExpectedRequests = expected
+	s.GeneratorKeptUp = expected == 0 || float64(s.Requests) >= 0.99*float64(expected)
 	raw, _ := json.MarshalIndent(s, "", "  ")
 	if err := os.WriteFile(filepath.Join(outDir, "summary.json"), raw, 0o644); err != nil {
 		return err
@@ -250,6 +265,11 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 		f.Close()
 	}
 	printSummary(s, outDir)
+	if !s.GeneratorKeptUp {
+		fmt.Fprintf(os.Stderr, "surge-load: the generator sent %d of the %d requests the profile offers: the run is no verdict on the server\n", s.Requests, expected)
+		pprof.StopCPUProfile()
+		os.Exit(3)
+	}
 	if !s.AllThresholdsMet {
 		pprof.StopCPUProfile()
 		os.Exit(99)
