@@ -2,6 +2,9 @@
 // Pure domain libraries: the validation, tariff and billing maths. They must
 // stay free of frameworks and drivers so they run anywhere and test without servers.
 const PURE_DOMAIN = '^libs/(meter-domain|billing-domain|slo)/';
+// Industry flow grammars and parsers: pure too, and narrower still (they build on
+// the meter domain only, and do no I/O: the caller streams the file's lines in).
+const INDUSTRY_FLOW = '^libs/industry-flow/';
 module.exports = {
   forbidden: [
     {
@@ -32,6 +35,20 @@ module.exports = {
       comment: 'Pure domain code does no I/O.',
       severity: 'error',
       from: { path: PURE_DOMAIN },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'industry-flow-imports-impure',
+      comment: 'libs/industry-flow imports only libs/meter-domain, libs/errors and itself: no NestJS, no drivers, no decimal maths.',
+      severity: 'error',
+      from: { path: INDUSTRY_FLOW },
+      to: { pathNot: [INDUSTRY_FLOW, '^libs/meter-domain/src/', '^libs/errors/src/'] },
+    },
+    {
+      name: 'industry-flow-imports-node-io',
+      comment: 'Industry flow parsing does no I/O: lines come in as an iterable.',
+      severity: 'error',
+      from: { path: INDUSTRY_FLOW },
       to: { dependencyTypes: ['core'] },
     },
     {
