@@ -162,3 +162,19 @@ describe('parseD0010 (pass 2) on a file pass 1 refuses', () => {
     }).rejects.toMatchObject({ problem: { reasonCode: 'TRUNCATED' } });
   });
 });
+
+describe('batched input (one batch of lines per chunk read)', () => {
+  it('validates and parses the same from batches as from single lines', async () => {
+    const text = d0010(...GROUP_A, ...GROUP_B);
+    const chunks = text.match(/[\s\S]{1,11}/g)!;
+    const { splitFlowLineBatches } = await import('./flow-line.splitter');
+    const { parseD0010Batches } = await import('./d0010.parser');
+    expect(await validateD0010Structure(splitFlowLineBatches(chunks))).toEqual(await validate(text));
+    const fromBatches = [];
+    for await (const batch of parseD0010Batches(splitFlowLineBatches(chunks))) fromBatches.push(...batch);
+    const fromLines = [];
+    for await (const e of parseD0010(flowLinesOf(text))) fromLines.push(e);
+    expect(fromBatches).toEqual(fromLines);
+    expect(fromLines.filter((e) => e.kind === 'reading')).toHaveLength(3);
+  });
+});

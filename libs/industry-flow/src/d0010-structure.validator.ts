@@ -1,4 +1,4 @@
-import type { FlowLines } from './flow-line';
+import { type FlowLineSource, isLineBatch } from './flow-line';
 import { type D0010Header, type D0010StructureProblem, D0010StructureTracker, type D0010Trailer } from './d0010-structure.tracker';
 
 export type D0010StructureResult =
@@ -15,11 +15,18 @@ export type D0010StructureResult =
  * The caller must hold the bytes durably (the intake spools them) so that pass
  * 2 (parseD0010) reads exactly what pass 1 passed.
  */
-export async function validateD0010Structure(lines: FlowLines): Promise<D0010StructureResult> {
+export async function validateD0010Structure(lines: FlowLineSource): Promise<D0010StructureResult> {
   const tracker = new D0010StructureTracker();
-  for await (const line of lines) {
-    const tracked = tracker.track(line);
-    if (!tracked.ok) return { ok: false, problem: tracked.problem };
+  for await (const item of lines) {
+    if (isLineBatch(item)) {
+      for (const line of item) {
+        const tracked = tracker.track(line);
+        if (!tracked.ok) return { ok: false, problem: tracked.problem };
+      }
+    } else {
+      const tracked = tracker.track(item);
+      if (!tracked.ok) return { ok: false, problem: tracked.problem };
+    }
   }
   const problem = tracker.finish();
   if (problem) return { ok: false, problem };

@@ -1,6 +1,6 @@
 import { type MpanCoreProblem, mpanCoreProblem } from '@surge/meter-domain/mpan.validator';
-import type { FlowLine, FlowLines } from './flow-line';
-import { FLOW_DATE_TIME_PROBLEM_MESSAGES, parseFlowDateTime } from './flow-date-time.parser';
+import { type FlowLine, type FlowLineSource, isLineBatch } from './flow-line';
+import { FLOW_DATE_TIME_PROBLEM_MESSAGES, type FlowDateTimeProblem, parseFlowDateTime } from './flow-date-time.parser';
 import { flowDecimalProblemMessage, parseFlowDecimal } from './flow-decimal.parser';
 import {
   type BscValidationStatus,
@@ -43,6 +43,29 @@ const REGISTER_ID = /^[A-Za-z0-9]+$/;
 const MD_RESET_COUNT = /^\d{1,2}$/;
 const INDUSTRY_REASON = /^\d{2}$/;
 
+type ParsedInstant = { ok: true; iso: string } | { ok: false; problem: FlowDateTimeProblem };
+
+/**
+ * Readings of a flow share a few dates (usually midnight of a handful of
+ * days), and turning UK clock time into a UTC ISO string is a large share of
+ * the per-reading cost, so the last few thousand answers are kept. Bounded:
+ * cleared when full.
+ */
+class InstantCache {
+  private readonly answers = new Map<string, ParsedInstant>();
+
+  parse(raw: string): ParsedInstant {
+    let answer = this.answers.get(raw);
+    if (answer === undefined) {
+      const parsed = parseFlowDateTime(raw);
+      answer = parsed.ok ? { ok: true, iso: new Date(parsed.ms).toISOString() } : parsed;
+      if (this.answers.size >= 4096) this.answers.clear();
+      this.answers.set(raw, answer);
+    }
+    return answer;
+  }
+}
+
 interface Failure {
   readonly line: number;
   readonly reasonCode: D0010GroupRejectionCode;
@@ -61,19 +84,22 @@ interface MeterState {
 }
 
 /**
- * Pass 2 of the two-pass contract: yields a D0010 file's content as events,
- * in file order, holding at most one 026 group (one supply point) in memory.
- * A group is checked whole before any of it is yielded: either `group`, its
- * `meter`s and `reading`s, or one `groupRejected` naming the first bad
- * record's line and reason, so a group is never half ingested. Run it only on
- * a file pass 1 (validateD0010Structure) passed: meeting a structural problem
- * here throws D0010StructureError (the bytes changed between the passes), and
- * what was yielded before must then be discarded by the caller.
+ * Pass 2 of the two-pass contract: a D0010 file's content as events, in file
+ * order, holding at most one 026 group (one supply point) in memory. A group
+ * is checked whole before any of it is emitted: either `group`, its `meter`s
+ * and `reading`s, or one `groupRejected` naming the first bad record's line
+ * and reason, so a group is never half ingested. Run it only on a file pass 1
+ * (validateD0010Structure) passed: meeting a structural problem here throws
+ * D0010StructureError (the bytes changed between the passes), and what was
+ * emitted before must then be discarded by the caller.
+ *
+ * This is the synchronous core (push lines, collect events); parseD0010 and
+ * parseD0010Batches wrap it for streams.
  */
-export async function* parseD0010(lines: FlowLines, options: D0010ParseOptions = {}): AsyncGenerator<D0010Event> {
-  const maxGroupRecords = options.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS;
-  const tracker = new D0010StructureTracker();
-  const summary: { -readonly [K in keyof D0010Summary]: number } = {
+export class D0010Parser {
+  private readonly maxGroupRecords: number;
+  private readonly tracker = new D0010StructureTracker();
+  private readonly summary: { -readonly [K in keyof D0010Summary]: number } = {
     groupsAccepted: 0,
     groupsRejected: 0,
     readings: 0,
@@ -81,24 +107,64 @@ export async function* parseD0010(lines: FlowLines, options: D0010ParseOptions =
     estimated: 0,
     heldForReview: 0,
   };
-  let group: GroupBuilder | null = null;
-  for await (const line of lines) {
-    const tracked = tracker.track(line);
+  private group: GroupBuilder | null = null;
+  private readonly instants = new InstantCache();
+  private ended = false;
+
+  constructor(options: D0010ParseOptions = {}) {
+    this.maxGroupRecords = options.maxGroupRecords ?? DEFAULT_MAX_GROUP_RECORDS;
+  }
+
+  /** Reads one line; appends to `out` the events it completes (a whole group at once when the next 026 or the trailer closes it). */
+  push(line: FlowLine, out: D0010Event[]): void {
+    const tracked = this.tracker.track(line);
     if (!tracked.ok) throw new D0010StructureError(tracked.problem);
     const type = tracked.recordType;
-    if (type === null) continue;
+    if (type === null) return;
     if (type === 'ZHV') {
-      yield { kind: 'header', header: tracker.header! };
+      out.push({ kind: 'header', header: this.tracker.header! });
     } else if (type === '026' || type === 'ZPT') {
-      if (group) yield* group.close(summary);
-      group = type === '026' ? new GroupBuilder(line, maxGroupRecords) : null;
+      if (this.group) this.group.close(this.summary, out);
+      this.group = type === '026' ? new GroupBuilder(line, this.maxGroupRecords, this.instants) : null;
     } else {
-      group!.add(type, line);
+      this.group!.add(type, line);
     }
   }
-  const problem = tracker.finish();
-  if (problem) throw new D0010StructureError(problem);
-  yield { kind: 'trailer', trailer: tracker.trailer!, summary: { ...summary } };
+
+  /** The end of the file: appends the trailer event, or throws when the file did not end where the grammar allows. */
+  end(out: D0010Event[]): void {
+    if (this.ended) return;
+    this.ended = true;
+    const problem = this.tracker.finish();
+    if (problem) throw new D0010StructureError(problem);
+    out.push({ kind: 'trailer', trailer: this.tracker.trailer!, summary: { ...this.summary } });
+  }
+}
+
+/** Pass 2 as a stream of events, one at a time (see D0010Parser for the guarantees). */
+export async function* parseD0010(lines: FlowLineSource, options: D0010ParseOptions = {}): AsyncGenerator<D0010Event> {
+  for await (const batch of parseD0010Batches(lines, options)) yield* batch;
+}
+
+/**
+ * Pass 2 as a stream of event batches: one batch per item of `lines` (a line
+ * or a batch of lines, e.g. one per chunk read from disk), empty batches
+ * skipped. Costs one await per batch instead of one per event: what a
+ * million-reading file needs (benchmarks/d0010-parse.bench.ts).
+ */
+export async function* parseD0010Batches(lines: FlowLineSource, options: D0010ParseOptions = {}): AsyncGenerator<readonly D0010Event[]> {
+  const parser = new D0010Parser(options);
+  let out: D0010Event[] = [];
+  for await (const item of lines) {
+    if (isLineBatch(item)) for (const line of item) parser.push(line, out);
+    else parser.push(item, out);
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+  }
+  parser.end(out);
+  yield out;
 }
 
 class GroupBuilder {
@@ -114,7 +180,11 @@ class GroupBuilder {
   private records = 1;
   private readingRecords = 0;
 
-  constructor(line: FlowLine, private readonly maxRecords: number) {
+  constructor(
+    line: FlowLine,
+    private readonly maxRecords: number,
+    private readonly instants: InstantCache,
+  ) {
     this.groupLine = line.lineNumber;
     const f = line.text.split('|');
     this.mpanCore = f[FIELDS['026'].mpanCore] ?? '';
@@ -156,7 +226,7 @@ class GroupBuilder {
     }
   }
 
-  *close(summary: { -readonly [K in keyof D0010Summary]: number }): Generator<D0010Event> {
+  close(summary: { -readonly [K in keyof D0010Summary]: number }, out: D0010Event[]): void {
     if (!this.failure) {
       if (!this.meter) this.failure = { line: this.groupLine, reasonCode: 'NO_METER', message: `line ${this.groupLine}: the supply point group has no 028 meter` };
       else this.checkMeterHasReadings();
@@ -164,7 +234,7 @@ class GroupBuilder {
     if (this.failure) {
       summary.groupsRejected++;
       summary.readingsRejected += this.readingRecords;
-      yield {
+      out.push({
         kind: 'groupRejected',
         line: this.failure.line,
         groupLine: this.groupLine,
@@ -172,7 +242,7 @@ class GroupBuilder {
         reasonCode: this.failure.reasonCode,
         message: this.failure.message,
         readingsRejected: this.readingRecords,
-      };
+      });
       return;
     }
     for (const r of this.readings) {
@@ -183,8 +253,8 @@ class GroupBuilder {
     }
     summary.groupsAccepted++;
     summary.readings += this.readings.length;
-    yield { kind: 'group', line: this.groupLine, mpanCore: this.mpanCore, bscValidationStatus: this.status, siteVisits: this.siteVisits, readings: this.readings.length };
-    yield* this.events;
+    out.push({ kind: 'group', line: this.groupLine, mpanCore: this.mpanCore, bscValidationStatus: this.status, siteVisits: this.siteVisits, readings: this.readings.length });
+    for (const e of this.events) out.push(e);
   }
 
   private addMeter(f: string[], line: FlowLine): void {
@@ -210,7 +280,7 @@ class GroupBuilder {
       return this.fail(line, 'INVALID_REGISTER_ID', `meter register id "${clip(registerId)}" must be 1 to ${MAX_REGISTER_ID_LENGTH} letters or digits`);
     }
     const readAtLocal = f[F.readAt]!;
-    const readAt = parseFlowDateTime(readAtLocal);
+    const readAt = this.instants.parse(readAtLocal);
     if (!readAt.ok) return this.fail(line, 'INVALID_READ_AT', `reading date-time "${clip(readAtLocal)}" ${FLOW_DATE_TIME_PROBLEM_MESSAGES[readAt.problem]}`);
     const rawValue = f[F.value]!;
     const value = parseFlowDecimal(rawValue, READING_VALUE_PRECISION, READING_VALUE_SCALE);
@@ -221,9 +291,9 @@ class GroupBuilder {
     const rawMdAt = f[F.mdResetAt]!;
     let mdResetAt: string | undefined;
     if (rawMdAt.length > 0) {
-      const md = parseFlowDateTime(rawMdAt);
+      const md = this.instants.parse(rawMdAt);
       if (!md.ok) return this.fail(line, 'INVALID_MD_RESET', `maximum demand reset date-time "${clip(rawMdAt)}" ${FLOW_DATE_TIME_PROBLEM_MESSAGES[md.problem]}`);
-      mdResetAt = new Date(md.ms).toISOString();
+      mdResetAt = md.iso;
     }
     const rawMdCount = f[F.mdResetCount]!;
     if (rawMdCount.length > 0 && !MD_RESET_COUNT.test(rawMdCount)) {
@@ -238,7 +308,7 @@ class GroupBuilder {
       mpanCore: this.mpanCore,
       meterId: meter.meterId,
       registerId,
-      readAt: new Date(readAt.ms).toISOString(),
+      readAt: readAt.iso,
       readAtLocal,
       value: value.value,
       readingType: meter.readingType,
