@@ -77,6 +77,29 @@ describe('parseD0010: readings', () => {
   });
 });
 
+describe('the example in docs/industry-flows.md', () => {
+  it('yields what the docs say it yields', async () => {
+    const example = [
+      'ZHV|F000000001|D0010002|D|UDMS|X|SRGE|20220401093000||||OPER|',
+      '026|1200023305967|V|',
+      '028|F75A 00802|R|',
+      '030|S|20220331000000|56311.0|||T|N|',
+      '026|1900001059816|V|',
+      '028|S95105287|D|',
+      '030|DY|20220331000000|81641.0|||T|N|',
+      '032|05|F|',
+      '030|NT|20220331000000|1641.0|||T|N|',
+      'ZPT|F000000001|8||2|20220401094500|',
+    ].join('\n');
+    const rs = readingsOf(await events(example));
+    expect(rs.map((r) => [r.mpanCore, r.registerId, r.value, r.source, r.estimated, r.review?.reasonCode, r.review?.industryCode, r.readAt])).toEqual([
+      [MPAN_A, 'S', '56311.0', 'R', false, undefined, undefined, '2022-03-30T23:00:00.000Z'],
+      [MPAN_B, 'DY', '81641.0', 'D', true, 'ADVANCE_EXCEEDS_TWICE_EXPECTED', '05', '2022-03-30T23:00:00.000Z'],
+      [MPAN_B, 'NT', '1641.0', 'D', true, undefined, undefined, '2022-03-30T23:00:00.000Z'],
+    ]);
+  });
+});
+
 describe('parseD0010: sources and estimates', () => {
   it.each([
     ['C', 'C', false],
