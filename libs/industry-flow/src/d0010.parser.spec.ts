@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type D0010FileModel, type D0010GroupModel, mpanCoreFrom, renderD0010 } from '../../../benchmarks/d0010-file.generator';
+import { type D0010FileModel, type D0010GroupModel, generateD0010Lines, mpanCoreFrom, renderD0010 } from '../../../benchmarks/d0010-file.generator';
 import { flowLinesOf } from './flow-line.splitter';
 import { formatFlowDateTime, parseFlowDateTime } from './flow-date-time.parser';
 import type { D0010Event, D0010Reading } from './d0010.events';
@@ -381,5 +381,14 @@ describe('parseD0010: generated valid files parse back to what was generated', (
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the benchmark generator (benchmarks/d0010-file.generator.ts)', () => {
+  it.each([1, 2, 3, 1000])('writes a valid file of exactly %i readings', async (n) => {
+    const text = `${[...generateD0010Lines({ readings: n })].join('\n')}\n`;
+    expect(await validateD0010Structure(flowLinesOf(text))).toMatchObject({ ok: true });
+    const es = await events(text);
+    expect(es.at(-1)).toMatchObject({ kind: 'trailer', summary: { readings: n, groupsRejected: 0 } });
   });
 });
