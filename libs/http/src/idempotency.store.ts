@@ -34,6 +34,20 @@ interface Entry {
   r?: StoredResponse;
 }
 
+/** The Redis key of (caller and route, Idempotency-Key): shared by this store and the one-round-trip admission. */
+export const idempotencyRedisKey = (scope: string, key: string): string => `idem:${scope}:${key}`;
+
+/** The marker a first request leaves while it runs. */
+export const inFlightMarker = (bodyHash: string): string => JSON.stringify({ s: 'in_flight', h: bodyHash } satisfies Entry);
+
+/** What an existing entry means for a request with this body: another body, still running, or a replay. */
+export function existingEntry(raw: string, bodyHash: string): BeginResult {
+  const entry = JSON.parse(raw) as Entry;
+  if (entry.h !== bodyHash) return { kind: 'mismatch' };
+  if (entry.s === 'in_flight' || !entry.r) return { kind: 'in_flight' };
+  return { kind: 'replay', response: entry.r };
+}
+
 export class RedisIdempotencyStore implements IdempotencyStore {
   constructor(
     private readonly redis: Redis,
@@ -45,15 +59,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   async begin(scope: string, key: string, bodyHash: string): Promise<BeginResult> {
     const k = this.redisKey(scope, key);
     try {
-      const marker: Entry = { s: 'in_flight', h: bodyHash };
-      const set = await this.redis.set(k, JSON.stringify(marker), 'EX', this.inFlightSeconds, 'NX');
+      const set = await this.redis.set(k, inFlightMarker(bodyHash), 'EX', this.inFlightSeconds, 'NX');
       if (set === 'OK') return { kind: 'started' };
       const raw = await this.redis.get(k);
       if (!raw) return this.begin(scope, key, bodyHash); // expired between the two calls
-      const entry = JSON.parse(raw) as Entry;
-      if (entry.h !== bodyHash) return { kind: 'mismatch' };
-      if (entry.s === 'in_flight' || !entry.r) return { kind: 'in_flight' };
-      return { kind: 'replay', response: entry.r };
+      return existingEntry(raw, bodyHash);
     } catch {
       return { kind: 'unavailable' };
     }
@@ -71,6 +81,6 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   private redisKey(scope: string, key: string): string {
-    return `idem:${scope}:${key}`;
+    return idempotencyRedisKey(scope, key);
   }
 }
