@@ -27,6 +27,11 @@ const schema = z.object({
   /** Concurrent requests per instance before shedding with 503 (see libs/http/src/load-shedding.ts). */
   MAX_IN_FLIGHT_REQUESTS: positiveInt(256),
   /**
+   * Queueing delay (how late the event loop runs) past which new requests are shed with 503 + Retry-After, so
+   * beyond capacity the excess is refused in milliseconds instead of timing out; 0 turns it off.
+   */
+  MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /**
    * Readings a minute per customer, over the single and batch routes together (a batch of N costs N).
    * Customers submit a handful; the budget stops a runaway client, not a person.
    */

@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { EventLoopLagMonitor } from './event-loop-lag.monitor';
 import { registerLoadShedding } from './load-shedding';
 
 describe('registerLoadShedding', () => {
@@ -25,5 +26,43 @@ describe('registerLoadShedding', () => {
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
     expect((await fetch(`${url}/slow`)).status).toBe(200);
     await app.close();
+  });
+});
+
+describe('registerLoadShedding: queueing delay', () => {
+  it('answers 503 + Retry-After while the event loop is later than maxQueueDelayMs, and serves again once it catches up', async () => {
+    const app = Fastify();
+    let lag = 0;
+    const reasons: string[] = [];
+    registerLoadShedding(app, { maxInFlight: 100, retryAfterSeconds: 1, exempt: ['/health/ready'], maxQueueDelayMs: 40, lagMs: () => lag, onShed: (r) => reasons.push(r) });
+    app.get('/work', async () => ({ ok: true }));
+    app.get('/health/ready', async () => ({ ok: true }));
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    lag = 41;
+    const shed = await app.inject({ url: '/work' });
+    expect(shed.statusCode).toBe(503);
+    expect(shed.headers['retry-after']).toBe('1');
+    expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
+    lag = 5;
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    expect(reasons).toEqual(['queue_delay']);
+    await app.close();
+  });
+});
+
+describe('EventLoopLagMonitor', () => {
+  it('reports a blocked loop as late, and on time once it runs freely again', async () => {
+    const monitor = new EventLoopLagMonitor(5);
+    try {
+      await new Promise((r) => setTimeout(r, 30));
+      expect(monitor.lagMs()).toBeLessThan(40);
+      const until = performance.now() + 120;
+      while (performance.now() < until); // block the loop
+      expect(monitor.lagMs()).toBeGreaterThanOrEqual(100);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(monitor.lagMs()).toBeLessThan(40);
+    } finally {
+      monitor.stop();
+    }
   });
 });
