@@ -53,7 +53,12 @@ async function bootstrap(): Promise<void> {
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);
   app.getHttpAdapter().getInstance().addHook('onClose', async () => publisher.close());
   // Fastify hands these options to Node's server.listen, which knows reusePort (Node >= 22.12) though Fastify's types do not yet.
-  const listenOptions: FastifyListenOptions & { reusePort?: boolean } = { port: config.PORT, host: config.HOST, reusePort: config.HTTP_REUSE_PORT };
+  const listenOptions: FastifyListenOptions & { reusePort?: boolean } = {
+    port: config.PORT,
+    host: config.HOST,
+    reusePort: config.HTTP_REUSE_PORT,
+    backlog: config.HTTP_LISTEN_BACKLOG,
+  };
   await app.listen(listenOptions);
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }

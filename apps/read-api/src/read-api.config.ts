@@ -8,6 +8,12 @@ const schema = z.object({
   PORT: port(3000),
   /** Several instances on one host share the port (SO_REUSEPORT, Linux): the kernel spreads connections. */
   HTTP_REUSE_PORT: bool(false),
+  /**
+   * Connections the kernel queues for accept (capped by net.core.somaxconn). Past it a new connection's SYN is
+   * dropped and the client waits out a retransmit (1 s, 3 s, 7 s...): beyond capacity that, not our answer, was
+   * the tail. Queued instead, it is accepted within milliseconds and, if we are too busy, answered 503 at once.
+   */
+  HTTP_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4096),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens'),
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
