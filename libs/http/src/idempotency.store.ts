@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RedisWriteBehind } from './redis-write-behind';
 
 export interface StoredResponse {
   readonly status: number;
@@ -54,10 +55,18 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly ttlSeconds: number,
     /** An in-flight marker older than this is treated as abandoned (the instance died mid-request). */
     private readonly inFlightSeconds = 30,
+    /**
+     * When given, completions are queued here instead of sent alone: they leave with the next claim's round
+     * trip (RedisRateLimiter.consumeAndClaim drains it first, on the same connection) or within its flush
+     * interval, whichever is sooner, so a retry on this instance still finds the finished response.
+     */
+    private readonly writes?: RedisWriteBehind,
   ) {}
 
   async begin(scope: string, key: string, bodyHash: string): Promise<BeginResult> {
     const k = this.redisKey(scope, key);
+    // Queued completions go first on the connection, so this claim sees every response finished here.
+    if (this.writes && this.writes.pendingWrites > 0) void this.writes.flush();
     try {
       const set = await this.redis.set(k, inFlightMarker(bodyHash), 'EX', this.inFlightSeconds, 'NX');
       if (set === 'OK') return { kind: 'started' };
@@ -71,6 +80,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   async complete(scope: string, key: string, bodyHash: string, response: StoredResponse): Promise<void> {
     const entry: Entry = { s: 'done', h: bodyHash, r: response };
+    if (this.writes) return this.writes.set(this.redisKey(scope, key), JSON.stringify(entry), this.ttlSeconds);
     // Not awaited, but sent on the same connection before any later command,
     // so a retry on this instance always finds the finished response.
     this.redis.set(this.redisKey(scope, key), JSON.stringify(entry), 'EX', this.ttlSeconds).catch(() => undefined);

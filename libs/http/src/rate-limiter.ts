@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { existingEntry, idempotencyRedisKey, inFlightMarker, type BeginResult } from './idempotency.store';
+import type { RedisWriteBehind } from './redis-write-behind';
 
 export interface RateDecision {
   readonly allowed: boolean;
@@ -72,6 +73,8 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly clock: () => number = Date.now,
     /** An in-flight idempotency marker older than this is treated as abandoned (as RedisIdempotencyStore). */
     private readonly inFlightSeconds = 30,
+    /** Writes queued behind the request path (receipts, idempotency completions): sent ahead of each claim. */
+    private readonly writes?: RedisWriteBehind,
   ) {
     // EVALSHA after the first call: still one round trip, the script is not resent each time.
     if (!('surgeRateConsume' in redis)) redis.defineCommand('surgeRateConsume', { numberOfKeys: 1, lua: CONSUME });
@@ -82,14 +85,20 @@ export class RedisRateLimiter implements RateLimiter {
   async consumeAndClaim(caller: string, limitPerMinute: number, cost: number, claim: IdempotencyClaim): Promise<{ decision: RateDecision; begin?: BeginResult }> {
     const { key, retryAfterSeconds } = this.window(caller);
     try {
-      const [allowed, used, raw] = await this.redis.surgeRateConsumeAndClaim(
-        key,
-        idempotencyRedisKey(claim.scope, claim.key),
-        cost,
-        limitPerMinute,
-        inFlightMarker(claim.bodyHash),
-        this.inFlightSeconds,
-      );
+      const args = [key, idempotencyRedisKey(claim.scope, claim.key), cost, limitPerMinute, inFlightMarker(claim.bodyHash), this.inFlightSeconds] as const;
+      let reply: [number, number, (string | null)?];
+      if (this.writes && this.writes.pendingWrites > 0) {
+        // The queued writes ride in the same pipeline, before the claim: one write to the socket, and a completion
+        // queued on this instance is in Redis before any later claim of its key is evaluated.
+        const pipeline = this.writes.drainInto(this.redis.pipeline()) as ChainableCommander & { surgeRateConsumeAndClaim(...a: typeof args): ChainableCommander };
+        const results = await pipeline.surgeRateConsumeAndClaim(...args).exec();
+        const [error, value] = results?.[results.length - 1] ?? [new Error('no reply')];
+        if (error) throw error;
+        reply = value as typeof reply;
+      } else {
+        reply = await this.redis.surgeRateConsumeAndClaim(...args);
+      }
+      const [allowed, used, raw] = reply;
       const decision = { allowed: allowed === 1, retryAfterSeconds, remaining: Math.max(0, limitPerMinute - Number(used)) };
       if (!decision.allowed) return { decision };
       return { decision, begin: typeof raw === 'string' ? existingEntry(raw, claim.bodyHash) : { kind: 'started' } };

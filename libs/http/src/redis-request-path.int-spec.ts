@@ -68,6 +68,25 @@ describe('request-path stores on Redis', () => {
     expect((await limiter.consumeAndClaim(uniqueName('admit'), 3, 1, claim)).begin).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r1' } } });
   });
 
+  it('completions queued behind the request path are in Redis before the next claim on this instance (one round trip)', async () => {
+    const writes = new RedisWriteBehind(redis, 60_000); // a flush interval far longer than the test: only the claim sends them
+    const limiter = new RedisRateLimiter(redis, () => 1_699_999_990_000, 30, writes);
+    const store = new RedisIdempotencyStore(redis, 60, 30, writes);
+    const scope = uniqueName('queued');
+    const claim = { scope, key: 'k1', bodyHash: 'h1' };
+    expect((await limiter.consumeAndClaim(uniqueName('c'), 100, 1, claim)).begin).toEqual({ kind: 'started' });
+    await store.complete(scope, 'k1', 'h1', { status: 202, body: { readingId: 'r1' } });
+    writes.set(`${scope}:receipt`, 'r', 60);
+    expect(writes.pendingWrites).toBe(2);
+    // The retry right after the answer: replayed, not 409 in flight.
+    expect((await limiter.consumeAndClaim(uniqueName('c'), 100, 1, claim)).begin).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r1' } } });
+    expect(writes.pendingWrites).toBe(0);
+    expect(await redis.get(`${scope}:receipt`)).toBe('r');
+    // The store's own begin drains them too.
+    await store.complete(scope, 'k2', 'h1', { status: 202, body: { readingId: 'r2' } });
+    expect(await store.begin(scope, 'k2', 'h1')).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r2' } } });
+  });
+
   it('write-behind coalesces receipts into pipelines and lands them', async () => {
     const writes = new RedisWriteBehind(redis, 5);
     const key = uniqueName('wb');
