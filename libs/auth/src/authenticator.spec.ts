@@ -153,5 +153,7 @@ describe('Authenticator: verified-token cache', () => {
     expect(cache.get('a', 1)).toBeUndefined();
     expect(cache.get('c', 1)).toBe(p);
     expect(cache.get('c', 10_000)).toBeUndefined();
+    cache.set('x'.repeat(4096), p, 10_000, 0); // bounded in bytes too: an outsized token is verified each time
+    expect(cache.get('x'.repeat(4096), 1)).toBeUndefined();
   });
 });

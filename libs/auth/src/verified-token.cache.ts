@@ -7,9 +7,12 @@ import type { CustomerPrincipal } from './principal';
  * An entry is good until `goodUntilMs`: the token's exp and the end of its age window (iat + the max age),
  * whichever comes first, with no clock tolerance added, so a cached token is never taken later than the
  * verifier itself would take it.
- * Bounded: at most `maxEntries` (oldest inserted evicted first). A token is ~0.5 KB and a principal a few
- * hundred bytes, so the default 20,000 is ~20 MB at worst, inside read-api's 300 MB budget.
+ * Bounded: at most `maxEntries` (oldest inserted evicted first), and a token longer than MAX_CACHED_TOKEN_CHARS is
+ * not kept (ours are ~0.5 KB; a header may carry up to 16 KB). So 20,000 entries are ~50 MB at the very worst,
+ * ~20 MB in practice, inside read-api's 300 MB budget.
  */
+export const MAX_CACHED_TOKEN_CHARS = 2048;
+
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, { readonly principal: CustomerPrincipal; readonly goodUntilMs: number }>();
 
@@ -26,7 +29,7 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, principal: CustomerPrincipal, goodUntilMs: number, nowMs: number): void {
-    if (this.maxEntries <= 0 || goodUntilMs <= nowMs) return;
+    if (this.maxEntries <= 0 || goodUntilMs <= nowMs || token.length > MAX_CACHED_TOKEN_CHARS) return;
     if (this.entries.size >= this.maxEntries) {
       // Map iterates in insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next().value;
