@@ -82,8 +82,9 @@ describe('EventLoopLagMonitor', () => {
       for (let i = 0; i < 8; i++) {
         const until = performance.now() + 60;
         while (performance.now() < until); // block the loop
-        await new Promise((r) => setTimeout(r, 6));
+        await new Promise((r) => setImmediate(r)); // let the (late) timer run once, then block again
       }
+      // Eight ticks each ~55 ms late, weight 0.25: ~49 ms; 30 leaves room for a slow machine.
       expect(monitor.lagMs()).toBeGreaterThan(30);
     } finally {
       monitor.stop();
