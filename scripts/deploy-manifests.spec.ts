@@ -180,6 +180,19 @@ describe('k8s manifests', () => {
     });
   });
 
+  it('prefers read-api on a shared node: a higher PriorityClass, Guaranteed CPU, and background classes that never preempt', () => {
+    const priority = (service: string) => find('PriorityClass', find('Deployment', service).spec.template.spec.priorityClassName);
+    const api = priority('read-api');
+    for (const service of ['read-sink', 'billing', 'csat']) {
+      expect(priority(service).value).toBeLessThan(api.value);
+      expect(priority(service).preemptionPolicy).toBe('Never');
+    }
+    const { requests, limits } = find('Deployment', 'read-api').spec.template.spec.containers[0].resources;
+    expect(quantity(requests.cpu)).toBe(quantity(limits.cpu));
+    expect(quantity(requests.memory)).toBe(quantity(limits.memory));
+    expect(quantity(requests.cpu)).toBeGreaterThan(quantity(find('Deployment', 'read-sink').spec.template.spec.containers[0].resources.requests.cpu));
+  });
+
   it('scales read-api on CPU with an HPA', () => {
     const hpa = find('HorizontalPodAutoscaler', 'read-api');
     expect(hpa.apiVersion).toBe('autoscaling/v2');

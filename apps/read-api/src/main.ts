@@ -7,6 +7,7 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { registerLoadShedding } from '@surge/http/load-shedding';
+import { EventLoopLagMonitor } from '@surge/http/event-loop-lag.monitor';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import type { Authenticator } from '@surge/auth/authenticator';
@@ -32,6 +33,9 @@ async function bootstrap(): Promise<void> {
   // First hook: shed before any other work is spent on a request we will not take.
   registerLoadShedding(fastify, {
     maxInFlight: config.MAX_IN_FLIGHT_REQUESTS,
+    // Beyond capacity the loop falls behind before the in-flight cap is reached (requests wait in socket
+    // buffers, unseen): shed on that delay too, so the excess gets a fast 503 rather than a timeout.
+    ...(config.MAX_QUEUE_DELAY_MS > 0 ? { maxQueueDelayMs: config.MAX_QUEUE_DELAY_MS, lagMs: lagMonitor(fastify) } : {}),
     retryAfterSeconds: 1,
     exempt: ['/health/live', '/health/ready', '/metrics'],
   }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
@@ -49,9 +53,20 @@ async function bootstrap(): Promise<void> {
   const publisher = app.get<EventPublisher>(EVENT_PUBLISHER);
   app.getHttpAdapter().getInstance().addHook('onClose', async () => publisher.close());
   // Fastify hands these options to Node's server.listen, which knows reusePort (Node >= 22.12) though Fastify's types do not yet.
-  const listenOptions: FastifyListenOptions & { reusePort?: boolean } = { port: config.PORT, host: config.HOST, reusePort: config.HTTP_REUSE_PORT };
+  const listenOptions: FastifyListenOptions & { reusePort?: boolean } = {
+    port: config.PORT,
+    host: config.HOST,
+    reusePort: config.HTTP_REUSE_PORT,
+    backlog: config.HTTP_LISTEN_BACKLOG,
+  };
   await app.listen(listenOptions);
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
+}
+
+function lagMonitor(fastify: { addHook(name: 'onClose', hook: () => Promise<void>): unknown }): () => number {
+  const monitor = new EventLoopLagMonitor();
+  fastify.addHook('onClose', async () => monitor.stop());
+  return () => monitor.lagMs();
 }
 
 bootstrap().catch((error) => {

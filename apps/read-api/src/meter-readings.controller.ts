@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
-import { IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
+import { Idempotent } from '@surge/http/idempotency.interceptor';
 import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';
 import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
 import { ReadingQueryService } from '@surge/ingest/reading-query.service';
 import { readingsIn } from '@surge/ingest/reading-submission.schema';
 
-/** Thin: authenticate and rate-limit (guards), idempotency (interceptor), then one call into the ingest library. */
+/** Thin: authenticate and rate-limit (guards; on @Idempotent routes the key is claimed in the rate limit's Redis round trip), idempotency (interceptor), then one call into the ingest library. */
 @Controller()
 @UseGuards(AuthGuard, RateLimitGuard)
 export class MeterReadingsController {
@@ -19,7 +19,7 @@ export class MeterReadingsController {
   @Post('v1/meter-readings')
   @HttpCode(202)
   @RateLimit('submit')
-  @UseInterceptors(IdempotencyInterceptor)
+  @Idempotent()
   submit(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string, @Headers('idempotency-key') key?: string) {
     return this.intake.submit(p, body, { correlationId, now: new Date(), ...(key ? { idempotencyKey: key } : {}) });
   }
@@ -27,7 +27,7 @@ export class MeterReadingsController {
   @Post('v1/meter-readings/batch')
   @HttpCode(207)
   @RateLimit('submit', readingsIn)
-  @UseInterceptors(IdempotencyInterceptor)
+  @Idempotent()
   async submitBatch(@CurrentPrincipal() p: Principal, @Body() body: unknown, @Headers('x-correlation-id') correlationId: string, @Headers('idempotency-key') key?: string) {
     return { results: await this.intake.submitBatch(p, body, { correlationId, now: new Date(), ...(key ? { idempotencyKey: key } : {}) }) };
   }

@@ -8,6 +8,12 @@ const schema = z.object({
   PORT: port(3000),
   /** Several instances on one host share the port (SO_REUSEPORT, Linux): the kernel spreads connections. */
   HTTP_REUSE_PORT: bool(false),
+  /**
+   * Connections the kernel queues for accept (capped by net.core.somaxconn). Past it a new connection's SYN is
+   * dropped and the client waits out a retransmit (1 s, 3 s, 7 s...): beyond capacity that, not our answer, was
+   * the tail. Queued instead, it is accepted within milliseconds and, if we are too busy, answered 503 at once.
+   */
+  HTTP_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4096),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens'),
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
@@ -26,6 +32,11 @@ const schema = z.object({
   ENSURE_TOPICS: bool(true),
   /** Concurrent requests per instance before shedding with 503 (see libs/http/src/load-shedding.ts). */
   MAX_IN_FLIGHT_REQUESTS: positiveInt(256),
+  /**
+   * Queueing delay (how late the event loop runs) past which new requests are shed with 503 + Retry-After, so
+   * beyond capacity the excess is refused in milliseconds instead of timing out; 0 turns it off.
+   */
+  MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /**
    * Readings a minute per customer, over the single and batch routes together (a batch of N costs N).
    * Customers submit a handful; the budget stops a runaway client, not a person.

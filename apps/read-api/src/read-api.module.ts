@@ -76,7 +76,8 @@ export class ReadApiModule {
         AuthGuard,
         RateLimitGuard,
         IdempotencyInterceptor,
-        { provide: RATE_LIMITER, useFactory: (redis: Redis) => new RedisRateLimiter(redis), inject: [REDIS] },
+        // The limiter sends the queued writes (receipts, idempotency completions) ahead of each claim, in one round trip.
+        { provide: RATE_LIMITER, useFactory: (redis: Redis, writes: RedisWriteBehind) => new RedisRateLimiter(redis, Date.now, 30, writes), inject: [REDIS, RedisWriteBehind] },
         {
           provide: RATE_LIMITS,
           // Readings a minute, single and batch routes together; requests a minute for reads.
@@ -88,8 +89,8 @@ export class ReadApiModule {
         { provide: RedisWriteBehind, useFactory: (redis: Redis) => new RedisWriteBehind(redis), inject: [REDIS] },
         {
           provide: IDEMPOTENCY_STORE,
-          useFactory: (redis: Redis) => new RedisIdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS),
-          inject: [REDIS],
+          useFactory: (redis: Redis, writes: RedisWriteBehind) => new RedisIdempotencyStore(redis, config.IDEMPOTENCY_TTL_SECONDS, 30, writes),
+          inject: [REDIS, RedisWriteBehind],
         },
         { provide: RedisReadingReceipts, useFactory: (redis: Redis, writes: RedisWriteBehind) => new RedisReadingReceipts(redis, writes), inject: [REDIS, RedisWriteBehind] },
         {

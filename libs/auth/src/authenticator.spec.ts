@@ -2,6 +2,8 @@ import { generateDevKeyPair } from '@surge/testing/dev-keys';
 import { Authenticator, parseApiKeys, sha256Hex } from './authenticator';
 import { importPKCS8, SignJWT } from 'jose';
 import { issueCustomerToken } from './token.issuer';
+import { CompactJwtVerifier } from './compact-jwt.verifier';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 describe('parseApiKeys', () => {
   it('keeps scopes that contain colons (regression: they were split apart)', () => {
@@ -67,5 +69,91 @@ describe('Authenticator', () => {
     expect(await reason(auth.authenticate(`Bearer ${await signed(nowS() - 7200, nowS() + 600)}`, undefined))).toBe('TOKEN_TOO_OLD');
     expect(await reason(auth.authenticate(`Bearer ${await signed(nowS(), nowS() + 3 * 365 * 86400)}`, undefined))).toBe('TOKEN_TOO_OLD');
     expect(await reason(auth.authenticate(`Bearer ${await signed(nowS() - 60, nowS() + 3000)}`, undefined))).toBe('ok');
+  });
+
+  it('refuses tokens whose header or signature is not the configured ES256 one (alg none, HS256, a changed payload)', async () => {
+    const good = await signed(nowS() - 60, nowS() + 3000);
+    const [h, p, sig] = good.split('.');
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const otherPayload = b64({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), acc: 'A2' });
+    expect(await reason(auth.authenticate(`Bearer ${b64({ alg: 'none' })}.${p}.`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${b64({ alg: 'HS256' })}.${p}.${sig}`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${b64({ alg: 'ES256', crit: ['x'], x: 1 })}.${p}.${sig}`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${h}.${otherPayload}.${sig}`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${h}.${p}.${sig}.x`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${good}`, undefined))).toBe('ok');
+  });
+});
+
+describe('Authenticator: verified-token cache', () => {
+  let keys: { publicKeyPem: string; privateKeyPem: string };
+  beforeAll(async () => {
+    keys = await generateDevKeyPair();
+  });
+  const reason = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
+  const token = async (iat: number, exp: number) =>
+    new SignJWT({ acc: 'A1', sp: ['sp1'], ms: ['m1'] })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('c1')
+      .setIssuer('iss')
+      .setAudience('aud')
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(await importPKCS8(keys.privateKeyPem, 'ES256'));
+  const make = async (clock: () => number, tokenCacheEntries?: number) =>
+    Authenticator.create({ jwtPublicKeyPem: keys.publicKeyPem, jwtAlgorithm: 'ES256', issuer: 'iss', audience: 'aud', apiKeys: [], maxTokenAgeSeconds: 3600, clock, ...(tokenCacheEntries === undefined ? {} : { tokenCacheEntries }) });
+
+  it('verifies a token once, then answers from the cache', async () => {
+    const verify = jest.spyOn(CompactJwtVerifier.prototype, 'verify');
+    try {
+      const t0 = 1_900_000_000_000;
+      const auth = await make(() => t0);
+      const t = await token(t0 / 1000 - 10, t0 / 1000 + 600);
+      const first = await auth.authenticate(`Bearer ${t}`, undefined);
+      expect(await auth.authenticate(`Bearer ${t}`, undefined)).toBe(first);
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('never serves a cached token past its exp, nor past the age window (regression guard for the cache)', async () => {
+    let now = 1_900_000_000_000;
+    const auth = await make(() => now);
+    const s = now / 1000;
+    const shortLived = await token(s - 10, s + 60);
+    expect(await reason(auth.authenticate(`Bearer ${shortLived}`, undefined))).toBe('ok');
+    now += 61_000 + 30_000; // past exp and the clock tolerance
+    expect(await reason(auth.authenticate(`Bearer ${shortLived}`, undefined))).toBe('INVALID_TOKEN');
+    now = 1_900_000_000_000;
+    const old = await token(s - 3500, s + 100); // lifetime 3,600 s: allowed; age window ends at iat + 3,600
+    expect(await reason(auth.authenticate(`Bearer ${old}`, undefined))).toBe('ok');
+    now += 100_000 + 31_000;
+    expect(await reason(auth.authenticate(`Bearer ${old}`, undefined))).not.toBe('ok');
+  });
+
+  it('never stores a refusal: a refused token stays refused, a good one next to it is verified on its own', async () => {
+    const now = 1_900_000_000_000;
+    const auth = await make(() => now);
+    const good = await token(now / 1000 - 10, now / 1000 + 600);
+    const bad = `${good.slice(0, -4)}AAAA`;
+    expect(await reason(auth.authenticate(`Bearer ${bad}`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${bad}`, undefined))).toBe('INVALID_TOKEN');
+    expect(await reason(auth.authenticate(`Bearer ${good}`, undefined))).toBe('ok');
+    expect(await reason(auth.authenticate(`Bearer ${bad}`, undefined))).toBe('INVALID_TOKEN');
+  });
+
+  it('is bounded: the oldest entry goes first', () => {
+    const cache = new VerifiedTokenCache(2);
+    const p = { kind: 'customer' as const, id: 'c', accountId: 'A', supplyPointIds: [], meterSerials: [] };
+    cache.set('a', p, 10_000, 0);
+    cache.set('b', p, 10_000, 0);
+    cache.set('c', p, 10_000, 0);
+    expect(cache.size).toBe(2);
+    expect(cache.get('a', 1)).toBeUndefined();
+    expect(cache.get('c', 1)).toBe(p);
+    expect(cache.get('c', 10_000)).toBeUndefined();
+    cache.set('x'.repeat(4096), p, 10_000, 0); // bounded in bytes too: an outsized token is verified each time
+    expect(cache.get('x'.repeat(4096), 1)).toBeUndefined();
   });
 });

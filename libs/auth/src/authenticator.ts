@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { importSPKI, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
 import { unauthenticated } from '@surge/errors/app.error';
-import type { Principal, Scope } from './principal';
+import { CompactJwtVerifier, JwtRejected } from './compact-jwt.verifier';
+import type { CustomerPrincipal, Principal, Scope } from './principal';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 export interface ApiKeyEntry {
   readonly id: string;
@@ -21,6 +22,10 @@ export interface AuthenticatorSettings {
    * issued in the future (beyond the clock tolerance) or without iat/exp is refused.
    */
   readonly maxTokenAgeSeconds: number;
+  /** Verified customer tokens kept (VerifiedTokenCache); 0 turns the cache off. Default 20,000. */
+  readonly tokenCacheEntries?: number;
+  /** Milliseconds since the epoch; tests move it. */
+  readonly clock?: () => number;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -41,13 +46,24 @@ export interface CustomerClaims {
  * `X-API-Key`, compared by hash in constant time.
  */
 export class Authenticator {
-  private constructor(
-    private readonly key: CryptoKey | KeyObject,
-    private readonly settings: AuthenticatorSettings,
-  ) {}
+  private readonly verifier: CompactJwtVerifier;
+  private readonly cache: VerifiedTokenCache;
+  private readonly clock: () => number;
+
+  private constructor(private readonly settings: AuthenticatorSettings) {
+    this.verifier = new CompactJwtVerifier(settings.jwtPublicKeyPem, {
+      algorithm: settings.jwtAlgorithm,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+      maxTokenAgeSeconds: settings.maxTokenAgeSeconds,
+    });
+    this.cache = new VerifiedTokenCache(settings.tokenCacheEntries ?? 20_000);
+    this.clock = settings.clock ?? Date.now;
+  }
 
   static async create(settings: AuthenticatorSettings): Promise<Authenticator> {
-    return new Authenticator(await importSPKI(settings.jwtPublicKeyPem, settings.jwtAlgorithm), settings);
+    return new Authenticator(settings);
   }
 
   async authenticate(authorization: string | undefined, apiKey: string | undefined): Promise<Principal> {
@@ -59,30 +75,37 @@ export class Authenticator {
     if (!authorization) throw unauthenticated('AUTHENTICATION_REQUIRED', 'Sign in first: send a bearer token (customers) or an X-API-Key (services).');
     const [scheme, token] = authorization.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthenticated('INVALID_TOKEN', 'The Authorization header must be "Bearer <token>".');
+    const nowMs = this.clock();
+    const cached = this.cache.get(token, nowMs);
+    if (cached) return cached;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key, {
-        issuer: this.settings.issuer,
-        audience: this.settings.audience,
-        algorithms: [this.settings.jwtAlgorithm],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['iat', 'exp'],
-        maxTokenAge: this.settings.maxTokenAgeSeconds,
-      }));
+      payload = this.verifier.verify(token, Math.floor(nowMs / 1000));
     } catch (error) {
-      if ((error as { claim?: unknown }).claim === 'iat') throw tokenTooOld(this.settings.maxTokenAgeSeconds);
+      if (error instanceof JwtRejected && error.reason === 'too_old') throw tokenTooOld(this.settings.maxTokenAgeSeconds);
       throw unauthenticated('INVALID_TOKEN', 'Your session is invalid or has expired; sign in again.');
     }
-    // jose bounds the age, not the lifetime: a token valid for years is as good as a password, refuse it.
-    if (Number(payload.exp) - Number(payload.iat) > this.settings.maxTokenAgeSeconds + CLOCK_TOLERANCE_SECONDS) {
+    const iat = payload.iat as number;
+    const exp = payload.exp as number;
+    // The age rule bounds the age, not the lifetime: a token valid for years is as good as a password, refuse it.
+    if (exp - iat > this.settings.maxTokenAgeSeconds + CLOCK_TOLERANCE_SECONDS) {
       throw tokenTooOld(this.settings.maxTokenAgeSeconds);
     }
     const c = payload as unknown as Partial<CustomerClaims>;
     if (typeof c.sub !== 'string' || typeof c.acc !== 'string' || !Array.isArray(c.sp) || !Array.isArray(c.ms)) {
       throw unauthenticated('INVALID_TOKEN', 'Your session is invalid or has expired; sign in again.');
     }
-    const channel = c.ch === 'app' || c.ch === 'web' ? { channel: c.ch as 'web' | 'app' } : {};
-    return { kind: 'customer', id: c.sub, accountId: c.acc, supplyPointIds: c.sp.map(String), meterSerials: c.ms.map(String), ...channel };
+    const principal: CustomerPrincipal = Object.freeze({
+      kind: 'customer' as const,
+      id: c.sub,
+      accountId: c.acc,
+      supplyPointIds: Object.freeze(c.sp.map(String)),
+      meterSerials: Object.freeze(c.ms.map(String)),
+      ...(c.ch === 'app' || c.ch === 'web' ? { channel: c.ch as 'web' | 'app' } : {}),
+    });
+    // Shared between requests, hence frozen. Good until exp and the end of the age window, whichever is first.
+    this.cache.set(token, principal, Math.min(exp, iat + this.settings.maxTokenAgeSeconds) * 1000, nowMs);
+    return principal;
   }
 
   private fromApiKey(apiKey: string): Principal {

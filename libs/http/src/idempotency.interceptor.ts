@@ -1,13 +1,38 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor, SetMetadata, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, type Observable, tap, catchError, throwError, of } from 'rxjs';
 import { principalKey, type Principal } from '@surge/auth/principal';
 import { conflict, unprocessable, validationError } from '@surge/errors/app.error';
-import { hashBody, type IdempotencyStore } from './idempotency.store';
+import { hashBody, type BeginResult, type IdempotencyStore } from './idempotency.store';
+import type { IdempotencyClaim } from './rate-limiter';
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+export const IDEMPOTENT = 'surge:idempotent';
 const KEY_FORMAT = /^[A-Za-z0-9._:-]{8,128}$/;
+
+type IdempotentRequest = FastifyRequest & { principal?: Principal; idempotencyClaimed?: { claim: IdempotencyClaim; begin: BeginResult } };
+
+/**
+ * Marks a route idempotent by Idempotency-Key. RateLimitGuard sees the mark and claims the key in the same Redis
+ * round trip as the rate limit (IdempotencyInterceptor then uses that answer instead of asking Redis again).
+ */
+export const Idempotent = () => applyDecorators(SetMetadata(IDEMPOTENT, true), UseInterceptors(IdempotencyInterceptor));
+
+/** The request's claim: none (no header), invalid (the interceptor answers 400), or the scope, key and body hash. */
+export function idempotencyClaimOf(request: IdempotentRequest): IdempotencyClaim | 'none' | 'invalid' {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return 'none';
+  const key = Array.isArray(header) ? header[0] ?? '' : header;
+  if (!KEY_FORMAT.test(key)) return 'invalid';
+  const scope = `${request.principal ? principalKey(request.principal) : 'anonymous'}:${request.routeOptions?.url ?? request.url}`;
+  return { scope, key, bodyHash: hashBody(request.body) };
+}
+
+/** Left by RateLimitGuard when it claimed the key in its round trip. */
+export function setClaimed(request: IdempotentRequest, claim: IdempotencyClaim, begin: BeginResult): void {
+  request.idempotencyClaimed = { claim, begin };
+}
 
 /**
  * `Idempotency-Key`, scoped to the caller and route: the same key and body
@@ -24,19 +49,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(@Inject(IDEMPOTENCY_STORE) private readonly store: IdempotencyStore) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-    const header = request.headers['idempotency-key'];
-    if (header === undefined) return next.handle();
-    const key = Array.isArray(header) ? header[0] ?? '' : header;
-    if (!KEY_FORMAT.test(key)) {
+    const request = context.switchToHttp().getRequest<IdempotentRequest>();
+    const claimed = request.idempotencyClaimed;
+    const claim = claimed?.claim ?? idempotencyClaimOf(request);
+    if (claim === 'none') return next.handle();
+    if (claim === 'invalid') {
       return throwError(() =>
         validationError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 128 letters, digits or . _ : - (a UUID is ideal).'),
       );
     }
-    const scope = `${request.principal ? principalKey(request.principal) : 'anonymous'}:${request.routeOptions?.url ?? request.url}`;
-    const bodyHash = hashBody(request.body);
+    const { scope, key, bodyHash } = claim;
     const status = (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 200;
-    return from(this.store.begin(scope, key, bodyHash)).pipe(
+    return (claimed ? of(claimed.begin) : from(this.store.begin(scope, key, bodyHash))).pipe(
       mergeMap((begin) => {
         switch (begin.kind) {
           case 'replay':

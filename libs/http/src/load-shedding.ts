@@ -6,11 +6,19 @@ export interface LoadSheddingOptions {
   retryAfterSeconds: number;
   /** Routes never shed (health probes, metrics). */
   exempt: readonly string[];
-  onShed?: () => void;
+  /**
+   * Past this queueing delay (how late the event loop is, `lagMs`), new requests are answered 503 at once too:
+   * beyond capacity the excess is refused in well under a millisecond each instead of waiting seconds for a
+   * loop that cannot catch up, so the requests taken keep their latency and no caller waits out a timeout.
+   */
+  maxQueueDelayMs?: number;
+  lagMs?: () => number;
+  onShed?: (reason: 'in_flight' | 'queue_delay') => void;
 }
 
 /**
- * A bounded front door. Past `maxInFlight` concurrent requests, new ones are
+ * A bounded front door. Past `maxInFlight` concurrent requests, or while the
+ * event loop runs later than `maxQueueDelayMs`, new ones are
  * answered 503 + Retry-After immediately, before any parsing or
  * authentication: an overloaded instance stays fast for the requests it does
  * take (and honest about the rest) instead of queueing every request into
@@ -24,8 +32,9 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     if (exempt.has(request.url)) return done();
-    if (inFlight >= options.maxInFlight) {
-      options.onShed?.();
+    const late = options.lagMs !== undefined && options.maxQueueDelayMs !== undefined && options.lagMs() > options.maxQueueDelayMs;
+    if (late || inFlight >= options.maxInFlight) {
+      options.onShed?.(late ? 'queue_delay' : 'in_flight');
       void reply.code(503).header('retry-after', String(options.retryAfterSeconds)).header('content-type', 'application/json').send(body);
       return;
     }

@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalKey, type Principal } from '@surge/auth/principal';
 import { rateLimited } from '@surge/errors/app.error';
-import type { RateLimiter } from './rate-limiter';
+import { IDEMPOTENT, idempotencyClaimOf, setClaimed } from './idempotency.interceptor';
+import type { RateDecision, RateLimiter } from './rate-limiter';
 
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const RATE_LIMITS = Symbol('RATE_LIMITS');
@@ -24,7 +25,8 @@ export const RateLimit = (bucket: string, cost?: RateCost) => applyDecorators(Se
 
 /**
  * Runs after AuthGuard (after the body is parsed, which the edge bounds and authenticates first): takes the
- * request's cost from the caller's budget in Redis in one round trip; past the budget, 429 with Retry-After and
+ * request's cost from the caller's budget in Redis in one round trip (which on an @Idempotent route also claims
+ * the Idempotency-Key); past the budget, 429 with Retry-After and
  * nothing is taken or done. Fails open with Redis (see RedisRateLimiter).
  */
 @Injectable()
@@ -46,7 +48,18 @@ export class RateLimitGuard implements CanActivate {
     const costOf = this.reflector.get<RateCost | undefined>(COST, context.getHandler());
     const cost = costOf ? costOf(request.body) : 1;
     if (cost <= 0) return true; // nothing to count: the handler refuses the request (e.g. an oversized batch is 400)
-    const decision = await this.limiter.consume(`${bucket}:${principalKey(request.principal)}`, limit, cost);
+    const caller = `${bucket}:${principalKey(request.principal)}`;
+    // An idempotent route's key is claimed in the same round trip (only when the budget allows: a refused
+    // request claims nothing, as when the interceptor claimed it after this guard).
+    const claim = this.limiter.consumeAndClaim && this.reflector.get<boolean | undefined>(IDEMPOTENT, context.getHandler()) ? idempotencyClaimOf(request) : 'none';
+    let decision: RateDecision;
+    if (typeof claim === 'object' && this.limiter.consumeAndClaim) {
+      const admitted = await this.limiter.consumeAndClaim(caller, limit, cost, claim);
+      decision = admitted.decision;
+      if (admitted.begin) setClaimed(request, claim, admitted.begin);
+    } else {
+      decision = await this.limiter.consume(caller, limit, cost);
+    }
     void http.getResponse<FastifyReply>().header('x-ratelimit-remaining', String(decision.remaining));
     if (!decision.allowed) {
       const message =

@@ -51,6 +51,42 @@ describe('request-path stores on Redis', () => {
     expect(await limiter.consume(caller, 120)).toMatchObject({ allowed: false, remaining: 0 });
   });
 
+  it('one round trip: consumeAndClaim takes the budget and claims the key together, with the store\'s answers', async () => {
+    const limiter = new RedisRateLimiter(redis, () => 1_699_999_990_000);
+    const store = new RedisIdempotencyStore(redis, 60);
+    const caller = uniqueName('admit');
+    const scope = uniqueName('admit-scope');
+    const claim = { scope, key: 'k1', bodyHash: 'h1' };
+    expect(await limiter.consumeAndClaim(caller, 3, 1, claim)).toEqual({ decision: { allowed: true, remaining: 2, retryAfterSeconds: 50 }, begin: { kind: 'started' } });
+    expect((await limiter.consumeAndClaim(caller, 3, 1, claim)).begin).toEqual({ kind: 'in_flight' });
+    expect((await limiter.consumeAndClaim(caller, 3, 1, { ...claim, bodyHash: 'h2' })).begin).toEqual({ kind: 'mismatch' });
+    // Out of budget: refused, and nothing claimed (another key stays free).
+    expect(await limiter.consumeAndClaim(caller, 3, 1, { ...claim, key: 'k2' })).toEqual({ decision: { allowed: false, remaining: 0, retryAfterSeconds: 50 } });
+    expect(await store.begin(scope, 'k2', 'h1')).toEqual({ kind: 'started' });
+    // The store's completion is what a claim replays.
+    await store.complete(scope, 'k1', 'h1', { status: 202, body: { readingId: 'r1' } });
+    expect((await limiter.consumeAndClaim(uniqueName('admit'), 3, 1, claim)).begin).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r1' } } });
+  });
+
+  it('completions queued behind the request path are in Redis before the next claim on this instance (one round trip)', async () => {
+    const writes = new RedisWriteBehind(redis, 60_000); // a flush interval far longer than the test: only the claim sends them
+    const limiter = new RedisRateLimiter(redis, () => 1_699_999_990_000, 30, writes);
+    const store = new RedisIdempotencyStore(redis, 60, 30, writes);
+    const scope = uniqueName('queued');
+    const claim = { scope, key: 'k1', bodyHash: 'h1' };
+    expect((await limiter.consumeAndClaim(uniqueName('c'), 100, 1, claim)).begin).toEqual({ kind: 'started' });
+    await store.complete(scope, 'k1', 'h1', { status: 202, body: { readingId: 'r1' } });
+    writes.set(`${scope}:receipt`, 'r', 60);
+    expect(writes.pendingWrites).toBe(2);
+    // The retry right after the answer: replayed, not 409 in flight.
+    expect((await limiter.consumeAndClaim(uniqueName('c'), 100, 1, claim)).begin).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r1' } } });
+    expect(writes.pendingWrites).toBe(0);
+    expect(await redis.get(`${scope}:receipt`)).toBe('r');
+    // The store's own begin drains them too.
+    await store.complete(scope, 'k2', 'h1', { status: 202, body: { readingId: 'r2' } });
+    expect(await store.begin(scope, 'k2', 'h1')).toEqual({ kind: 'replay', response: { status: 202, body: { readingId: 'r2' } } });
+  });
+
   it('write-behind coalesces receipts into pipelines and lands them', async () => {
     const writes = new RedisWriteBehind(redis, 5);
     const key = uniqueName('wb');
@@ -64,6 +100,7 @@ describe('request-path stores on Redis', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await new RedisRateLimiter(dead).consume('x', 1)).allowed).toBe(true);
     expect(await new RedisIdempotencyStore(dead, 60).begin('s', 'k', 'h')).toEqual({ kind: 'unavailable' });
+    expect(await new RedisRateLimiter(dead).consumeAndClaim('x', 1, 1, { scope: 's', key: 'k', bodyHash: 'h' })).toMatchObject({ decision: { allowed: true }, begin: { kind: 'unavailable' } });
     dead.disconnect();
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * Coalesces fire-and-forget SET commands (receipts, idempotency results) into
@@ -24,16 +24,30 @@ export class RedisWriteBehind {
   }
 
   flush(): Promise<void> {
+    if (this.pending.length === 0) return Promise.resolve();
+    return this.drainInto(this.redis.pipeline())
+      .exec()
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+  }
+
+  /**
+   * Moves every pending write into `pipeline`, ahead of what the caller adds next: sent in the same write on the
+   * same connection, before the caller's command (so the caller reads its own writes), and one system call
+   * instead of two. The caller execs the pipeline and ignores these writes' replies.
+   */
+  drainInto(pipeline: ChainableCommander): ChainableCommander {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const writes = this.pending;
     this.pending = [];
-    if (writes.length === 0) return Promise.resolve();
-    const pipeline = this.redis.pipeline();
     for (const [k, v, ttl] of writes) pipeline.set(k, v, 'EX', ttl);
-    return pipeline.exec().then(
-      () => undefined,
-      () => undefined,
-    );
+    return pipeline;
+  }
+
+  get pendingWrites(): number {
+    return this.pending.length;
   }
 }
