@@ -13,6 +13,7 @@ import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
+import { exitForSupervisor } from '@surge/observability/process-exit';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
@@ -114,6 +115,12 @@ export class CsatModule {
               maxBatchWaitMs: config.CSAT_MAX_BATCH_WAIT_MS,
               retryMinMs: config.CSAT_RETRY_MIN_MS,
               retryMaxMs: config.CSAT_RETRY_MAX_MS,
+              groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
+              sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+              giveUpAfterMs: config.KAFKA_CONSUMER_GIVE_UP_MS,
+              onConsumerError: (error, attempt) =>
+                logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'outcome consumer broken (Kafka unreachable?); rejoining the group'),
+              onFatal: (error) => exitForSupervisor(logger, error),
               onBatchFailed: (error, attempt) => {
                 if (attempt > 0) metrics.dbErrors.inc({ db: 'postgres', operation: 'csat_invitations' });
                 logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'outcome batch failed; retrying');

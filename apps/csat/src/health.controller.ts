@@ -23,8 +23,10 @@ export class HealthController {
     @Inject(METRICS) private readonly metrics: SurgeMetrics,
   ) {}
 
+  /** Live unless the outcome consumer gave up rebuilding itself (the process then also exits). */
   @Get('live')
   live() {
+    if (!this.consumer.isLive()) throw new ServiceUnavailableException({ status: 'unavailable', consumer: 'gave up' });
     return { status: 'ok' };
   }
 

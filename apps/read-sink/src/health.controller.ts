@@ -6,8 +6,13 @@ import { BATCH_CONSUMER } from './read-sink.runner';
 export class HealthController {
   constructor(@Inject(BATCH_CONSUMER) private readonly consumer: BatchConsumer) {}
 
+  /**
+   * Live unless the consumer gave up rebuilding itself (the process then also
+   * exits): a broker outage makes it unready, not dead, since it rejoins by itself.
+   */
   @Get('live')
   live() {
+    if (!this.consumer.isLive()) throw new ServiceUnavailableException({ status: 'unavailable', consumer: 'gave up' });
     return { status: 'ok' };
   }
 
