@@ -45,7 +45,7 @@ export class CsatModule {
             return createPostgresPool(config.DATABASE_URL, {
               max: config.DATABASE_POOL_MAX,
               applicationName: 'csat',
-              onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'),
+              onIdleError: (error) => logger.warn({ err: error.message }, 'PostgreSQL connection lost (idle or between queries); the next checkout reconnects'),
             });
           },
           inject: [LOGGER],
