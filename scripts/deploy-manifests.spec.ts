@@ -356,10 +356,10 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
   const stackScript = fs.readFileSync(path.join(ROOT, 'scripts/stack/stack.sh'), 'utf8');
 
-  it('runs Kafka 3.9.1 (as the native stack does) as a single KRaft node', () => {
+  it('runs Kafka 4.4.0 (as the native stack does) as a single KRaft node', () => {
     const kafkaVersion = /^KAFKA_VERSION=([0-9.]+)/m.exec(stackScript)?.[1];
     expect(services.kafka.image).toBe(`apache/kafka:${kafkaVersion}`);
-    expect(services.kafka.image).toBe('apache/kafka:3.9.1');
+    expect(services.kafka.image).toBe('apache/kafka:4.4.0');
     expect(services.kafka.environment).toMatchObject({
       KAFKA_PROCESS_ROLES: 'broker,controller',
       KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',

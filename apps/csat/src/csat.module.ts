@@ -53,7 +53,13 @@ export class CsatModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+            createClickHouse({
+              url: config.CLICKHOUSE_URL,
+              database: config.CLICKHOUSE_DATABASE,
+              username: config.CLICKHOUSE_USER,
+              password: config.CLICKHOUSE_PASSWORD,
+              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
+            }),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
         authenticatorProvider(config),

@@ -14,7 +14,7 @@ import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.c
 import { createLogger } from '@surge/observability/logger.factory';
 import { HealthController } from './health.controller';
 import type { ReadSinkConfig } from './read-sink.config';
-import { BATCH_CONSUMER, READING_SINK, ReadSinkRunner } from './read-sink.runner';
+import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner } from './read-sink.runner';
 
 @Module({})
 export class ReadSinkModule {
@@ -83,6 +83,17 @@ export class ReadSinkModule {
             return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache);
           },
           inject: [EVENT_PUBLISHER, METRICS],
+        },
+        {
+          provide: CLICKHOUSE_PROBE,
+          useFactory: () =>
+            createClickHouse({
+              url: config.CLICKHOUSE_URL,
+              database: config.CLICKHOUSE_DATABASE,
+              username: config.CLICKHOUSE_USER,
+              password: config.CLICKHOUSE_PASSWORD,
+              requestTimeoutMs: 1_500,
+            }),
         },
         ReadSinkRunner,
       ],

@@ -34,6 +34,8 @@ export const infraFields = {
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('surge'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** Interactive ClickHouse reads (lookups, reports) give up after this long: a frozen server is a prompt 503, not a 30 s wait. */
+  CLICKHOUSE_QUERY_TIMEOUT_MS: positiveInt(4000),
   DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   LOG_LEVEL: logLevel,
