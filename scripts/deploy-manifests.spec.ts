@@ -149,6 +149,11 @@ describe('k8s manifests', () => {
     it('takes secrets by reference to surge-secrets only, and keeps them out of its ConfigMap', () => {
       for (const env of container.env ?? []) {
         expect(env.value).toBeUndefined();
+        // The pod's own name (static Kafka group membership) is the one non-secret taken from the downward API.
+        if (env.valueFrom.fieldRef) {
+          expect(env).toEqual({ name: 'KAFKA_GROUP_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+          continue;
+        }
         expect(env.valueFrom.secretKeyRef.name).toBe('surge-secrets');
         expect(env.valueFrom.secretKeyRef.key).toBe(env.name);
       }
