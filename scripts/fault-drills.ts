@@ -242,6 +242,8 @@ interface DrillReport {
   faultSeconds: number;
   firstSuccessAfterFaultMs: number | null;
   backlogDrainedAfterFaultMs: number | null;
+  /** The same, counted from the end of the load (the backlog left when traffic stopped). */
+  backlogDrainedAfterLoadMs: number | null;
   readyAfterFaultMs: number | null;
   billRun?: Record<string, unknown> | null;
   ok: boolean;
@@ -270,6 +272,7 @@ async function drill(d: Drill): Promise<DrillReport> {
     return null;
   })();
   await load.done.catch((e: unknown) => (error = String(e)));
+  const loadEnd = Date.now();
   const results = readResults(load.resultsFile);
   const accepted = new Set<string>();
   for (const r of results) if (r.status === 202 || r.status === 207) for (const id of r.ids ?? []) accepted.add(id);
@@ -304,6 +307,7 @@ async function drill(d: Drill): Promise<DrillReport> {
     faultSeconds: Math.round((faultEnd - faultStart) / 100) / 10,
     firstSuccessAfterFaultMs: Number.isFinite(firstSuccess) ? Math.max(0, firstSuccess - faultEnd) : null,
     backlogDrainedAfterFaultMs: drainedAt === null ? null : drainedAt - faultEnd,
+    backlogDrainedAfterLoadMs: drainedAt === null ? null : Math.max(0, drainedAt - loadEnd),
     readyAfterFaultMs: readyAt === null ? null : (readyAt as number) - faultEnd,
     ...(runId ? { billRun: billRun ? { runId, status: billRun.status, totalAccounts: billRun.totalAccounts, billed: billRun.billed, skipped: billRun.skipped, failed: billRun.failed } : null } : {}),
     ok: false,
@@ -326,17 +330,17 @@ async function main(): Promise<void> {
     reports.push(r);
     process.stdout.write(`    ${JSON.stringify(r)}\n`);
   }
-  const header = ['drill', 'accepted', 'present', 'lost', 'dup', 'statuses during fault', '1st 2xx after', 'drained after', 'ready after', 'bill run', 'ok'];
+  const header = ['drill', 'accepted', 'present', 'lost', 'dup', 'statuses during fault', 'fault s', '1st 2xx after', 'drained after (load end)', 'ready after', 'bill run', 'ok'];
   const rows = reports.map((r) => [
     r.name, String(r.accepted), String(r.present), String(r.lost), String(r.duplicated),
     Object.entries(r.statusesDuringFault).map(([s, n]) => `${s}:${n}`).join(' ') || '-',
-    secs(r.firstSuccessAfterFaultMs), secs(r.backlogDrainedAfterFaultMs), secs(r.readyAfterFaultMs),
+    String(r.faultSeconds), secs(r.firstSuccessAfterFaultMs), `${secs(r.backlogDrainedAfterFaultMs)} (${secs(r.backlogDrainedAfterLoadMs)})`, secs(r.readyAfterFaultMs),
     r.billRun === undefined ? '-' : r.billRun ? `${String(r.billRun.status)} ${String(r.billRun.billed)}/${String(r.billRun.totalAccounts)}` : 'unknown',
     r.ok ? 'yes' : `NO${r.error ? ` (${r.error.slice(0, 60)})` : ''}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
-  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`\ntimes are from the end of each fault (first 2xx, backlog drained, every service ready)\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
   writeFileSync(join(reportDir, 'report.json'), JSON.stringify({ at: new Date().toISOString(), load: { rate: config.DRILL_RATE, batchRate: config.DRILL_BATCH_RATE, batchSize: config.DRILL_BATCH_SIZE }, drills: reports }, null, 2));
   process.stdout.write(`\nreport: ${join(reportDir, 'report.json')}\n`);
   await ch.close();
