@@ -245,6 +245,8 @@ interface DrillReport {
   /** The same, counted from the end of the load (the backlog left when traffic stopped). */
   backlogDrainedAfterLoadMs: number | null;
   readyAfterFaultMs: number | null;
+  /** When each service was first seen ready after the fault ended (ms). */
+  readyEachAfterFaultMs: Partial<Record<Service, number>>;
   billRun?: Record<string, unknown> | null;
   ok: boolean;
   error?: string;
@@ -254,7 +256,7 @@ async function drill(d: Drill): Promise<DrillReport> {
   const LEAD = 10;
   const tail = d.tail ?? 20;
   // The load is sized to outlast the fault; a fault that ends early just gets a longer tail.
-  const expected = { 'kafka-kill': 45, 'sink-kill': 5, 'clickhouse-stop': 60, 'redis-kill': 25, 'postgres-immediate': 15, 'csat-stop': 30 }[d.name] ?? 30;
+  const expected = { 'kafka-kill': 90, 'sink-kill': 5, 'clickhouse-stop': 60, 'redis-kill': 25, 'postgres-immediate': 15, 'csat-stop': 30 }[d.name] ?? 30;
   const load = surgeLoad.start(d.name, LEAD + expected + tail);
   await sleep(LEAD * 1000);
   let runId: string | undefined;
@@ -265,9 +267,12 @@ async function drill(d: Drill): Promise<DrillReport> {
   await d.fault().catch((e: unknown) => (error = `fault: ${String(e)}`));
   const faultEnd = Date.now();
   let readyAt: number | null = null;
+  const readyEach: Partial<Record<Service, number>> = {};
   const readyWatch = (async () => {
     for (const deadline = Date.now() + 180_000; Date.now() < deadline; await sleep(500)) {
-      if (await allReady()) return (readyAt = Date.now());
+      const states = await Promise.all((Object.keys(SERVICES) as Service[]).map(async (app) => [app, (await health(app)).ok] as const));
+      for (const [app, ok] of states) if (ok) readyEach[app] ??= Date.now() - faultEnd;
+      if (states.every(([, ok]) => ok)) return (readyAt = Date.now());
     }
     return null;
   })();
@@ -309,6 +314,7 @@ async function drill(d: Drill): Promise<DrillReport> {
     backlogDrainedAfterFaultMs: drainedAt === null ? null : drainedAt - faultEnd,
     backlogDrainedAfterLoadMs: drainedAt === null ? null : Math.max(0, drainedAt - loadEnd),
     readyAfterFaultMs: readyAt === null ? null : (readyAt as number) - faultEnd,
+    readyEachAfterFaultMs: readyEach,
     ...(runId ? { billRun: billRun ? { runId, status: billRun.status, totalAccounts: billRun.totalAccounts, billed: billRun.billed, skipped: billRun.skipped, failed: billRun.failed } : null } : {}),
     ok: false,
     ...(error ? { error } : {}),
