@@ -121,6 +121,21 @@ const sinkLag = async (app: Service = 'read-sink') => {
   return h.ok ? Object.values(lag).reduce((a, b) => a + b, 0) : Number.POSITIVE_INFINITY;
 };
 
+/** Restarts by the native supervisor (its log lines) per service since `since`: a fault the service should ride out must show none. */
+function supervisorRestarts(since: number): Partial<Record<Service, number>> {
+  const out: Partial<Record<Service, number>> = {};
+  for (const app of Object.keys(SERVICES) as Service[]) {
+    const file = join(stateDir, 'logs', `${app}.log`);
+    if (!existsSync(file)) continue;
+    const n = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"service":"supervisor"') && l.includes('exited'))
+      .filter((l) => Number(/"time":(\d+)/.exec(l)?.[1] ?? 0) >= since).length;
+    if (n > 0) out[app] = n;
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ audit
 async function audit(accepted: Set<string>): Promise<{ present: number; lost: number; duplicated: number }> {
   const ids = [...accepted];
@@ -166,6 +181,8 @@ interface Drill {
   readonly billRun?: boolean;
   /** Injects the fault; resolves when the drill has ended it (the system must then recover by itself). */
   readonly fault: () => Promise<void>;
+  /** Services the drill itself kills (their supervisor restarts are expected). */
+  readonly kills?: readonly Service[];
 }
 
 const DRILLS: Drill[] = [
@@ -181,6 +198,7 @@ const DRILLS: Drill[] = [
   {
     name: 'sink-kill',
     what: 'read-sink kill -9 mid-batch (its supervisor restarts it)',
+    kills: ['read-sink'],
     fault: async () => {
       await killAndWait('app-read-sink');
       // Ended at once: bringing it back is the supervisor's job, not the drill's.
@@ -247,6 +265,8 @@ interface DrillReport {
   readyAfterFaultMs: number | null;
   /** When each service was first seen ready after the fault ended (ms). */
   readyEachAfterFaultMs: Partial<Record<Service, number>>;
+  /** Restarts by the supervisor during the drill; any outside `kills` means a service did not ride the fault out in process. */
+  supervisorRestarts: Partial<Record<Service, number>>;
   billRun?: Record<string, unknown> | null;
   ok: boolean;
   error?: string;
@@ -257,6 +277,7 @@ async function drill(d: Drill): Promise<DrillReport> {
   const tail = d.tail ?? 20;
   // The load is sized to outlast the fault; a fault that ends early just gets a longer tail.
   const expected = { 'kafka-kill': 90, 'sink-kill': 5, 'clickhouse-stop': 60, 'redis-kill': 25, 'postgres-immediate': 15, 'csat-stop': 30 }[d.name] ?? 30;
+  const drillStart = Date.now();
   const load = surgeLoad.start(d.name, LEAD + expected + tail);
   await sleep(LEAD * 1000);
   let runId: string | undefined;
@@ -302,6 +323,8 @@ async function drill(d: Drill): Promise<DrillReport> {
       if (billRun && billRun.status !== 'running') break;
     }
   }
+  const restarts = supervisorRestarts(drillStart);
+  const unplanned = (Object.keys(restarts) as Service[]).filter((app) => !(d.kills ?? []).includes(app));
   const billOk = !runId || (billRun?.status === 'completed' && billRun?.failed === 0);
   const rep: DrillReport = {
     name: d.name,
@@ -315,11 +338,12 @@ async function drill(d: Drill): Promise<DrillReport> {
     backlogDrainedAfterLoadMs: drainedAt === null ? null : Math.max(0, drainedAt - loadEnd),
     readyAfterFaultMs: readyAt === null ? null : (readyAt as number) - faultEnd,
     readyEachAfterFaultMs: readyEach,
+    supervisorRestarts: restarts,
     ...(runId ? { billRun: billRun ? { runId, status: billRun.status, totalAccounts: billRun.totalAccounts, billed: billRun.billed, skipped: billRun.skipped, failed: billRun.failed } : null } : {}),
     ok: false,
     ...(error ? { error } : {}),
   };
-  rep.ok = !error && accepted.size > 0 && counts.lost === 0 && counts.duplicated === 0 && drainedAt !== null && readyAt !== null && billOk;
+  rep.ok = !error && unplanned.length === 0 && accepted.size > 0 && counts.lost === 0 && counts.duplicated === 0 && drainedAt !== null && readyAt !== null && billOk;
   writeFileSync(join(reportDir, d.name, 'drill.json'), JSON.stringify(rep, null, 2));
   return rep;
 }
@@ -336,11 +360,12 @@ async function main(): Promise<void> {
     reports.push(r);
     process.stdout.write(`    ${JSON.stringify(r)}\n`);
   }
-  const header = ['drill', 'accepted', 'present', 'lost', 'dup', 'statuses during fault', 'fault s', '1st 2xx after', 'drained after (load end)', 'ready after', 'bill run', 'ok'];
+  const header = ['drill', 'accepted', 'present', 'lost', 'dup', 'statuses during fault', 'fault s', '1st 2xx after', 'drained after (load end)', 'ready after', 'restarts', 'bill run', 'ok'];
   const rows = reports.map((r) => [
     r.name, String(r.accepted), String(r.present), String(r.lost), String(r.duplicated),
     Object.entries(r.statusesDuringFault).map(([s, n]) => `${s}:${n}`).join(' ') || '-',
     String(r.faultSeconds), secs(r.firstSuccessAfterFaultMs), `${secs(r.backlogDrainedAfterFaultMs)} (${secs(r.backlogDrainedAfterLoadMs)})`, secs(r.readyAfterFaultMs),
+    Object.entries(r.supervisorRestarts).map(([a, n]) => `${a}:${n}`).join(' ') || 'none',
     r.billRun === undefined ? '-' : r.billRun ? `${String(r.billRun.status)} ${String(r.billRun.billed)}/${String(r.billRun.totalAccounts)}` : 'unknown',
     r.ok ? 'yes' : `NO${r.error ? ` (${r.error.slice(0, 60)})` : ''}`,
   ]);
