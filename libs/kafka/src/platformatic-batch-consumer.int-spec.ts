@@ -75,4 +75,27 @@ describe('PlatformaticBatchConsumer across a broker crash (private broker)', () 
     // Records published before the crash were committed: never handed over again after the rebuild.
     for (let i = 0; i < 100; i++) expect(seen.get(`r${i}`)).toBe(1);
   });
+
+  it('gives up after giveUpAfterMs with the broker gone for good: not live, onFatal called (the process then exits for its supervisor)', async () => {
+    await consumer?.stop();
+    const fatal: unknown[] = [];
+    consumer = new PlatformaticBatchConsumer({
+      brokers: broker.brokers,
+      clientId: 'give-up-test',
+      groupId: 'give-up-test',
+      topics: [topic],
+      maxBatchRecords: 50,
+      maxBatchWaitMs: 50,
+      retryMinMs: 100,
+      retryMaxMs: 500,
+      giveUpAfterMs: 3_000,
+      onFatal: (error) => fatal.push(error),
+    });
+    await consumer.start(async () => undefined);
+    expect(consumer.isLive()).toBe(true);
+    await broker.crash();
+    await eventually(async () => fatal.length === 1, 60_000, 200);
+    expect(consumer.isLive()).toBe(false);
+    expect(consumer.isHealthy()).toBe(false);
+  });
 });
