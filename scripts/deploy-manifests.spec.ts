@@ -149,6 +149,11 @@ describe('k8s manifests', () => {
     it('takes secrets by reference to surge-secrets only, and keeps them out of its ConfigMap', () => {
       for (const env of container.env ?? []) {
         expect(env.value).toBeUndefined();
+        // The pod's own name (static Kafka group membership) is the one non-secret taken from the downward API.
+        if (env.valueFrom.fieldRef) {
+          expect(env).toEqual({ name: 'KAFKA_GROUP_INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+          continue;
+        }
         expect(env.valueFrom.secretKeyRef.name).toBe('surge-secrets');
         expect(env.valueFrom.secretKeyRef.key).toBe(env.name);
       }
@@ -369,10 +374,10 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
   const stackScript = fs.readFileSync(path.join(ROOT, 'scripts/stack/stack.sh'), 'utf8');
 
-  it('runs Kafka 3.9.1 (as the native stack does) as a single KRaft node', () => {
+  it('runs Kafka 4.4.0 (as the native stack does) as a single KRaft node', () => {
     const kafkaVersion = /^KAFKA_VERSION=([0-9.]+)/m.exec(stackScript)?.[1];
     expect(services.kafka.image).toBe(`apache/kafka:${kafkaVersion}`);
-    expect(services.kafka.image).toBe('apache/kafka:3.9.1');
+    expect(services.kafka.image).toBe('apache/kafka:4.4.0');
     expect(services.kafka.environment).toMatchObject({
       KAFKA_PROCESS_ROLES: 'broker,controller',
       KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',

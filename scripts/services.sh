@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Runs the built services on loopback: services.sh up | down | status [app...]
-# Logs go to .stack/logs/<app>.log, pids to .stack/pids/app-<app>.pid.
+# Logs go to .stack/logs/<app>.log, pids to .stack/pids/app-<app>.pid (the
+# service) and app-<app>.supervisor.pid (its supervisor).
 # Every setting comes from the environment (see each app's *.config.ts); the
 # defaults point at the local stack, plus the dev credentials from bootstrap.
+#
+# Supervision: each service runs under a small supervisor loop that starts it
+# again when it exits for any reason other than `down` (a crash, kill -9, or a
+# service exiting on purpose because it cannot recover in process, exit code
+# 70). Backoff 1, 2, 4 ... 30 s between restarts; a service that ran 60 s or
+# more counts as healthy again (the backoff resets). After 8 restarts in a row
+# that each lived under 60 s the supervisor gives up and logs why: something a
+# restart cannot fix (bad config, a dependency down for minutes) needs a human.
+# SURGE_PORT_BASE (default 3000) moves the four ports (api, sink, billing, csat = base+0..3).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -10,7 +20,9 @@ state=${SURGE_STATE_DIR:-$root/.stack}
 export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
-declare -A PORTS=([read-api]=3000 [read-sink]=3001 [billing]=3002 [csat]=3003)
+base=${SURGE_PORT_BASE:-3000}
+declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)))
+MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
 [[ -f dist/apps/csat/src/main.js ]] && ALL+=(csat)
@@ -26,28 +38,65 @@ alive() { [[ -f $state/pids/app-$1.pid ]] && kill -0 "$(cat "$state/pids/app-$1.
 
 ready() { curl -fsS "http://127.0.0.1:${PORTS[$1]}/health/ready" >/dev/null 2>&1; }
 
+sup_alive() { [[ -f $state/pids/app-$1.supervisor.pid ]] && kill -0 "$(cat "$state/pids/app-$1.supervisor.pid")" 2>/dev/null; }
+
+slog() { printf '{"level":"warn","service":"supervisor","app":"%s","time":%s,"msg":"%s"}\n' "$1" "$(date +%s%3N)" "$2" >>"$state/logs/$1.log"; }
+
+# Runs in the background for the lifetime of one app; see the header for the policy.
+supervise() {
+  local app=$1 quick=0 delay=1 child="" stopping=0 rc started lived
+  trap 'stopping=1; [[ -n $child ]] && kill "$child" 2>/dev/null' TERM INT
+  while (( stopping == 0 )); do
+    started=$(date +%s)
+    # Static group membership per app: a restarted consumer takes its partitions back at once.
+    PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local} \
+      node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
+    child=$!
+    echo "$child" >"$state/pids/app-$app.pid"
+    rc=0; wait "$child" || rc=$?
+    # A trapped TERM interrupts wait: wait again for the service's own graceful shutdown.
+    while kill -0 "$child" 2>/dev/null; do wait "$child" || true; done
+    (( stopping == 1 )) && break
+    lived=$(( $(date +%s) - started ))
+    if (( lived >= 60 )); then quick=0; delay=1; fi
+    quick=$((quick + 1))
+    if (( quick > MAX_QUICK_RESTARTS )); then
+      slog "$app" "exited (code $rc) after ${lived}s; gave up after $MAX_QUICK_RESTARTS quick restarts in a row: fix the cause, then services.sh up $app"
+      rm -f "$state/pids/app-$app.pid" "$state/pids/app-$app.supervisor.pid"
+      exit 1
+    fi
+    slog "$app" "exited (code $rc) after ${lived}s; restart $quick of $MAX_QUICK_RESTARTS in ${delay}s"
+    sleep "$delay" & wait $! || true
+    delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
+  done
+  rm -f "$state/pids/app-$app.pid" "$state/pids/app-$app.supervisor.pid"
+}
+
 up_one() {
   local app=$1
-  if alive "$app"; then echo "$app: already running (pid $(cat "$state/pids/app-$app.pid"))"; return; fi
-  PORT=${PORTS[$app]} nohup node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
-  echo $! >"$state/pids/app-$app.pid"
+  if sup_alive "$app" || alive "$app"; then echo "$app: already running (pid $(cat "$state/pids/app-$app.pid" 2>/dev/null))"; return; fi
+  rm -f "$state/pids/app-$app.pid"
+  supervise "$app" </dev/null >/dev/null 2>&1 &
+  echo $! >"$state/pids/app-$app.supervisor.pid"
+  disown
   for _ in $(seq 1 120); do
-    if ready "$app"; then echo "$app: ready on http://127.0.0.1:${PORTS[$app]} (pid $(cat "$state/pids/app-$app.pid"))"; return; fi
-    if ! alive "$app"; then echo "$app: exited; last log lines:" >&2; tail -20 "$state/logs/$app.log" >&2; exit 1; fi
+    if ready "$app"; then echo "$app: ready on http://127.0.0.1:${PORTS[$app]} (pid $(cat "$state/pids/app-$app.pid"), supervised)"; return; fi
+    if ! sup_alive "$app"; then echo "$app: exited; last log lines:" >&2; tail -20 "$state/logs/$app.log" >&2; exit 1; fi
     sleep 0.5
   done
   echo "$app: not ready after 60 s; see $state/logs/$app.log" >&2; exit 1
 }
 
 down_one() {
-  local app=$1 f=$state/pids/app-$1.pid
-  if alive "$app"; then
-    kill "$(cat "$f")"
-    for _ in $(seq 1 40); do alive "$app" || break; sleep 0.25; done
-    alive "$app" && kill -9 "$(cat "$f")"
-    echo "$app: stopped"
-  fi
-  rm -f "$f"
+  local app=$1 f=$state/pids/app-$1.pid sf=$state/pids/app-$1.supervisor.pid
+  local was=0
+  # The supervisor first (so it does not restart what we stop); it passes TERM on and waits for the service.
+  if sup_alive "$app"; then was=1; kill "$(cat "$sf")"; fi
+  for _ in $(seq 1 60); do sup_alive "$app" || alive "$app" || break; sleep 0.25; done
+  if alive "$app"; then was=1; kill -9 "$(cat "$f")"; fi
+  sup_alive "$app" && kill -9 "$(cat "$sf")"
+  (( was == 1 )) && echo "$app: stopped"
+  rm -f "$f" "$sf"
 }
 
 cmd=${1:-status}; shift || true
@@ -55,6 +104,11 @@ apps=("$@"); (( ${#apps[@]} == 0 )) && apps=("${ALL[@]}")
 case $cmd in
   up) for a in "${apps[@]}"; do up_one "$a"; done ;;
   down) for a in "${apps[@]}"; do down_one "$a"; done ;;
-  status) for a in "${apps[@]}"; do if alive "$a" && ready "$a"; then echo "$a: ready"; else echo "$a: down"; fi; done ;;
+  status)
+    for a in "${apps[@]}"; do
+      if alive "$a" && ready "$a"; then echo "$a: ready"
+      elif sup_alive "$a"; then echo "$a: starting or restarting (supervised; see $state/logs/$a.log)"
+      else echo "$a: down"; fi
+    done ;;
   *) echo "usage: services.sh up | down | status [app...]" >&2; exit 2 ;;
 esac

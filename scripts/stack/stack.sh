@@ -18,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 state=${SURGE_STATE_DIR:-$root/.stack}
-KAFKA_VERSION=3.9.1 # keep in step with kafka-pom.xml and docker-compose.yml
+KAFKA_VERSION=4.4.0 # keep in step with kafka-pom.xml, docker-compose.yml and docs/runbook.md
 
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
@@ -61,22 +61,40 @@ apt_install() { # apt_install <package...> (only those missing)
 
 # ---------------------------------------------------------------- Kafka
 kafka_jars() {
+  # One version's jars at a time: a classpath of libs/* holding both 3.9 and
+  # 4.x jars would load a mix. A version change fetches into a fresh
+  # directory and swaps it in whole (a broker still running from the old
+  # directory keeps its open jars until it is restarted).
   local jars=$state/kafka/libs
   if [[ ! -f $jars/kafka_2.13-$KAFKA_VERSION.jar ]]; then
     command -v mvn >/dev/null || apt_install maven
     log "fetching Kafka $KAFKA_VERSION jars from Maven Central"
-    mkdir -p "$jars"
+    rm -rf "$jars.new"; mkdir -p "$jars.new"
     mvn -q -B -f "$here/kafka-pom.xml" dependency:copy-dependencies \
-      -DoutputDirectory="$jars" -DincludeScope=runtime >"$state/logs/maven.log" 2>&1 \
+      -DoutputDirectory="$jars.new" -DincludeScope=runtime >"$state/logs/maven.log" 2>&1 \
       || die "maven could not fetch Kafka (see $state/logs/maven.log)"
+    [[ -f $jars.new/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka-pom.xml does not pin Kafka $KAFKA_VERSION"
+    rm -rf "$jars"; mv "$jars.new" "$jars"
   fi
+}
+
+# The version of the broker this stack started and is still running (a marker on its command line), if known.
+kafka_running_version() {
+  pid_alive "$state/pids/kafka.pid" || return 0
+  tr '\0' ' ' <"/proc/$(cat "$state/pids/kafka.pid")/cmdline" 2>/dev/null | grep -o 'kafka-version=[^ ]*' | cut -d= -f2 || true
 }
 
 kafka_up() {
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   # The jars are wanted even when a broker is reused: fault tests start private brokers from them.
   kafka_jars
-  if port_open "$KAFKA_PORT"; then log "kafka: reusing the broker on 127.0.0.1:$KAFKA_PORT"; return; fi
+  if port_open "$KAFKA_PORT"; then
+    if pid_alive "$state/pids/kafka.pid"; then
+      local running; running=$(kafka_running_version)
+      [[ $running == "$KAFKA_VERSION" ]] || log "kafka: the running broker is ${running:-an older release}, not $KAFKA_VERSION: 'stack.sh down' then 'up' switches it (its data is kept)"
+    fi
+    log "kafka: reusing the broker on 127.0.0.1:$KAFKA_PORT"; return
+  fi
   local dir=$state/kafka conf=$state/kafka/server.properties
   mkdir -p "$dir/data"
   cat >"$conf" <<EOF
@@ -101,17 +119,25 @@ auto.create.topics.enable=false
 log.retention.hours=168
 log.segment.bytes=268435456
 EOF
-  cat >"$dir/log4j.properties" <<EOF
-log4j.rootLogger=WARN, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$state/logs/kafka.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.server.KafkaServer=INFO
-log4j.logger.kafka.server.BrokerServer=INFO
+  # Kafka 4 logs through Log4j 2 (Kafka 3 read log4j.properties through reload4j).
+  cat >"$dir/log4j2.properties" <<EOF
+rootLogger.level=WARN
+rootLogger.appenderRef.file.ref=file
+appender.file.type=File
+appender.file.name=file
+appender.file.fileName=$state/logs/kafka.log
+appender.file.layout.type=PatternLayout
+appender.file.layout.pattern=[%d] %p %m (%c)%n
+logger.broker.name=kafka.server.BrokerServer
+logger.broker.level=INFO
+logger.controller.name=kafka.server.ControllerServer
+logger.controller.level=INFO
 EOF
-  local java_opts=(-Xms512m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true
-    -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$dir/libs/*")
+  # -Dkafka-version marks the command line, so a later `up` can tell which release a running broker is.
+  local java_opts=(-Xms512m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true -Dkafka-version="$KAFKA_VERSION"
+    -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$dir/libs/*")
+  # A log directory formatted by Kafka 3.9 (KRaft, metadata.version 3.9-IV0) is read by 4.x as it is
+  # (checked: 4.4.0 starts on it, topics, offsets and groups intact); only a new directory is formatted.
   if [[ ! -f $dir/data/meta.properties ]]; then
     log "kafka: formatting the KRaft log directory"
     java "${java_opts[@]}" kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" \

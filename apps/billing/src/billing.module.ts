@@ -38,7 +38,7 @@ export class BillingModule {
             return createPostgresPool(config.DATABASE_URL, {
               max: config.PG_POOL_MAX,
               applicationName: 'billing',
-              onIdleError: () => metrics.dbErrors.inc({ db: 'postgres', operation: 'idle_client' }),
+              onIdleError: () => metrics.dbErrors.inc({ db: 'postgres', operation: 'connection_lost' }),
             });
           },
         },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { loadConfig } from '@surge/config/config.loader';
-import { bool, infraFields, port, positiveInt } from '@surge/config/config.fields';
+import { bool, consumerFields, infraFields, port, positiveInt } from '@surge/config/config.fields';
 
 const schema = z.object({
   ...infraFields,
+  ...consumerFields,
   HOST: z.string().default('127.0.0.1'),
   PORT: port(3003),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens'),

@@ -13,6 +13,7 @@ import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
+import { exitForSupervisor } from '@surge/observability/process-exit';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
@@ -44,7 +45,7 @@ export class CsatModule {
             return createPostgresPool(config.DATABASE_URL, {
               max: config.DATABASE_POOL_MAX,
               applicationName: 'csat',
-              onIdleError: (error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'),
+              onIdleError: (error) => logger.warn({ err: error.message }, 'PostgreSQL connection lost (idle or between queries); the next checkout reconnects'),
             });
           },
           inject: [LOGGER],
@@ -52,7 +53,13 @@ export class CsatModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+            createClickHouse({
+              url: config.CLICKHOUSE_URL,
+              database: config.CLICKHOUSE_DATABASE,
+              username: config.CLICKHOUSE_USER,
+              password: config.CLICKHOUSE_PASSWORD,
+              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
+            }),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
         authenticatorProvider(config),
@@ -114,6 +121,12 @@ export class CsatModule {
               maxBatchWaitMs: config.CSAT_MAX_BATCH_WAIT_MS,
               retryMinMs: config.CSAT_RETRY_MIN_MS,
               retryMaxMs: config.CSAT_RETRY_MAX_MS,
+              groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
+              sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+              giveUpAfterMs: config.KAFKA_CONSUMER_GIVE_UP_MS,
+              onConsumerError: (error, attempt) =>
+                logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'outcome consumer broken (Kafka unreachable?); rejoining the group'),
+              onFatal: (error) => exitForSupervisor(logger, error),
               onBatchFailed: (error, attempt) => {
                 if (attempt > 0) metrics.dbErrors.inc({ db: 'postgres', operation: 'csat_invitations' });
                 logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'outcome batch failed; retrying');

@@ -25,7 +25,8 @@ import { OpenApiController } from './openapi.controller';
 import type { ReadApiConfig } from './read-api.config';
 
 export const READ_API_CONFIG = Symbol('READ_API_CONFIG');
-export const CLICKHOUSE = Symbol('CLICKHOUSE');
+export { CLICKHOUSE } from './read-api.tokens';
+import { CLICKHOUSE } from './read-api.tokens';
 export const REDIS = Symbol('REDIS');
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
@@ -62,7 +63,13 @@ export class ReadApiModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+            createClickHouse({
+              url: config.CLICKHOUSE_URL,
+              database: config.CLICKHOUSE_DATABASE,
+              username: config.CLICKHOUSE_USER,
+              password: config.CLICKHOUSE_PASSWORD,
+              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
+            }),
         },
         {
           provide: REDIS,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { loadConfig } from '@surge/config/config.loader';
-import { bool, infraFields, port, positiveInt } from '@surge/config/config.fields';
+import { bool, consumerFields, infraFields, port, positiveInt } from '@surge/config/config.fields';
 
 const schema = z.object({
   ...infraFields,
+  ...consumerFields,
   HOST: z.string().default('127.0.0.1'),
   PORT: port(3001),
   KAFKA_GROUP_ID: z.string().min(1).default('read-sink'),

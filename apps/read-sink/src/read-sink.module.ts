@@ -5,6 +5,7 @@ import { ReadingSinkService } from '@surge/ingest/reading-sink.service';
 import { RegisterHistoryCache } from '@surge/ingest/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
+import { exitForSupervisor } from '@surge/observability/process-exit';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
@@ -13,7 +14,7 @@ import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.c
 import { createLogger } from '@surge/observability/logger.factory';
 import { HealthController } from './health.controller';
 import type { ReadSinkConfig } from './read-sink.config';
-import { BATCH_CONSUMER, READING_SINK, ReadSinkRunner } from './read-sink.runner';
+import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner } from './read-sink.runner';
 
 @Module({})
 export class ReadSinkModule {
@@ -54,6 +55,12 @@ export class ReadSinkModule {
               maxFetchBytes: config.SINK_MAX_FETCH_BYTES,
               retryMinMs: config.SINK_RETRY_MIN_MS,
               retryMaxMs: config.SINK_RETRY_MAX_MS,
+              groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
+              sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+              giveUpAfterMs: config.KAFKA_CONSUMER_GIVE_UP_MS,
+              onConsumerError: (error, attempt) =>
+                logger.warn({ err: error, attempt }, 'consumer broken (Kafka unreachable?); rejoining the group from the committed offsets'),
+              onFatal: (error) => exitForSupervisor(logger, error),
               onLag: (lag) => {
                 for (const [key, value] of lag) {
                   const [topic = '', partition = ''] = key.split(':');
@@ -76,6 +83,17 @@ export class ReadSinkModule {
             return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache);
           },
           inject: [EVENT_PUBLISHER, METRICS],
+        },
+        {
+          provide: CLICKHOUSE_PROBE,
+          useFactory: () =>
+            createClickHouse({
+              url: config.CLICKHOUSE_URL,
+              database: config.CLICKHOUSE_DATABASE,
+              username: config.CLICKHOUSE_USER,
+              password: config.CLICKHOUSE_PASSWORD,
+              requestTimeoutMs: 1_500,
+            }),
         },
         ReadSinkRunner,
       ],

@@ -4,6 +4,8 @@ import type { ReadingSinkService } from '@surge/ingest/reading-sink.service';
 
 export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
 export const READING_SINK = Symbol('READING_SINK');
+/** A ClickHouse client of its own for readiness probes, so a probe never queues behind a batch insert. */
+export const CLICKHOUSE_PROBE = Symbol('CLICKHOUSE_PROBE');
 
 /** Hands each consumed batch to the sink in one line; the consumer commits after it resolves. */
 @Injectable()

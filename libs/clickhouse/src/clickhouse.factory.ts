@@ -5,16 +5,24 @@ export interface ClickHouseSettings {
   database: string;
   username: string;
   password: string;
+
+  /**
+   * How long one request may take before the client gives up (a frozen or
+   * unreachable server). Batch writers and bill runs keep the 30 s default;
+   * interactive reads set CLICKHOUSE_QUERY_TIMEOUT_MS (a few seconds) so a
+   * caller gets 503 + Retry-After promptly instead of waiting 30 s.
+   */
+  requestTimeoutMs?: number;
 }
 
-/** A client bound to the platform's database. `request_timeout` keeps a stuck server from stalling a batch forever. */
+/** A client bound to the platform's database. `request_timeout` keeps a stuck server from stalling a caller forever. */
 export function createClickHouse(settings: ClickHouseSettings, database: string | null = settings.database): ClickHouseClient {
   return createClient({
     url: settings.url,
     username: settings.username,
     password: settings.password,
     ...(database ? { database } : {}),
-    request_timeout: 30_000,
+    request_timeout: settings.requestTimeoutMs ?? 30_000,
     max_open_connections: 10,
     compression: { request: false, response: false },
     clickhouse_settings: {},

@@ -34,7 +34,23 @@ export const infraFields = {
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('surge'),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
+  /** Interactive ClickHouse reads (lookups, reports) give up after this long: a frozen server is a prompt 503, not a 30 s wait. */
+  CLICKHOUSE_QUERY_TIMEOUT_MS: positiveInt(4000),
   DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   LOG_LEVEL: logLevel,
+};
+
+/** For the apps that consume a topic in a consumer group (read-sink, csat). */
+export const consumerFields = {
+  /**
+   * Static group membership: a restarted instance under the same id gets its
+   * partitions back at once instead of after the session timeout. Unique per
+   * replica (k8s: the pod name; the native supervisor sets one per app). Unset: dynamic membership.
+   */
+  KAFKA_GROUP_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).max(200).optional(),
+  /** The coordinator's wait for a silent member's heartbeat before its partitions move (broker minimum 6 s). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /** A consumer that has failed to rebuild itself for this long gives up; the process exits for its supervisor to restart it. */
+  KAFKA_CONSUMER_GIVE_UP_MS: positiveInt(300_000),
 };

@@ -34,5 +34,10 @@ describe('toResponse: the one error-to-HTTP mapping', () => {
     expect(toResponse(new TypeError('cannot read properties of undefined (reading "connection")')).status).toBe(500);
     expect(toResponse(Object.assign(new Error('duplicate key'), { code: '23505' })).status).toBe(500);
   });
+
+  it('a store that does not answer in time (@clickhouse/client request_timeout) is 503 with Retry-After, not 500 (GET /v1/csat with ClickHouse frozen)', () => {
+    expect(toResponse(new Error('Timeout error.'))).toMatchObject({ status: 503, retryAfter: 5, body: { error: { code: 'DEPENDENCY_UNAVAILABLE' } } });
+    expect(toResponse(new Error('Invalid timeout error in the period')).status).toBe(500);
+  });
 });
 

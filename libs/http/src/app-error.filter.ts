@@ -83,9 +83,10 @@ export function toResponse(exception: unknown): { status: number; body: ErrorBod
   return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. It has been logged; please retry.' } } };
 }
 
-// Socket-level failures and PostgreSQL's "cannot connect / shutting down" classes (08xxx, 57P0x).
+// Socket-level failures, a request timeout, and PostgreSQL's "cannot connect / shutting down" classes (08xxx, 57P0x).
 const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
-const OUTAGE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|socket hang up/i;
+// "Timeout error." is @clickhouse/client's request_timeout: a server that does not answer (frozen, overloaded).
+const OUTAGE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection is closed|connect ECONNREFUSED|socket hang up|^Timeout error\.?$/i;
 
 /**
  * A driver error that means a store is down or unreachable, wherever a

@@ -24,5 +24,8 @@ export interface BatchConsumer {
   stop(): Promise<void>;
   /** Lag per partition as last observed (for metrics and autoscaling). */
   lag(): ReadonlyMap<string, number>;
+  /** In its group and fetching: the instance is ready. False while it rebuilds itself after a broker failure. */
   isHealthy(): boolean;
+  /** False once it has given up rebuilding itself: the process must be restarted (liveness). */
+  isLive(): boolean;
 }

@@ -20,4 +20,27 @@ describe('createPostgresPool (real PostgreSQL)', () => {
       await admin.end();
     }
   });
+
+  // Issue 11, item 2: billing crashed when PostgreSQL died mid bill run
+  // ("Unhandled 'error' event ... write EPIPE"): a connection checked out of
+  // the pool (inside a chunk's transaction, between two queries) has no
+  // listener of the pool's, so its 'error' event killed the process.
+  it('survives the server killing a checked-out connection between two queries; the next checkout works', async () => {
+    const errors: Error[] = [];
+    const pool = createPostgresPool(testEnv.DATABASE_URL, { max: 1, applicationName: 'it-busy-kill', onIdleError: (e) => errors.push(e) });
+    const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
+    try {
+      const client = await pool.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await eventually(async () => (errors.length > 0 ? true : null), 5_000);
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+      client.release(true);
+      const again = await pool.query<{ one: number }>('SELECT 1 AS one');
+      expect(again.rows[0]!.one).toBe(1);
+    } finally {
+      await pool.end();
+      await admin.end();
+    }
+  });
 });

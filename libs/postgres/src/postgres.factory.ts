@@ -4,11 +4,15 @@ export interface PostgresPoolOptions {
   max?: number;
   applicationName?: string;
   /**
-   * Called when an idle pooled connection dies (server restart, failover,
-   * DROP DATABASE ... WITH (FORCE), an administrator's terminate). pg drops that
-   * client and the next checkout opens a new one, so this is news, not a
-   * failure. Without a listener pg's Pool re-emits it as an unhandled 'error'
-   * event, which would take the whole process down on a database restart.
+   * Called when a pooled connection dies while no query of its own is
+   * running (server restart or immediate shutdown, failover, DROP DATABASE
+   * ... WITH (FORCE), an administrator's terminate), whether it sat idle in
+   * the pool or was checked out (a transaction between two queries). An idle
+   * one is dropped and the next checkout opens a new one; a checked-out one
+   * fails its holder's next query, whose rollback fails too, so it is
+   * released as broken (`inTransaction`). Either way this is news, not a
+   * failure: without a listener the 'error' event is unhandled and takes the
+   * whole process down on a database restart.
    */
   onIdleError?: (err: Error) => void;
 }
@@ -23,6 +27,19 @@ export function createPostgresPool(connectionString: string, opts: PostgresPoolO
     idleTimeoutMillis: 30_000,
     statement_timeout: 60_000,
   });
-  pool.on('error', opts.onIdleError ?? (() => undefined));
+  const onError = opts.onIdleError ?? (() => undefined);
+  // Idle clients: the pool re-emits their errors.
+  pool.on('error', onError);
+  // Checked-out clients: the pool removes its own listener while a client is
+  // lent out, so each client carries one of ours for its whole life.
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error) => {
+      if (!idle.has(client)) onError(error);
+    });
+  });
+  // An idle client's error reaches onError through the pool already: do not report it twice.
+  const idle = new WeakSet<object>();
+  pool.on('acquire', (client) => idle.delete(client));
+  pool.on('release', (_error, client) => idle.add(client));
   return pool;
 }
