@@ -1,12 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { openApiController } from '@surge/http/openapi.controller';
 import { buildReadApiOpenApi } from './read-api.openapi';
 
-const DOCUMENT = buildReadApiOpenApi();
-
-@Controller()
-export class OpenApiController {
-  @Get('openapi.json')
-  document() {
-    return DOCUMENT;
-  }
-}
+/** GET /openapi.json: the read API's document, built once at start-up. */
+export const OpenApiController = openApiController(buildReadApiOpenApi());

@@ -1,18 +1,20 @@
-import { z } from 'zod';
-import { ERROR_CODES } from '@surge/errors/error-codes';
+import { buildOpenApiDocument, errorCodesOf, errorResponse, operationalPaths, RETRY_AFTER_HEADER, schemaOf } from '@surge/http/openapi.builder';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/ingest/reading-submission.schema';
 import { READING_FIELD_CODES } from '@surge/meter-domain/reading-submission.validator';
 import { PLAUSIBILITY_REASON_CODES } from '@surge/meter-domain/reading-plausibility.checker';
 
+const FIELD_CODES = Object.fromEntries(Object.values(READING_FIELD_CODES).map((c) => [c, { status: 400, description: 'Field check failed; see the message' }]));
+
 /**
- * The read API's OpenAPI 3.1 document, generated from the same zod schema
- * the API validates with and from the error-code catalogue, so it cannot
- * drift from the code. Served at GET /openapi.json; a test checks that every
- * route of the controller and every error code is in it.
+ * The read API's OpenAPI 3.1 document, built with the shared builder
+ * (libs/http/src/openapi.builder.ts) from the same zod schema the API
+ * validates with and from the error-code catalogue, so it cannot drift from
+ * the code. Served at GET /openapi.json; a test checks that every route of
+ * the app's controllers and every error code is in it.
  */
 export function buildReadApiOpenApi(): Record<string, unknown> {
-  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } };
+  const error = errorResponse;
+  const retryAfter = RETRY_AFTER_HEADER;
   const common = {
     '400': error(
       'Invalid input (VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, a field code such as INVALID_MPAN or READ_AT_OUT_OF_RANGE, INVALID_ID for a malformed id in the path, INVALID_QUERY for a repeated query parameter or control characters, INVALID_CURSOR, FIELD_SET_BY_SERVER)',
@@ -51,15 +53,12 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
       headers: retryAfter,
     },
   };
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'Surge read API',
-      version: '1.0.0',
-      description: 'Submit meter readings and see what became of them. A 202 means the reading is durable in Kafka (acknowledged by all in-sync replicas).',
-    },
-    security: [{ bearer: [] }, { apiKey: [] }],
+  return buildOpenApiDocument({
+    title: 'Surge read API',
+    description: 'Submit meter readings and see what became of them. A 202 means the reading is durable in Kafka (acknowledged by all in-sync replicas).',
+    extraErrorCodes: FIELD_CODES,
     paths: {
+      ...operationalPaths('Kafka (required to accept readings); ClickHouse and Redis are reported but fail open'),
       '/v1/meter-readings': {
         post: {
           summary: 'Submit one reading',
@@ -112,30 +111,9 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
         },
       },
     },
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Customers: ES256 token naming the account, its supply points and meters' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Data collectors and staff, with scopes' },
-      },
-      schemas: {
-        ReadingSubmission: z.toJSONSchema(readingSubmissionSchema, { io: 'input', unrepresentable: 'any' }),
+    schemas: {
+        ReadingSubmission: schemaOf(readingSubmissionSchema),
         Receipt: { type: 'object', properties: { readingId: { type: 'string', format: 'uuid' }, status: { const: 'received' }, submittedAt: { type: 'string', format: 'date-time' } } },
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: {
-                code: { type: 'string', enum: allErrorCodes() },
-                message: { type: 'string', description: 'What to do about it, for a person' },
-                issues: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } } } },
-                correlationId: { type: 'string' },
-              },
-            },
-          },
-        },
         Reading: {
           type: 'object',
           description: 'A reading and what became of it (libs/ingest/src/reading-query.service.ts ReadingView).',
@@ -177,12 +155,10 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
           },
         },
         ReadingOutcomeReason: { type: 'string', enum: Object.values(PLAUSIBILITY_REASON_CODES), description: 'Why a reading was rejected or held' },
-      },
     },
-    'x-error-codes': { ...Object.fromEntries(Object.entries(ERROR_CODES).map(([code, v]) => [code, v])), ...Object.fromEntries(Object.values(READING_FIELD_CODES).map((c) => [c, { status: 400, description: 'Field check failed; see the message' }])) },
-  };
+  });
 }
 
 export function allErrorCodes(): string[] {
-  return [...new Set([...Object.keys(ERROR_CODES), ...Object.values(READING_FIELD_CODES)])].sort();
+  return errorCodesOf({ extraErrorCodes: FIELD_CODES });
 }
