@@ -19,6 +19,7 @@ import type { BillingConfig } from './billing.config';
 import { BillingRunner } from './billing.runner';
 import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './billing.tokens';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi.controller';
 import { SettlementController } from './settlement.controller';
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
@@ -27,7 +28,7 @@ export class BillingModule {
   static forRoot(config: BillingConfig, metrics: SurgeMetrics = createMetrics('billing')): DynamicModule {
     return {
       module: BillingModule,
-      controllers: [BillRunsController, BillsController, SettlementController, HealthController, MetricsController],
+      controllers: [BillRunsController, BillsController, SettlementController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: BILLING_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },

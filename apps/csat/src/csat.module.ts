@@ -23,6 +23,7 @@ import { CsatReportController } from './csat-report.controller';
 import { CsatRunner } from './csat.runner';
 import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, LOGGER, METRICS, PG_POOL } from './csat.tokens';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi.controller';
 import { MetricsController } from '@surge/http/metrics.controller';
 import { SurveysController } from './surveys.controller';
 
@@ -34,7 +35,7 @@ export class CsatModule {
     const clientId = config.KAFKA_CLIENT_ID ?? 'csat';
     return {
       module: CsatModule,
-      controllers: [SurveysController, CsatReportController, HealthController, MetricsController],
+      controllers: [SurveysController, CsatReportController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: CSAT_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('csat') },

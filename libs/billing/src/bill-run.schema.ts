@@ -14,10 +14,20 @@ const dayNumber = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_0
 /** POST /v1/bill-runs. A period is half-open: periodEnd is the first day NOT billed. */
 export const startBillRunSchema = z
   .object({
-    periodStart: billingDay,
-    periodEnd: billingDay,
-    kind: z.enum(['bill', 'correction']).default('bill'),
-    accountIds: z.array(accountId).min(1).max(MAX_SELECTED_ACCOUNTS).optional(),
+    periodStart: billingDay.describe('First day billed, YYYY-MM-DD (a UK billing day, Europe/London).'),
+    periodEnd: billingDay.describe(`The first day NOT billed, YYYY-MM-DD (the period is half-open; at most ${MAX_PERIOD_DAYS} days after periodStart).`),
+    kind: z
+      .enum(['bill', 'correction'])
+      .default('bill')
+      .describe(
+        "bill: issue each account's bill for exactly this period (an account already billed for it is counted as alreadyBilled, not billed again; one with a bill overlapping it fails PERIOD_ALREADY_BILLED). correction: recompute the period's issued bill with the readings known now and issue a correction bill for the difference (unchanged accounts are counted as unchanged).",
+      ),
+    accountIds: z
+      .array(accountId)
+      .min(1)
+      .max(MAX_SELECTED_ACCOUNTS)
+      .optional()
+      .describe(`Bill only these accounts (1 to ${MAX_SELECTED_ACCOUNTS}); omitted: every account with a supply agreement in the period.`),
   })
   .strict()
   .refine((b) => !isIsoDate(b.periodStart) || !isIsoDate(b.periodEnd) || dayNumber(b.periodEnd) > dayNumber(b.periodStart), {
@@ -32,12 +42,18 @@ export const startBillRunSchema = z
 export type StartBillRunRequest = z.infer<typeof startBillRunSchema>;
 
 /** POST /v1/bill-runs/:runId/resume. */
-export const resumeBillRunSchema = z.object({ retryFailed: z.boolean().default(false) }).strict();
+export const resumeBillRunSchema = z
+  .object({ retryFailed: z.boolean().default(false).describe('Also return failed accounts to pending and try them again (default: only unfinished chunks are re-queued).') })
+  .strict();
 export type ResumeBillRunRequest = z.infer<typeof resumeBillRunSchema>;
 
 /** GET /v1/settlement. */
 export const settlementQuerySchema = z
-  .object({ from: billingDay, to: billingDay, format: z.enum(['json', 'csv']).default('json') })
+  .object({
+    from: billingDay.describe('First day, YYYY-MM-DD: bills whose period lies within [from, to) are settled.'),
+    to: billingDay.describe('The first day after the window, YYYY-MM-DD.'),
+    format: z.enum(['json', 'csv']).default('json').describe('json (default) or csv (text/csv attachment).'),
+  })
   .strict()
   .refine((q) => !isIsoDate(q.from) || !isIsoDate(q.to) || dayNumber(q.to) > dayNumber(q.from), { message: 'to must be after from', path: ['to'] });
 export type SettlementQuery = z.infer<typeof settlementQuerySchema>;
