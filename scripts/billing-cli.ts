@@ -141,7 +141,7 @@ async function summary(s: BillRunStatus): Promise<void> {
   const seconds = s.finishedAt ? (Date.parse(s.finishedAt) - Date.parse(s.createdAt)) / 1000 : null;
   console.log(
     `Run ${s.runId} (${s.kind}, ${s.period.start} to ${s.period.end}): ${s.status.replace(/_/g, ' ')}; ` +
-      `${s.billed} billed, ${s.skipped} unchanged/skipped, ${s.failed} failed of ${s.totalAccounts}` +
+      `${s.billed} billed (bills issued), ${s.alreadyBilled} already billed, ${s.unchanged} unchanged, ${s.failed} failed of ${s.totalAccounts}` +
       (seconds !== null ? ` in ${formatDuration(seconds)} (${s.ratePerSecond} accounts/s)` : ''),
   );
   if (s.failed > 0) await failures(s.runId, 10);

@@ -4,7 +4,11 @@
 export type BillRunKind = 'bill' | 'correction';
 export type BillRunState = 'running' | 'completed' | 'completed_with_failures';
 
-/** What the status API answers. done = billed + skipped (finished without failure). */
+/**
+ * What the status API answers. done = billed + skipped (finished without failure). billed counts bills this
+ * run issued; skipped = alreadyBilled (bill runs: an earlier run billed exactly this period) + unchanged
+ * (correction runs: the recomputed bill equals the issued one). A re-run of a billed period says 0 billed.
+ */
 export interface BillRunStatus {
   readonly runId: string;
   readonly kind: BillRunKind;
@@ -18,6 +22,8 @@ export interface BillRunStatus {
   readonly done: number;
   readonly billed: number;
   readonly skipped: number;
+  readonly alreadyBilled: number;
+  readonly unchanged: number;
   readonly failed: number;
   readonly remaining: number;
   readonly pendingChunks: number;

@@ -193,10 +193,12 @@ export class BillRunRepository {
           if (inserted.has(o.newBill.bill.billId)) return { account_id: o.accountId, status: 'billed', bill_id: o.newBill.bill.billId, reason_code: null, reason: null };
           const existing = exact.get(o.accountId);
           return existing
-            ? { account_id: o.accountId, status: 'billed', bill_id: existing, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run' }
+            ? { account_id: o.accountId, status: 'skipped', bill_id: existing, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run; no bill issued' }
             : { account_id: o.accountId, status: 'failed', bill_id: null, reason_code: 'PERIOD_ALREADY_BILLED', reason: 'A bill already covers part of this period' };
         }
-        if (o.status === 'billed') return { account_id: o.accountId, status: 'billed', bill_id: o.existingBillId, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run' };
+        // Already billed for exactly this period (an earlier run, or a race lost above): finished, but no bill was
+        // issued, so it counts as skipped (alreadyBilled), never as billed.
+        if (o.status === 'billed') return { account_id: o.accountId, status: 'skipped', bill_id: o.existingBillId, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run; no bill issued' };
         if (o.status === 'skipped') return { account_id: o.accountId, status: 'skipped', bill_id: o.billId, reason_code: o.reasonCode, reason: o.reason };
         return { account_id: o.accountId, status: 'failed', bill_id: null, reason_code: o.reasonCode, reason: o.reason };
       });
@@ -305,6 +307,9 @@ export class BillRunRepository {
       done: progress.done,
       billed,
       skipped,
+      // A bill run skips only accounts already billed for the period; a correction run only unchanged ones.
+      alreadyBilled: r.kind === 'bill' ? skipped : 0,
+      unchanged: r.kind === 'correction' ? skipped : 0,
       failed,
       remaining: progress.remaining,
       pendingChunks: Number(r.pending_chunks),
