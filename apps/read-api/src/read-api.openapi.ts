@@ -81,7 +81,7 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
       '/v1/meter-readings/{id}': {
         get: {
           summary: 'What became of a reading: received, accepted, rejected (with reason), held, billed (with the bills that used it)',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'accountId', in: 'query', required: false, description: 'Staff API keys only', schema: { type: 'string' } }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, { name: 'accountId', in: 'query', required: false, description: 'Staff API keys (readings:read) only, optional: names the account (the cheap lookup); without it the reading is found by id alone. A customer always sees only their own account (another account\u2019s reading is 404).', schema: { type: 'string' } }],
           responses: { '200': { description: 'The reading and its outcome', content: { 'application/json': { schema: { $ref: '#/components/schemas/Reading' } } } }, ...common },
         },
       },

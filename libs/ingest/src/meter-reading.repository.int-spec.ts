@@ -141,6 +141,28 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
     expect(await repo.findForAccount(other, held.readingId)).toBeNull();
   });
 
+  it('staff find a reading by id alone (no accountId); a customer still only their own; nobody else\u2019s marks show', async () => {
+    const account = uniqueName('acct');
+    const other = uniqueName('acct');
+    const r = reading(account, '2022-03-31T00:00:00.000Z');
+    await repo.insert([r]);
+    const bill = { billId: randomUUID(), periodStart: '2022-03-01', periodEnd: '2022-04-01' };
+    await relay([
+      { accountId: account, readingId: r.readingId, ...bill },
+      { accountId: other, readingId: r.readingId, billId: randomUUID(), periodStart: '2022-01-01', periodEnd: '2022-03-01' },
+    ]);
+    const service = new ReadingQueryService(repo);
+    const staff = { kind: 'service', id: 'staff', scopes: ['readings:read'] } as unknown as Principal;
+    const collector = { kind: 'service', id: 'dc', scopes: ['readings:submit'] } as unknown as Principal;
+    expect(await service.getReading(staff, r.readingId)).toMatchObject({ readingId: r.readingId, accountId: account, status: 'billed', bills: [bill] });
+    expect(await service.getReading(staff, r.readingId, account)).toMatchObject({ readingId: r.readingId, accountId: account });
+    await expect(service.getReading(staff, r.readingId, other)).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    await expect(service.getReading(staff, randomUUID())).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    await expect(service.getReading(customer(other), r.readingId)).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    await expect(service.getReading(collector, r.readingId)).rejects.toMatchObject({ code: 'READING_NOT_FOUND' });
+    expect(await service.getReading(customer(account), r.readingId)).toMatchObject({ readingId: r.readingId });
+  });
+
   // Regression: a sink batch of 5,000 readings built one IN list longer than ClickHouse's max_query_size
   // (256 KiB): the query failed on every retry and the sink stalled for good (seen in a surge run).
   it('looks up and reads the history of batches far larger than one query may name', async () => {

@@ -74,6 +74,8 @@ export interface MeterReadingRepository {
   acceptedHistory(keys: readonly RegisterKey[]): Promise<Map<string, HistoricReading[]>>;
   /** With the bills that used it, in the same single query. */
   findForAccount(accountId: string, readingId: string): Promise<ReadingWithBills | null>;
+  /** Staff lookups by id alone (no account given): the reading's account, then findForAccount. */
+  findById(readingId: string): Promise<ReadingWithBills | null>;
   /** Newest first by readAt, each with its bills, in one query; `before` is an opaque cursor from the previous page. */
   listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<ReadingWithBills[]>;
 }
@@ -271,6 +273,18 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
     const where = `account_id = ${quote(accountId)} AND reading_id = ${quote(readingId)}`;
     const rows = await this.selectWithBills(withBills(`SELECT ${COLUMNS} FROM meter_readings WHERE ${where} GROUP BY reading_id`, where));
     return rows[0] ?? null;
+  }
+
+  /**
+   * A reading by id alone, for staff who have no account id to hand. The table is sorted by account first, so
+   * finding the account reads the reading_id column of every part (a scan: fine for a person's lookup, never on
+   * the customer path, which always names the account). The reading and its bills then come from
+   * findForAccount, so another account's marks naming the same id never show.
+   */
+  async findById(readingId: string): Promise<ReadingWithBills | null> {
+    const rs = await this.ch.query({ query: `SELECT account_id FROM meter_readings WHERE reading_id = ${quote(readingId)} LIMIT 1`, format: 'JSONEachRow' });
+    const account = (await rs.json<{ account_id: string }>())[0]?.account_id;
+    return account === undefined ? null : this.findForAccount(account, readingId);
   }
 
   async listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<ReadingWithBills[]> {

@@ -38,6 +38,7 @@ describe('reading view: later billed', () => {
       findDecided: async () => new Map(),
       acceptedHistory: async () => new Map(),
       findForAccount: async (_a, id) => (id === billed.readingId ? billed : null),
+      findById: async (id) => (id === billed.readingId ? billed : null),
       listForAccount: async () => [billed, { ...stored({ readingId: '0190a0a0-0000-4000-8000-000000000002' }), bills: [] }],
     };
     const pending = '0190a0a0-0000-4000-8000-000000000009';
@@ -63,6 +64,7 @@ describe('reading view: later billed', () => {
       findDecided: down,
       acceptedHistory: down,
       findForAccount: down,
+      findById: down,
       listForAccount: down,
     };
     const service = new ReadingQueryService(repo);

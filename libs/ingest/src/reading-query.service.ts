@@ -49,15 +49,23 @@ export class ReadingQueryService {
     private readonly receipts: ReceiptLookup = noReceipts,
   ) {}
 
+  /**
+   * A customer sees only readings on their own account (another's is 404). Staff (API key with readings:read)
+   * may name the account (?accountId=, the cheap lookup) or give the id alone.
+   */
   async getReading(principal: Principal, readingId: string, accountIdParam?: string): Promise<ReadingView> {
-    const accountId = principal.kind === 'customer' ? principal.accountId : hasScope(principal, 'readings:read') ? accountIdParam : undefined;
-    const missing = notFound('READING_NOT_FOUND', `No reading ${readingId} on your account.`);
-    if (!accountId || !/^[0-9a-f-]{36}$/i.test(readingId)) throw missing;
-    const stored = await storage(this.repository.findForAccount(accountId, readingId));
+    const staff = principal.kind !== 'customer' && hasScope(principal, 'readings:read');
+    const accountId = principal.kind === 'customer' ? principal.accountId : staff ? accountIdParam : undefined;
+    const missing = notFound(
+      'READING_NOT_FOUND',
+      staff ? `No reading ${readingId}${accountId ? ` on account ${accountId}` : ''}.` : `No reading ${readingId} on your account.`,
+    );
+    if ((!accountId && !staff) || !/^[0-9a-f-]{36}$/i.test(readingId)) throw missing;
+    const stored = await storage(accountId ? this.repository.findForAccount(accountId, readingId) : this.repository.findById(readingId));
     if (stored) return toView(stored);
     const receipt = await this.receipts.find(readingId);
-    if (receipt && receipt.accountId === accountId) {
-      return { ...RECEIVED_TEMPLATE, readingId, accountId, submittedAt: receipt.submittedAt };
+    if (receipt && (accountId === undefined || receipt.accountId === accountId)) {
+      return { ...RECEIVED_TEMPLATE, readingId, accountId: receipt.accountId, submittedAt: receipt.submittedAt };
     }
     throw missing;
   }

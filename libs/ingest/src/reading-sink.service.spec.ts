@@ -33,6 +33,9 @@ class MemoryRepository implements MeterReadingRepository {
   async findForAccount() {
     return null;
   }
+  async findById() {
+    return null;
+  }
   async listForAccount() {
     return [];
   }
