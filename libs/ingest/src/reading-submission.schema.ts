@@ -10,7 +10,7 @@ export const readingSubmissionSchema = z.strictObject({
   supplyPointId: z.string().regex(/^\d{6,13}$/, 'an MPAN core (13 digits) or an MPRN (6 to 11 digits)'),
   meterSerial: z.string().min(1).max(10),
   registerId: z.string().min(1).max(8),
-  readAt: z.string().min(10).max(40).describe('ISO 8601 with an offset, e.g. 2022-03-31T18:30:00Z; from 2000-01-01 (READ_AT_OUT_OF_RANGE before) to now plus 5 minutes (READ_AT_IN_FUTURE after).'),
+  readAt: z.string().min(10).max(40).describe("ISO 8601 with an offset, e.g. 2022-03-31T18:30:00Z, or a date alone, e.g. 2022-03-31, meaning 00:00 Europe/London that day (a reading dated D; stored as the instant, 2022-03-30T23:00:00Z here); from 2000-01-01 (READ_AT_OUT_OF_RANGE before) to now plus 5 minutes (READ_AT_IN_FUTURE after)."),
   value: z.union([z.string().max(16), z.number().finite()]).transform((v) => (typeof v === 'number' ? String(v) : v.trim())),
   unit: z.enum(['kWh', 'm3', 'ft3x100']).optional(),
   /** Data collectors only (API key); a customer's reading is always 'C' (see ReadingIntakeService). */

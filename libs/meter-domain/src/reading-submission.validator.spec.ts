@@ -115,8 +115,15 @@ describe('validateReadingFields', () => {
   });
 
   describe('readAt', () => {
-    it.each(['2022-03-31', '2022-02-30T10:00:00Z', 'yesterday', '2022-03-31T18:30:00'])('rejects %p', (readAt) => {
+    it.each(['2022-02-30', '2022-3-31', '31/03/2022', '2022-02-30T10:00:00Z', 'yesterday', '2022-03-31T18:30:00'])('rejects %p', (readAt) => {
       expect(codes({ readAt })).toEqual(['readAt:INVALID_READ_AT']);
+    });
+    it('takes a date alone as 00:00 Europe/London on that day ("a reading dated D")', () => {
+      expect(codes({ readAt: '2022-03-31' })).toEqual([]);
+      expect(codes({ readAt: '2022-01-15' })).toEqual([]);
+      // 2 April starts at 2022-04-01T23:00Z (BST): in the future at the spec's clock, like any instant.
+      expect(codes({ readAt: '2022-04-02' })).toEqual(['readAt:READ_AT_IN_FUTURE']);
+      expect(codes({ readAt: '1999-12-31' })).toEqual(['readAt:READ_AT_OUT_OF_RANGE']);
     });
 
     it('allows 5 minutes of clock skew, and no more', () => {

@@ -1,7 +1,7 @@
 import { isValidMeterSerial, MAX_METER_SERIAL_LENGTH } from './meter-serial.validator';
 import { mpanCoreProblem } from './mpan.validator';
 import { checkMprn } from './mprn.validator';
-import { parseInstant } from './instant';
+import { parseUkDateOrInstant } from './uk-calendar';
 import {
   DEFAULT_REGISTER_DIGITS,
   MAX_REGISTER_DIGITS,
@@ -161,13 +161,18 @@ function valueIssues(value: unknown, digits: number | undefined): ValidationIssu
   return [];
 }
 
+/**
+ * readAt is an ISO 8601 instant with an offset, or a date alone: "a reading dated D" is 00:00 Europe/London
+ * on D (the product's convention; non-smart meters need only a date), e.g. '2022-03-31' is
+ * 2022-03-30T23:00:00Z under BST. The bounds below apply to that instant.
+ */
 function readAtIssue(readAt: unknown, now: Date): ValidationIssue | null {
-  const at = parseInstant(readAt);
+  const at = parseUkDateOrInstant(readAt);
   if (at === null) {
     return issue(
       'INVALID_READ_AT',
       'readAt',
-      'Give the date and time you read the meter, with a time zone, e.g. 2022-03-31T18:30:00Z.',
+      'Give the date you read the meter (2022-03-31, meaning the start of that day, UK time) or the date and time with a time zone, e.g. 2022-03-31T18:30:00Z.',
     );
   }
   if (at < EARLIEST_READ_AT_MS) {
