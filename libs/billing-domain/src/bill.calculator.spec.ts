@@ -271,6 +271,7 @@ describe('calculateBill golden cases (worked by hand)', () => {
       estimated: true,
       rolledOver: false,
       estimationMethod: 'average-daily',
+      estimate: { method: 'average-daily', dailyUsage: '16.94915254237288135593220338983050847458', basedOnReadAt: '2022-03-01' },
     });
     expect(bill.totals.totalPence).toBe('11800');
   });
@@ -284,7 +285,7 @@ describe('calculateBill golden cases (worked by hand)', () => {
   });
 
   it('estimates from EAC pro rata, converting a gas EAC in kWh into the register unit', () => {
-    // EAC 12000 kWh at CV 40: m3 per year = 12000 x 3.6 / (1.02264 x 40) = 1056.090...; x 30/365 = 86.80 -> 87 m3.
+    // EAC 12000 kWh at CV 40: m3 per year = 12000 x 3.6 / (1.02264 x 40) = 1056.090...; x 30/365.25 = 86.74 -> 87 m3.
     // kWh billed = 87 x 1.02264 x 40 / 3.6 = 988.552; x 7.019047...p = 6938.69... -> 6939p.
     const bill = calculateBill({
       billId: 'GAS-E',
@@ -301,6 +302,9 @@ describe('calculateBill golden cases (worked by hand)', () => {
       ],
     });
     expect(bill.registers[0]?.readings[1]).toMatchObject({ value: '1087', estimated: true, estimationMethod: 'eac-pro-rata' });
+    // The bill says how: the EAC as held (kWh) and in the register's unit, divided by the read path's days per year.
+    expect(bill.registers[0]?.readings[1]?.estimate).toMatchObject({ method: 'eac-pro-rata', eacKwh: '12000', daysPerYear: '365.25', basedOnReadAt: '2022-04-01' });
+    expect(bill.registers[0]?.readings[1]?.estimate?.eac).toMatch(/^1056\.09/);
     expect(bill.lines[0]).toMatchObject({ kWh: '988.552', amountPence: '6939', estimated: true });
   });
 

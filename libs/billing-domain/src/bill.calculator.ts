@@ -24,6 +24,7 @@ import {
   BillRegister,
   BillTotals,
   CustomerCategory,
+  EstimateBasis,
   MeterReading,
   RegisterInput,
   SupplyPointInput,
@@ -75,6 +76,7 @@ interface ReadingPoint {
   readonly reading: MeterReading;
   readonly boundary: string;
   readonly estimationMethod?: EstimatedReading['method'];
+  readonly estimate?: EstimateBasis;
 }
 
 interface PricedSlice extends ApportionedSlice<RatePeriod> {
@@ -150,6 +152,12 @@ function readingPoints(register: RegisterInput, supplyPoint: SupplyPointInput, p
     reading: { readAt: estimate.readAt, value: estimate.value, estimated: true, rolledOver: estimate.rolledOver },
     boundary: period.end,
     estimationMethod: estimate.method,
+    estimate: {
+      method: estimate.method,
+      dailyUsage: estimate.dailyUsage,
+      basedOnReadAt: estimate.basedOnReadAt,
+      ...(estimate.method === 'eac-pro-rata' ? { eacKwh: register.eacKwh, eac: estimate.eac, daysPerYear: estimate.daysPerYear } : {}),
+    },
   });
   return points;
 }
@@ -242,6 +250,7 @@ function registerLines(
         estimated: p.reading.estimated,
         rolledOver: p.reading.rolledOver === true,
         ...(p.estimationMethod ? { estimationMethod: p.estimationMethod } : {}),
+        ...(p.estimate ? { estimate: p.estimate } : {}),
       }),
     ),
     advance: decimalToString(totalUnits),

@@ -99,6 +99,23 @@ export interface BillReading {
   readonly estimated: boolean;
   readonly rolledOver: boolean;
   readonly estimationMethod?: EstimationMethod;
+  /** Estimated readings: how the estimate was made (shown on the bill). */
+  readonly estimate?: EstimateBasis;
+}
+
+/**
+ * How an estimated reading was made, stated on the bill. average-daily: the usage per day between the
+ * earliest and latest actual readings, times the days from basedOnReadAt. eac-pro-rata: the estimated
+ * annual consumption / daysPerYear (365.25, libs/meter-domain DAYS_PER_YEAR, the read path's figure too)
+ * per day; eacKwh as the account holds it, eac in the register's unit (m3 or hundreds of ft3 for gas).
+ */
+export interface EstimateBasis {
+  readonly method: EstimationMethod;
+  readonly dailyUsage: string;
+  readonly basedOnReadAt: string;
+  readonly eacKwh?: string;
+  readonly eac?: string;
+  readonly daysPerYear?: string;
 }
 
 /** Per register: the readings billed and the resulting consumption. */

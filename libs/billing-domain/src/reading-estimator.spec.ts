@@ -1,4 +1,5 @@
-import { estimateClosingReading, HistoryReading } from './reading-estimator';
+import { expectedAdvance } from '@surge/meter-domain/estimated-annual-consumption';
+import { DAYS_PER_YEAR, estimateClosingReading, HistoryReading } from './reading-estimator';
 
 const r = (readAt: string, value: string, estimated = false, rolledOver = false): HistoryReading => ({ readAt, value, estimated, ...(rolledOver ? { rolledOver } : {}) });
 
@@ -24,10 +25,18 @@ describe('estimateClosingReading', () => {
     expect(estimateClosingReading({ digits: 5, readings: [r('2022-01-01', '1204.5'), r('2022-01-04', '1234.5')] }, '2022-01-07').value).toBe('1264.5');
   });
 
-  it('uses EAC pro rata (/365) with a single actual read', () => {
-    // 3650 kWh a year = 10/day x 30 days = 300.
-    const estimate = estimateClosingReading({ digits: 5, readings: [r('2022-04-01', '500')] }, '2022-05-01', '3650');
-    expect(estimate).toMatchObject({ value: '800', method: 'eac-pro-rata', dailyUsage: '10' });
+  it('uses EAC pro rata (/365.25) with a single actual read, and says so', () => {
+    // 3652.5 kWh a year / 365.25 = 10/day x 30 days = 300.
+    const estimate = estimateClosingReading({ digits: 5, readings: [r('2022-04-01', '500')] }, '2022-05-01', '3652.5');
+    expect(estimate).toMatchObject({ value: '800', method: 'eac-pro-rata', dailyUsage: '10', eac: '3652.5', daysPerYear: '365.25' });
+  });
+
+  it('pro-rates an EAC with the same days per year as the read path\u2019s expected advance (one definition)', () => {
+    expect(DAYS_PER_YEAR).toBe('365.25');
+    // 36525 a year over 30 days: billing's daily usage x 30 equals the read path's expected advance.
+    const estimate = estimateClosingReading({ digits: 6, readings: [r('2022-04-01', '0')] }, '2022-05-01', '36525');
+    expect(estimate.value).toBe('3000');
+    expect(expectedAdvance('36525', '2022-04-01T00:00:00Z', '2022-05-01T00:00:00Z')).toBe('3000.0');
   });
 
   it('ignores estimated reads for the average but extrapolates from the latest read, so estimates never go backwards', () => {

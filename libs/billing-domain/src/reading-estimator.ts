@@ -5,7 +5,8 @@
 // Method:
 //   * daily usage = consumption between the earliest and the latest ACTUAL readings in the
 //     history / days between them ('average-daily'); with fewer than two actual readings on
-//     different days, the estimated annual consumption / 365 ('eac-pro-rata').
+//     different days, the estimated annual consumption / DAYS_PER_YEAR ('eac-pro-rata'; 365.25, the
+//     one definition in libs/meter-domain, shared with the read path's expected-advance check).
 //   * the estimate = the LATEST reading in the history (actual or a previous estimate) +
 //     daily usage x days from it to the period end, the consumption rounded half-up to whole
 //     register units (meters show whole units; estimates are not more precise than that).
@@ -17,9 +18,9 @@ import { compareDates, daysBetween } from './calendar';
 import { advance, assertDigits, parseRegisterValue, registerModulus } from './consumption';
 import { readingBoundary } from './apportionment';
 import { Decimal, decimalToString, parseDecimal } from './money';
+import { DAYS_PER_YEAR } from '@surge/meter-domain/estimated-annual-consumption';
 
-/** Days per year used to pro-rate an estimated annual consumption (leap years are not special-cased: EAC is itself an annual estimate). */
-export const DAYS_PER_YEAR_FOR_EAC = 365;
+export { DAYS_PER_YEAR };
 
 /** A past reading of one register; rolledOver = the dials passed their maximum since the previous reading in the history. */
 export interface HistoryReading {
@@ -45,8 +46,13 @@ export interface EstimatedReading {
   readonly estimated: true;
   readonly rolledOver: boolean;
   readonly method: EstimationMethod;
+  /** Register units a day the estimate used. */
   readonly dailyUsage: string;
+  /** The reading the estimate advances from. */
   readonly basedOnReadAt: string;
+  /** eac-pro-rata only: the EAC in the register's unit and the days per year it was divided by. */
+  readonly eac?: string;
+  readonly daysPerYear?: string;
 }
 
 function impossible(message: string, details: Record<string, unknown> = {}): BillingDomainError {
@@ -92,6 +98,7 @@ export function estimateClosingReading(history: RegisterHistory, periodEnd: stri
   if (days < 0) throw impossible(`Period end ${periodEnd} is before the latest reading at ${base.readAt}`, { periodEnd });
 
   let method: EstimationMethod = 'average-daily';
+  let eacUsed: string | undefined;
   let daily = averageDailyFromActuals(history, sorted);
   if (daily === null) {
     if (eac === undefined || eac === null) {
@@ -99,8 +106,9 @@ export function estimateClosingReading(history: RegisterHistory, periodEnd: stri
     }
     const annual = parseDecimal(eac, 'estimated annual consumption');
     if (annual.isNegative()) throw impossible(`Estimated annual consumption ${eac} is negative`);
-    daily = annual.dividedBy(DAYS_PER_YEAR_FOR_EAC);
+    daily = annual.dividedBy(DAYS_PER_YEAR);
     method = 'eac-pro-rata';
+    eacUsed = decimalToString(annual);
   }
 
   const modulus = registerModulus(history.digits);
@@ -117,5 +125,6 @@ export function estimateClosingReading(history: RegisterHistory, periodEnd: stri
     method,
     dailyUsage: decimalToString(daily),
     basedOnReadAt: base.readAt,
+    ...(eacUsed !== undefined ? { eac: eacUsed, daysPerYear: DAYS_PER_YEAR } : {}),
   };
 }
