@@ -167,7 +167,11 @@ export function buildBillingOpenApi(): OpenApiObject {
           correctsBillId: { type: ['string', 'null'], format: 'uuid' },
           period: { type: 'object', properties: { start: date('First day billed'), end: date('First day not billed (exclusive)') } },
           lastDay: date('Last day billed (inclusive)'),
-          estimated: { type: 'boolean', description: 'Any line rests on an estimated reading' },
+          estimated: {
+            type: 'boolean',
+            description:
+              'A bill: any line rests on an estimated reading. A correction: whether the bill it brings the account to (correction.recomputed) rests on estimates; its own lines keep their flags (the reversal of an estimate is estimated, the re-bill from an actual is not).',
+          },
           totals: ref('BillTotals'),
           issuedAt: { type: 'string', format: 'date-time' },
           runId: { type: ['string', 'null'], format: 'uuid' },
@@ -184,11 +188,62 @@ export function buildBillingOpenApi(): OpenApiObject {
               domestic: { type: 'boolean' },
               supplyDays: { type: 'integer' },
               lines: { type: 'array', items: { type: 'object', description: 'energy, export-credit, standing-charge or vat line: days, kWh, rate (pence, ex VAT), amountPence, estimated' } },
-              registers: { type: 'array', items: { type: 'object', description: 'Per register: the readings billed (estimated ones with their method) and the advance' } },
+              registers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  description: 'Per register: the readings billed and the advance',
+                  properties: {
+                    readings: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          readAt: { type: 'string' },
+                          value: { type: 'string' },
+                          estimated: { type: 'boolean' },
+                          estimate: ref('EstimateBasis'),
+                        },
+                      },
+                    },
+                  },
+                },
+              },
               readingSources: { description: 'The ClickHouse reading ids the bill stands on' },
+              correction: {
+                type: 'object',
+                description: 'Corrections only: both sides in full and the difference this bill charges (recomputed - issued, line by line; equals its own lines and totals)',
+                properties: {
+                  corrects: {
+                    type: 'object',
+                    description: 'What had been issued for the period (the bill, or the previous correction\u2019s recomputed bill)',
+                    properties: { billId: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['bill', 'correction'] }, revision: { type: 'integer' }, estimated: { type: 'boolean' }, totals: ref('BillTotals') },
+                  },
+                  recomputed: {
+                    type: 'object',
+                    description: 'The full recomputed bill the account is now charged for the period',
+                    properties: { estimated: { type: 'boolean' }, totals: ref('BillTotals'), lines: { type: 'array', items: { type: 'object' } }, registers: { type: 'array', items: { type: 'object' } } },
+                  },
+                  difference: { type: 'object', properties: { totals: ref('BillTotals'), lines: { type: 'array', items: { type: 'object' } } } },
+                },
+              },
             },
           },
         ],
+      },
+      EstimateBasis: {
+        type: 'object',
+        description:
+          'Estimated readings only: how the estimate was made. average-daily: usage per day between the earliest and latest actual readings x days from basedOnReadAt. eac-pro-rata: EAC / daysPerYear per day (365.25, the same figure the read path uses for its expected-advance check).',
+        required: ['method', 'dailyUsage', 'basedOnReadAt'],
+        properties: {
+          method: { type: 'string', enum: ['average-daily', 'eac-pro-rata'] },
+          dailyUsage: { type: 'string', description: 'Register units a day' },
+          basedOnReadAt: { type: 'string', description: 'The reading the estimate advances from' },
+          eacKwh: { type: 'string', description: 'eac-pro-rata: the estimated annual consumption held for the register, kWh' },
+          eac: { type: 'string', description: 'eac-pro-rata: the same in the register\u2019s unit (m3 or hundreds of ft3 for gas)' },
+          daysPerYear: { type: 'string', const: '365.25' },
+        },
       },
       SettlementReport: {
         type: 'object',

@@ -239,6 +239,19 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     const view = await billing.billQuery.get(staff, issued.account_id, corr[0]!.bill_id);
     expect(view.lines.some((l) => l.description.startsWith('Reversal:') && l.estimated)).toBe(true);
     expect(view.lines.some((l) => l.description.startsWith('Re-bill:') && !l.estimated)).toBe(true);
+    // The correction shows the whole story: the issued bill (estimated), the full recomputed bill (actual) with its
+    // lines, and the difference it charges; its own estimated flag is the recomputed bill's.
+    expect(view.estimated).toBe(false);
+    expect(view.correction).toMatchObject({
+      corrects: { billId: issued.bill_id, kind: 'bill', revision: 0, estimated: true, totals: { totalPence: issued.total_pence } },
+      recomputed: { estimated: false, totals: { totalPence: corr[0]!.recomputed.totals.totalPence } },
+      difference: { totals: { totalPence: corr[0]!.total_pence } },
+    });
+    expect(view.correction!.recomputed.lines).toEqual((corr[0]!.recomputed as unknown as { lines: unknown[] }).lines);
+    expect(view.correction!.recomputed.lines.some((l) => l.estimated)).toBe(false);
+    expect(view.correction!.difference.lines).toEqual(view.lines);
+    const listed = (await billing.billQuery.list(staff, issued.account_id, {})).items.find((b) => b.billId === corr[0]!.bill_id)!;
+    expect(listed.estimated).toBe(false);
 
     // The issued bill is untouched, and the database refuses to change it.
     expect(await snapshot()).toEqual(before);

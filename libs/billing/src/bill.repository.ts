@@ -132,7 +132,8 @@ export class BillRepository {
       revision: r.revision,
       correctsBillId: r.corrects_bill_id,
       period: { start: r.period_start, end: r.period_end },
-      estimated: r.estimated,
+      // A correction is listed as estimated or not by the bill it brings the account to (GET one bill shows both sides).
+      estimated: r.kind === 'correction' ? r.result_estimated : r.estimated,
       totals: { netPence: r.net_pence, vatPence: r.vat_pence, totalPence: r.total_pence },
       issuedAt: r.issued_at,
       runId: r.run_id,
