@@ -125,7 +125,7 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
             meterSerial: { type: 'string' },
             registerId: { type: 'string' },
             readAt: { type: 'string', description: 'UTC instant, second precision (empty while received)' },
-            value: { type: 'string', description: 'Exact decimal as submitted' },
+            value: { type: 'string', description: 'The exact decimal submitted, in canonical form: "10600" stays "10600", "10600.5" stays "10600.5"; leading zeros and a zero tenth are dropped ("01234" and "1234.0" are 1234). Never a binary float.' },
             unit: { type: 'string' },
             source: { type: 'string' },
             channel: { type: 'string' },

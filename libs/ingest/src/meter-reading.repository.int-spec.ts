@@ -141,6 +141,18 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
     expect(await repo.findForAccount(other, held.readingId)).toBeNull();
   });
 
+  it('serves the value as the decimal submitted: "10600" stays "10600" (Decimal64(1) prints "10600.0"), "10600.5" stays', async () => {
+    const account = uniqueName('acct');
+    const whole = reading(account, '2022-03-01T00:00:00.000Z', { value: '10600' });
+    const tenth = reading(account, '2022-03-02T00:00:00.000Z', { value: '10600.5' });
+    const zero = reading(account, '2022-03-03T00:00:00.000Z', { value: '0' });
+    await repo.insert([whole, tenth, zero]);
+    expect((await repo.findForAccount(account, whole.readingId))!.value).toBe('10600');
+    expect((await repo.findForAccount(account, tenth.readingId))!.value).toBe('10600.5');
+    expect((await repo.findForAccount(account, zero.readingId))!.value).toBe('0');
+    expect((await repo.listForAccount(account, { limit: 10 })).map((r) => r.value)).toEqual(['0', '10600.5', '10600']);
+  });
+
   it('staff find a reading by id alone (no accountId); a customer still only their own; nobody else\u2019s marks show', async () => {
     const account = uniqueName('acct');
     const other = uniqueName('acct');

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sqlInt, sqlString as quote, sqlStringList } from '@surge/clickhouse/clickhouse.sql';
+import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
 
 export type ReadingStatus = 'accepted' | 'rejected' | 'held';
 
@@ -318,7 +319,8 @@ const fromRow = (r: Row): StoredReading => ({
   meterSerial: r.c_meter_serial,
   registerId: r.c_register_id,
   readAt: fromClickHouseDateTime(r.c_read_at),
-  value: r.c_value,
+  // Decimal64(1) prints "10600.0"; served as the decimal that was submitted ("10600").
+  value: canonicalReadingValue(r.c_value),
   unit: r.c_unit,
   source: r.c_source,
   channel: r.c_channel,

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, parseStoredValue, registerMax } from './reading-value';
+import { canonicalReadingValue, fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, parseStoredValue, registerMax } from './reading-value';
 
 describe('parseReadingValue', () => {
   it.each(['0', '01234', '99999', '1234.5', '0.0', '007'])('accepts %s', (raw) => {
@@ -60,4 +60,14 @@ describe('register digits', () => {
     expect(parseStoredValue('abc')).toBeNull();
     expect(parseStoredValue(12)).toBeNull();
   });
+});
+
+describe('canonicalReadingValue', () => {
+  it.each([
+    ['10600.0', '10600'],
+    ['10600', '10600'],
+    ['10600.5', '10600.5'],
+    ['0.0', '0'],
+    ['01234.0', '1234'],
+  ])('%p is served as %p', (stored, served) => expect(canonicalReadingValue(stored)).toBe(served));
 });

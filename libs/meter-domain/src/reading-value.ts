@@ -70,3 +70,18 @@ const REGISTER_MAX: Decimal[] = [];
 export function fitsRegisterDigits(value: Decimal, digits: number): boolean {
   return value.gte(0) && value.lt(registerMax(digits));
 }
+
+/**
+ * The exact decimal a reading was submitted as, in canonical form: the API normalises a submission
+ * ("01234" -> "1234", "10600.0" -> "10600") before it is published, and ClickHouse holds values as
+ * Decimal64(1), which prints a tenth always ("10600.0"). Dropping a zero tenth (and any leading zeros)
+ * gives back exactly the normalised submission: "10600" stays "10600", "10600.5" stays "10600.5".
+ * Non-decimal input is returned unchanged.
+ */
+export function canonicalReadingValue(raw: string): string {
+  const m = /^(\d+)(?:\.(\d*))?$/.exec(raw);
+  if (!m) return raw;
+  const whole = m[1]!.replace(/^0+(?=\d)/, '');
+  const frac = (m[2] ?? '').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
+}
