@@ -55,6 +55,14 @@ describe('billing app (in process, real PostgreSQL, Redis and ClickHouse)', () =
 
   const staff = { 'x-api-key': staffKey };
 
+  it('serves its OpenAPI document at /openapi.json without credentials', async () => {
+    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/bill-runs', '/v1/bill-runs/{runId}/resume', '/v1/accounts/{accountId}/bills/{billId}', '/v1/settlement']));
+  });
+
   it('is ready on PostgreSQL and Redis, and bills while Kafka and the read API are unreachable', async () => {
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
