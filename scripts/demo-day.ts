@@ -286,12 +286,13 @@ async function main(): Promise<number> {
       summary.runId = runId;
       say(`  POST /v1/bill-runs -> 202, run ${runId} for ${started.body.totalAccounts} account`);
       const run = await waitFor(`bill run ${runId} finished`, BILL_RUN_WITHIN_MS, async (seen) => {
-        const a = await call<{ status: string; billed: number; failed: number; skipped: number }>(SERVICES.billing, 'GET', `/v1/bill-runs/${runId}`, { apiKey: staffKey });
+        const a = await call<{ status: string; billed: number; failed: number; skipped: number; alreadyBilled: number }>(SERVICES.billing, 'GET', `/v1/bill-runs/${runId}`, { apiKey: staffKey });
         if (a.status === 200 && a.body.status !== 'running') return a.body;
         return seen(a.status === 200 ? `${a.body.status}` : `HTTP ${a.status}`);
       }, 500);
-      say(`  run ${run.status}: ${run.billed} billed, ${run.skipped} skipped, ${run.failed} failed`);
-      if (run.status !== 'completed' || run.billed !== 1) {
+      say(`  run ${run.status}: ${run.billed} billed, ${run.alreadyBilled} already billed, ${run.failed} failed`);
+      // The account's bill for the period exists: issued by this run, or (a repeated demo) by an earlier one.
+      if (run.status !== 'completed' || run.billed + run.alreadyBilled !== 1) {
         const f = await call<{ items?: { reasonCode: string; reason: string }[] }>(SERVICES.billing, 'GET', `/v1/bill-runs/${runId}/failures?limit=5`, { apiKey: staffKey });
         throw new StepFailed(`the run did not bill the account: ${(f.body.items ?? []).map((x) => `${x.reasonCode} ${x.reason}`).join('; ') || run.status}`);
       }

@@ -126,7 +126,7 @@ describe('billing end to end', () => {
     );
     // Every estimated bill is recomputed; no actual read arrived since, so nothing changes.
     expect(stdout).toMatch(/^Bill run [0-9a-f-]{36}: \d+ accounts/m);
-    expect(stdout).toMatch(/completed; 0 billed, \d+ unchanged\/skipped, 0 failed/);
+    expect(stdout).toMatch(/completed; 0 billed \(bills issued\), 0 already billed, \d+ unchanged, 0 failed/);
     expect(stderr).toMatch(/\[#+\] 100\.0%/);
   });
 });
