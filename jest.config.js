@@ -4,7 +4,7 @@
 const swc = ['@swc/jest', { swcrc: true }];
 // A few dependencies ship ES modules only; Jest's CommonJS runtime needs them
 // transpiled. Everything else in node_modules is left alone.
-const esmDeps = ['@platformatic', 'jose', 'zod', 'undici', 'mnemonist', 'scule', 'fastq'];
+const esmDeps = ['@platformatic', 'jose', 'zod', 'undici', 'mnemonist', 'scule', 'fastq', 'puppeteer-core', '@puppeteer', 'chromium-bidi'];
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join('|')})/)`],

@@ -119,3 +119,10 @@ func TestOnlyLoopbackIsATarget(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestPageThresholdsAreLeftToTheBrowserProbe(t *testing.T) {
+	f := &ThresholdFile{Thresholds: []Threshold{{SLO: "page-lcp", Route: "page", Kind: "percentile", Percentile: 95, MaxMs: 2500}}}
+	if v := evaluate(f, map[string]*RouteStats{}); len(v) != 0 {
+		t.Fatalf("page thresholds are the Chromium probe's, got verdicts %+v", v)
+	}
+}

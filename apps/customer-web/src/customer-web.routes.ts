@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiProxy } from './api.proxy';
 import type { DevSignInService } from './dev-sign-in.service';
-import type { PageTimingMetrics } from './page-timing.metrics';
+import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { recordPageTimings } from './page-timing.metrics';
 import type { StaticAssetStore } from './static-assets.store';
 
 /** Client-side routes of the single page: each answers the same shell. */
@@ -13,7 +14,7 @@ const PAGE_PATHS = new Set(['/', '/index.html', '/readings', '/bills', '/sign-in
  */
 export function registerCustomerWebRoutes(
   fastify: FastifyInstance,
-  deps: { assets: StaticAssetStore; proxy: ApiProxy; devSignIn: DevSignInService | undefined; timings: PageTimingMetrics },
+  deps: { assets: StaticAssetStore; proxy: ApiProxy; devSignIn: DevSignInService | undefined; metrics: SurgeMetrics },
 ): void {
   fastify.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -61,9 +62,9 @@ export function registerCustomerWebRoutes(
   });
 
   fastify.post('/api/telemetry/page-timings', async (req, reply) => {
-    if (!deps.timings.record(req.body)) return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message: 'A beacon is {page, timings: [{metric, ms}]} with known pages and metrics.' } });
+    if (!recordPageTimings(deps.metrics, req.body)) return reply.code(400).send({ error: { code: 'VALIDATION_FAILED', message: 'A beacon is {page, timings: [{metric, ms}]} with known pages and metrics.' } });
     return reply.code(204).send();
   });
 
-  fastify.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.timings.registry.metrics()));
+  fastify.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics.registry.metrics()));
 }

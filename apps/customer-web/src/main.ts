@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@surge/config/config.loader';
+import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
+import { createMetrics } from '@surge/observability/metrics.catalog';
 import { ApiProxy } from './api.proxy';
 import { loadCustomerWebConfig } from './customer-web.config';
 import { CustomerWebModule } from './customer-web.module';
 import { registerCustomerWebRoutes } from './customer-web.routes';
 import { DevSignInService } from './dev-sign-in.service';
-import { PageTimingMetrics } from './page-timing.metrics';
 import { StaticAssetStore } from './static-assets.store';
 
 async function bootstrap(): Promise<void> {
@@ -24,7 +25,10 @@ async function bootstrap(): Promise<void> {
     : undefined;
   const adapter = new FastifyAdapter({ bodyLimit: 16 * 1024, logger: false, keepAliveTimeout: 65_000 });
   const app = await NestFactory.create<NestFastifyApplication>(CustomerWebModule, adapter, { logger: ['error', 'warn'] });
-  registerCustomerWebRoutes(app.getHttpAdapter().getInstance(), { assets, proxy, devSignIn, timings: new PageTimingMetrics() });
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = createMetrics('customer-web');
+  registerHttpMetrics(fastify, metrics, 'customer-web', { ignoreRoutes: ['/metrics', '/health/live', '/health/ready'] });
+  registerCustomerWebRoutes(fastify, { assets, proxy, devSignIn, metrics });
   app.enableShutdownHooks();
   await app.listen(config.PORT, config.HOST);
   console.log(JSON.stringify({ level: 'info', service: 'customer-web', msg: 'listening', port: config.PORT, devSignIn: devSignIn !== undefined, assets: assets.paths().length }));

@@ -108,7 +108,7 @@ $('sign-in-form').addEventListener('submit', async (e) => {
   err.textContent = '';
   input.removeAttribute('aria-invalid');
   try {
-    const r = await api('/api/dev/sign-in', { method: 'POST', body: { accountId: input.value.trim() } });
+    const r = await api('/api/dev/sign-in', { method: 'POST', body: { accountId: input.value.trim(), supplyPointId: $<HTMLInputElement>('sign-in-mpan').value.trim(), meterSerial: $<HTMLInputElement>('sign-in-serial').value.trim() } });
     if (r.status !== 200) {
       err.textContent = r.body?.error?.message ?? 'We could not sign you in; try again in a moment.';
       input.setAttribute('aria-invalid', 'true');

@@ -22,6 +22,8 @@ const EXPECTED: Record<string, { type: string; labels: string[] }> = {
   surge_csat_answers_total: { type: 'counter', labels: ['channel', 'category', 'outcome', 'satisfied'] },
   surge_csat_score_ratio: { type: 'gauge', labels: [] },
   surge_dependency_up: { type: 'gauge', labels: ['dependency'] },
+  surge_page_load_seconds: { type: 'histogram', labels: ['page', 'metric'] },
+  surge_page_timings_refused_total: { type: 'counter', labels: [] },
 };
 
 describe('metrics catalog', () => {

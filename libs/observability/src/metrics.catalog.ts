@@ -57,6 +57,8 @@ export const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 export const FRESHNESS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] as const;
 export const KAFKA_PRODUCE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 export const SINK_BATCH_SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+/** Browser page timings. 0.5, 1 and 2.5 are the page-ttfb, page-submit-to-answer and page-lcp SLO thresholds: keep them. */
+export const PAGE_LOAD_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 3, 4, 5, 8, 10, 20] as const;
 export const SINK_WRITE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 // Bounded label values, for the code that sets them.
@@ -158,6 +160,13 @@ export const METRIC_DEFINITIONS = {
     ['channel', 'category', 'outcome', 'satisfied'],
   ),
   csatScore: gauge('surge_csat_score_ratio', 'Share of satisfied answers over the last day, 0..1.', []),
+  pageLoad: histogram(
+    'surge_page_load_seconds',
+    "Page timings reported by customers' browsers to customer-web (metric: ttfb, lcp, submit_to_answer), by page.",
+    ['page', 'metric'],
+    PAGE_LOAD_BUCKETS,
+  ),
+  pageTimingsRefused: counter('surge_page_timings_refused_total', 'Page-timing beacons refused as malformed (unknown page or metric, absurd value).', []),
   dependencyUp: gauge(
     'surge_dependency_up',
     'Whether a dependency answered its last health check (1) or not (0).',

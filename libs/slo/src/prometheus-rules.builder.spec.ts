@@ -97,6 +97,9 @@ describe('buildAlertRules', () => {
       'ReadingFreshnessSlowBurn:ticket',
       'BillRunCompletionSlowBurn:ticket',
       'CsatFloorBelowObjective:ticket',
+      'PageLcpSlowBurn:ticket',
+      'PageTtfbSlowBurn:ticket',
+      'PageSubmitToAnswerSlowBurn:ticket',
     ]);
   });
 

@@ -21,6 +21,9 @@ describe('SLO catalog', () => {
       ['reading-freshness', 0.99, '28d'],
       ['bill-run-completion', 0.99, '28d'],
       ['csat-floor', 0.8, '1d'],
+      ['page-lcp', 0.95, '28d'],
+      ['page-ttfb', 0.95, '28d'],
+      ['page-submit-to-answer', 0.95, '28d'],
     ]);
   });
 

@@ -11,6 +11,12 @@ const SUBMIT: readonly LabelMatcher[] = [
   { label: 'method', op: '=', value: 'POST' },
 ];
 
+/** Timings customers' browsers report of the submit page (customer-web's beacon histogram). */
+const SUBMIT_PAGE = (metric: 'ttfb' | 'lcp' | 'submit_to_answer'): readonly LabelMatcher[] => [
+  { label: 'page', op: '=', value: 'submit' },
+  { label: 'metric', op: '=', value: metric },
+];
+
 export const SLO_CATALOG: SloCatalog = {
   slos: [
     {
@@ -121,6 +127,49 @@ export const SLO_CATALOG: SloCatalog = {
         badMatchers: [{ label: 'satisfied', op: '=', value: 'false' }],
       },
       alerting: { kind: 'threshold', window: '1d', minEvents: 50, for: '30m', severity: 'ticket' },
+    },
+    {
+      id: 'page-lcp',
+      title: 'Submit page largest contentful paint (95% < 2.5 s)',
+      service: 'customer-web',
+      category: 'engineering',
+      description:
+        "At least 95% of submit-page loads paint their largest content within 2.5 s, as the customers' own browsers " +
+        "measure it (Core Web Vitals' 'good' line, held at p95 rather than p75 because the surge day is the day that counts). " +
+        'Ticketed: browser beacons are sampled and arrive late; the server-side SLOs page for the same outages.',
+      objective: 0.95,
+      period: '28d',
+      sli: { kind: 'latency', histogram: 'surge_page_load_seconds', matchers: SUBMIT_PAGE('lcp'), thresholdSeconds: 2.5 },
+      alerting: { kind: 'burn-rate', severities: ['ticket'] },
+      loadTest: { kind: 'percentile', route: 'page', metric: 'page_lcp_ms' },
+    },
+    {
+      id: 'page-ttfb',
+      title: 'Submit page time to first byte (95% < 500 ms)',
+      service: 'customer-web',
+      category: 'engineering',
+      description:
+        'At least 95% of submit-page loads get the first byte of the page within 500 ms: the shell is static and ' +
+        'served from memory, so only the network and customer-web itself can slow it.',
+      objective: 0.95,
+      period: '28d',
+      sli: { kind: 'latency', histogram: 'surge_page_load_seconds', matchers: SUBMIT_PAGE('ttfb'), thresholdSeconds: 0.5 },
+      alerting: { kind: 'burn-rate', severities: ['ticket'] },
+      loadTest: { kind: 'percentile', route: 'page', metric: 'page_ttfb_ms' },
+    },
+    {
+      id: 'page-submit-to-answer',
+      title: 'Submit to answer on the page (95% < 1 s)',
+      service: 'customer-web',
+      category: 'engineering',
+      description:
+        "At least 95% of presses of Submit show the API's answer (received, or what to fix) within 1 s, retries " +
+        "included, as the customer's browser measures it.",
+      objective: 0.95,
+      period: '28d',
+      sli: { kind: 'latency', histogram: 'surge_page_load_seconds', matchers: SUBMIT_PAGE('submit_to_answer'), thresholdSeconds: 1 },
+      alerting: { kind: 'burn-rate', severities: ['ticket'] },
+      loadTest: { kind: 'percentile', route: 'page', metric: 'page_submit_to_answer_ms' },
     },
   ],
   // The SRE workbook's recommended policy (chapter 5, "Multiwindow, Multi-Burn-Rate
