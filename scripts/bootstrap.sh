@@ -9,7 +9,7 @@ cd "$root"
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 
 need_apt=()
-for p in curl ca-certificates maven openjdk-17-jre-headless prometheus prometheus-alertmanager clickhouse-server clickhouse-client redis-server postgresql; do
+for p in curl ca-certificates maven openjdk-17-jre-headless prometheus prometheus-alertmanager clickhouse-server clickhouse-client redis-server postgresql chromium fonts-liberation; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
 done
 if (( ${#need_apt[@]} > 0 )); then
@@ -18,6 +18,8 @@ if (( ${#need_apt[@]} > 0 )); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+# chromium (/usr/bin/chromium) is the real browser of customer-web's browser tests and
+# the surge's page probe, driven by puppeteer-core, which never downloads a browser.
 # Debian's packages start nothing here (no init system): stack.sh runs Prometheus
 # itself (127.0.0.1:9090, the SLO rules loaded); promtool checks the rules and
 # amtool (prometheus-alertmanager) the example Alertmanager config. No

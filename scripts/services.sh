@@ -12,7 +12,7 @@
 # more counts as healthy again (the backoff resets). After 8 restarts in a row
 # that each lived under 60 s the supervisor gives up and logs why: something a
 # restart cannot fix (bad config, a dependency down for minutes) needs a human.
-# SURGE_PORT_BASE (default 3000) moves the four ports (api, sink, billing, csat = base+0..3).
+# SURGE_PORT_BASE (default 3000) moves the five ports (api, sink, billing, csat, customer-web = base+0..4).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -21,11 +21,12 @@ export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
 base=${SURGE_PORT_BASE:-3000}
-declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)))
+declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)))
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
 [[ -f dist/apps/csat/src/main.js ]] && ALL+=(csat)
+[[ -f dist/apps/customer-web/src/main.js ]] && ALL+=(customer-web)
 
 # Dev credentials: the public key verifies customer tokens; API keys by hash.
 set -a
@@ -49,7 +50,12 @@ supervise() {
   while (( stopping == 0 )); do
     started=$(date +%s)
     # Static group membership per app: a restarted consumer takes its partitions back at once.
-    PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local} \
+    local extra=()
+    # The customer's page with the development sign-in (a local stand-in for the identity provider;
+    # customer-web refuses it at start-up unless NODE_ENV is development, local or test).
+    [[ $app == customer-web ]] && extra=(NODE_ENV=development CUSTOMER_WEB_DEV_SIGN_IN=true "JWT_PRIVATE_KEY=$(cat "$state/dev/jwt-private.pem")" \
+      "READ_API_URL=http://127.0.0.1:${PORTS[read-api]}" "BILLING_URL=http://127.0.0.1:${PORTS[billing]}" "CSAT_URL=http://127.0.0.1:${PORTS[csat]}")
+    env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local} "${extra[@]}" \
       node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"
