@@ -287,10 +287,10 @@ async function send(pending: Pending): Promise<void> {
           return;
         }
         waitS = Math.min(r.retryAfter ?? 2 * attempt, 30);
-        outcome('waiting', [p('We are very busy right now', true), p(`Your reading is kept on this page and has not been received yet. We will send it again by ourselves in ${waitS} seconds (attempt ${attempt + 1}); you do not need to do anything.`)]);
+        outcome('waiting', [p('We are very busy right now', true), p(`Your reading is kept on this page and has not been received yet. We will send it again by ourselves in ${waitS} second${waitS === 1 ? '' : 's'} (attempt ${attempt + 1}); you do not need to do anything.`)]);
       } catch {
         waitS = Math.min(2 * attempt, 30);
-        outcome('waiting', [p('We cannot reach our service', true), p(`Check your connection. Your reading is kept on this page and has not been received yet. We will try again by ourselves in ${waitS} seconds (attempt ${attempt + 1}).`)]);
+        outcome('waiting', [p('We cannot reach our service', true), p(`Check your connection. Your reading is kept on this page and has not been received yet. We will try again by ourselves in ${waitS} second${waitS === 1 ? '' : 's'} (attempt ${attempt + 1}).`)]);
       }
       await new Promise((res) => setTimeout(res, waitS * 1000));
     }
@@ -411,12 +411,20 @@ async function loadBills(): Promise<void> {
     const d = await api(`/api/billing/v1/accounts/${acc}/bills/${encodeURIComponent(b.billId)}`).catch(() => null);
     const ul = document.createElement('ul');
     for (const l of (d?.body?.lines ?? []) as { description: string; periodFrom: string; periodTo: string; amountPence: string; estimated: boolean }[]) {
-      ul.append(Object.assign(document.createElement('li'), { textContent: `${l.description}, ${l.periodFrom} to ${l.periodTo}: ${(Number(l.amountPence) / 100).toFixed(2)} GBP${l.estimated ? ' (estimated)' : ''}` }));
+      ul.append(Object.assign(document.createElement('li'), { textContent: `${l.description}, ${l.periodFrom} to ${l.periodTo}: ${pounds(l.amountPence)}${l.estimated ? ' (estimated)' : ''}` }));
     }
     div.append(ul);
     box.append(div);
   }
   msg.textContent = items.length === 0 ? 'No bills yet.' : '';
+}
+
+/** Whole pence as pounds, by string, never through binary floating point. */
+function pounds(pence: string): string {
+  const m = /^(-?)(\d+)$/.exec(pence);
+  if (!m) return `${pence}p`;
+  const digits = m[2]!.padStart(3, '0');
+  return `${m[1]}£${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
 // ---------- page timings ----------
