@@ -7,6 +7,8 @@
  * Writes p50/p95/p99 of each and the page-* SLO verdicts from
  * load-tests/slo-thresholds.json (route "page"); exits 99 when one is broken.
  *   node dist/scripts/page-probe.js --url http://127.0.0.1:3004 --state .stack --duration 180 --every 3 --out page-probe.json
+ * --state is accepted for symmetry with the other scripts: the probe signs in through customer-web's
+ * development sign-in, so it needs no key of its own.
  * Bounded: one page at a time, at most 3600 s, no faster than one load a second, loopback targets only.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,7 @@ export interface PageProbeReport {
   slos: { slo: string; metric: string; expression: string; percentile: number; maxMs: number; value: number | null; ok: boolean }[];
 }
 
-function parseArgs(argv: string[]): Args {
+export function parseArgs(argv: string[]): Args {
   const get = (name: string, fallback?: string) => {
     const i = argv.indexOf(`--${name}`);
     const v = i >= 0 ? argv[i + 1] : fallback;
