@@ -153,7 +153,23 @@ async function audit(accepted: Set<string>): Promise<{ present: number; lost: nu
 }
 
 // ------------------------------------------------------------------ bill runs
+const BILL_RUN_ACCOUNTS = 3000;
+
+/**
+ * Each bill-run drill bills accounts nobody billed before: a fresh block of the demo population (the offset
+ * kept in the drill's state, so later drills and later runs of the suite never reuse one). Without it, the
+ * second drill (and every later run) found its accounts ALREADY_BILLED and wrote nothing while PostgreSQL or
+ * Redis was down: a drill that exercised nothing.
+ */
+async function seedFreshAccounts(): Promise<void> {
+  const file = join(stateDir, 'drill-billing-offset');
+  const offset = existsSync(file) ? Number(readFileSync(file, 'utf8')) : BILL_RUN_ACCOUNTS; // the suite's first seed took 0..2999
+  writeFileSync(file, String(offset + BILL_RUN_ACCOUNTS));
+  await run(process.execPath, ['dist/scripts/billing-cli.js', 'seed', '--accounts', String(BILL_RUN_ACCOUNTS), '--offset', String(offset), '--readings'], { env: process.env });
+}
+
 async function startBillRun(): Promise<string> {
+  await seedFreshAccounts();
   const res = await fetch(`http://127.0.0.1:${SERVICES.billing}/v1/bill-runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': staffKey, 'idempotency-key': `drill-${Date.now()}` },
@@ -325,7 +341,8 @@ async function drill(d: Drill): Promise<DrillReport> {
   }
   const restarts = supervisorRestarts(drillStart);
   const unplanned = (Object.keys(restarts) as Service[]).filter((app) => !(d.kills ?? []).includes(app));
-  const billOk = !runId || (billRun?.status === 'completed' && billRun?.failed === 0);
+  // The run bills the whole population: the drill's fresh block is issued, earlier ones are already billed.
+  const billOk = !runId || (billRun?.status === 'completed' && billRun?.failed === 0 && billRun?.billed === BILL_RUN_ACCOUNTS);
   const rep: DrillReport = {
     name: d.name,
     what: d.what,

@@ -27,7 +27,7 @@ normal_peak=${SURGE_NORMAL_PEAK:-40}
 multiple=${SURGE_MULTIPLE:-14}
 prefix="bench-$run."
 db="bench_$run"
-api_port=${SURGE_API_PORT:-3100}; sink_port=${SURGE_SINK_PORT:-3101}; bare_port=${SURGE_BARE_PORT:-3199}
+api_port=${SURGE_API_PORT:-3100}; sink_port=${SURGE_SINK_PORT:-3101}; web_port=${SURGE_WEB_PORT:-3104}; bare_port=${SURGE_BARE_PORT:-3199}
 prom_url=${PROMETHEUS_URL:-http://127.0.0.1:9090}
 pids=()
 cleanup() {
@@ -66,6 +66,13 @@ for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
   HTTP_REUSE_PORT=true PORT=$api_port nohup node "dist/apps/read-api/src/main.js" >"$dir/read-api-$i.log" 2>&1 &
   pids+=($!); echo $! >"$dir/read-api-$i.pid"
 done
+# The customer's page in front of this run's read-api, for the Chromium page probe (page-load SLOs).
+probe=0
+if [[ ${SURGE_PAGE_PROBE:-1} == 1 && -f dist/apps/customer-web/src/main.js ]] && command -v chromium >/dev/null; then
+  probe=1
+  NODE_ENV=development CUSTOMER_WEB_DEV_SIGN_IN=true JWT_PRIVATE_KEY="$(cat "$state/dev/jwt-private.pem")" \
+    READ_API_URL="http://127.0.0.1:$api_port" start customer-web "$web_port"
+fi
 
 # Prometheus (started by the stack) scrapes this run's services from a file_sd target file, labelled with the run.
 prom_up=0
@@ -119,6 +126,13 @@ loadrc=0
 "$load" -target "http://127.0.0.1:$api_port" -fixtures "$dir/fixtures.json" -profile "$profile" -run-id "$run" \
   -normal-peak "$normal_peak" -multiple "$multiple" -thresholds load-tests/slo-thresholds.json -out "$dir/load" &
 loadpid=$!; echo $loadpid >"$dir/load.pid"
+# Through the whole surge, a real browser loads the submit page and submits a reading every 3 s.
+if (( probe == 1 )); then
+  surge_seconds=$([[ $profile == short ]] && echo 35 || echo 180)
+  node dist/scripts/page-probe.js --url "http://127.0.0.1:$web_port" --state "$state" --duration "$surge_seconds" --every 3 \
+    --out "$dir/page-probe.json" >"$dir/page-probe.log" 2>&1 &
+  probepid=$!; pids+=($probepid)
+fi
 # Half-way, keep what the SREs' dashboards would show (metrics moving during a surge) and where the cores go.
 ( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"
   curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null
@@ -137,6 +151,7 @@ auditrc=0
 node dist/scripts/surge-audit.js "$dir/load/results.jsonl" "$dir/load/summary.json" "http://127.0.0.1:$sink_port/metrics" "$dir/report.json" || auditrc=$?
 # The sink has caught up (or the audit gave up waiting): the CPU the run cost each process.
 cpu_snapshot "$dir/cpu-end.tsv"
+if (( probe == 1 )); then wait "$probepid" 2>/dev/null || true; fi
 # Prometheus's window ends here, before the ceiling's closed-loop runs (they would distort its SLIs and alerts).
 (( prom_up == 1 )) && sleep 6 # one more scrape and rule evaluation
 surge_to_ms=$(date +%s%3N)

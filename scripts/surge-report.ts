@@ -5,7 +5,8 @@
  * Reads from the run directory: cpu-start.tsv / cpu-end.tsv (utime+stime ticks
  * per process), rss.tsv (VmHWM samples, KiB), load/summary.json (surge-load),
  * capacity-read-api/summary.json and capacity-bare/summary.json (the closed-loop
- * ceiling), and prometheus.json when Prometheus ran (alerts fired, its SLIs).
+ * ceiling), prometheus.json when Prometheus ran (alerts fired, its SLIs) and page-probe.json when
+ * the Chromium probe ran (TTFB, LCP and submit-to-answer of the customer's page through the surge).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +26,13 @@ function tsv(file: string): [string, number][] {
       const [name, value] = l.split('\t');
       return [name!, Number(value)] as [string, number];
     });
+}
+
+interface PageProbe {
+  iterations: number;
+  failures: { at: string; error: string }[];
+  metrics: Record<string, { count: number; p50: number | null; p95: number | null; p99: number | null }>;
+  slos: { slo: string; expression: string; value: number | null; ok: boolean }[];
 }
 
 interface LoadSummary {
@@ -55,13 +63,15 @@ function main(): void {
     api && bare ? { apiRps: Math.round(api.requestsPerSecond), bareRps: Math.round(bare.requestsPerSecond), ratio: round(api.requestsPerSecond / bare.requestsPerSecond, 1000) } : null;
 
   const prometheus = readJson<{ alertsFired: unknown[]; slis: unknown }>(join(dir!, 'prometheus.json'));
+  const page = readJson<PageProbe>(join(dir!, 'page-probe.json'));
   const stored = Number(report['storedInClickHouse'] ?? 0);
   const efficiency = {
     // CPU over the surge and the sink's catch-up, divided by the work done.
     readApiCpuMsPerRequest: load && cpuSeconds['read-api'] !== undefined ? round((cpuSeconds['read-api'] * 1000) / load.requests, 1000) : null,
     readSinkCpuMsPerReading: stored > 0 && cpuSeconds['read-sink'] !== undefined ? round((cpuSeconds['read-sink'] * 1000) / stored, 1000) : null,
   };
-  const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null };
+  const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null,
+    pageLoad: page ? { iterations: page.iterations, failures: page.failures.length, metrics: page.metrics, slos: page.slos } : null };
   writeFileSync(reportFile!, JSON.stringify(full, null, 2));
 
   console.log('\n=== ceiling (closed loop)');
@@ -72,6 +82,11 @@ function main(): void {
     console.log(`  ${name.padEnd(15)} ${String(cpuSeconds[name] ?? '-').padStart(8)} s ${String(peakRssMiB[name] ?? '-').padStart(7)} MiB`);
   }
   console.log(`  read-api CPU ms per request ${efficiency.readApiCpuMsPerRequest ?? 'n/a'}; read-sink CPU ms per reading ${efficiency.readSinkCpuMsPerReading ?? 'n/a'}`);
+  if (page) {
+    console.log(`\n=== the customer's page in Chromium through the surge: ${page.iterations} loads and submissions, ${page.failures.length} failed`);
+    for (const [name, m] of Object.entries(page.metrics)) console.log(`  ${name.padEnd(20)} p50 ${m.p50 ?? 'n/a'} ms  p95 ${m.p95 ?? 'n/a'} ms  p99 ${m.p99 ?? 'n/a'} ms  (${m.count})`);
+    for (const v of page.slos) console.log(`  ${v.ok ? 'ok  ' : 'FAIL'} ${v.slo.padEnd(22)} ${v.expression.padEnd(14)} ${v.value ?? 'n/a'} ms`);
+  }
   if (prometheus) {
     console.log(`\n=== alerts Prometheus fired during the run: ${prometheus.alertsFired.length}`);
     for (const a of prometheus.alertsFired as { alert: string; state: string; firstActiveAt: string; lastActiveAt: string }[]) {
