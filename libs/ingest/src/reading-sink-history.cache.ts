@@ -32,8 +32,11 @@ interface Entry {
  * - Bounded: at most `maxReadings` historic readings, least recently used registers dropped first. A
  *   dropped register is simply read from ClickHouse again.
  * Not covered: a process other than the sink writing accepted readings for a register the sink has
- * cached (today only the billing demo seeder writes meter_readings, before any surge). Such a writer
- * must go through the topic, or the sink must be restarted after it.
+ * cached. Today only the billing demo seeder writes meter_readings besides the sink, and it also runs
+ * while the sink does (billing-cli seed in scripts/demo-day.ts): safe only because each seed is of
+ * accounts the sink has never seen (a register is cached only after the sink handled a reading of it).
+ * Seeding an account again, or any other writer, must go through the topic, or the sink must be
+ * restarted after it.
  */
 export class RegisterHistoryCache {
   /** Map order is recency: a touched entry is deleted and set again, so the first is the least recent. */
