@@ -49,13 +49,16 @@ supervise() {
   trap 'stopping=1; [[ -n $child ]] && kill "$child" 2>/dev/null' TERM INT
   while (( stopping == 0 )); do
     started=$(date +%s)
-    # Static group membership per app: a restarted consumer takes its partitions back at once.
     local extra=()
     # The customer's page with the development sign-in (a local stand-in for the identity provider;
     # customer-web refuses it at start-up unless NODE_ENV is development, local or test).
     [[ $app == customer-web ]] && extra=(NODE_ENV=development CUSTOMER_WEB_DEV_SIGN_IN=true "JWT_PRIVATE_KEY=$(cat "$state/dev/jwt-private.pem")" \
       "READ_API_URL=http://127.0.0.1:${PORTS[read-api]}" "BILLING_URL=http://127.0.0.1:${PORTS[billing]}" "CSAT_URL=http://127.0.0.1:${PORTS[csat]}")
-    env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local} "${extra[@]}" \
+    # Static group membership per app: a restarted consumer takes its partitions back at once. The id
+    # names the port too: it must be unique among the group's live members, and a second copy of the
+    # services on another SURGE_PORT_BASE joins the same groups (with one shared id the two would fence
+    # each other out of the group, back and forth).
+    env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
       node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"

@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     lost: lost.length,
     duplicated: Number(idTwice?.n ?? 0) + Number(doubleCounted?.n ?? 0),
     storedButNotConfirmedToClient: storedNotConfirmed,
+    // 2xx answers whose reading ids the load tool could not read: readings accepted that this audit cannot check.
+    unreadableAcceptances: summary.unreadableAcceptances ?? 0,
     rejectedOrHeldWithoutReason: Number(noReason?.n ?? 0),
     acceptedReadingsPerSecond: { bestSustained60s: Math.round(rate.best), overallAverage: Math.round(rate.overall), seconds: rate.seconds },
     submitLatencyMs: { p50: submit.p50, p95: submit.p95, p99: submit.p99, max: submit.max },
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
   console.log(`  present in ClickHouse        ${report.storedInClickHouse}`);
   console.log(`  LOST                         ${report.lost}`);
   console.log(`  DUPLICATED                   ${report.duplicated}`);
+  console.log(`  UNREADABLE ACCEPTANCES       ${report.unreadableAcceptances} (2xx answers whose ids could not be read: not audited, so the run fails)`);
   console.log(`  stored, 202 not seen         ${report.storedButNotConfirmedToClient} (a 503'd or timed-out request whose write landed: stored once, never double counted)`);
   console.log(`  rejected/held without reason ${report.rejectedOrHeldWithoutReason}`);
   console.log('  outcomes:');
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
   console.log('  SLO thresholds (surge-load):');
   for (const t of thresholds) console.log(`    ${t.ok ? 'ok  ' : 'FAIL'} ${t.slo.padEnd(22)} ${t.route} ${t.threshold}`);
   await ch.close();
-  if (report.lost > 0 || report.duplicated > 0 || report.rejectedOrHeldWithoutReason > 0) process.exit(1);
+  if (report.lost > 0 || report.duplicated > 0 || report.rejectedOrHeldWithoutReason > 0 || report.unreadableAcceptances > 0) process.exit(1);
 }
 
 /** What surge-load writes to summary.json (the fields the audit reads). */
@@ -170,6 +173,8 @@ interface LoadSummary {
   offeredReadingsPerSecond: number;
   offeredRequestsPerSecond: number;
   submitErrorRate: number;
+  /** Older surge-load builds do not write it. */
+  unreadableAcceptances?: number;
   routes: Record<string, { statuses: Record<string, number>; latencyMs: { p50: number; p95: number; p99: number; max: number } }>;
   thresholds: { slo: string; route: string; expression: string; value: number; ok: boolean }[];
 }

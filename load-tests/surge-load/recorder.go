@@ -73,6 +73,8 @@ type Recorder struct {
 	first     time.Time
 	last      time.Time
 	accepted  int
+	// Acceptances whose reading ids could not be read (see acceptedAnswer).
+	unreadable int
 }
 
 func NewRecorder(logPath string) (*Recorder, error) {
@@ -116,26 +118,40 @@ func routeOf(res *vegeta.Result) string {
 // acceptedIDs: the readings the API took responsibility for (202, or a
 // batch item answered "received"): exactly what the loss audit checks.
 func acceptedIDs(route string, res *vegeta.Result) []string {
+	ids, _ := acceptedAnswer(route, res)
+	return ids
+}
+
+// acceptedAnswer is acceptedIDs, and whether an acceptance (202, 207) could
+// not be read whole: a body cut off (MaxBody) or without its reading ids.
+// Such an answer took responsibility for readings the audit cannot name, so
+// it is counted (unreadableAcceptances) and fails the audit instead of
+// silently leaving those readings out of the loss check.
+func acceptedAnswer(route string, res *vegeta.Result) (ids []string, unreadable bool) {
 	if (route == "submit" && res.Code != 202) || (route == "batch" && res.Code != 207 && res.Code != 202) {
-		return nil
+		return nil, false
 	}
 	var a answer
 	if json.Unmarshal(res.Body, &a) != nil {
-		return nil
+		return nil, true
 	}
 	if route == "submit" {
 		if a.ReadingID == "" {
-			return nil
+			return nil, true
 		}
-		return []string{a.ReadingID}
+		return []string{a.ReadingID}, false
 	}
-	ids := make([]string, 0, len(a.Results))
+	ids = make([]string, 0, len(a.Results))
 	for _, it := range a.Results {
-		if it.Status == "received" && it.ReadingID != "" {
+		if it.Status == "received" {
+			if it.ReadingID == "" {
+				unreadable = true
+				continue
+			}
 			ids = append(ids, it.ReadingID)
 		}
 	}
-	return ids
+	return ids, unreadable || a.Results == nil
 }
 
 func statusClass(code uint16) string {
@@ -168,8 +184,11 @@ func (r *Recorder) Add(res *vegeta.Result, batchSize int) {
 	if end := res.End(); end.After(r.last) {
 		r.last = end
 	}
-	ids := acceptedIDs(route, res)
+	ids, unreadable := acceptedAnswer(route, res)
 	r.accepted += len(ids)
+	if unreadable {
+		r.unreadable++
+	}
 	sec := res.Timestamp.Sub(r.began).Milliseconds() / 1000
 	s := r.seconds[sec]
 	if s == nil {

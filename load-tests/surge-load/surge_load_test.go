@@ -105,6 +105,23 @@ func TestAcceptedIDsAreWhatTheApiTookResponsibilityFor(t *testing.T) {
 	}
 }
 
+func TestAnAcceptanceWhoseIdsCannotBeReadIsCountedNotDropped(t *testing.T) {
+	// Regression: a 207 cut off at MaxBody (a large batch) or a 202 without its id added nothing
+	// to the audited set and nothing anywhere else, so its readings escaped the loss audit.
+	rec, err := NewRecorder("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := &vegeta.Result{Code: 207, URL: "http://127.0.0.1/v1/meter-readings/batch", Body: []byte(`{"results":[{"index":0,"status":"received","readingId":"x"},{"ind`)}
+	rec.Add(cut, 2)
+	rec.Add(&vegeta.Result{Code: 202, URL: "http://127.0.0.1/v1/meter-readings", Body: []byte(`{"status":"received"}`)}, 1)
+	rec.Add(&vegeta.Result{Code: 202, URL: "http://127.0.0.1/v1/meter-readings", Body: []byte(`{"readingId":"a","status":"received"}`)}, 1)
+	rec.Add(&vegeta.Result{Code: 503, URL: "http://127.0.0.1/v1/meter-readings", Body: []byte(`{`)}, 1)
+	if rec.unreadable != 2 || rec.accepted != 1 {
+		t.Fatalf("unreadable %d, accepted %d", rec.unreadable, rec.accepted)
+	}
+}
+
 func TestOnlyLoopbackIsATarget(t *testing.T) {
 	for _, ok := range []string{"http://127.0.0.1:3000", "http://localhost:3000", "http://[::1]:3000", "http://127.3.2.1"} {
 		if loopbackOnly(ok) != nil {

@@ -33,30 +33,28 @@ export interface IdempotencyClaim {
 /**
  * Check and take in one step, in Redis: a call that does not fit what is left
  * of the window is refused and takes nothing, so a refused batch leaves the
- * budget for the single readings that still fit. Returns [allowed, used].
+ * budget for the single readings that still fit. Refused, it returns [0, used];
+ * allowed, it goes on with `used` taken (the scripts below say what they return).
  */
-const CONSUME = `
+const TAKE = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local cost = tonumber(ARGV[1])
 if used + cost > tonumber(ARGV[2]) then return {0, used} end
 used = redis.call('INCRBY', KEYS[1], cost)
 redis.call('EXPIRE', KEYS[1], 61)
-return {1, used}
+`;
+
+/** TAKE alone. Returns [allowed, used]. */
+const CONSUME = `${TAKE}return {1, used}
 `;
 
 /**
- * CONSUME, then (only when allowed) IdempotencyStore.begin's SET NX and, when the key exists, its entry, in one
+ * TAKE, then (only when allowed) IdempotencyStore.begin's SET NX and, when the key exists, its entry, in one
  * script: one round trip instead of two on every submission with a key. Atomic, so the entry cannot expire
  * between the SET NX and the GET. Returns [allowed, used] or [1, used, existingEntry].
  * Both keys are the caller's; on a Redis Cluster they would need a shared hash tag (today Redis is one node).
  */
-const CONSUME_AND_CLAIM = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local cost = tonumber(ARGV[1])
-if used + cost > tonumber(ARGV[2]) then return {0, used} end
-used = redis.call('INCRBY', KEYS[1], cost)
-redis.call('EXPIRE', KEYS[1], 61)
-if redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4], 'NX') then return {1, used} end
+const CONSUME_AND_CLAIM = `${TAKE}if redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4], 'NX') then return {1, used} end
 return {1, used, redis.call('GET', KEYS[2])}
 `;
 

@@ -7,6 +7,7 @@ import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
+import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
 import { toStoredInstant } from './stored-instant';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
@@ -113,7 +114,8 @@ export class ReadingIntakeService {
       registerId: parseRegisterId(input.registerId)?.id ?? input.registerId.toUpperCase(),
       // Stored to the second: a reading's identity must not hinge on milliseconds a client happened to send.
       readAt: toStoredInstant(input.readAt),
-      value: normaliseValue(input.value),
+      // The canonical decimal (no leading zeros, no zero tenth): the form the read API serves back from ClickHouse too.
+      value: canonicalReadingValue(input.value),
       unit: input.unit ?? (fuel === 'gas' ? 'm3' : 'kWh'),
       ...originOf(principal, input),
       submittedAt: ctx.now.toISOString(),
@@ -208,15 +210,6 @@ function throwValidation(code: string, issues: FieldIssue[]): never {
 }
 
 const fuelOf = (supplyPointId: string): 'electricity' | 'gas' => (supplyPointId.length === 13 ? 'electricity' : 'gas');
-
-/** "00123.40" → "123.4"; validation has already checked the shape. */
-function normaliseValue(v: string): string {
-  const [whole = '0', frac] = v.split('.');
-  const w = whole.replace(/^0+(?=\d)/, '');
-  const f = (frac ?? '').replace(/0+$/, '');
-  return f ? `${w}.${f}` : w;
-}
-
 
 /** A name-based UUID (v5 layout over SHA-1) so the same caller+key always names the same reading. */
 export function uuidFromKey(key: string): string {

@@ -165,6 +165,19 @@ describe('ReadingSinkService with a RegisterHistoryCache', () => {
     expect(cache.size.readings).toBe(2);
   });
 
+  it('reads history again when a kept register arrives on another partition (regression: the topic gained partitions, the stale entry was used)', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    // Partitions were added: the supply point now hashes to partition 1, which another consumer owned first.
+    const onP1 = (offset: number, events: MeterReadingSubmittedV1[]) => at(offset, events).map((r) => ({ ...r, partition: 1 }));
+    const elsewhere = reading(10, '10050.0');
+    await otherConsumer().handle(onP1(0, [elsewhere]));
+    // Partition 0 stayed here without a gap; partition 1 comes here from offset 1. 10020.0 on 12 October is
+    // lower than what the other consumer accepted on 10 October.
+    await sink.handle(onP1(1, [reading(12, '10020.0')]));
+    expect(repo.rows.at(-1)!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(cache.size).toEqual({ registers: 1, readings: 2 });
+  });
+
   it('stays within its bound, dropping the least recently used register', async () => {
     const small = new RegisterHistoryCache(2);
     const bounded = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, Date.now, small);

@@ -93,7 +93,7 @@ export class ReadingSinkService {
     events.forEach((e, i) => {
       const key = registerKeyOf(e);
       if (history.has(key)) return;
-      const cached = this.historyCache?.get(key);
+      const cached = this.historyCache?.get(key, partitions[i]!);
       if (cached) history.set(key, { partition: partitions[i]!, history: cached });
       else if (!decided.has(e.readingId)) {
         history.set(key, { partition: partitions[i]!, history: [] });
