@@ -52,6 +52,20 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'registry-internals-private',
+      comment: 'Only apps/registry (and scripts that drive the registry, like its bulk import) import libs/registry; every other service learns the registry from the registry.v1 topic through libs/registry-contracts (docs/decisions/0008-registry.md).',
+      severity: 'error',
+      from: { pathNot: ['^libs/registry/', '^apps/registry/', '^scripts/registry-'] },
+      to: { path: '^libs/registry/' },
+    },
+    {
+      name: 'registry-contracts-pure',
+      comment: 'The registry.v1 contract is imported by every consumer: it depends on nothing but itself.',
+      severity: 'error',
+      from: { path: '^libs/registry-contracts/' },
+      to: { pathNot: ['^libs/registry-contracts/'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -8,7 +8,9 @@ export type Scope =
   | 'readings:read' // read any account's readings (customer service, billing)
   | 'billing:run' // start and watch bill runs
   | 'billing:read'
-  | 'csat:read'; // programme team dashboards
+  | 'csat:read' // programme team dashboards
+  | 'registry:write' // create and change accounts, meters, tariffs, agreements (registry staff, migrations)
+  | 'registry:read';
 
 export interface CustomerPrincipal {
   readonly kind: 'customer';

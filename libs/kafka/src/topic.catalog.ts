@@ -23,6 +23,12 @@ export const TOPICS = {
   /** Outcome events for the rest of the platform (billing, CSAT, customer service). Key: account id. */
   readingAccepted: { name: 'reading.accepted.v1', partitions: 6, config: RETAIN_7_DAYS },
   readingRejected: { name: 'reading.rejected.v1', partitions: 6, config: RETAIN_7_DAYS },
+  /**
+   * The registry's state (libs/registry-contracts): one snapshot per change, key = account id or tariff:<id>.
+   * Compacted, never deleted by age: the last record of each key is that entity's current state, so a new
+   * consumer builds its local state by reading from the beginning.
+   */
+  registry: { name: 'registry.v1', partitions: 6, config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '1', 'min.compaction.lag.ms': '60000' } },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicCatalog = { readonly [K in keyof typeof TOPICS]: TopicSpec };

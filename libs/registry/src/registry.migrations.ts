@@ -1,0 +1,80 @@
+import type { PostgresMigration } from '@surge/postgres/postgres.migrator';
+
+/** The tracking table of the registry's own migrations (libs/postgres migrator: one list and table per component). */
+export const REGISTRY_MIGRATIONS_TABLE = 'registry_schema_migrations';
+
+/**
+ * The registry's part of billing's database (docs/decisions/0008-registry.md). The registry's entity tables
+ * (accounts, supply_points, meters, registers, tariffs and their rates, agreements) are created by billing's
+ * migration v1, which must have run first; these migrations add what only the registry needs:
+ * - version tables: every category and EAC a row, effective-dated, never updated or deleted (triggers). The
+ *   columns billing reads (accounts.category, registers.eac_kwh) are the current projection, written in the
+ *   same transaction as the version that makes them current.
+ * - the outbox: one row per change, with the whole snapshot to publish on registry.v1, written in the
+ *   change's transaction and deleted only after Kafka acknowledged it (registry-outbox.relay.ts).
+ */
+export const REGISTRY_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'versions_and_outbox',
+    sql: `
+      DO $$
+      BEGIN
+        IF to_regclass('accounts') IS NULL OR to_regclass('registers') IS NULL OR to_regclass('agreements') IS NULL THEN
+          RAISE EXCEPTION 'the registry''s tables are created by billing''s migrations (billing_schema_migrations v1): run them first';
+        END IF;
+      END
+      $$;
+
+      CREATE TABLE registry_account_versions (
+        account_id text NOT NULL REFERENCES accounts (account_id),
+        version integer NOT NULL CHECK (version >= 1),
+        effective_from date NOT NULL,
+        category char(1) NOT NULL CHECK (category IN ('A', 'B', 'C', 'D')),
+        recorded_by text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, version)
+      );
+
+      CREATE TABLE registry_register_eac_versions (
+        supply_point_id text NOT NULL,
+        meter_serial text NOT NULL,
+        register_id text NOT NULL,
+        version integer NOT NULL CHECK (version >= 1),
+        effective_from date NOT NULL,
+        eac_kwh numeric CHECK (eac_kwh >= 0),
+        recorded_by text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (supply_point_id, meter_serial, register_id, version),
+        FOREIGN KEY (supply_point_id, meter_serial, register_id) REFERENCES registers (supply_point_id, meter_serial, register_id)
+      );
+
+      CREATE FUNCTION registry_versions_are_history() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'registry history is append-only (% on %): record a new version instead', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'restrict_violation';
+      END
+      $$;
+      CREATE TRIGGER registry_account_versions_immutable BEFORE UPDATE OR DELETE ON registry_account_versions
+        FOR EACH ROW EXECUTE FUNCTION registry_versions_are_history();
+      CREATE TRIGGER registry_register_eac_versions_immutable BEFORE UPDATE OR DELETE ON registry_register_eac_versions
+        FOR EACH ROW EXECUTE FUNCTION registry_versions_are_history();
+
+      -- Version 1 of what exists already (seeded accounts), so every account and register has a history.
+      INSERT INTO registry_account_versions (account_id, version, effective_from, category, recorded_by)
+      SELECT a.account_id, 1, coalesce((SELECT min(sp.supply_start) FROM supply_points sp WHERE sp.account_id = a.account_id), a.created_at::date), a.category, 'migration'
+      FROM accounts a;
+      INSERT INTO registry_register_eac_versions (supply_point_id, meter_serial, register_id, version, effective_from, eac_kwh, recorded_by)
+      SELECT r.supply_point_id, r.meter_serial, r.register_id, 1, m.installed_on, r.eac_kwh, 'migration'
+      FROM registers r JOIN meters m USING (supply_point_id, meter_serial);
+
+      -- Relayed in seq order by one relay at a time; rows are deleted once Kafka acknowledged them.
+      CREATE TABLE registry_outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        record_key text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
