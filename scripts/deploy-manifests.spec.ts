@@ -16,7 +16,9 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   devDependencies: Record<string, string>;
 };
 const SERVICES = ['read-api', 'read-sink', 'billing', 'csat'] as const;
-const PORTS: Record<(typeof SERVICES)[number], number> = { 'read-api': 3000, 'read-sink': 3001, billing: 3002, csat: 3003 };
+/** Deployed on Kubernetes: the four plus the registry (not in docker-compose.yml yet). */
+const K8S_SERVICES = [...SERVICES, 'registry'] as const;
+const PORTS: Record<(typeof K8S_SERVICES)[number], number> = { 'read-api': 3000, 'read-sink': 3001, billing: 3002, csat: 3003, registry: 3005 };
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
 
@@ -90,7 +92,7 @@ describe('k8s manifests', () => {
     expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
   });
 
-  describe.each(SERVICES)('%s', (service) => {
+  describe.each(K8S_SERVICES)('%s', (service) => {
     const deployment = find('Deployment', service);
     const config = find('ConfigMap', service);
     const pod = deployment.spec.template;
@@ -167,6 +169,7 @@ describe('k8s manifests', () => {
         'read-sink': ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE'],
         billing: ['DATABASE_URL', 'REDIS_URL'],
         csat: ['DATABASE_URL'],
+        registry: ['DATABASE_URL', 'KAFKA_BROKERS', 'API_KEYS'],
       };
       for (const name of ['PORT', 'LOG_LEVEL', ...required[service]!]) expect(names).toContain(name);
     });
@@ -188,7 +191,7 @@ describe('k8s manifests', () => {
   it('prefers read-api on a shared node: a higher PriorityClass, Guaranteed CPU, and background classes that never preempt', () => {
     const priority = (service: string) => find('PriorityClass', find('Deployment', service).spec.template.spec.priorityClassName);
     const api = priority('read-api');
-    for (const service of ['read-sink', 'billing', 'csat']) {
+    for (const service of ['read-sink', 'billing', 'csat', 'registry']) {
       expect(priority(service).value).toBeLessThan(api.value);
       expect(priority(service).preemptionPolicy).toBe('Never');
     }
@@ -240,11 +243,12 @@ describe('k8s NetworkPolicies', () => {
   const STORES = { kafka: 9092, clickhouse: 8123, postgresql: 5432, redis: 6379 } as const;
   type Store = keyof typeof STORES;
   /** What each service may reach: its own dependencies and nothing else (issue 11, item 14). */
-  const NEEDS: Record<(typeof SERVICES)[number], Store[]> = {
+  const NEEDS: Record<(typeof K8S_SERVICES)[number], Store[]> = {
     'read-api': ['clickhouse', 'kafka', 'redis'],
     'read-sink': ['clickhouse', 'kafka'],
     billing: ['clickhouse', 'postgresql', 'redis'],
     csat: ['clickhouse', 'kafka', 'postgresql'],
+    registry: ['kafka', 'postgresql'],
   };
   const podLabelsOf = (service: string) => find('Deployment', service).spec.template.metadata.labels as Record<string, string>;
   const selects = (policy: Doc, labels: Record<string, string>) =>
@@ -300,7 +304,7 @@ describe('k8s NetworkPolicies', () => {
     }
   });
 
-  describe.each(SERVICES)('%s', (service) => {
+  describe.each(K8S_SERVICES)('%s', (service) => {
     it('has its own policy, for both directions', () => {
       const own = find('NetworkPolicy', service);
       expect(selects(own, podLabelsOf(service))).toBe(true);

@@ -12,7 +12,7 @@
 # more counts as healthy again (the backoff resets). After 8 restarts in a row
 # that each lived under 60 s the supervisor gives up and logs why: something a
 # restart cannot fix (bad config, a dependency down for minutes) needs a human.
-# SURGE_PORT_BASE (default 3000) moves the five ports (api, sink, billing, csat, customer-web = base+0..4).
+# SURGE_PORT_BASE (default 3000) moves the six ports (api, sink, billing, csat, customer-web, registry = base+0..5).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -21,12 +21,14 @@ export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
 base=${SURGE_PORT_BASE:-3000}
-declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)))
+declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5)))
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
 [[ -f dist/apps/csat/src/main.js ]] && ALL+=(csat)
 [[ -f dist/apps/customer-web/src/main.js ]] && ALL+=(customer-web)
+# After billing: the registry's migrations need billing's tables (docs/decisions/0008-registry.md).
+[[ -f dist/apps/registry/src/main.js ]] && ALL+=(registry)
 
 # Dev credentials: the public key verifies customer tokens; API keys by hash.
 set -a
