@@ -77,4 +77,19 @@ export const REGISTRY_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'import_checkpoints',
+    // The bulk import's progress, committed in the same transaction as each batch it stands for: a resumed
+    // import starts after the last committed line, so no account is written twice or skipped.
+    sql: `
+      CREATE TABLE registry_import_checkpoints (
+        import_id text PRIMARY KEY,
+        last_line bigint NOT NULL,
+        imported bigint NOT NULL,
+        rejected bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
