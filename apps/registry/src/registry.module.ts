@@ -13,6 +13,7 @@ import { RegistryOutboxRelay } from '@surge/registry/registry-outbox.relay';
 import { RegistryService } from '@surge/registry/registry.service';
 import { AccountsController } from './accounts.controller';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi.controller';
 import type { RegistryConfig } from './registry.config';
 import { RegistryRunner } from './registry.runner';
 import { LOGGER, PG_POOL, PUBLISHER, REGISTRY_CONFIG } from './registry.tokens';
@@ -25,7 +26,7 @@ export class RegistryModule {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: RegistryModule,
-      controllers: [AccountsController, TariffsController, HealthController, MetricsController],
+      controllers: [AccountsController, TariffsController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },
