@@ -3,6 +3,7 @@
  *
  *   npm run registry:import -- import <accounts.csv> [--import-id <id>] [--batch 1000] [--rejects <file>]
  *   npm run registry:import -- generate <accounts.csv> --accounts 1000000 [--prefix MIG]
+ *   npm run registry:import -- republish      queue a snapshot of every tariff and account on registry.v1
  *
  * The file (columns in libs/registry/src/account-csv.parser.ts) is streamed: one account in memory
  * while it is read, one batch while it is written. Each batch is one PostgreSQL transaction together with
@@ -26,6 +27,7 @@ import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { ACCOUNT_CSV_COLUMNS, AccountCsvGrouper, parseHeader } from '@surge/registry/account-csv.parser';
 import { AccountImportWriter } from '@surge/registry/account-import.writer';
 import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from '@surge/registry/registry.migrations';
+import { republishRegistry } from '@surge/registry/registry.republisher';
 import type { CreateAccountRequest } from '@surge/registry/registry.schema';
 
 const config = loadConfig(z.object({ DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge') }), process.env);
@@ -143,8 +145,20 @@ async function main(): Promise<void> {
     options: { 'import-id': { type: 'string' }, batch: { type: 'string' }, rejects: { type: 'string' }, accounts: { type: 'string' }, prefix: { type: 'string' } },
   });
   const [command, file] = positionals;
+  if (command === 'republish') {
+    const pool = createPostgresPool(config.DATABASE_URL, { max: 1, applicationName: 'registry-republish' });
+    try {
+      await migratePostgres(pool, REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE);
+      const result = await republishRegistry(pool, 500, (n) => process.stderr.write(`\r${n} accounts queued`));
+      process.stderr.write('\n');
+      console.log(JSON.stringify(result));
+    } finally {
+      await pool.end();
+    }
+    return;
+  }
   if (!file || (command !== 'import' && command !== 'generate')) {
-    throw new ConfigError(['usage: registry:import -- import <accounts.csv> [--import-id id] [--batch 1000] [--rejects file] | generate <accounts.csv> --accounts N [--prefix MIG]']);
+    throw new ConfigError(['usage: registry:import -- import <accounts.csv> [--import-id id] [--batch 1000] [--rejects file] | generate <accounts.csv> --accounts N [--prefix MIG] | republish']);
   }
   if (command === 'generate') return generate(file, Number(values.accounts ?? 1000), values.prefix ?? 'MIG');
   const batch = Number(values.batch ?? 1000);

@@ -13,6 +13,7 @@ import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 import { sampleAccount, sampleMpan, sampleTariff } from './registry.fixture';
 import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from './registry.migrations';
 import { RegistryOutboxRelay } from './registry-outbox.relay';
+import { republishRegistry } from './registry.republisher';
 import { RegistryService } from './registry.service';
 
 /**
@@ -160,5 +161,21 @@ describe('registry on PostgreSQL and Kafka', () => {
     // Only the one successful change (tariff PC-G) queued an event.
     const outboxAfter = (await pool.query<{ n: string }>('SELECT count(*) AS n FROM registry_outbox')).rows[0]!.n;
     expect(Number(outboxAfter) - Number(outboxBefore)).toBeLessThanOrEqual(1);
+  });
+
+  it('republishes accounts written before the registry (seeded straight into the tables), so the topic holds them too', async () => {
+    await relay.stop();
+    await pool.query("INSERT INTO accounts (account_id, category, domestic, vat_rate) VALUES ('SEEDED-1', 'B', false, 0.2)");
+    await pool.query(`INSERT INTO supply_points (supply_point_id, account_id, fuel, supply_start) VALUES ('${sampleMpan(50)}', 'SEEDED-1', 'electricity', '2020-01-01')`);
+    await pool.query('DELETE FROM registry_outbox');
+    const result = await republishRegistry(pool, 1);
+    expect(result).toEqual({ tariffs: 2, accounts: 2 });
+    const { rows } = await pool.query<{ record_key: string; change: string }>("SELECT record_key, payload->>'change' AS change FROM registry_outbox ORDER BY seq");
+    expect(rows.map((r) => r.record_key)).toEqual(['tariff:PC-E', 'tariff:PC-G', 'ACC-1', 'SEEDED-1']);
+    expect(new Set(rows.map((r) => r.change))).toEqual(new Set(['tariff.republished', 'account.republished']));
+    const before = seen.length;
+    relay.start();
+    await eventually(async () => seen.length >= before + 4);
+    expect(seen.find((s) => s.key === 'SEEDED-1')?.snapshot).toMatchObject({ category: 'B', vatRate: '0.2' });
   });
 });
