@@ -70,9 +70,9 @@ export class RegistryRepository {
     };
   }
 
-  /** Locks the account row (changes to one account queue behind each other); null when there is none. */
+  /** Locks the account row (changes to one account queue behind each other; NO KEY, the lock billing's bill trigger takes, so neither waits longer than the other's statement); false when there is none. */
   async lockAccount(c: PoolClient, accountId: string): Promise<boolean> {
-    const { rowCount } = await c.query('SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE', [accountId]);
+    const { rowCount } = await c.query('SELECT 1 FROM accounts WHERE account_id = $1 FOR NO KEY UPDATE', [accountId]);
     return (rowCount ?? 0) > 0;
   }
 
