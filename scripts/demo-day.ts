@@ -48,6 +48,8 @@ const { values: opts } = parseArgs({
     billing: { type: 'string', default: 'http://127.0.0.1:3002' },
     csat: { type: 'string', default: 'http://127.0.0.1:3003' },
     prometheus: { type: 'string', default: 'http://127.0.0.1:9090' },
+    'customer-web': { type: 'string', default: 'http://127.0.0.1:3004' },
+    registry: { type: 'string', default: 'http://127.0.0.1:3005' },
     start: { type: 'string' },
     prefix: { type: 'string' },
     summary: { type: 'string' },
@@ -141,7 +143,7 @@ const dayEndIso = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_00
 
 /** Each service's base URL and the pages it serves (probed: only what answers is listed), then Prometheus. */
 async function printUrls(): Promise<void> {
-  for (const [name, base] of Object.entries(SERVICES)) {
+  for (const [name, base] of Object.entries({ ...SERVICES, registry: opts.registry })) {
     const paths: string[] = [];
     for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
       const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
@@ -150,6 +152,9 @@ async function printUrls(): Promise<void> {
     }
     say(`  ${name.padEnd(10)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
   }
+  const page = await fetch(`${opts['customer-web']}/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  await page?.body?.cancel().catch(() => undefined);
+  say(`  ${'customer page'.padEnd(10)} ${page?.ok ? `${opts['customer-web']}/  (open it in a browser; sign in with any account number: the development sign-in)` : `${opts['customer-web']} (not answering)`}`);
   const prom = await fetch(`${opts.prometheus}/-/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
   await prom?.body?.cancel().catch(() => undefined);
   say(`  ${'prometheus'.padEnd(10)} ${prom?.ok ? `${opts.prometheus}  ${opts.prometheus}/alerts` : `${opts.prometheus} (not running here)`}`);
