@@ -158,7 +158,7 @@ describe('assessReading', () => {
     });
 
     describe('unless the register rolled over', () => {
-      it('with an EAC: accepted when the implied advance is at most the expected advance', () => {
+      it('with an EAC: accepted when the implied advance is one we would accept without a rollover', () => {
         // 30 days at 2,700 a year: expected 221.8; 99900 -> 50 implies 150.
         expect(assessReading(at(30, '00050'), ctx([h('r1', 0, '99900')], { estimatedAnnualConsumption: '2700' }))).toEqual({
           status: 'accepted',
@@ -169,11 +169,24 @@ describe('assessReading', () => {
         });
       });
 
-      it('with an EAC: the expected advance is the inclusive limit', () => {
-        // 10 days at 3,652.5 a year: expected exactly 100.
+      it('with an EAC: twice the expected advance (where an ordinary advance would be held) is the inclusive limit', () => {
+        // 10 days at 3,652.5 a year: expected exactly 100, so a rollover may imply up to 200.
         const c = ctx([h('r1', 0, '99950')], { estimatedAnnualConsumption: '3652.5' });
-        expect(assessReading(at(10, '50'), c)).toMatchObject({ status: 'accepted', rolledOver: true, advance: '100' });
-        expect(assessReading(at(10, '50.1'), c)).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE' });
+        expect(assessReading(at(10, '150'), c)).toMatchObject({ status: 'accepted', rolledOver: true, advance: '200' });
+        expect(assessReading(at(10, '150.1'), c)).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE' });
+      });
+
+      it('a genuine rollover is judged like the same consumption without one (issue 13: 99950 then 150 over 20 days)', () => {
+        // 20 days at 2,700 a year: expected 147.8. The same 200 units without a rollover is accepted, so is this.
+        const c = ctx([h('r1', 0, '99950')], { estimatedAnnualConsumption: '2700' });
+        expect(assessReading(at(20, '150'), c)).toMatchObject({ status: 'accepted', rolledOver: true, advance: '200' });
+        expect(assessReading(at(20, '10200'), ctx([h('r1', 0, '10000')], { estimatedAnnualConsumption: '2700' }))).toMatchObject({ status: 'accepted', advance: '200', rolledOver: false });
+      });
+
+      it('a negative advance that could be a rollover says so, with the consumption it would mean', () => {
+        const out = assessReading(at(20, '5000'), ctx([h('r1', 0, '99950')], { estimatedAnnualConsumption: '2700' }));
+        expect(out).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', rolledOver: false });
+        expect(out.message).toContain('went past their highest value and started again from zero, that would mean 5050 units used');
       });
 
       it('with an EAC: a large implied advance is a negative advance, not a rollover', () => {

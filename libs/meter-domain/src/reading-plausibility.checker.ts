@@ -256,9 +256,27 @@ class Neighbours {
     return this.plausibleRollover(rolled.advance, opening.t, toT) ? rolled : null;
   }
 
-  /** A rollover is only plausible when the consumption it implies is small for the period. */
+  /**
+   * What a rollover from `opening` to `closing` would mean, when the register could have rolled over at all:
+   * the advance it implies and the most we would believe for the period.
+   */
+  rolloverIfAny(opening: Point, closing: Decimal, toT: number): { implied: Decimal; limit: Decimal } | null {
+    if (closing.gte(opening.v) || opening.v.gte(this.reading.max)) return null;
+    return { implied: registerAdvanceOf(opening.v, closing, this.reading.digits).advance, limit: this.rolloverLimit(opening.t, toT) };
+  }
+
+  /**
+   * A rollover is plausible when the consumption it implies is one we would accept as an ordinary advance:
+   * at most twice the expected advance for the period (the line above which an advance is held), so a genuine
+   * rollover is never treated worse than the same consumption without one. Without an EAC, a share of the range.
+   */
   private plausibleRollover(implied: Decimal, fromT: number, toT: number): boolean {
-    return implied.lte(this.expectedOver(fromT, toT) ?? this.reading.max.times(ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC));
+    return implied.lte(this.rolloverLimit(fromT, toT));
+  }
+
+  private rolloverLimit(fromT: number, toT: number): Decimal {
+    const expected = this.expectedOver(fromT, toT);
+    return expected === null ? this.reading.max.times(ROLLOVER_MAX_SHARE_OF_RANGE_WITHOUT_EAC) : expected.times(HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE);
   }
 
   private side(ms: number): number {
@@ -428,12 +446,16 @@ function checkAgainstPrevious(
     const measured = neighbours.advanceFrom(base, v, t);
     if (!measured) {
       const what = base === prev ? 'the previous reading' : 'your last actual reading';
+      const rollover = neighbours.rolloverIfAny(base, v, t);
+      const ifRolledOver = rollover
+        ? ` If your meter's dials went past their highest value and started again from zero, that would mean ${rollover.implied.toFixed()} units used since then, more than the ${rollover.limit.toDecimalPlaces(1).toFixed()} we could accept for that time: check the reading, or send us a photo of your meter.`
+        : '';
       return build('rejected', {
         reasonCode: 'NEGATIVE_ADVANCE',
         industryCode: '03',
         backdated,
         flags,
-        message: `This reading (${raw}) is lower than ${what} of ${describe(base)}. Check you read the right meter and register and every digit from left to right; if your meter has been replaced, tell us.`,
+        message: `This reading (${raw}) is lower than ${what} of ${describe(base)}. Check you read the right meter and register and every digit from left to right; if your meter has been replaced, tell us.${ifRolledOver}`,
       });
     }
     found.advance = measured.advance;
