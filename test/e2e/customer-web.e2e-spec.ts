@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
@@ -17,8 +19,9 @@ import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
  * submits, sees the outcome, answers the survey once; a wrong reading is
  * explained at its field before anything is sent; with read-api down the page
  * retries by itself with the same Idempotency-Key and the reading lands once;
- * nobody else's readings or bills can be reached. Screenshots go to
- * docs/screenshots (referenced from README.md).
+ * nobody else's readings or bills can be reached. Screenshots go to a
+ * temporary folder, or to docs/screenshots (referenced from README.md) with
+ * SURGE_UPDATE_SCREENSHOTS=1: a test run must not change the tree.
  */
 // Browser globals for the callbacks that run inside the page (serialized by puppeteer); the Node program has no DOM types.
 declare const document: any;
@@ -27,7 +30,7 @@ declare const sessionStorage: any;
 type HTMLInputElement = { value: string };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const SHOTS = process.env.SURGE_UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'surge-shots-'));
 const PORTS = { api: 4001, sink: 4002, billing: 4003, csat: 4004, web: 4005 } as const;
 
 describe('customer-web in a real browser', () => {
