@@ -4,15 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { unavailable } from '@surge/errors/app.error';
 import { METRICS } from '@surge/http/metrics.controller';
+import { probe } from '@surge/observability/dependency.probe';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { CLICKHOUSE, PG_POOL, REDIS } from './billing.tokens';
-
-const CHECK_TIMEOUT_MS = 1500;
-
-function within<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
-}
-
 
 /**
  * Liveness: the process serves HTTP. Readiness: it reaches PostgreSQL (bill
@@ -38,9 +32,9 @@ export class HealthController {
   @Get('ready')
   async ready() {
     const [postgres, redis, clickhouse] = await Promise.all([
-      within(this.pool.query('SELECT 1')).then(() => true, () => false),
-      within(this.redis.ping()).then(() => true, () => false),
-      within(this.ch.ping()).then((r) => r.success, () => false),
+      probe(async () => (await this.pool.query('SELECT 1'), true)),
+      probe(async () => (await this.redis.ping(), true)),
+      probe(async () => (await this.ch.ping()).success),
     ]);
     this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'redis' }, redis ? 1 : 0);

@@ -3,14 +3,9 @@ import type { Pool } from 'pg';
 import { unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { METRICS } from '@surge/http/metrics.controller';
+import { probe } from '@surge/observability/dependency.probe';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { PG_POOL, PUBLISHER } from './registry.tokens';
-
-const CHECK_TIMEOUT_MS = 1500;
-
-function within<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS).unref())]);
-}
 
 /**
  * Liveness: the process serves HTTP. Readiness: it reaches PostgreSQL (every request is a PostgreSQL
@@ -32,7 +27,7 @@ export class HealthController {
 
   @Get('ready')
   async ready() {
-    const postgres = await within(this.pool.query('SELECT 1')).then(() => true, () => false);
+    const postgres = await probe(async () => (await this.pool.query('SELECT 1'), true));
     const kafka = this.publisher.isHealthy();
     this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'kafka' }, kafka ? 1 : 0);
