@@ -30,6 +30,7 @@ import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/ingest/meter-reading-submitted.event';
 import { ClickHouseMeterReadingRepository, type StoredReading } from '@surge/ingest/meter-reading.repository';
+import { storedReading } from '@surge/ingest/stored-reading.fixture';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
@@ -103,31 +104,21 @@ function historyRows(regs: Register[]): StoredReading[] {
       const at = start + h * 30 * DAY_MS + (i % 3600) * 1000;
       if (h > 0) r.tenths += 30 * 70 + (i % 7) * 10;
       r.at = at;
-      rows.push({
-        readingId: `hist-${i}-${h}`,
-        accountId: r.accountId,
-        supplyPointId: r.supplyPointId,
-        fuel: 'electricity',
-        meterSerial: r.meterSerial,
-        registerId: 'S',
-        readAt: new Date(at).toISOString(),
-        value: tenthsText(r.tenths),
-        unit: 'kWh',
-        source: h % 4 === 3 ? 'D' : 'R',
-        channel: 'web',
-        status: 'accepted',
-        reasonCode: '',
-        industryCode: '',
-        message: '',
-        duplicateOf: '',
-        backdated: false,
-        rolledOver: false,
-        flags: [],
-        submittedAtMs: at,
-        decidedAtMs: at,
-        correlationId: `hist-${i}-${h}`,
-        version: at,
-      });
+      rows.push(
+        storedReading({
+          readingId: `hist-${i}-${h}`,
+          accountId: r.accountId,
+          supplyPointId: r.supplyPointId,
+          meterSerial: r.meterSerial,
+          readAt: new Date(at).toISOString(),
+          value: tenthsText(r.tenths),
+          source: h % 4 === 3 ? 'D' : 'R',
+          submittedAtMs: at,
+          decidedAtMs: at,
+          correlationId: `hist-${i}-${h}`,
+          version: at,
+        }),
+      );
     }
   });
   return rows;
