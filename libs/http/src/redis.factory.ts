@@ -11,6 +11,10 @@ export function createRequestPathRedis(url: string, commandTimeoutMs = 100): Red
     commandTimeout: commandTimeoutMs,
     maxRetriesPerRequest: 0,
     lazyConnect: false,
+    // Commands issued in the same event-loop tick (concurrent requests' rate-limit claims and write-behind
+    // completions) leave in one socket write: on a busy instance that is several fewer syscalls per
+    // request for read-api and Redis alike. Order per connection is unchanged (one pipeline, FIFO).
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => undefined); // reported through health; never crash the process
