@@ -8,10 +8,10 @@ import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
-import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
-import { toStoredInstant } from './stored-instant';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { toStoredInstant } from '@surge/meter-domain/stored-instant';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
-import type { ReceiptRecorder } from './reading-receipt.store';
+import type { ReceiptRecorder } from '@surge/reading-intake/redis/reading-receipt.store';
 
 export interface SubmitContext {
   readonly correlationId: string;
