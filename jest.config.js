@@ -8,7 +8,7 @@ const esmDeps = ['@platformatic', 'jose', 'zod', 'undici', 'mnemonist', 'scule',
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join('|')})/)`],
-  moduleNameMapper: { '^@surge/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2' },
+  moduleNameMapper: { '^@surge/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2', '^@surge-test/(.*)$': '<rootDir>/test/support/$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
 };

@@ -1,5 +1,5 @@
 import { buildOpenApiDocument, errorCodesOf, errorResponse, operationalPaths, RETRY_AFTER_HEADER, schemaOf } from '@surge/http/openapi.builder';
-import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/ingest/reading-submission.schema';
+import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/reading-intake/reading-submission.schema';
 import { READING_FIELD_CODES } from '@surge/meter-domain/reading-submission.validator';
 import { PLAUSIBILITY_REASON_CODES } from '@surge/meter-domain/reading-plausibility.checker';
 

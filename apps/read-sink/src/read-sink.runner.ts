@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
-import type { ReadingSinkService } from '@surge/ingest/reading-sink.service';
+import type { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
 
 export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
 export const READING_SINK = Symbol('READING_SINK');

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import type { Principal } from '@surge/auth/principal';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import type { ReadingOutcomeV1 } from '@surge/ingest/reading-outcome.event';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';

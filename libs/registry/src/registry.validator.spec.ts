@@ -1,5 +1,5 @@
 import { AppError } from '@surge/errors/app.error';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 import { SAMPLE_MPAN, sampleAccount, sampleMpan, sampleTariff } from './registry.fixture';
 import { createAccountSchema, createTariffSchema } from './registry.schema';
 import { accountProblems, overlappingPeriods, tariffProblems, throwIfProblems } from './registry.validator';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import type { MeterReadingSubmittedV1 } from '@surge/ingest/meter-reading-submitted.event';
+import type { MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 
 /** A valid MPAN core for test number n (distributor 10..23, check digit computed). */
 export function testMpan(n: number): string {

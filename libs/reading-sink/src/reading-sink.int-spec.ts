@@ -10,8 +10,8 @@ import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
 import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
-import { encodeSubmitted } from './meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository } from './meter-reading.repository';
+import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
 import { ReadingSinkService } from './reading-sink.service';
 
 /** Real Kafka and ClickHouse; this file's own database and topics. */

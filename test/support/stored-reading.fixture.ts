@@ -1,4 +1,4 @@
-import type { StoredReading } from './meter-reading.repository';
+import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
 
 /** A decided, accepted reading for tests: one register of one electricity supply point, read on 31 March 2022. */
 export function storedReading(overrides: Partial<StoredReading> = {}): StoredReading {

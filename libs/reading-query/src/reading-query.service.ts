@@ -3,7 +3,7 @@ import { hasScope } from '@surge/auth/principal';
 import { AppError, notFound, unavailable, validationError } from '@surge/errors/app.error';
 import { parseInstant } from '@surge/meter-domain/instant';
 import { LATEST_STORABLE_READ_AT_MS } from '@surge/meter-domain/reading-submission.validator';
-import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from './meter-reading.repository';
+import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';
 
 export interface ReadingView {
   readingId: string;

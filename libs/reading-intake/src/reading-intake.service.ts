@@ -8,10 +8,11 @@ import type { TopicCatalog } from '@surge/kafka/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
-import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
-import { toStoredInstant } from './stored-instant';
+import { parseOrThrow } from '@surge/validation/schema.parser';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { toStoredInstant } from '@surge/meter-domain/stored-instant';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
-import type { ReceiptRecorder } from './reading-receipt.store';
+import type { ReceiptRecorder } from '@surge/reading-intake/redis/reading-receipt.store';
 
 export interface SubmitContext {
   readonly correlationId: string;
@@ -192,17 +193,7 @@ function parseBatch(body: unknown): readonly unknown[] {
 }
 
 function parseSubmission(body: unknown): ReadingSubmission {
-  const parsed = readingSubmissionSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issues: FieldIssue[] = parsed.error.issues.map((i) => {
-    if (i.code === 'unrecognized_keys') {
-      return { code: 'UNKNOWN_FIELD', field: i.keys.join(','), message: `Unknown field(s): ${i.keys.join(', ')}. Remove them or check the spelling.` };
-    }
-    const field = i.path.join('.') || '(body)';
-    return { code: 'INVALID_FIELD', field, message: `${field}: ${i.message}` };
-  });
-  const code = issues.every((i) => i.code === 'UNKNOWN_FIELD') ? 'UNKNOWN_FIELD' : 'VALIDATION_FAILED';
-  return throwValidation(code, issues);
+  return parseOrThrow(readingSubmissionSchema, body, { namesUnknownFields: true });
 }
 
 function throwValidation(code: string, issues: FieldIssue[]): never {

@@ -1,5 +1,5 @@
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
-import type { HistoricReading } from './meter-reading.repository';
+import type { HistoricReading } from '@surge/reading-store/meter-reading.repository';
 
 interface Entry {
   /** `topic:partition` the register's readings arrive on (key = supply point, so always the same one). */

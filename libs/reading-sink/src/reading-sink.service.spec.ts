@@ -2,8 +2,8 @@ import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
-import { encodeSubmitted, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
-import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from './meter-reading.repository';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { RegisterHistoryCache } from './reading-sink-history.cache';
 import { neighbourhood, ReadingSinkService } from './reading-sink.service';
 

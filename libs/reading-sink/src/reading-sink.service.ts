@@ -5,11 +5,11 @@ import { assessReading, type HistoricReading as CheckerHistoricReading } from '@
 import type { ReadingSource } from '@surge/meter-domain/reading';
 import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';
 import { parseRegisterId } from '@surge/meter-domain/register';
-import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from './meter-reading-submitted.event';
-import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from './meter-reading.repository';
-import type { ReadingOutcomeV1 } from './reading-outcome.event';
+import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
-import { toStoredInstant } from './stored-instant';
+import { toStoredInstant } from '@surge/meter-domain/stored-instant';
 
 export interface SinkObserver {
   batch(size: number, writeSeconds: number): void;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { RedisWriteBehind } from '@surge/http/redis-write-behind';
-import type { ReceiptLookup } from './reading-query.service';
+import type { RedisWriteBehind } from '@surge/redis/redis-write-behind';
+import type { ReceiptLookup } from '@surge/reading-query/reading-query.service';
 
 /**
  * "Received" receipts: what GET /v1/meter-readings/{id} answers between the

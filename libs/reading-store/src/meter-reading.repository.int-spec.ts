@@ -7,8 +7,8 @@ import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { clickHouseSettings, uniqueName } from '@surge/testing/test-env';
 import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
-import { ReadingQueryService } from './reading-query.service';
-import { storedReading } from './stored-reading.fixture';
+import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
+import { storedReading } from '@surge-test/stored-reading.fixture';
 
 /**
  * "Later billed" on the read path, against the real ClickHouse (this file's own database): readings

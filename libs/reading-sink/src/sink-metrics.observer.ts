@@ -1,6 +1,6 @@
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import type { SurgeLogger } from '@surge/observability/logger.factory';
-import type { StoredReading } from './meter-reading.repository';
+import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
 import type { SinkObserver } from './reading-sink.service';
 
 /** Sink events → Prometheus. Freshness is measured from the API's 202 to the ClickHouse write being confirmed. */
