@@ -53,9 +53,9 @@ module.exports = {
     },
     {
       name: 'registry-internals-private',
-      comment: 'Only apps/registry (and scripts that drive the registry, like its bulk import) import libs/registry; every other service learns the registry from the registry.v1 topic through libs/registry-contracts (docs/decisions/0008-registry.md).',
+      comment: 'Only apps/registry (and scripts that drive the registry, like its bulk import, and test fixtures) import libs/registry; every other service learns the registry from the registry.v1 topic through libs/registry-contracts (docs/decisions/0008-registry.md).',
       severity: 'error',
-      from: { pathNot: ['^libs/registry/', '^apps/registry/', '^scripts/registry-'] },
+      from: { pathNot: ['^libs/registry/', '^apps/registry/', '^scripts/registry-', '^test/'] },
       to: { path: '^libs/registry/' },
     },
     {

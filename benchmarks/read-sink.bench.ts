@@ -35,7 +35,7 @@ import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publ
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import { clickHouseSettings, testEnv, uniqueName } from '@surge/testing/test-env';
+import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 const { values: args } = parseArgs({
   options: {

@@ -6,7 +6,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { formatPounds, formatRatePence } from '@surge/billing-domain/money';
-import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge/billing/demo-population.generator';
+import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 
 /** The price change the day is about: usage before it is billed at the old rates. */
 export const PRICE_CHANGE_DAY = '2022-04-01';

@@ -5,7 +5,7 @@ import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.f
 import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
-import { clickHouseSettings, uniqueName } from '@surge/testing/test-env';
+import { clickHouseSettings, uniqueName } from '@surge-test/support/test-env.config';
 import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import { ReadingQueryService } from './reading-query.service';
 import { storedReading } from './stored-reading.fixture';
