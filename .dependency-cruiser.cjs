@@ -65,6 +65,14 @@ module.exports = {
       from: { path: '^libs/registry-contracts/' },
       to: { pathNot: ['^libs/registry-contracts/'] },
     },
+    // Test support and demo data (issue 12): a separate block so other rule changes merge cleanly.
+    {
+      name: 'test-support-only-in-tests-and-scripts',
+      comment: 'test/support (servers, env, seeders) and test/fixtures (stubs, the demo population) are imported only by tests (*.spec.ts, *.int-spec.ts, test/) and by scripts/ and benchmarks/; apps and libs never, so no fixture or demo data reaches a deployable.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/' },
+      to: { path: '^test/' },
+    },
     {
       name: 'no-circular',
       severity: 'error',
