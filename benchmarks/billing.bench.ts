@@ -40,8 +40,8 @@ import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { createBilling } from '@surge/billing/billing.factory';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
-import type { ChunkPhase } from '@surge/billing/bill-run.processor';
-import { renderProgressBar } from '@surge/billing/bill-run.progress';
+import type { ChunkPhase } from '@surge/billing/bill-run/bill-run.processor';
+import { renderProgressBar } from '@surge/billing/bill-run/bill-run.progress';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
