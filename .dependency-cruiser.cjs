@@ -74,6 +74,13 @@ module.exports = {
       to: { path: '^test/' },
     },
     {
+      name: 'observability-artifacts-build-time-only',
+      comment: 'libs/observability-artifacts generates artefacts (Grafana dashboards, the Prometheus run report of benches); only scripts/, benchmarks/ and tests use it. Services use libs/observability (logger, metrics, probes, process exit).',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '^libs/observability-artifacts/' },
+      to: { path: '^libs/observability-artifacts/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
