@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
-import { BillRunService } from '@surge/billing/bill-run.service';
-import { resumeBillRunSchema, startBillRunSchema } from '@surge/billing/bill-run.schema';
+import { BillRunService } from '@surge/billing/bill-run/bill-run.service';
+import { resumeBillRunSchema, startBillRunSchema } from '@surge/billing/bill-run/bill-run.schema';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 

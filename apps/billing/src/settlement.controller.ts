@@ -1,8 +1,8 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '@surge/auth/principal';
-import { settlementQuerySchema } from '@surge/billing/bill-run.schema';
-import { SettlementService } from '@surge/billing/settlement.service';
+import { settlementQuerySchema } from '@surge/billing/bill-run/bill-run.schema';
+import { SettlementService } from '@surge/billing/settlement/settlement.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 

@@ -12,7 +12,7 @@ import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { PgAccountCategoryRepository } from './account-category.repository';
 import { AnswerOutboxRelay } from './answer-outbox.relay';
 import { ClickHouseCsatAnalytics, type CsatAnalytics } from './csat-analytics.repository';

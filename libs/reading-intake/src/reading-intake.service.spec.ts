@@ -3,7 +3,7 @@ import { AppError, unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
-import { testMpan } from '@surge/testing/reading-fixtures';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
 import { ReadingIntakeService, uuidFromKey } from './reading-intake.service';
 
 /** An in-memory publisher: this is a unit test of the request-path rules, not of Kafka. */

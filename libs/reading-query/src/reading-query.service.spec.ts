@@ -1,7 +1,7 @@
 import type { Principal } from '@surge/auth/principal';
 import { type MeterReadingRepository, type ReadingWithBills, type StoredReading, toReadingBills } from '@surge/reading-store/meter-reading.repository';
 import { ReadingQueryService, toView, viewStatus } from './reading-query.service';
-import { storedReading } from '@surge-test/stored-reading.fixture';
+import { storedReading } from '@surge-test/support/stored-reading.fixture';
 
 const ACCOUNT = 'ACC-1';
 const stored = (overrides: Partial<StoredReading> = {}): StoredReading =>

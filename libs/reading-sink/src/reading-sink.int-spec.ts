@@ -8,8 +8,8 @@ import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consu
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
-import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
 import { ReadingSinkService } from './reading-sink.service';

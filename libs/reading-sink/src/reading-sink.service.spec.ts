@@ -1,7 +1,7 @@
 import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
-import { submittedEvent, testMpan } from '@surge/testing/reading-fixtures';
+import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { RegisterHistoryCache } from './reading-sink-history.cache';

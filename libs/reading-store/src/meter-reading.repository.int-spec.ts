@@ -5,10 +5,10 @@ import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.f
 import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
-import { clickHouseSettings, uniqueName } from '@surge/testing/test-env';
+import { clickHouseSettings, uniqueName } from '@surge-test/support/test-env.config';
 import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
-import { storedReading } from '@surge-test/stored-reading.fixture';
+import { storedReading } from '@surge-test/support/stored-reading.fixture';
 
 /**
  * "Later billed" on the read path, against the real ClickHouse (this file's own database): readings

@@ -2,7 +2,7 @@ import { createRequestPathRedis, redisReady } from './redis.factory';
 import { RedisIdempotencyStore } from './idempotency.store';
 import { RedisWriteBehind } from './redis-write-behind';
 import { RedisRateLimiter } from './rate-limiter';
-import { testEnv, uniqueName } from '@surge/testing/test-env';
+import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /** Real Redis; keys are namespaced per test run so nothing collides. */
 describe('request-path stores on Redis', () => {

@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DateSpan } from '@surge/billing-domain/calendar';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
-import { insertBills } from './bill.repository';
-import type { NewBill } from './bill-row.mapper';
+import { insertBills } from '../bills/bill.repository';
+import type { NewBill } from '../bills/bill-row.mapper';
 import { type BillRunKind, type BillRunState, type BillRunStatus, progressOf } from './bill-run.progress';
 
 export interface BillRun {

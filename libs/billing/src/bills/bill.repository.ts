@@ -1,8 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Bill, BillRegister } from '@surge/billing-domain/bill.model';
 import type { DateSpan } from '@surge/billing-domain/calendar';
-import { type PreviousClosing, previousClosingKey } from './billing-account.model';
-import { outboxRowsFor } from './billed-reading.mapper';
+import { type PreviousClosing, previousClosingKey } from '../accounts-tariffs/billing-account.model';
+import { outboxRowsFor } from '../billed-mark/billed-reading.mapper';
 import { type BillKind, type BillLineRow, type BillRow, type NewBill, effectiveBill, fromBillRow, toBillRow, toLineRows } from './bill-row.mapper';
 
 const BILL_COLUMNS = `b.bill_id, b.account_id, b.period_start::text, b.period_end::text, b.kind, b.revision, b.corrects_bill_id, b.run_id,

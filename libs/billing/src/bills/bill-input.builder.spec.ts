@@ -1,9 +1,9 @@
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
 import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
 import type { Tariff } from '@surge/billing-domain/tariff';
-import { AccountBillingError } from './account-billing.error';
+import { AccountBillingError } from '../bill-run/account-billing.error';
 import { buildBillInput } from './bill-input.builder';
-import { type BillingAccount, type BillingSupplyPoint, type RegisterReading, registerReadingKey } from './billing-account.model';
+import { type BillingAccount, type BillingSupplyPoint, type RegisterReading, registerReadingKey } from '../accounts-tariffs/billing-account.model';
 
 const period = { start: '2022-03-01', end: '2022-05-01' };
 const tariffs = new Map<string, Tariff>([

@@ -14,7 +14,7 @@
 import type { BillInput, RegisterInput, SupplyPointInput } from '@surge/billing-domain/bill.model';
 import type { DateSpan } from '@surge/billing-domain/calendar';
 import type { Tariff } from '@surge/billing-domain/tariff';
-import { AccountBillingError } from './account-billing.error';
+import { AccountBillingError } from '../bill-run/account-billing.error';
 import {
   type BillingAccount,
   type BillingSupplyPoint,
@@ -22,8 +22,8 @@ import {
   type RegisterReading,
   previousClosingKey,
   registerReadingKey,
-} from './billing-account.model';
-import { type ReadingSource, selectRegisterReadings } from './reading.selector';
+} from '../accounts-tariffs/billing-account.model';
+import { type ReadingSource, selectRegisterReadings } from '../accounts-tariffs/reading.selector';
 
 export interface BillInputContext {
   readonly period: DateSpan;

@@ -31,7 +31,7 @@ export interface PrivateBroker {
 const env = loadConfig(z.object({ SURGE_KAFKA_LIBS_DIR: z.string().min(1).optional() }), process.env);
 
 /** The controller listens on port + 1. */
-export async function startPrivateBroker(port: number, stateDir = join(__dirname, '..', '..', '..', '.stack')): Promise<PrivateBroker> {
+export async function startPrivateBroker(port: number, stateDir = join(__dirname, '..', '..', '.stack')): Promise<PrivateBroker> {
   const libs = env.SURGE_KAFKA_LIBS_DIR ?? join(stateDir, 'kafka', 'libs');
   if (!existsSync(libs)) throw new Error(`Kafka jars not found in ${libs}: run npm run stack -- up first`);
   const version = readdirSync(libs).map((f) => /^kafka_2\.13-(.+)\.jar$/.exec(f)?.[1]).find(Boolean) ?? 'unknown';

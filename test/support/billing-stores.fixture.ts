@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
+import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { clickHouseSettings, testEnv, uniqueName } from './test-env';
+import { clickHouseSettings, testEnv, uniqueName } from './test-env.config';
 
 /** A test's own billing stores: a PostgreSQL database with tariffs and a demo population, a ClickHouse database with their readings. */
 export interface BillingTestStores {

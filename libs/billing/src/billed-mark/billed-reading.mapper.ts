@@ -7,8 +7,8 @@
 // actually stands on count: each register's opening, intermediate and closing
 // reads taken from ClickHouse. Readings used only as history for an estimate,
 // a previous bill's closing reading and an estimated closing are not marks.
-import type { RegisterReadingSources } from './bill-input.builder';
-import type { NewBill } from './bill-row.mapper';
+import type { RegisterReadingSources } from '../bills/bill-input.builder';
+import type { NewBill } from '../bills/bill-row.mapper';
 
 /** One outbox row, as stored (column names) and as json_to_recordset receives it. */
 export interface BilledReadingOutboxRow {

@@ -5,7 +5,7 @@ import type { DateSpan } from '@surge/billing-domain/calendar';
 import { Decimal, decimalToString } from '@surge/billing-domain/money';
 import { type SettlementKind, type SettlementRow, toCsv } from '@surge/billing-domain/settlement';
 import type { Fuel } from '@surge/billing-domain/tariff';
-import { requireScope } from './billing-access.policy';
+import { requireScope } from '../accounts-tariffs/billing-access.policy';
 
 export interface SettlementReport {
   /** Bills (and corrections) whose period lies within [from, to). */

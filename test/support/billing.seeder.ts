@@ -9,9 +9,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from './billing.migrations';
-import { DEMO_CALORIFIC_VALUE, DEMO_SUPPLY_START, type DemoAccount, type DemoReading, demoAccount, demoReadings } from './demo-population.generator';
-import { TariffRepository } from './tariff.repository';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { DEMO_CALORIFIC_VALUE, DEMO_SUPPLY_START, type DemoAccount, type DemoReading, demoAccount, demoReadings } from '../fixtures/demo-population.generator';
+import { TariffRepository } from '@surge/billing/accounts-tariffs/tariff.repository';
 
 /** The seeded tariffs: electricity single rate (with export), Economy 7, gas. */
 export const SEED_TARIFFS = [PRICE_CAP_ELECTRICITY, EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_GAS] as const;

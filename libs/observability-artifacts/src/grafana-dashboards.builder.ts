@@ -14,7 +14,7 @@ import {
   type Dashboard,
   type ThresholdStep,
 } from './grafana-panel.factory';
-import { METRIC_DEFINITIONS as M } from './metrics.catalog';
+import { METRIC_DEFINITIONS as M } from '@surge/observability/metrics.catalog';
 
 const RATE = '$__rate_interval';
 

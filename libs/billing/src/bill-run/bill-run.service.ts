@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@surge/auth/principal';
 import { AppError, notFound, unavailable, unprocessable, validationError } from '@surge/errors/app.error';
-import { requireScope } from './billing-access.policy';
+import { requireScope } from '../accounts-tariffs/billing-access.policy';
 import type { BillRunQueue } from './bill-run.queue';
 import type { BillRun, BillRunRepository, RunFailure } from './bill-run.repository';
 import type { BillRunStatus } from './bill-run.progress';

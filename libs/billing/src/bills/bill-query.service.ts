@@ -3,7 +3,7 @@ import type { Bill, BillLine, BillRegister } from '@surge/billing-domain/bill.mo
 import { lastDayOf } from '@surge/billing-domain/calendar';
 import { formatPounds } from '@surge/billing-domain/money';
 import { notFound, validationError } from '@surge/errors/app.error';
-import { requireAccountAccess } from './billing-access.policy';
+import { requireAccountAccess } from '../accounts-tariffs/billing-access.policy';
 import type { BillRepository, BillSummary, StoredBill } from './bill.repository';
 import type { BillKind } from './bill-row.mapper';
 

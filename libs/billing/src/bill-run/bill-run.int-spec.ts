@@ -1,16 +1,16 @@
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import type { ServicePrincipal } from '@surge/auth/principal';
 import { Decimal } from '@surge/billing-domain/money';
 import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
-import { ClickHouseBillingReadings } from './billing-reading.repository';
-import { type BillingComponents, type BillingSettings, createBilling } from './billing.factory';
-import { insertAccounts, readingRows } from './billing.seeder';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { ClickHouseBillingReadings } from '../accounts-tariffs/billing-reading.repository';
+import { type BillingComponents, type BillingSettings, createBilling } from '../billing.factory';
+import { insertAccounts, readingRows } from '@surge-test/support/billing.seeder';
 import type { BillRunStatus } from './bill-run.progress';
-import { DEMO_PERIOD, demoAccount, demoReadings } from './demo-population.generator';
+import { DEMO_PERIOD, demoAccount, demoReadings } from '@surge-test/fixtures/demo-population.generator';
 
 /**
  * Bill runs against real PostgreSQL, Redis and ClickHouse, each test file in

@@ -1,6 +1,6 @@
 import type { Bill } from '@surge/billing-domain/bill.model';
-import type { RegisterReadingSources } from './bill-input.builder';
-import type { NewBill } from './bill-row.mapper';
+import type { RegisterReadingSources } from '../bills/bill-input.builder';
+import type { NewBill } from '../bills/bill-row.mapper';
 import { billedReadingIds, outboxRowsFor, readingBillRows } from './billed-reading.mapper';
 
 const reading = (readingId: string) => ({ from: 'reading', readingId, readAt: '2022-03-01T07:00:00Z', source: 'C' }) as const;

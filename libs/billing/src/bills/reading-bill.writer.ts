@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ReadingBillRow } from './billed-reading.mapper';
+import type { ReadingBillRow } from '../billed-mark/billed-reading.mapper';
 
 /** Where billed-reading marks go: the narrow interface the relay depends on (tests inject faults). */
 export interface ReadingBillWriter {

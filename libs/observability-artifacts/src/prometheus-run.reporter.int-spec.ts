@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { main as reportMain } from '../../../scripts/prometheus-report';
-import { createMetrics } from './metrics.catalog';
+import { createMetrics } from '@surge/observability/metrics.catalog';
 import type { PrometheusRunReport } from './prometheus-run.reporter';
 
 const ROOT = join(__dirname, '..', '..', '..');

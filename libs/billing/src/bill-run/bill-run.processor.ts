@@ -22,14 +22,14 @@ import { correctBill } from '@surge/billing-domain/bill-correction';
 import { addDays, type DateSpan } from '@surge/billing-domain/calendar';
 import type { Tariff } from '@surge/billing-domain/tariff';
 import { AccountBillingError, describeFailure } from './account-billing.error';
-import { uuidV7 } from './bill-id.generator';
-import type { BillingAccount, PreviousClosing, RegisterReading } from './billing-account.model';
-import type { BillingAccountRepository } from './billing-account.repository';
-import type { BillingReadingSource, ReadingWindow } from './billing-reading.repository';
-import { buildBillInput } from './bill-input.builder';
-import type { BillRepository } from './bill.repository';
+import { uuidV7 } from '../bills/bill-id.generator';
+import type { BillingAccount, PreviousClosing, RegisterReading } from '../accounts-tariffs/billing-account.model';
+import type { BillingAccountRepository } from '../accounts-tariffs/billing-account.repository';
+import type { BillingReadingSource, ReadingWindow } from '../accounts-tariffs/billing-reading.repository';
+import { buildBillInput } from '../bills/bill-input.builder';
+import type { BillRepository } from '../bills/bill.repository';
 import type { AccountOutcome, BillRun, BillRunRepository, ChunkCounts } from './bill-run.repository';
-import type { TariffRepository } from './tariff.repository';
+import type { TariffRepository } from '../accounts-tariffs/tariff.repository';
 
 /** A chunk that cannot be processed however often it is retried (its run does not exist). */
 export class UnprocessableChunkError extends Error {

@@ -1,15 +1,15 @@
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
-import type { RegisterReadingSources } from './bill-input.builder';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import type { RegisterReadingSources } from '../bills/bill-input.builder';
 import { billedReadingIds } from './billed-reading.mapper';
 import { BilledReadingRelay, type BilledReadingRelayOptions } from './billed-reading.relay';
-import { BILLING_MIGRATIONS } from './billing.migrations';
-import { type BillingComponents, type BillingFactoryOptions, type BillingSettings, createBilling } from './billing.factory';
-import { DEMO_PERIOD, demoAccount } from './demo-population.generator';
-import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './reading-bill.writer';
+import { BILLING_MIGRATIONS } from '../billing.migrations';
+import { type BillingComponents, type BillingFactoryOptions, type BillingSettings, createBilling } from '../billing.factory';
+import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
+import { ClickHouseReadingBillWriter, type ReadingBillWriter } from '../bills/reading-bill.writer';
 
 /**
  * Billed-reading marks, PostgreSQL outbox -> ClickHouse reading_bills, against the real servers

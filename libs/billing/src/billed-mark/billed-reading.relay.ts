@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { OutboxRelayLoop, type OutboxRelayLoopOptions } from '@surge/postgres/outbox-relay.loop';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { type BilledReadingOutboxRow, readingBillRows } from './billed-reading.mapper';
-import type { ReadingBillWriter } from './reading-bill.writer';
+import type { ReadingBillWriter } from '../bills/reading-bill.writer';
 
 /** batchSize counts outbox rows (bills) per ClickHouse insert; each carries a few reading ids. */
 export type BilledReadingRelayOptions = OutboxRelayLoopOptions;

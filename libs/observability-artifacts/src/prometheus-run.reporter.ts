@@ -26,7 +26,7 @@
 import { leMatcher, selector } from '@surge/slo/promql.format';
 import { SLO_CATALOG } from '@surge/slo/slo.catalog';
 import type { LabelMatcher, SloCatalog, SloDefinition } from '@surge/slo/slo.model';
-import { METRIC_DEFINITIONS } from './metrics.catalog';
+import { METRIC_DEFINITIONS } from '@surge/observability/metrics.catalog';
 import { type PromSeries, type PrometheusApiClient, sampleNumber } from './prometheus-api.client';
 
 /** How window counts are taken: exact deltas, or increase() when a counter reset in the window. */
