@@ -10,7 +10,8 @@ export type Scope =
   | 'billing:read'
   | 'csat:read' // programme team dashboards
   | 'registry:write' // create and change accounts, meters, tariffs, agreements (registry staff, migrations)
-  | 'registry:read';
+  | 'registry:read'
+  | 'timeline:read'; // customer service: any account's timeline and the account search
 
 export interface CustomerPrincipal {
   readonly kind: 'customer';

@@ -24,6 +24,14 @@ export const TOPICS = {
   readingAccepted: { name: 'reading.accepted.v1', partitions: 6, config: RETAIN_7_DAYS },
   readingRejected: { name: 'reading.rejected.v1', partitions: 6, config: RETAIN_7_DAYS },
   /**
+   * Bills issued and corrected (libs/billing-contracts), from billing's outbox; and survey invitations and
+   * answers (libs/survey-contracts), from CSAT's outbox. Key: account id. Kept without an age limit
+   * (retention.ms -1, a few hundred bytes a bill or answer): the account timeline is rebuilt from the
+   * topics, and a bill or an answer must still be on them years later.
+   */
+  bills: { name: 'billing.bills.v1', partitions: 6, config: { 'retention.ms': '-1', 'min.insync.replicas': '1' } },
+  surveys: { name: 'csat.surveys.v1', partitions: 6, config: { 'retention.ms': '-1', 'min.insync.replicas': '1' } },
+  /**
    * The registry's state (libs/registry-contracts): one snapshot per change, key = account id or tariff:<id>.
    * Compacted, never deleted by age: the last record of each key is that entity's current state, so a new
    * consumer builds its local state by reading from the beginning.

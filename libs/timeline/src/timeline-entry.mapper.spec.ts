@@ -1,0 +1,85 @@
+import { BILL_ISSUED_SCHEMA, type BillIssuedV1 } from '@surge/billing-contracts/bill-issued.event';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
+import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
+import { SURVEY_ANSWERED_SCHEMA } from '@surge/survey-contracts/survey-event.event';
+import { mapRecord } from './timeline-entry.mapper';
+import { decodeCursor, encodeCursor } from './timeline-query.service';
+
+const outcome: ReadingOutcomeV1 = {
+  schema: 'reading.outcome.v1',
+  readingId: 'r-1',
+  accountId: 'A-1',
+  supplyPointId: '1200000000001',
+  meterSerial: 'S1',
+  registerId: '1',
+  readAt: '2026-03-31T00:00:00.000Z',
+  value: '1234',
+  channel: 'web',
+  status: 'rejected',
+  reasonCode: 'NEGATIVE_ADVANCE',
+  message: 'Lower than your last reading',
+  duplicateOf: null,
+  decidedAt: '2026-03-31T08:00:00Z',
+  correlationId: 'corr-1',
+};
+
+describe('timeline entries from events', () => {
+  it('a reading outcome: id from (reading, decision), reason for everyone, correlation id for staff only', () => {
+    const m = mapRecord('reading-outcome', JSON.stringify(outcome));
+    expect(m.kind).toBe('entry');
+    if (m.kind !== 'entry') return;
+    expect(m.entry).toMatchObject({ entryId: 'reading:r-1:rejected', kind: 'reading.rejected', family: 'reading', occurredAt: '2026-03-31T08:00:00.000Z', source: 'read-sink', link: { type: 'reading', id: 'r-1' } });
+    expect(m.entry.details).toMatchObject({ reasonCode: 'NEGATIVE_ADVANCE', message: 'Lower than your last reading' });
+    expect(m.entry.staffNote).toContain('corr-1');
+    // The same event mapped twice is the same entry: redelivery and rebuild change nothing.
+    expect(mapRecord('reading-outcome', Buffer.from(JSON.stringify(outcome)))).toEqual(m);
+  });
+
+  it('a bill with its total in pounds and its lines; a correction says so', () => {
+    const bill: BillIssuedV1 = {
+      schema: BILL_ISSUED_SCHEMA, billId: 'b-1', accountId: 'A-1', kind: 'correction', correctsBillId: 'b-0', periodStart: '2026-01-01', periodEnd: '2026-03-31',
+      netPence: '-1000', vatPence: '-50', totalPence: '-1050', estimated: false, issuedAt: '2026-04-01T09:00:00Z',
+      lines: [{ lineNo: 1, kind: 'energy', description: 'Energy', periodFrom: '2026-01-01', periodTo: '2026-03-31', amountPence: '-1000', estimated: false }],
+    };
+    const m = mapRecord('bill', JSON.stringify(bill));
+    expect(m.kind === 'entry' && m.entry).toMatchObject({ entryId: 'bill:b-1', kind: 'bill.corrected', summary: 'Correction for 2026-01-01 to 2026-03-31: -£10.50', staffNote: 'Corrects bill b-0' });
+  });
+
+  it('a survey answer keeps score and comment', () => {
+    const m = mapRecord('survey', JSON.stringify({ schema: SURVEY_ANSWERED_SCHEMA, invitationId: 'i-1', accountId: 'A-1', readingId: 'r-1', score: 2, comment: 'slow', answeredAt: '2026-04-02T10:00:00Z' }));
+    expect(m.kind === 'entry' && m.entry).toMatchObject({ entryId: 'survey:i-1:answered', kind: 'survey.answered', details: { score: 2, comment: 'slow' }, staffNote: null });
+  });
+
+  it('a registry account snapshot gives its MPANs and serials (highest revision wins later) and an entry; a tariff is not for the timeline', () => {
+    const snapshot = {
+      schema: ACCOUNT_SNAPSHOT_SCHEMA, revision: '42', accountId: 'A-1', category: 'D', categoryEffectiveFrom: '2020-01-01', domestic: true, vulnerable: false, vatRate: '0.05',
+      supplyPoints: [{ supplyPointId: '1200000000001', fuel: 'electricity', supplyStart: '2020-01-01', meters: [{ meterSerial: 'S1', installedOn: '2020-01-01', removedOn: null, registers: [] }] }],
+      agreements: [], change: 'account.created', changedAt: '2026-01-01T00:00:00Z',
+    } satisfies AccountSnapshotV1;
+    const m = mapRecord('registry', JSON.stringify(snapshot));
+    expect(m).toMatchObject({ kind: 'identifiers', identifiers: { accountId: 'A-1', revision: 42n, supplyPointIds: ['1200000000001'], meterSerials: ['S1'] }, entry: { entryId: 'registry:A-1:42' } });
+    expect(mapRecord('registry', JSON.stringify({ schema: 'registry.tariff.v1', tariffId: 't' }))).toEqual({ kind: 'skip', reason: 'not-for-timeline' });
+  });
+
+  it('malformed values are skipped, never thrown (a partition must not stall)', () => {
+    for (const [topic, value] of [
+      ['reading-outcome', 'not json'],
+      ['reading-outcome', JSON.stringify({ ...outcome, accountId: 'has space' })],
+      ['reading-outcome', JSON.stringify({ ...outcome, decidedAt: 'yesterday' })],
+      ['bill', JSON.stringify({ schema: 'bill.issued.v1' })],
+      ['survey', '[]'],
+      ['registry', 'null'],
+    ] as const) {
+      expect(mapRecord(topic, value)).toEqual({ kind: 'skip', reason: 'malformed' });
+    }
+  });
+});
+
+describe('timeline cursor', () => {
+  it('round-trips and refuses anything it did not write', () => {
+    expect(decodeCursor(encodeCursor(1_700_000_000_000, 'bill:b-1'))).toEqual({ occurredAtMs: 1_700_000_000_000, entryId: 'bill:b-1' });
+    for (const bad of ['', 'xyz', Buffer.from('1e300|bill:x').toString('base64url'), Buffer.from('12|drop table').toString('base64url')]) {
+      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import { decodeBillIssued, type BillIssuedV1 } from '@surge/billing-contracts/bill-issued.event';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
+import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
+import { decodeSurveyEvent, SURVEY_ANSWERED_SCHEMA, type SurveyEventV1 } from '@surge/survey-contracts/survey-event.event';
+import type { AccountIdentifiers, TimelineEntry } from './timeline-entry.model';
+
+/** Which contract a topic carries (the app maps its resolved topic names onto these). */
+export type TimelineTopicKind = 'reading-outcome' | 'bill' | 'survey' | 'registry';
+
+export type MappedRecord =
+  | { readonly kind: 'entry'; readonly entry: TimelineEntry }
+  | { readonly kind: 'identifiers'; readonly identifiers: AccountIdentifiers; readonly entry: TimelineEntry | null }
+  | { readonly kind: 'skip'; readonly reason: 'malformed' | 'not-for-timeline' };
+
+const pounds = (pence: string): string => {
+  const n = BigInt(pence);
+  const sign = n < 0n ? '-' : '';
+  const abs = n < 0n ? -n : n;
+  return `${sign}£${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
+};
+
+const iso = (s: string): string => new Date(Date.parse(s)).toISOString();
+
+const ACCOUNT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/**
+ * Pure: one record's value to what the timeline stores. Malformed values are skipped (the projector counts
+ * and logs them) rather than thrown, so one bad record never stalls a partition.
+ */
+export function mapRecord(topic: TimelineTopicKind, value: Buffer | string): MappedRecord {
+  switch (topic) {
+    case 'reading-outcome': {
+      const e = parseJson<ReadingOutcomeV1>(value);
+      if (!e || e.schema !== 'reading.outcome.v1' || !str(e.readingId) || !okAccount(e.accountId) || !okInstant(e.decidedAt)) return { kind: 'skip', reason: 'malformed' };
+      if (!['accepted', 'rejected', 'held'].includes(e.status)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'entry', entry: fromReadingOutcome(e) };
+    }
+    case 'bill': {
+      const e = decodeBillIssued(value);
+      if (!e || !okAccount(e.accountId)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'entry', entry: fromBill(e) };
+    }
+    case 'survey': {
+      const e = decodeSurveyEvent(value);
+      if (!e || !okAccount(e.accountId)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'entry', entry: fromSurvey(e) };
+    }
+    case 'registry': {
+      const e = parseJson<AccountSnapshotV1 | { schema: string }>(value);
+      if (!e || typeof e.schema !== 'string') return { kind: 'skip', reason: 'malformed' };
+      if (e.schema !== ACCOUNT_SNAPSHOT_SCHEMA) return { kind: 'skip', reason: 'not-for-timeline' }; // tariffs belong to no account
+      const a = e as AccountSnapshotV1;
+      if (!okAccount(a.accountId) || !/^\d{1,19}$/.test(String(a.revision)) || !Array.isArray(a.supplyPoints)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'identifiers', identifiers: identifiersOf(a), entry: okInstant(a.changedAt) ? fromRegistry(a) : null };
+    }
+  }
+}
+
+export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
+  const what = e.status === 'accepted' ? 'accepted' : e.status === 'held' ? 'held for review' : 'rejected';
+  const reason = e.reasonCode ? `: ${e.reasonCode}` : '';
+  return {
+    // One entry per (reading, decision): a held reading later decided gets a second entry, a redelivery none.
+    entryId: `reading:${e.readingId}:${e.status}`,
+    accountId: e.accountId,
+    kind: `reading.${e.status}`,
+    family: 'reading',
+    occurredAt: iso(e.decidedAt),
+    source: 'read-sink',
+    summary: `Reading ${e.value} on meter ${e.meterSerial} register ${e.registerId} ${what}${reason}`,
+    link: { type: 'reading', id: e.readingId, href: `/v1/meter-readings/${e.readingId}` },
+    details: {
+      readingId: e.readingId,
+      status: e.status,
+      reasonCode: e.reasonCode,
+      message: e.message,
+      value: e.value,
+      readAt: e.readAt,
+      supplyPointId: e.supplyPointId,
+      meterSerial: e.meterSerial,
+      registerId: e.registerId,
+      channel: e.channel,
+      duplicateOf: e.duplicateOf,
+    },
+    staffNote: e.correlationId ? `Correlation id ${e.correlationId} (the submission's request in the logs)` : null,
+  };
+}
+
+export function fromBill(e: BillIssuedV1): TimelineEntry {
+  const correction = e.kind === 'correction';
+  return {
+    entryId: `bill:${e.billId}`,
+    accountId: e.accountId,
+    kind: correction ? 'bill.corrected' : 'bill.issued',
+    family: 'bill',
+    occurredAt: iso(e.issuedAt),
+    source: 'billing',
+    summary: `${correction ? 'Correction' : 'Bill'} for ${e.periodStart} to ${e.periodEnd}: ${pounds(e.totalPence)}${e.estimated ? ' (estimated)' : ''}`,
+    link: { type: 'bill', id: e.billId, href: `/v1/bills/${e.billId}` },
+    details: {
+      billId: e.billId,
+      kind: e.kind,
+      correctsBillId: e.correctsBillId,
+      periodStart: e.periodStart,
+      periodEnd: e.periodEnd,
+      netPence: e.netPence,
+      vatPence: e.vatPence,
+      totalPence: e.totalPence,
+      estimated: e.estimated,
+      lines: e.lines.map((l) => ({ lineNo: l.lineNo, kind: l.kind, description: l.description, periodFrom: l.periodFrom, periodTo: l.periodTo, amountPence: l.amountPence, estimated: l.estimated })),
+    },
+    staffNote: correction && e.correctsBillId ? `Corrects bill ${e.correctsBillId}` : null,
+  };
+}
+
+export function fromSurvey(e: SurveyEventV1): TimelineEntry {
+  const link = { type: 'survey' as const, id: e.invitationId, href: `/v1/surveys/${e.invitationId}` };
+  if (e.schema === SURVEY_ANSWERED_SCHEMA) {
+    return {
+      entryId: `survey:${e.invitationId}:answered`,
+      accountId: e.accountId,
+      kind: 'survey.answered',
+      family: 'survey',
+      occurredAt: iso(e.answeredAt),
+      source: 'csat',
+      summary: `Survey answered: ${e.score} of 5${e.comment ? ' with a comment' : ''}`,
+      link,
+      details: { invitationId: e.invitationId, readingId: e.readingId, score: e.score, comment: e.comment },
+      staffNote: null,
+    };
+  }
+  return {
+    entryId: `survey:${e.invitationId}:invited`,
+    accountId: e.accountId,
+    kind: 'survey.invited',
+    family: 'survey',
+    occurredAt: iso(e.invitedAt),
+    source: 'csat',
+    summary: 'Invited to a satisfaction survey about a reading',
+    link,
+    details: { invitationId: e.invitationId, readingId: e.readingId, channel: e.channel, expiresAt: e.expiresAt },
+    staffNote: null,
+  };
+}
+
+export function fromRegistry(a: AccountSnapshotV1): TimelineEntry {
+  return {
+    // The revision is the registry outbox sequence: the same change redelivered names the same entry.
+    entryId: `registry:${a.accountId}:${a.revision}`,
+    accountId: a.accountId,
+    kind: 'registry.changed',
+    family: 'registry',
+    occurredAt: iso(a.changedAt),
+    source: 'registry',
+    summary: `Account details changed (${a.change})`,
+    link: { type: 'account', id: a.accountId, href: `/v1/accounts/${a.accountId}` },
+    details: {
+      category: a.category,
+      supplyPoints: a.supplyPoints.map((s) => ({ supplyPointId: s.supplyPointId, fuel: s.fuel, meters: s.meters.filter((m) => !m.removedOn).map((m) => m.meterSerial) })),
+      tariffs: [...new Set(a.agreements.filter((g) => g.validTo === null).map((g) => g.tariffId))],
+    },
+    staffNote: `Registry change ${a.change}, revision ${a.revision}`,
+  };
+}
+
+export function identifiersOf(a: AccountSnapshotV1): AccountIdentifiers {
+  return {
+    accountId: a.accountId,
+    revision: BigInt(a.revision),
+    supplyPointIds: [...new Set(a.supplyPoints.map((s) => s.supplyPointId))],
+    meterSerials: [...new Set(a.supplyPoints.flatMap((s) => s.meters.map((m) => m.meterSerial)))],
+  };
+}
+
+function parseJson<T>(value: Buffer | string): T | null {
+  try {
+    const v = JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) as unknown;
+    return v && typeof v === 'object' ? (v as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+const str = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && s.length <= 200;
+const okAccount = (s: unknown): s is string => typeof s === 'string' && ACCOUNT_ID.test(s);
+const okInstant = (s: unknown): s is string => typeof s === 'string' && !Number.isNaN(Date.parse(s));

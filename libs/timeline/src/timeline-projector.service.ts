@@ -1,0 +1,52 @@
+import type { ConsumedRecord } from '@surge/kafka/kafka-record';
+import type { AccountIdentifiers, TimelineEntry } from './timeline-entry.model';
+import { mapRecord, type TimelineTopicKind } from './timeline-entry.mapper';
+import type { TimelineRepository } from './timeline.repository';
+
+export interface ProjectorObserver {
+  projected(entries: number, identifiers: number): void;
+  skipped(record: ConsumedRecord, reason: 'malformed' | 'unknown-topic'): void;
+}
+
+const noop: ProjectorObserver = { projected: () => undefined, skipped: () => undefined };
+
+/**
+ * Builds the read model from a batch of records of any of the timeline's topics.
+ *
+ * Delivery: the consumer gives at least once and commits offsets only after `handle` resolved, and `handle`
+ * resolves only after the repository committed the batch's entries (one transaction), so an entry is never
+ * lost; a redelivered batch rewrites nothing (derived entry ids, highest registry revision wins). A store
+ * failure throws: the same batch is retried, nothing is committed. A malformed record is skipped and
+ * reported, never thrown, so it cannot stall its partition (the topic still holds it for anyone who looks).
+ */
+export class TimelineProjector {
+  constructor(
+    private readonly repository: TimelineRepository,
+    /** Resolved topic name → which contract it carries. */
+    private readonly topics: ReadonlyMap<string, TimelineTopicKind>,
+    private readonly observer: ProjectorObserver = noop,
+  ) {}
+
+  async handle(batch: readonly ConsumedRecord[]): Promise<void> {
+    const entries: TimelineEntry[] = [];
+    const identifiers: AccountIdentifiers[] = [];
+    for (const record of batch) {
+      const topic = this.topics.get(record.topic);
+      if (!topic) {
+        this.observer.skipped(record, 'unknown-topic');
+        continue;
+      }
+      const mapped = mapRecord(topic, record.value);
+      if (mapped.kind === 'skip') {
+        if (mapped.reason === 'malformed') this.observer.skipped(record, 'malformed');
+        continue;
+      }
+      if (mapped.kind === 'identifiers') {
+        identifiers.push(mapped.identifiers);
+        if (mapped.entry) entries.push(mapped.entry);
+      } else entries.push(mapped.entry);
+    }
+    await this.repository.apply(entries, identifiers);
+    this.observer.projected(entries.length, identifiers.length);
+  }
+}

@@ -1,0 +1,178 @@
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '@surge/postgres/postgres.transaction';
+import type { AccountIdentifiers, TimelineEntry, TimelineFamily, TimelineKind, TimelineLink, TimelineSource } from './timeline-entry.model';
+
+export interface TimelinePageQuery {
+  readonly accountId: string;
+  readonly limit: number;
+  readonly families?: readonly TimelineFamily[];
+  /** Inclusive lower bound, ms since epoch. */
+  readonly fromMs?: number;
+  /** Exclusive upper bound, ms since epoch. */
+  readonly toMs?: number;
+  /** Entries strictly older than this position (keyset paging). */
+  readonly before?: { readonly occurredAtMs: number; readonly entryId: string };
+}
+
+export interface StoredEntry extends TimelineEntry {
+  readonly occurredAtMs: number;
+}
+
+export interface AccountMatch {
+  readonly accountId: string;
+  readonly matchedOn: 'account_id' | 'mpan' | 'meter_serial';
+}
+
+/** The timeline's read model. Every write is idempotent; `apply` is one transaction. */
+export interface TimelineRepository {
+  apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<void>;
+  page(q: TimelinePageQuery): Promise<StoredEntry[]>;
+  /** Whether the timeline knows the account at all (an entry or a registry snapshot). */
+  knows(accountId: string): Promise<boolean>;
+  find(term: string, limit: number): Promise<AccountMatch[]>;
+}
+
+interface EntryRow {
+  entry_id: string;
+  account_id: string;
+  occurred_ms: number;
+  kind: TimelineKind;
+  family: TimelineFamily;
+  source: TimelineSource;
+  summary: string;
+  link: TimelineLink;
+  details: Record<string, unknown>;
+  staff_note: string | null;
+}
+
+export class PgTimelineRepository implements TimelineRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Entries: ON CONFLICT DO NOTHING on the derived id (a redelivery is a no-op; an entry's content depends
+   * only on its event, so the first copy is as good as any). Identifiers: replaced only by a higher
+   * revision, so a redelivered or older snapshot (topics are at least once) changes nothing.
+   */
+  async apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<void> {
+    if (entries.length === 0 && identifiers.length === 0) return;
+    await inTransaction(this.pool, async (client) => {
+      if (entries.length > 0) await insertEntries(client, entries);
+      for (const ids of latestPerAccount(identifiers)) await upsertIdentifiers(client, ids);
+    });
+  }
+
+  async page(q: TimelinePageQuery): Promise<StoredEntry[]> {
+    const params: unknown[] = [q.accountId];
+    const where = ['account_id = $1'];
+    if (q.families && q.families.length > 0) {
+      params.push(q.families);
+      where.push(`family = ANY($${params.length}::text[])`);
+    }
+    if (q.fromMs !== undefined) {
+      params.push(q.fromMs);
+      where.push(`occurred_at >= to_timestamp($${params.length}::float8 / 1000.0)`);
+    }
+    if (q.toMs !== undefined) {
+      params.push(q.toMs);
+      where.push(`occurred_at < to_timestamp($${params.length}::float8 / 1000.0)`);
+    }
+    if (q.before) {
+      params.push(q.before.occurredAtMs, q.before.entryId);
+      where.push(`(occurred_at, entry_id) < (to_timestamp($${params.length - 1}::float8 / 1000.0), $${params.length})`);
+    }
+    params.push(q.limit);
+    const { rows } = await this.pool.query<EntryRow>(
+      `SELECT entry_id, account_id, (extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms, kind, family, source, summary, link, details, staff_note
+       FROM timeline.entries WHERE ${where.join(' AND ')}
+       ORDER BY occurred_at DESC, entry_id DESC
+       LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => {
+      const ms = Math.round(r.occurred_ms);
+      return {
+        entryId: r.entry_id,
+        accountId: r.account_id,
+        kind: r.kind,
+        family: r.family,
+        occurredAt: new Date(ms).toISOString(),
+        occurredAtMs: ms,
+        source: r.source,
+        summary: r.summary,
+        link: r.link,
+        details: r.details,
+        staffNote: r.staff_note,
+      };
+    });
+  }
+
+  async knows(accountId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ known: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM timeline.accounts WHERE account_id = $1) OR EXISTS (SELECT 1 FROM timeline.entries WHERE account_id = $1) AS known`,
+      [accountId],
+    );
+    return rows[0]?.known === true;
+  }
+
+  /** Exact matches only (an MPAN, a serial or an account id as typed, trimmed): a search must not leak near neighbours. */
+  async find(term: string, limit: number): Promise<AccountMatch[]> {
+    const { rows } = await this.pool.query<AccountMatch & { matched_on: AccountMatch['matchedOn']; account_id: string }>(
+      `SELECT account_id, matched_on FROM (
+         SELECT account_id, 'account_id' AS matched_on, 0 AS rank FROM timeline.accounts WHERE account_id = $1
+         UNION SELECT DISTINCT account_id, 'account_id', 0 FROM (SELECT account_id FROM timeline.entries WHERE account_id = $1 LIMIT 1) e
+         UNION SELECT account_id, kind, 1 FROM timeline.account_identifiers WHERE value = $1 OR value = upper($1)
+       ) m ORDER BY rank, account_id LIMIT $2`,
+      [term, limit],
+    );
+    return rows.map((r) => ({ accountId: r.account_id, matchedOn: r.matched_on }));
+  }
+}
+
+async function insertEntries(client: PoolClient, entries: readonly TimelineEntry[]): Promise<void> {
+  await client.query(
+    `INSERT INTO timeline.entries (entry_id, account_id, occurred_at, kind, family, source, summary, link, details, staff_note)
+     SELECT entry_id, account_id, occurred_at, kind, family, source, summary, link, details, staff_note
+     FROM json_to_recordset($1::json) AS x(entry_id text, account_id text, occurred_at timestamptz, kind text, family text, source text, summary text, link jsonb, details jsonb, staff_note text)
+     ON CONFLICT (entry_id) DO NOTHING`,
+    [
+      JSON.stringify(
+        entries.map((e) => ({
+          entry_id: e.entryId,
+          account_id: e.accountId,
+          occurred_at: e.occurredAt,
+          kind: e.kind,
+          family: e.family,
+          source: e.source,
+          summary: e.summary,
+          link: e.link,
+          details: e.details,
+          staff_note: e.staffNote,
+        })),
+      ),
+    ],
+  );
+}
+
+async function upsertIdentifiers(client: PoolClient, ids: AccountIdentifiers): Promise<void> {
+  const { rowCount } = await client.query(
+    `INSERT INTO timeline.accounts (account_id, revision) VALUES ($1, $2)
+     ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision WHERE timeline.accounts.revision < EXCLUDED.revision`,
+    [ids.accountId, ids.revision.toString()],
+  );
+  if (!rowCount) return; // an older or the same revision: what we hold is at least as new
+  await client.query('DELETE FROM timeline.account_identifiers WHERE account_id = $1', [ids.accountId]);
+  await client.query(
+    `INSERT INTO timeline.account_identifiers (account_id, kind, value)
+     SELECT $1, kind, value FROM unnest($2::text[], $3::text[]) AS t(kind, value) ON CONFLICT DO NOTHING`,
+    [ids.accountId, [...ids.supplyPointIds.map(() => 'mpan'), ...ids.meterSerials.map(() => 'meter_serial')], [...ids.supplyPointIds, ...ids.meterSerials]],
+  );
+}
+
+function latestPerAccount(all: readonly AccountIdentifiers[]): AccountIdentifiers[] {
+  const latest = new Map<string, AccountIdentifiers>();
+  for (const ids of all) {
+    const held = latest.get(ids.accountId);
+    if (!held || held.revision < ids.revision) latest.set(ids.accountId, ids);
+  }
+  return [...latest.values()];
+}
