@@ -12,7 +12,10 @@ import { PgSurveyRepository } from '@surge/csat/survey.repository';
 import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
+import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
+import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
 import { exitForSupervisor } from '@surge/observability/process-exit';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
@@ -21,7 +24,7 @@ import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import type { CsatConfig } from './csat.config';
 import { CsatReportController } from './csat-report.controller';
 import { CsatRunner } from './csat.runner';
-import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, LOGGER, METRICS, PG_POOL } from './csat.tokens';
+import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, EVENT_PUBLISHER, EVENTS_RELAY, LOGGER, METRICS, PG_POOL } from './csat.tokens';
 import { HealthController } from './health.controller';
 import { OpenApiController } from './openapi.controller';
 import { MetricsController } from '@surge/http/metrics.controller';
@@ -86,13 +89,45 @@ export class CsatModule {
           inject: [PG_POOL, ANALYTICS, METRICS, LOGGER],
         },
         {
+          provide: EVENT_PUBLISHER,
+          useFactory: () =>
+            new PlatformaticEventPublisher({
+              brokers: config.KAFKA_BROKERS,
+              clientId,
+              deadlineMs: config.KAFKA_PUBLISH_DEADLINE_MS,
+              maxBufferedRecords: config.CSAT_RELAY_BATCH * 2,
+              maxBatchRecords: config.CSAT_RELAY_BATCH,
+              lingerMs: 2,
+              maxInFlightRequests: 1,
+              // One lane: the relay's batch goes out as one ordered stream (per-account order).
+              lanes: 1,
+            }),
+        },
+        {
+          // Survey events for the timeline: csat.event_outbox -> csat.surveys.v1, at least once, never a dual write.
+          provide: EVENTS_RELAY,
+          useFactory: (pool: Pool, publisher: EventPublisher, logger: SurgeLogger) =>
+            new EventOutboxRelay(
+              pool,
+              publisher,
+              { table: 'csat.event_outbox', topic: topics.surveys.name, lockName: 'csat_event_outbox_relay' },
+              { batchSize: config.CSAT_RELAY_BATCH, idleMs: config.CSAT_RELAY_IDLE_MS, coalesceMs: config.CSAT_RELAY_COALESCE_MS, retryMinMs: config.CSAT_RETRY_MIN_MS, retryMaxMs: config.CSAT_RETRY_MAX_MS },
+              {
+                relayed: () => undefined,
+                failed: (error, attempt) => logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'survey events not yet on Kafka; they stay in the outbox and are retried'),
+              },
+            ),
+          inject: [PG_POOL, EVENT_PUBLISHER, LOGGER],
+        },
+        {
           provide: SurveyService,
-          useFactory: (pool: Pool, relay: AnswerOutboxRelay, metrics: SurgeMetrics) =>
+          useFactory: (pool: Pool, relay: AnswerOutboxRelay, events: EventOutboxRelay, metrics: SurgeMetrics) =>
             new SurveyService(new PgSurveyRepository(pool), Date.now, ({ survey, score }) => {
               metrics.csatAnswers.inc({ channel: survey.channel, category: survey.category, outcome: survey.outcome, satisfied: String(isSatisfied(score)) });
               relay.nudge();
+              events.nudge();
             }),
-          inject: [PG_POOL, AnswerOutboxRelay, METRICS],
+          inject: [PG_POOL, AnswerOutboxRelay, EVENTS_RELAY, METRICS],
         },
         { provide: CsatReportService, useFactory: (analytics: CsatAnalytics) => new CsatReportService(analytics), inject: [ANALYTICS] },
         {

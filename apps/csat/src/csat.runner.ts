@@ -7,7 +7,10 @@ import { InvitationIntakeService } from '@surge/csat/invitation-intake.service';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import type { SurgeLogger } from '@surge/observability/logger.factory';
-import { BATCH_CONSUMER, CLICKHOUSE, LOGGER, METRICS, PG_POOL } from './csat.tokens';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import type { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
+import type { CsatConfig } from './csat.config';
+import { BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, EVENT_PUBLISHER, EVENTS_RELAY, LOGGER, METRICS, PG_POOL } from './csat.tokens';
 
 const SCORE_REFRESH_MS = 60_000;
 
@@ -29,12 +32,17 @@ export class CsatRunner implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(CLICKHOUSE) private readonly ch: ClickHouseClient,
     @Inject(METRICS) private readonly metrics: SurgeMetrics,
     @Inject(LOGGER) private readonly logger: SurgeLogger,
+    @Inject(EVENTS_RELAY) private readonly events: EventOutboxRelay,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(CSAT_CONFIG) private readonly config: CsatConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.relay.start();
+    if (this.config.CSAT_EVENTS_RELAY_ENABLED) this.events.start();
     await this.consumer.start(async (batch) => {
       await this.intake.handle(batch);
+      this.events.nudge(); // invitations just committed their survey.invited events
     });
     const refresh = () =>
       this.reports
@@ -53,6 +61,8 @@ export class CsatRunner implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.scoreTimer) clearInterval(this.scoreTimer);
     await this.consumer.stop();
     await this.relay.stop();
+    await this.events.stop();
+    await this.publisher.close().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
     await this.ch.close().catch(() => undefined);
   }

@@ -7,3 +7,5 @@ export { METRICS } from '@surge/http/metrics.controller';
 export const LOGGER = Symbol('LOGGER');
 export const BATCH_CONSUMER = Symbol('BATCH_CONSUMER');
 export const ANALYTICS = Symbol('ANALYTICS');
+export const EVENT_PUBLISHER = Symbol('EVENT_PUBLISHER');
+export const EVENTS_RELAY = Symbol('EVENTS_RELAY');

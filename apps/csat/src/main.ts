@@ -24,9 +24,9 @@ import { METRICS } from './csat.tokens';
 async function bootstrap(): Promise<void> {
   const config = loadCsatConfig(process.env);
   if (config.ENSURE_TOPICS) {
-    // Only the topics CSAT consumes: it can start (and wait for outcomes) while ingestion is not deployed or down.
+    // The topics CSAT consumes and the one it publishes (survey events): it can start (and wait for outcomes) while ingestion is not deployed or down.
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
-    await ensureTopics(config.KAFKA_BROKERS, [topics.readingAccepted, topics.readingRejected]);
+    await ensureTopics(config.KAFKA_BROKERS, [topics.readingAccepted, topics.readingRejected, topics.surveys]);
   }
   if (config.RUN_MIGRATIONS) {
     const pool = createPostgresPool(config.DATABASE_URL, { max: 1, applicationName: 'csat-migrate' });

@@ -24,6 +24,7 @@ import { InvitationIntakeService } from './invitation-intake.service';
 import { isSampled, type InvitationPolicy } from './invitation.policy';
 import { PgInvitationRepository } from './invitation.repository';
 import { PgSurveyRepository } from './survey.repository';
+import { decodeSurveyEvent } from '@surge/survey-contracts/survey-event.event';
 import { SurveyService } from './survey.service';
 
 const stringHeaders = {
@@ -170,6 +171,15 @@ describe('CSAT against PostgreSQL, ClickHouse and Kafka', () => {
     // Customer service sees what was asked and what was said, linked to the reading.
     const view = await service.listForAccount(staff, one!.account_id, {});
     expect(view.items).toEqual([expect.objectContaining({ id: one!.id, readingId: events[0]!.readingId, category: 'D', answer: expect.objectContaining({ score: 5, comment: 'easy' }) })]);
+
+    // Each invitation and each answer queued its event for the timeline in its own transaction (csat.event_outbox).
+    const queued = await pool.query<{ payload: unknown }>('SELECT payload FROM csat.event_outbox WHERE record_key = ANY($1::text[]) ORDER BY seq', [events.map((e) => e.accountId)]);
+    const decoded = queued.rows.map((r) => decodeSurveyEvent(JSON.stringify(r.payload)));
+    expect(decoded.filter((e) => e?.schema === 'survey.invited.v1').map((e) => e!.invitationId).sort()).toEqual([one!.id, two!.id, three!.id].sort());
+    expect(decoded.filter((e) => e?.schema === 'survey.answered.v1')).toEqual([
+      expect.objectContaining({ invitationId: one!.id, accountId: one!.account_id, readingId: events[0]!.readingId, score: 5, comment: 'easy' }),
+      expect.objectContaining({ invitationId: two!.id }),
+    ]);
   });
 
   it('answers reach ClickHouse through the outbox; windows and breakdowns are exact, also after a re-send', async () => {

@@ -64,4 +64,19 @@ export const CSAT_PG_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX analytics_outbox_by_age ON csat.analytics_outbox (enqueued_at);
     `,
   },
+  {
+    version: 2,
+    name: 'event_outbox',
+    sql: `
+      -- Domain events for the rest of the platform (csat.surveys.v1: survey.invited.v1, survey.answered.v1;
+      -- libs/survey-contracts), written in the same statement as the invitation or the answer and deleted
+      -- only after Kafka acknowledged them (libs/postgres event-outbox.relay.ts). seq orders them per key.
+      CREATE TABLE csat.event_outbox (
+        seq bigserial PRIMARY KEY,
+        record_key text NOT NULL,
+        payload jsonb NOT NULL,
+        enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      );
+    `,
+  },
 ];

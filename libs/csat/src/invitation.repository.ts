@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { CustomerCategory, Interaction, InvitationDecision, InvitationHistory } from './invitation.policy';
 
+/** An instant as the event contracts write it (ISO 8601, UTC, milliseconds). */
+export const ISO = (column: string): string => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** An interaction with what the invitation shows besides the rules' facts. */
 export interface OutcomeInteraction extends Interaction {
   readonly correlationId: string;
@@ -95,14 +98,23 @@ export class PgInvitationRepository implements InvitationRepository {
       if (rows.length > 0) {
         // The unique key on reading_id turns any double insert into a no-op.
         const inserted = await client.query<{ id: string }>(
-          `INSERT INTO csat.invitations
+          `WITH ins AS (
+           INSERT INTO csat.invitations
              (id, reading_id, account_id, channel, category, outcome, reason_code, outcome_message, interaction_at, expires_at, correlation_id)
            SELECT id, reading_id, account_id, channel, category, outcome, reason_code, outcome_message,
                   to_timestamp(interaction_ms / 1000.0), to_timestamp(expires_ms / 1000.0), correlation_id
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[])
              AS t(id, reading_id, account_id, channel, category, outcome, reason_code, outcome_message, interaction_ms, expires_ms, correlation_id)
            ON CONFLICT (reading_id) DO NOTHING
-           RETURNING id`,
+           RETURNING id, reading_id, account_id, channel, created_at, expires_at
+           ), events AS (
+             -- survey.invited.v1 for the timeline, in the invitation's own transaction (csat.event_outbox)
+             INSERT INTO csat.event_outbox (record_key, payload)
+             SELECT account_id, jsonb_build_object('schema', 'survey.invited.v1', 'invitationId', id, 'accountId', account_id, 'readingId', reading_id, 'channel', channel,
+                      'invitedAt', ${ISO('created_at')}, 'expiresAt', ${ISO('expires_at')})
+             FROM ins ORDER BY id
+           )
+           SELECT id FROM ins`,
           [
             rows.map((r) => r.id),
             rows.map((r) => r.decision.interaction.readingId),

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { CustomerCategory, SurveyChannel, SurveyOutcome } from './invitation.policy';
+import { ISO } from './invitation.repository';
 
 /** An invitation with its answer, if any: what the customer was asked and what they said. */
 export interface SurveyRecord {
@@ -138,6 +139,12 @@ export class PgSurveyRepository implements SurveyRepository {
          RETURNING invitation_id, answered_at
        ), outbox AS (
          INSERT INTO csat.analytics_outbox (invitation_id) SELECT invitation_id FROM ins RETURNING invitation_id
+       ), events AS (
+         -- survey.answered.v1 for the timeline, committed with the answer (csat.event_outbox)
+         INSERT INTO csat.event_outbox (record_key, payload)
+         SELECT inv.account_id, jsonb_build_object('schema', 'survey.answered.v1', 'invitationId', inv.id, 'accountId', inv.account_id, 'readingId', inv.reading_id,
+                  'score', $3::int, 'comment', $4::text, 'answeredAt', ${ISO('ins.answered_at')})
+         FROM ins JOIN inv ON inv.id = ins.invitation_id
        )
        SELECT inv.id, inv.reading_id, inv.account_id, inv.channel, inv.category, inv.outcome, inv.reason_code, inv.outcome_message,
               (extract(epoch FROM inv.interaction_at) * 1000)::float8 AS interaction_ms,

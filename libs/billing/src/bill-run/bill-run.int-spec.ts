@@ -1,3 +1,4 @@
+import { decodeBillIssued } from '@surge/billing-contracts/bill-issued.event';
 import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -122,6 +123,15 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     // Nothing was issued, so nothing is "billed": the accounts are counted as already billed.
     expect(done).toMatchObject({ billed: 0, skipped: N, alreadyBilled: N, unchanged: 0, failed: 2, done: N });
     expect(await count('SELECT count(*) AS n FROM bills')).toBe(before);
+    // Every bill issued queued exactly one bill.issued.v1 event in its chunk's transaction; the re-run queued none.
+    expect(await count('SELECT count(*) AS n FROM bill_event_outbox')).toBe(before);
+    const event = await pool.query<{ payload: unknown; total: string; lines: string }>(
+      `SELECT o.payload, b.total_pence::text AS total, (SELECT count(*) FROM bill_lines l WHERE l.bill_id = b.bill_id)::text AS lines
+       FROM bill_event_outbox o JOIN bills b ON b.bill_id = (o.payload->>'billId')::uuid ORDER BY o.seq LIMIT 1`,
+    );
+    const issued = decodeBillIssued(JSON.stringify(event.rows[0]!.payload));
+    expect(issued).toMatchObject({ schema: 'bill.issued.v1', kind: 'bill', totalPence: event.rows[0]!.total });
+    expect(issued!.lines).toHaveLength(Number(event.rows[0]!.lines));
     expect(await count(`SELECT count(*) AS n FROM bill_run_items WHERE run_id = $1 AND reason_code = 'ALREADY_BILLED'`, [again.runId])).toBe(N);
     // A finished chunk delivered again does nothing.
     expect(await billing.processor.processChunk(firstRun.runId, 0)).toEqual({ status: 'already-finished' });

@@ -205,7 +205,9 @@ const OUTBOX_RECORD = `bill_id uuid, account_id text, period_start date, period_
  * Every inserted bill that used stored readings also queues one
  * billed_reading_outbox row (its reading ids), in the same transaction: the
  * marks commit exactly when the bill does, and the relay
- * (billed-reading.relay.ts) carries them to ClickHouse at least once.
+ * (billed-reading.relay.ts) carries them to ClickHouse at least once. Every
+ * inserted bill also queues its bill.issued.v1 event (bill_event_outbox), built
+ * here from the rows just written, for the billing-events relay to publish.
  */
 export async function insertBills(client: PoolClient, bills: readonly NewBill[]): Promise<Set<string>> {
   if (bills.length === 0) return new Set();
@@ -221,6 +223,7 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
   if (lines.length > 0) {
     await client.query(`INSERT INTO bill_lines (${LINE_FIELDS}) SELECT ${LINE_FIELDS} FROM json_to_recordset($1::json) AS x(${LINE_RECORD})`, [JSON.stringify(lines)]);
   }
+  if (inserted.size > 0) await queueBillEvents(client, [...inserted]);
   const marks = outboxRowsFor(bills, inserted);
   if (marks.length > 0) {
     await client.query(
@@ -230,4 +233,27 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
     );
   }
   return inserted;
+}
+
+/**
+ * One bill_event_outbox row per new bill: its whole bill.issued.v1 event (libs/billing-contracts), built in
+ * SQL from the bill and line rows this transaction just wrote, so the event says exactly what was
+ * committed. In bill id order (UUIDv7: issue order), so one account's bills are announced in order.
+ */
+async function queueBillEvents(client: PoolClient, billIds: readonly string[]): Promise<void> {
+  const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  await client.query(
+    `INSERT INTO bill_event_outbox (record_key, payload)
+     SELECT b.account_id, jsonb_build_object(
+       'schema', 'bill.issued.v1', 'billId', b.bill_id, 'accountId', b.account_id, 'kind', b.kind, 'correctsBillId', b.corrects_bill_id,
+       'periodStart', b.period_start::text, 'periodEnd', b.period_end::text,
+       'netPence', b.net_pence::text, 'vatPence', b.vat_pence::text, 'totalPence', b.total_pence::text,
+       'estimated', CASE WHEN b.kind = 'correction' THEN b.result_estimated ELSE b.estimated END,
+       'issuedAt', ${iso('b.issued_at')},
+       'lines', coalesce((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'kind', l.kind, 'description', l.description,
+                  'periodFrom', l.period_from::text, 'periodTo', l.period_to::text, 'amountPence', l.amount_pence::text, 'estimated', l.estimated) ORDER BY l.line_no)
+                FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))
+     FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`,
+    [billIds],
+  );
 }

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { loadConfig } from '@surge/config/config.loader';
+import { bool, brokers, logLevel, positiveInt } from '@surge/config/config.fields';
+
+/**
+ * The billing-events process: billing's own relay from its PostgreSQL outbox (bill_event_outbox) to
+ * billing.bills.v1. A process of its own, so the billing API and bill-run workers keep no Kafka setting
+ * and no Kafka code (billing.isolation.spec.ts): with Kafka down, bills still issue and their events wait.
+ */
+const schema = z.object({
+  DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
+  KAFKA_BROKERS: brokers,
+  KAFKA_CLIENT_ID: z.string().min(1).default('billing-events'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
+  LOG_LEVEL: logLevel,
+  BILL_EVENTS_BATCH: positiveInt(500),
+  BILL_EVENTS_IDLE_MS: positiveInt(500),
+  BILL_EVENTS_RETRY_MIN_MS: positiveInt(200),
+  BILL_EVENTS_RETRY_MAX_MS: positiveInt(10_000),
+  ENSURE_TOPICS: bool(true),
+});
+
+export type BillEventsConfig = z.infer<typeof schema>;
+
+export const loadBillEventsConfig = (env: Record<string, string | undefined>): BillEventsConfig => loadConfig(schema, env);

@@ -1,0 +1,56 @@
+import { ConfigError } from '@surge/config/config.loader';
+import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
+import { ensureTopics } from '@surge/kafka/topic.admin';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { createLogger } from '@surge/observability/logger.factory';
+import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
+import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { loadBillEventsConfig } from './bill-events.config';
+
+/**
+ * billing-events: publishes every new bill (bill.issued.v1, from bill_event_outbox, written in the chunk's
+ * transaction) to billing.bills.v1. At least once, in issue order per account; the rows are deleted only
+ * after the ack. Billing's migrations create the table: this process waits for it rather than migrating.
+ */
+async function main(): Promise<void> {
+  const config = loadBillEventsConfig(process.env);
+  const logger = createLogger('billing-events', config.LOG_LEVEL);
+  const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
+  if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, [topics.bills]);
+  const pool = createPostgresPool(config.DATABASE_URL, { max: 2, applicationName: 'billing-events' });
+  const publisher = new PlatformaticEventPublisher({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    deadlineMs: config.KAFKA_PUBLISH_DEADLINE_MS,
+    maxBufferedRecords: config.BILL_EVENTS_BATCH * 2,
+    maxBatchRecords: config.BILL_EVENTS_BATCH,
+    lingerMs: 2,
+    maxInFlightRequests: 1,
+    lanes: 1, // one ordered stream: per-account order
+  });
+  const relay = new EventOutboxRelay(
+    pool,
+    publisher,
+    { table: 'bill_event_outbox', topic: topics.bills.name, lockName: 'bill_event_outbox_relay' },
+    { batchSize: config.BILL_EVENTS_BATCH, idleMs: config.BILL_EVENTS_IDLE_MS, coalesceMs: 0, retryMinMs: config.BILL_EVENTS_RETRY_MIN_MS, retryMaxMs: config.BILL_EVENTS_RETRY_MAX_MS },
+    {
+      relayed: (n) => logger.debug({ relayed: n }, 'bill events published'),
+      failed: (error, attempt) => logger.warn({ attempt, err: String((error as Error)?.message ?? error) }, 'bill events not yet on Kafka (or the outbox not yet migrated); they wait and are retried'),
+    },
+  );
+  relay.start();
+  logger.info({ topic: topics.bills.name }, 'relaying bill events');
+  const stop = async () => {
+    await relay.stop();
+    await publisher.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
