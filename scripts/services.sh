@@ -12,7 +12,8 @@
 # more counts as healthy again (the backoff resets). After 8 restarts in a row
 # that each lived under 60 s the supervisor gives up and logs why: something a
 # restart cannot fix (bad config, a dependency down for minutes) needs a human.
-# SURGE_PORT_BASE (default 3000) moves the six ports (api, sink, billing, csat, customer-web, registry = base+0..5).
+# SURGE_PORT_BASE (default 3000) moves the ports (api, sink, billing, csat, customer-web, registry, timeline,
+# service-web, billing-events = base+0..8).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -21,14 +22,23 @@ export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
 base=${SURGE_PORT_BASE:-3000}
-declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5)))
+declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5))
+  [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)))
+# Where each app's entry point is built (an app is dist/apps/<app>/src/main.js unless listed).
+declare -A ENTRY=([billing-events]=dist/apps/billing/src/bill-events.main.js)
+entry() { echo "${ENTRY[$1]:-dist/apps/$1/src/main.js}"; }
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
+# Billing's bill events (bill_event_outbox -> billing.bills.v1), a process of its own: the billing API has no Kafka.
+[[ -f dist/apps/billing/src/bill-events.main.js ]] && ALL+=(billing-events)
 [[ -f dist/apps/csat/src/main.js ]] && ALL+=(csat)
 [[ -f dist/apps/customer-web/src/main.js ]] && ALL+=(customer-web)
 # After billing: the registry's migrations need billing's tables (docs/decisions/0008-registry.md).
 [[ -f dist/apps/registry/src/main.js ]] && ALL+=(registry)
+# The account timeline and the customer-service page (docs/decisions/0009-timeline.md).
+[[ -f dist/apps/timeline/src/main.js ]] && ALL+=(timeline)
+[[ -f dist/apps/service-web/src/main.js ]] && ALL+=(service-web)
 
 # Dev credentials: the public key verifies customer tokens; API keys by hash.
 set -a
@@ -56,6 +66,9 @@ supervise() {
     # customer-web refuses it at start-up unless NODE_ENV is development, local or test).
     [[ $app == customer-web ]] && extra=(NODE_ENV=development CUSTOMER_WEB_DEV_SIGN_IN=true "JWT_PRIVATE_KEY=$(cat "$state/dev/jwt-private.pem")" \
       "READ_API_URL=http://127.0.0.1:${PORTS[read-api]}" "BILLING_URL=http://127.0.0.1:${PORTS[billing]}" "CSAT_URL=http://127.0.0.1:${PORTS[csat]}")
+    # The customer-service page with the development staff sign-in (refused outside development and test).
+    [[ $app == service-web ]] && extra=(NODE_ENV=development SERVICE_WEB_DEV_SIGN_IN=true "SERVICE_WEB_DEV_STAFF_KEY=$(cat "$state/dev/staff-api-key")" \
+      "TIMELINE_URL=http://127.0.0.1:${PORTS[timeline]}")
     # Static group membership per app: a restarted consumer takes its partitions back at once. The id
     # names the port too: it must be unique among the group's live members, and a second copy of the
     # services on another SURGE_PORT_BASE joins the same groups (with one shared id the two would fence
@@ -64,9 +77,9 @@ supervise() {
     # work (read-sink, billing, csat, registry) run at nice SURGE_BACKGROUND_NICE (10): on contended cores they
     # lag (bounded by the freshness and bill-run SLOs) before a customer waits. k8s: PriorityClasses.
     local niceness=${SURGE_BACKGROUND_NICE:-10}
-    [[ $app == read-api || $app == customer-web ]] && niceness=0
+    [[ $app == read-api || $app == customer-web || $app == service-web ]] && niceness=0
     nice -n "$niceness" env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
-      node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
+      node --enable-source-maps "$(entry "$app")" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"
     rc=0; wait "$child" || rc=$?

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { loadConfig } from '@surge/config/config.loader';
-import { bool, brokers, logLevel, positiveInt } from '@surge/config/config.fields';
+import { bool, brokers, logLevel, port, positiveInt } from '@surge/config/config.fields';
 
 /**
  * The billing-events process: billing's own relay from its PostgreSQL outbox (bill_event_outbox) to
@@ -8,6 +8,9 @@ import { bool, brokers, logLevel, positiveInt } from '@surge/config/config.field
  * and no Kafka code (billing.isolation.spec.ts): with Kafka down, bills still issue and their events wait.
  */
 const schema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  /** Health only (/health/live, /health/ready with the outbox backlog): the process serves no API. */
+  PORT: port(3008),
   DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
   KAFKA_BROKERS: brokers,
   KAFKA_CLIENT_ID: z.string().min(1).default('billing-events'),

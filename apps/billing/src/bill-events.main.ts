@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { ConfigError } from '@surge/config/config.loader';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { ensureTopics } from '@surge/kafka/topic.admin';
@@ -39,8 +40,20 @@ async function main(): Promise<void> {
     },
   );
   relay.start();
-  logger.info({ topic: topics.bills.name }, 'relaying bill events');
+  // Health for the supervisor and k8s: live while the process runs; ready while PostgreSQL answers (the
+  // backlog is reported: Kafka down makes it grow, which is what the outbox is for, not a reason to restart).
+  const health = createServer((req, res) => {
+    if (req.url === '/health/live') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.url !== '/health/ready') return void res.writeHead(404).end();
+    relay.pending().then(
+      (backlog) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', postgres: 'up', backlog })),
+      () => res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end('{"error":{"code":"DEPENDENCY_UNAVAILABLE","message":"PostgreSQL down"}}'),
+    );
+  });
+  health.listen(config.PORT, config.HOST);
+  logger.info({ topic: topics.bills.name, port: config.PORT }, 'relaying bill events');
   const stop = async () => {
+    health.close();
     await relay.stop();
     await publisher.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
