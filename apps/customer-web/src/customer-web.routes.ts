@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiProxy } from './api.proxy';
+import type { ApiProxy } from '@surge/http/api.proxy';
 import type { DevSignInService } from './dev-sign-in.service';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { recordPageTimings } from './page-timing.metrics';
-import type { StaticAssetStore } from './static-assets.store';
+import type { StaticAssetStore } from '@surge/http/static-assets.store';
 
 /** Client-side routes of the single page: each answers the same shell. */
 const PAGE_PATHS = new Set(['/', '/index.html', '/readings', '/bills', '/sign-in']);

@@ -5,12 +5,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ConfigError } from '@surge/config/config.loader';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import { createMetrics } from '@surge/observability/metrics.catalog';
-import { ApiProxy } from './api.proxy';
+import { ApiProxy } from '@surge/http/api.proxy';
 import { loadCustomerWebConfig } from './customer-web.config';
 import { CustomerWebModule } from './customer-web.module';
 import { registerCustomerWebRoutes } from './customer-web.routes';
 import { DevSignInService } from './dev-sign-in.service';
-import { StaticAssetStore } from './static-assets.store';
+import { StaticAssetStore } from '@surge/http/static-assets.store';
 
 async function bootstrap(): Promise<void> {
   const config = loadCustomerWebConfig(process.env);

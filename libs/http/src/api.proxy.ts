@@ -1,5 +1,5 @@
 /**
- * Same-origin reverse proxy from the page's /api/<service>/* to the services.
+ * Same-origin reverse proxy from a page's /api/<service>/* to the services (customer-web, service-web).
  * Chosen over CORS: a cross-origin POST with a bearer token and a JSON body
  * costs a preflight round trip per request, on the surge day too; the proxy
  * costs a little CPU here instead (docs/decisions/0007-customer-web.md).
@@ -37,7 +37,7 @@ export class ApiProxy {
 
   async forward(service: string, req: ProxyRequest): Promise<ProxyResponse> {
     const base = this.upstreams[service];
-    if (!base) return json(404, { error: { code: 'NOT_FOUND', message: `There is no API ${service} here; the page calls /api/read, /api/billing and /api/csat.` } });
+    if (!base) return json(404, { error: { code: 'NOT_FOUND', message: `There is no API ${service} here; this page calls ${this.services().map((s) => `/api/${s}`).join(', ')}.` } });
     const headers: Record<string, string> = {};
     for (const h of FORWARDED_REQUEST_HEADERS) {
       const v = req.headers[h];
