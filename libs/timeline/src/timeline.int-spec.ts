@@ -117,7 +117,7 @@ describe('timeline against Kafka and PostgreSQL', () => {
     const projectorA = new TimelineProjector(repoA, timelineTopicMap(topics));
     const serviceA = new TimelineQueryService(repoA);
 
-    const firstHalf = [registry(ACCOUNT, 1, 'OLD1'), outcome(ACCOUNT, 10, { status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: 'Lower than before' }), ...survey(ACCOUNT, 11, false), outcome(OTHER, 12)];
+    const firstHalf = [registry(ACCOUNT, 1, 'OLD1'), outcome(ACCOUNT, 10, { status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: 'Lower than before' }), ...survey(ACCOUNT, 11, false), outcome(OTHER, 12, { supplyPointId: '1299999999999', meterSerial: 'OTHER1' })];
     const secondHalf = [registry(ACCOUNT, 2, SERIAL), outcome(ACCOUNT, 20), bill(ACCOUNT, 30), ...survey(ACCOUNT, 40, true), outcome(ACCOUNT, 50, { status: 'held', reasonCode: 'HIGH_ADVANCE' })];
 
     const live = consumer(`${prefix}timeline`, projectorA);
@@ -162,6 +162,8 @@ describe('timeline against Kafka and PostgreSQL', () => {
     expect((await serviceA.lookup(staff, { q: SERIAL })).matches).toEqual([{ accountId: ACCOUNT, matchedOn: 'meter_serial', timeline: `/v1/accounts/${ACCOUNT}/timeline` }]);
     expect((await serviceA.lookup(staff, { q: 'OLD1' })).matches).toEqual([]);
     expect((await serviceA.lookup(staff, { q: MPAN })).matches).toEqual([{ accountId: ACCOUNT, matchedOn: 'mpan', timeline: `/v1/accounts/${ACCOUNT}/timeline` }]);
+    // An account the registry never announced is still found by the meter its readings name.
+    expect((await serviceA.lookup(staff, { q: 'OTHER1' })).matches).toEqual([{ accountId: OTHER, matchedOn: 'meter_serial', timeline: `/v1/accounts/${OTHER}/timeline` }]);
     expect((await serviceA.lookup(staff, { q: OTHER })).matches).toEqual([{ accountId: OTHER, matchedOn: 'account_id', timeline: `/v1/accounts/${OTHER}/timeline` }]);
   }, 90_000);
 

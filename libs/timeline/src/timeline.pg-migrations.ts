@@ -47,6 +47,16 @@ export const TIMELINE_PG_MIGRATIONS: readonly PostgresMigration[] = [
         PRIMARY KEY (kind, value, account_id)
       );
       CREATE INDEX account_identifiers_by_account ON timeline.account_identifiers (account_id);
+
+      -- MPANs and serials as readings name them (reading outcome events), for accounts the registry has not
+      -- announced (seeded or migrated before registry.v1). Only ever added to: a search also finds an
+      -- account by a meter it used to have, which is what a caller with an old bill needs.
+      CREATE TABLE timeline.reading_identifiers (
+        kind text NOT NULL CHECK (kind IN ('mpan', 'meter_serial')),
+        value text NOT NULL,
+        account_id text NOT NULL,
+        PRIMARY KEY (kind, value, account_id)
+      );
     `,
   },
 ];

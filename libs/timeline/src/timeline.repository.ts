@@ -56,7 +56,10 @@ export class PgTimelineRepository implements TimelineRepository {
   async apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<void> {
     if (entries.length === 0 && identifiers.length === 0) return;
     await inTransaction(this.pool, async (client) => {
-      if (entries.length > 0) await insertEntries(client, entries);
+      if (entries.length > 0) {
+        await insertEntries(client, entries);
+        await insertReadingIdentifiers(client, entries);
+      }
       for (const ids of latestPerAccount(identifiers)) await upsertIdentifiers(client, ids);
     });
   }
@@ -121,6 +124,7 @@ export class PgTimelineRepository implements TimelineRepository {
          SELECT account_id, 'account_id' AS matched_on, 0 AS rank FROM timeline.accounts WHERE account_id = $1
          UNION SELECT DISTINCT account_id, 'account_id', 0 FROM (SELECT account_id FROM timeline.entries WHERE account_id = $1 LIMIT 1) e
          UNION SELECT account_id, kind, 1 FROM timeline.account_identifiers WHERE value = $1 OR value = upper($1)
+         UNION SELECT account_id, kind, 1 FROM timeline.reading_identifiers WHERE value = $1 OR value = upper($1)
        ) m ORDER BY rank, account_id LIMIT $2`,
       [term, limit],
     );
@@ -150,6 +154,22 @@ async function insertEntries(client: PoolClient, entries: readonly TimelineEntry
         })),
       ),
     ],
+  );
+}
+
+async function insertReadingIdentifiers(client: PoolClient, entries: readonly TimelineEntry[]): Promise<void> {
+  const seen = new Map<string, { kind: string; value: string; accountId: string }>();
+  for (const e of entries) {
+    if (e.family !== 'reading') continue;
+    for (const [kind, value] of [['mpan', e.details.supplyPointId], ['meter_serial', e.details.meterSerial]] as const) {
+      if (typeof value === 'string' && value !== '') seen.set(`${kind}|${value}|${e.accountId}`, { kind, value, accountId: e.accountId });
+    }
+  }
+  if (seen.size === 0) return;
+  const rows = [...seen.values()];
+  await client.query(
+    `INSERT INTO timeline.reading_identifiers (kind, value, account_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [rows.map((r) => r.kind), rows.map((r) => r.value), rows.map((r) => r.accountId)],
   );
 }
 
