@@ -4,18 +4,21 @@
  *   1. a billing account ready for Meter Reading Day (billing-cli seed);
  *   2. the customer submits an opening read (1 March), the Meter Reading Day
  *      read (31 March) and a closing read (30 April) to read-api and waits for
- *      each to be accepted;
+ *      each to be accepted; after the opening read, a mistyped read (lower than
+ *      it) is rejected with its reason;
  *   3. billing staff run the bill for March and April; the customer reads the
  *      bill: usage before 1 April at the old rates, after it at the new ones;
  *   4. csat invited the customer after the accepted reading; they answer once,
  *      a second answer is refused, staff read the day's CSAT;
- *   5. the URLs to open.
+ *   5. the account's timeline (when the timeline service answers): the day's story as customer service
+ *      and the customer see it, the timeline URL and the customer-service page;
+ *   6. the URLs to open.
  * Exits 1 if any step failed: a demo that lies is worse than none. Every wait
  * has a deadline.
  *
  *   node dist/scripts/demo-day.js [--state .stack] [--read-api URL] [--read-sink URL] [--billing URL] [--csat URL]
- *        [--prometheus URL] [--start N] [--prefix P] [--summary FILE]
- *   node dist/scripts/demo-day.js --urls-only [--read-api URL ...]     only step 5: the pages to open
+ *        [--timeline URL] [--service-web URL] [--prometheus URL] [--start N] [--prefix P] [--summary FILE]
+ *   node dist/scripts/demo-day.js --urls-only [--read-api URL ...]     only step 6: the pages to open
  *
  * --state holds the dev credentials (dev/jwt-private.pem, dev/staff-api-key).
  * Each run uses a new account (a new block of demo account numbers every
@@ -50,6 +53,8 @@ const { values: opts } = parseArgs({
     prometheus: { type: 'string', default: 'http://127.0.0.1:9090' },
     'customer-web': { type: 'string', default: 'http://127.0.0.1:3004' },
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
+    timeline: { type: 'string', default: 'http://127.0.0.1:3006' },
+    'service-web': { type: 'string', default: 'http://127.0.0.1:3007' },
     start: { type: 'string' },
     prefix: { type: 'string' },
     summary: { type: 'string' },
@@ -64,6 +69,7 @@ const BILL_RUN_WITHIN_MS = 90_000;
 const MARKED_BILLED_WITHIN_MS = 30_000;
 const INVITED_WITHIN_MS = 30_000;
 const REPORTED_WITHIN_MS = 30_000;
+const TIMELINE_WITHIN_MS = 30_000;
 
 /** A step's failure: its message is what the person running the demo reads. */
 class StepFailed extends Error {}
@@ -143,7 +149,7 @@ const dayEndIso = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_00
 
 /** Each service's base URL and the pages it serves (probed: only what answers is listed), then Prometheus. */
 async function printUrls(): Promise<void> {
-  for (const [name, base] of Object.entries({ ...SERVICES, registry: opts.registry })) {
+  for (const [name, base] of Object.entries({ ...SERVICES, registry: opts.registry, timeline: opts.timeline })) {
     const paths: string[] = [];
     for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
       const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
@@ -155,6 +161,9 @@ async function printUrls(): Promise<void> {
   const page = await fetch(`${opts['customer-web']}/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
   await page?.body?.cancel().catch(() => undefined);
   say(`  ${'customer page'.padEnd(10)} ${page?.ok ? `${opts['customer-web']}/  (open it in a browser; sign in with any account number: the development sign-in)` : `${opts['customer-web']} (not answering)`}`);
+  const service = await fetch(`${opts['service-web']}/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  await service?.body?.cancel().catch(() => undefined);
+  say(`  ${'service page'.padEnd(10)} ${service?.ok ? `${opts['service-web']}/  (customer service: sign in with any staff id, the development sign-in; search an account id, MPAN or serial)` : `${opts['service-web']} (not answering)`}`);
   const prom = await fetch(`${opts.prometheus}/-/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
   await prom?.body?.cancel().catch(() => undefined);
   say(`  ${'prometheus'.padEnd(10)} ${prom?.ok ? `${opts.prometheus}  ${opts.prometheus}/alerts` : `${opts.prometheus} (not running here)`}`);
@@ -169,9 +178,37 @@ interface Summary {
   supplyPointId?: string;
   meterSerial?: string;
   readingIds: string[];
+  rejectedReadingId?: string;
+  timelineEntries?: number;
   runId?: string;
   billId?: string;
   surveyId?: string;
+}
+
+/**
+ * A mistyped read just after the opening read: a lower value on the same meter. The sink rejects it with
+ * NEGATIVE_ADVANCE and says why; it never counts towards the bill (only accepted reads do).
+ */
+async function mistypedRead(c: DemoDayCustomer, opening: { value: string; readAt: string } & Record<string, string>, token: string): Promise<string> {
+  const lower = Math.max(0, Number(opening.value) - 5);
+  const body = { ...opening, readAt: '2022-03-15T09:00:00Z', value: String(lower).padStart(c.register.digits, '0') };
+  const sent = await waitFor('the mistyped read accepted by read-api', DECIDED_WITHIN_MS, async (seen) => {
+    const a = await call<{ readingId?: string } & ErrorBody>(SERVICES['read-api'], 'POST', '/v1/meter-readings', { token }, body, { 'idempotency-key': `${c.account.accountId}-mistyped` });
+    if (a.status === 202 && a.body.readingId) return a.body.readingId;
+    if (a.status === 503 || a.status === 429) {
+      await sleep((a.retryAfterS ?? 1) * 1000);
+      return seen(`HTTP ${a.status} ${errorOf(a)}`);
+    }
+    throw new StepFailed(`mistyped read: HTTP ${a.status} ${errorOf(a)}`);
+  });
+  const decided = await waitFor(`mistyped read ${sent} decided`, DECIDED_WITHIN_MS, async (seen) => {
+    const a = await call<{ status?: string; reason?: { code: string; message: string } }>(SERVICES['read-api'], 'GET', `/v1/meter-readings/${sent}`, { token });
+    if (a.status === 200 && a.body.status && a.body.status !== 'received') return a.body;
+    return seen(a.status === 200 ? `status ${a.body.status}` : `HTTP ${a.status}`);
+  });
+  say(`  ${'a mistyped read'.padEnd(23)} ${body.readAt.padEnd(26)} ${body.value}  ${'lower than the opening read'.padEnd(34)} HTTP 202 -> ${decided.status} ${decided.reason?.code ?? ''}: ${decided.reason?.message ?? ''}`);
+  if (decided.status !== 'rejected') throw new StepFailed(`the mistyped read was ${decided.status}, expected rejected with its reason`);
+  return sent;
 }
 
 async function main(): Promise<number> {
@@ -269,6 +306,7 @@ async function main(): Promise<number> {
         const advance = r.advance === null ? 'opening value' : `advance ${r.advance} kWh (the EAC pro rata)`;
         say(`  ${r.label.padEnd(23)} ${r.readAt.padEnd(26)} ${r.value}  ${advance.padEnd(34)} HTTP 202 -> ${decided.status} (stands for ${r.standsFor})`);
         if (decided.status !== 'accepted') throw new StepFailed(`${r.label} was ${decided.status}: ${decided.reason?.code ?? ''} ${decided.reason?.message ?? ''}`);
+        if (i === 0) summary.rejectedReadingId = await mistypedRead(c, body, token);
       }
     });
   }
@@ -382,8 +420,40 @@ async function main(): Promise<number> {
     });
   }
 
-  // 5. Where to look.
-  heading(5, 'open these');
+  // 5. The account's story, as customer service and the customer see it (the timeline, built from the events).
+  if (seeded && customer) {
+    const c = customer;
+    const ready = await fetch(`${opts.timeline}/health/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+    await ready?.body?.cancel().catch(() => undefined);
+    if (!ready?.ok) {
+      heading(5, 'the account timeline');
+      say(`  the timeline is not running at ${opts.timeline} (bash scripts/services.sh up timeline billing-events service-web); skipped`);
+    } else {
+      await step('timeline', async () => {
+        heading(5, "the account timeline: the day's story from the services' events");
+        type Entry = { id: string; kind: string; occurredAt: string; source: string; summary: string; staffNote?: string | null };
+        const path = `/v1/accounts/${c.account.accountId}/timeline?limit=50`;
+        const page = await waitFor('the bill and the survey answer on the timeline', TIMELINE_WITHIN_MS, async (seen) => {
+          const a = await call<{ items?: Entry[] } & ErrorBody>(opts.timeline, 'GET', path, { apiKey: staffKey });
+          const kinds = new Set((a.body.items ?? []).map((e) => e.kind));
+          if (a.status === 200 && kinds.has('bill.issued') && kinds.has('survey.answered') && kinds.has('reading.rejected')) return a.body.items!;
+          return seen(a.status === 200 ? `${a.body.items?.length ?? 0} entries so far` : `HTTP ${a.status} ${errorOf(a)}`);
+        }, 500);
+        summary.timelineEntries = page.length;
+        say(`  GET ${opts.timeline}${path} (staff, timeline:read): ${page.length} entries, newest first`);
+        for (const e of page.slice(0, 8)) say(`    ${e.occurredAt}  ${e.source.padEnd(9)} ${e.kind.padEnd(17)} ${e.summary}`);
+        const own = await call<{ items?: Entry[] } & ErrorBody>(opts.timeline, 'GET', path, { token });
+        if (own.status !== 200 || own.body.items?.length !== page.length || own.body.items.some((e) => 'staffNote' in e)) {
+          throw new StepFailed(`the customer's own timeline: HTTP ${own.status}, ${own.body.items?.length ?? 0} entries (staff see ${page.length}), staff notes must be absent`);
+        }
+        say(`  the customer's own view (their token): the same ${page.length} entries, without staff notes`);
+        say(`  customer service page: ${opts['service-web']}/  (search ${c.supplyPoint.supplyPointId} or ${c.supplyPoint.meterSerial})`);
+      });
+    }
+  }
+
+  // 6. Where to look.
+  heading(6, 'open these');
   await printUrls();
   if (customer && seeded) {
     const c = customer;

@@ -1,0 +1,245 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'puppeteer-core';
+import puppeteer from 'puppeteer-core';
+import { sha256Hex } from '@surge/auth/authenticator';
+import { issueCustomerToken } from '@surge/auth/token.issuer';
+import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { deleteTopics } from '@surge/kafka/topic.admin';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
+
+// Browser globals for the callbacks that run inside the page (serialized by puppeteer).
+declare const document: any;
+declare const sessionStorage: any;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506, web: 4507, billingEvents: 4508 } as const;
+
+/**
+ * The account timeline end to end (issue 16), on the BUILT services (ports 4501-4508, own topics, databases,
+ * groups): the demo's day (dist/scripts/demo-day.js) submits readings (one mistyped and rejected with its
+ * reason), bills the account and answers the survey; then the staff and the customer timeline show all of it
+ * in order, the customer-service page in Chromium finds the account by MPAN and opens the rejected reading,
+ * the bill's lines and the answer; a customer token cannot use the page; an unknown account is said so.
+ * Last the isolation: with the timeline stopped a reading is still taken and decided, and the timeline
+ * catches up when it is back.
+ */
+describe('account timeline end to end', () => {
+  const database = uniqueName('e2e_timeline');
+  const prefix = `${uniqueName('e2e_timeline')}.`;
+  const staffKey = 'e2e-timeline-staff-key-0123456789';
+  const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
+  const pgUrl = new URL(testEnv.DATABASE_URL);
+  pgUrl.pathname = `/${database}`;
+  const state = mkdtempSync(join(tmpdir(), 'surge-timeline-'));
+  const svc: Partial<Record<keyof typeof PORTS, RunningService>> = {};
+  let env: Record<string, string>;
+  let privateKeyPem: string;
+  let browser: Browser | undefined;
+  let summary: { accountId: string; supplyPointId: string; meterSerial: string; readingIds: string[]; rejectedReadingId: string; billId: string; surveyId: string };
+  const url = (p: keyof typeof PORTS) => `http://127.0.0.1:${PORTS[p]}`;
+
+  beforeAll(async () => {
+    const keys = await generateDevKeyPair();
+    privateKeyPem = keys.privateKeyPem;
+    mkdirSync(join(state, 'dev'));
+    writeFileSync(join(state, 'dev', 'jwt-private.pem'), keys.privateKeyPem);
+    writeFileSync(join(state, 'dev', 'staff-api-key'), staffKey);
+    await ensurePostgresDatabase(admin, database);
+    env = {
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: database,
+      CLICKHOUSE_USER: testEnv.CLICKHOUSE_USER,
+      CLICKHOUSE_PASSWORD: testEnv.CLICKHOUSE_PASSWORD,
+      DATABASE_URL: pgUrl.toString(),
+      REDIS_URL: testEnv.REDIS_URL,
+      JWT_PUBLIC_KEY: keys.publicKeyPem,
+      JWT_ISSUER: DEV_ISSUER,
+      JWT_AUDIENCE: DEV_AUDIENCE,
+      API_KEYS: `staff:${sha256Hex(staffKey)}:readings:read|billing:run|billing:read|csat:read|timeline:read`,
+      KAFKA_GROUP_ID: `${prefix}read-sink`,
+      CSAT_KAFKA_GROUP_ID: `${prefix}csat`,
+      TIMELINE_KAFKA_GROUP_ID: `${prefix}timeline`,
+      CSAT_RELAY_IDLE_MS: '200',
+      BILLING_QUEUE_PREFIX: uniqueName('e2e-timeline'),
+      BILLING_MARKS_RELAY_IDLE_MS: '200',
+      BILL_EVENTS_IDLE_MS: '200',
+      TIMELINE_MAX_BATCH_WAIT_MS: '50',
+    };
+    // read-sink first: it creates the ClickHouse database; billing's migrations before billing-events relays.
+    svc.sink = await startService('read-sink', PORTS.sink, env);
+    [svc.billing, svc.csat, svc.timeline] = await Promise.all([startService('billing', PORTS.billing, env), startService('csat', PORTS.csat, env), startService('timeline', PORTS.timeline, env)]);
+    svc.billingEvents = await startService('billing', PORTS.billingEvents, env, 60_000, 'bill-events.main.js');
+    svc.api = await startService('read-api', PORTS.api, env);
+    svc.web = await startService('service-web', PORTS.web, {
+      NODE_ENV: 'test',
+      SERVICE_WEB_DEV_SIGN_IN: 'true',
+      SERVICE_WEB_DEV_STAFF_KEY: staffKey,
+      TIMELINE_URL: url('timeline'),
+    });
+    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(Object.values(svc).map((s) => s?.stop()));
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    const ch = createClickHouse(clickHouseSettings(database));
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+    await ch.close();
+    await deleteTopics(testEnv.KAFKA_BROKERS, Object.values(resolveTopics(prefix)).map((t) => t.name)).catch(() => undefined);
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  const customerToken = (accountId: string, sp: string, serial: string) =>
+    issueCustomerToken(privateKeyPem, { sub: `c-${accountId}`, acc: accountId, sp: [sp], ms: [serial] }, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE });
+  const get = async (base: string, path: string, auth: { apiKey?: string; token?: string }) => {
+    const res = await fetch(`${base}${path}`, { headers: { ...(auth.apiKey ? { 'x-api-key': auth.apiKey } : {}), ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}) } });
+    return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  };
+  const servicesOutput = () => Object.entries(svc).map(([k, s]) => `--- ${k}\n${s?.output() ?? ''}`).join('\n');
+
+  it('the day on the timeline: a rejected reading with its reason, the bill, the survey answer, in order, for staff and for the customer', async () => {
+    const summaryFile = join(state, 'summary.json');
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(__dirname, '..', '..', 'dist', 'scripts', 'demo-day.js'), '--state', state, '--read-api', url('api'), '--read-sink', url('sink'), '--billing', url('billing'), '--csat', url('csat'),
+          '--timeline', url('timeline'), '--service-web', url('web'), '--customer-web', 'http://127.0.0.1:4599', '--registry', 'http://127.0.0.1:4598', '--prometheus', 'http://127.0.0.1:4597', '--summary', summaryFile],
+        { env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL!, CLICKHOUSE_URL: env.CLICKHOUSE_URL!, CLICKHOUSE_DATABASE: database }, timeout: 150_000 },
+      ));
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`demo-day failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}\n${servicesOutput()}`);
+    }
+    summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    expect(summary).toMatchObject({ ok: true, failures: [] });
+    expect(stdout).toMatch(/a mistyped read .* -> rejected NEGATIVE_ADVANCE/);
+    expect(stdout).toContain(`${url('timeline')}/v1/accounts/${summary.accountId}/timeline`);
+    expect(stdout).toMatch(/the customer's own view \(their token\): the same \d+ entries, without staff notes/);
+    expect(stdout).toContain(`customer service page: ${url('web')}/`);
+
+    const staff = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?limit=50`, { apiKey: staffKey });
+    expect(staff.status).toBe(200);
+    const items = staff.body.items as { id: string; kind: string; occurredAt: string; source: string; link: { type: string; id: string }; details: any; staffNote?: string | null }[];
+    // Newest first, and in the order it happened.
+    const times = items.map((e) => Date.parse(e.occurredAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const story = items.filter((e) => e.kind !== 'survey.invited' && e.kind !== 'registry.changed');
+    expect(story.map((e) => [e.kind, e.link.id])).toEqual([
+      ['survey.answered', summary.surveyId],
+      ['bill.issued', summary.billId],
+      ['reading.accepted', summary.readingIds[2]],
+      ['reading.accepted', summary.readingIds[1]],
+      ['reading.rejected', summary.rejectedReadingId],
+      ['reading.accepted', summary.readingIds[0]],
+    ]);
+    expect(story.map((e) => e.source)).toEqual(['csat', 'billing', 'read-sink', 'read-sink', 'read-sink', 'read-sink']);
+    const invited = items.find((e) => e.kind === 'survey.invited' && e.link.id === summary.surveyId)!;
+    expect(Date.parse(invited.occurredAt)).toBeLessThan(Date.parse(story[0]!.occurredAt));
+    expect(story[4]!.details).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: expect.any(String) });
+    expect(story[1]!.details.lines.length).toBeGreaterThan(0);
+    expect(story[0]!.details).toMatchObject({ score: 5, comment: expect.stringContaining('seconds') });
+    expect(items.every((e) => typeof e.staffNote === 'string' || e.staffNote === null)).toBe(true);
+
+    const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
+    const own = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?limit=50`, { token });
+    expect(own.status).toBe(200);
+    expect((own.body.items as { id: string }[]).map((e) => e.id)).toEqual(items.map((e) => e.id));
+    expect((own.body.items as object[]).some((e) => 'staffNote' in e)).toBe(false);
+    const mallory = await customerToken('someone-else', '1200000000009', 'X1');
+    expect(await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline`, { token: mallory })).toMatchObject({ status: 404, body: { error: { code: 'ACCOUNT_NOT_FOUND' } } });
+    expect(await get(url('timeline'), `/v1/account-lookup?q=${summary.supplyPointId}`, { token })).toMatchObject({ status: 403, body: { error: { code: 'INSUFFICIENT_SCOPE' } } });
+    expect((await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=bill`, { apiKey: staffKey })).body.items.map((e: { kind: string }) => e.kind)).toEqual(['bill.issued']);
+  }, 180_000);
+
+  it('the customer-service page in Chromium: sign in, find the account by MPAN, open the rejected reading, the bill and the answer; unknown accounts and customer tokens are told plainly', async () => {
+    const page: Page = await browser!.newPage();
+    try {
+      await page.goto(`${url('web')}/`, { waitUntil: 'load' });
+      await page.waitForSelector('#staff-id', { visible: true });
+      await page.type('#staff-id', 'agent.1');
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('#q', { visible: true });
+
+      await page.type('#q', 'NOSUCH123');
+      await page.click('#search-form button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#search-message')?.textContent?.includes('No account found for'), { timeout: 10_000 });
+
+      await page.$eval('#q', (el: any) => (el.value = ''));
+      await page.type('#q', summary.supplyPointId);
+      await page.click('#search-form button[type=submit]');
+      await page.waitForFunction((id: string) => document.querySelector('#timeline-title')?.textContent?.includes(id), { timeout: 10_000 }, summary.accountId);
+      await page.waitForFunction(() => document.querySelectorAll('#entries li').length >= 7, { timeout: 10_000 });
+      const kinds = await page.$$eval('#entries li', (lis: any[]) => lis.map((li) => li.dataset.kind));
+      expect(kinds.filter((k: string) => k !== 'survey.invited' && k !== 'registry.changed')).toEqual(['survey.answered', 'bill.issued', 'reading.accepted', 'reading.accepted', 'reading.rejected', 'reading.accepted']);
+
+      const open = async (kind: string) => {
+        await page.click(`#entries li[data-kind="${kind}"] button`);
+        await page.waitForSelector('#detail', { visible: true });
+        return page.$eval('#detail', (el: any) => el.textContent as string);
+      };
+      const rejected = await open('reading.rejected');
+      expect(rejected).toContain('NEGATIVE_ADVANCE');
+      expect(rejected).toContain('Staff note: Correlation id');
+      const bill = await open('bill.issued');
+      expect(bill).toMatch(/Total£\d+\.\d\d/);
+      expect(await page.$$eval('#detail-body table:first-of-type tbody tr', (rows: any[]) => rows.length)).toBeGreaterThan(0);
+      const answer = await open('survey.answered');
+      expect(answer).toContain('5 of 5');
+      expect(answer).toContain('Submitted my Meter Reading Day read in seconds.');
+
+      // A customer's token in this browser (the customer page's session) cannot search: the timeline refuses it.
+      const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
+      await page.evaluate((t: string) => {
+        sessionStorage.clear();
+        sessionStorage.setItem('surge.session', JSON.stringify({ token: t }));
+      }, token);
+      await page.reload({ waitUntil: 'load' });
+      await page.waitForSelector('#q', { visible: true });
+      await page.type('#q', summary.accountId);
+      await page.click('#search-form button[type=submit]');
+      await page.waitForFunction(() => document.querySelector('#search-message')?.textContent?.includes('This page is for customer service staff'), { timeout: 10_000 });
+      // And the server never lets a browser name an API key itself.
+      const forged = await page.evaluate(async (key: string) => (await fetch('/api/timeline/v1/account-lookup?q=x', { headers: { 'x-api-key': key } })).status, staffKey);
+      expect(forged).toBe(401);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it('with the timeline down, a reading is still taken and decided; the timeline catches up when it is back', async () => {
+    await svc.timeline!.stop();
+    svc.timeline = undefined;
+    const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
+    const closing = String((await get(url('api'), `/v1/meter-readings/${summary.readingIds[2]}`, { token })).body.value);
+    const res = await fetch(`${url('api')}/v1/meter-readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ supplyPointId: summary.supplyPointId, meterSerial: summary.meterSerial, registerId: 'S', readAt: '2022-05-02T09:00:00Z', value: String(Number(closing) + 10).padStart(closing.length, '0') }),
+    });
+    expect(res.status).toBe(202);
+    const { readingId } = (await res.json()) as { readingId: string };
+    await eventually(async () => (await get(url('api'), `/v1/meter-readings/${readingId}`, { token })).body?.status === 'accepted', 30_000);
+
+    svc.timeline = await startService('timeline', PORTS.timeline, env);
+    const caughtUp = await eventually(async () => {
+      const r = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=reading&limit=5`, { apiKey: staffKey });
+      return r.body?.items?.find((e: { link: { id: string } }) => e.link.id === readingId);
+    }, 30_000);
+    expect(caughtUp).toMatchObject({ kind: 'reading.accepted', source: 'read-sink' });
+  }, 90_000);
+});
