@@ -197,7 +197,7 @@ describe('account timeline end to end', () => {
       expect(rejected).toContain('Staff note: Correlation id');
       const bill = await open('bill.issued');
       expect(bill).toMatch(/Total£\d+\.\d\d/);
-      expect(await page.$$eval('#detail-body table:first-of-type tbody tr', (rows: any[]) => rows.length)).toBeGreaterThan(0);
+      expect(await page.$$eval('#bill-lines tbody tr', (rows: any[]) => rows.length)).toBeGreaterThan(0);
       const answer = await open('survey.answered');
       expect(answer).toContain('5 of 5');
       expect(answer).toContain('Submitted my Meter Reading Day read in seconds.');

@@ -173,11 +173,13 @@ function openDetail(e: Entry): void {
   } else if (e.link.type === 'bill') {
     $('detail-title').textContent = `${d.kind === 'correction' ? 'Correction' : 'Bill'} ${d.periodStart} to ${d.periodEnd}`;
     const lines = document.createElement('table');
+    lines.id = 'bill-lines';
     lines.createCaption().textContent = 'Lines';
     const head = lines.createTHead().insertRow();
     head.append(text('th', 'Line'), text('th', 'Period'), text('th', 'Amount'));
+    const tbody = lines.createTBody();
     for (const l of (d.lines ?? []) as { description: string; periodFrom: string; periodTo: string; amountPence: string }[]) {
-      const tr = lines.insertRow();
+      const tr = tbody.insertRow();
       tr.append(text('td', l.description), text('td', `${l.periodFrom} to ${l.periodTo}`), text('td', pounds(l.amountPence)));
     }
     row(table, 'Net', pounds(d.netPence));
