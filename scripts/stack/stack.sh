@@ -240,7 +240,9 @@ prometheus_config() {
   { "targets": ["127.0.0.1:3000"], "labels": { "job": "read-api" } },
   { "targets": ["127.0.0.1:3001"], "labels": { "job": "read-sink" } },
   { "targets": ["127.0.0.1:3002"], "labels": { "job": "billing" } },
-  { "targets": ["127.0.0.1:3003"], "labels": { "job": "csat" } }
+  { "targets": ["127.0.0.1:3003"], "labels": { "job": "csat" } },
+  { "targets": ["127.0.0.1:3006"], "labels": { "job": "timeline" } },
+  { "targets": ["127.0.0.1:3007"], "labels": { "job": "service-web" } }
 ]
 EOF
     mv "$dir/targets/default.json.tmp" "$dir/targets/default.json"
