@@ -95,7 +95,7 @@ async function storage<T>(lookup: Promise<T>): Promise<T> {
     return await lookup;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Readings cannot be looked up right now; try again after Retry-After seconds.', 5, error);
+    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Readings cannot be looked up right now; try again after Retry-After seconds.', { cause: error });
   }
 }
 
