@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/reading-clickhouse.migrations';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
@@ -28,7 +28,7 @@ describe('ReadingSinkService against ClickHouse and Kafka', () => {
     await ensureTopics(testEnv.KAFKA_BROKERS, Object.values(topics));
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
     publisher = new PlatformaticEventPublisher({
       brokers: testEnv.KAFKA_BROKERS, clientId: 'it-sink', deadlineMs: 10_000, maxBufferedRecords: 10_000, maxBatchRecords: 500, lingerMs: 1, maxInFlightRequests: 2, lanes: 2,
     });

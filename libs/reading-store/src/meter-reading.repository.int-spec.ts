@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Principal } from '@surge/auth/principal';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { clickHouseSettings, uniqueName } from '@surge-test/support/test-env.config';
@@ -24,7 +24,7 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
   beforeAll(async () => {
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
     repo = new ClickHouseMeterReadingRepository(ch);
   });
 
