@@ -20,7 +20,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/reading-clickhouse.migrations';
 import { BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE } from '@surge/billing/billing-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
       }
       let readings = 0;
       if (opts.readings) {
-        const settings = { url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD };
+        const settings = clickHouseSettingsFrom(config);
         await ensureDatabase(settings);
         const ch = createClickHouse(settings);
         try {

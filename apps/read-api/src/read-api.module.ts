@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
@@ -63,13 +63,7 @@ export class ReadApiModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, config.CLICKHOUSE_QUERY_TIMEOUT_MS)),
         },
         {
           provide: REDIS,
