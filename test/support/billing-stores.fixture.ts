@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/reading-clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE } from '@surge/billing/billing-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';

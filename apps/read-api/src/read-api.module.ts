@@ -11,7 +11,7 @@ import { RATE_LIMITER, RATE_LIMITS, RateLimitGuard } from '@surge/http/rate-limi
 import { RedisRateLimiter } from '@surge/redis/rate-limiter';
 import { createRequestPathRedis, redisReady } from '@surge/redis/redis.factory';
 import { RedisWriteBehind } from '@surge/redis/redis-write-behind';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { RedisReadingReceipts } from '@surge/reading-intake/redis/reading-receipt.store';
 import { ReadingIntakeService } from '@surge/reading-intake/reading-intake.service';
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { READING_CLICKHOUSE_MIGRATIONS, READING_CLICKHOUSE_TRACKING_TABLE } from '@surge/reading-store/reading-clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS, READING_CLICKHOUSE_TRACKING_TABLE } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { ConfigError } from '@surge/config/config.loader';

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
 import { RegisterHistoryCache } from '@surge/reading-sink/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';

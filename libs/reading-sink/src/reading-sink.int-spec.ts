@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/reading-clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
@@ -11,7 +11,7 @@ import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { ReadingSinkService } from './reading-sink.service';
 
 /** Real Kafka and ClickHouse; this file's own database and topics. */
