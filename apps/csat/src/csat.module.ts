@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AnswerOutboxRelay } from '@surge/csat/answer-outbox.relay';
 import { ClickHouseCsatAnalytics, type CsatAnalytics } from '@surge/csat/csat-analytics.repository';
 import { CsatReportService } from '@surge/csat/csat-report.service';
@@ -54,13 +54,7 @@ export class CsatModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, config.CLICKHOUSE_QUERY_TIMEOUT_MS)),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
         authenticatorProvider(config),

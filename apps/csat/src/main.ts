@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { ConfigError } from '@surge/config/config.loader';
 import { CSAT_CLICKHOUSE_MIGRATIONS, CSAT_CLICKHOUSE_TRACKING_TABLE } from '@surge/csat/csat.clickhouse-migrations';
@@ -35,7 +35,7 @@ async function bootstrap(): Promise<void> {
     } finally {
       await pool.end();
     }
-    const settings = { url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD };
+    const settings = clickHouseSettingsFrom(config);
     await ensureDatabase(settings);
     const ch = createClickHouse(settings);
     try {

@@ -21,7 +21,7 @@ export class HealthController {
    */
   @Get('live')
   live() {
-    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the consumer gave up rejoining its group; this process is exiting.', 5);
+    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the consumer gave up rejoining its group; this process is exiting.');
     return { status: 'ok' };
   }
 
@@ -36,7 +36,7 @@ export class HealthController {
     const clickhouse = await probe(async () => (await this.ch.ping()).success);
     this.metrics.dependencyUp.set({ dependency: 'clickhouse' }, clickhouse ? 1 : 0);
     const body = { consumer: this.consumer.isHealthy() ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down', lag };
-    if (body.consumer === 'down' || !clickhouse) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: consumer ${body.consumer}, clickhouse ${body.clickhouse}.`, 5);
+    if (body.consumer === 'down' || !clickhouse) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: consumer ${body.consumer}, clickhouse ${body.clickhouse}.`);
     return { status: 'ok', ...body };
   }
 }
