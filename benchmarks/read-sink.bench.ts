@@ -34,7 +34,7 @@ import type { StoredReading } from '@surge/reading-store/meter-reading.repositor
 import { storedReading } from '@surge-test/support/stored-reading.fixture';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
 import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 

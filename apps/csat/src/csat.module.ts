@@ -14,7 +14,7 @@ import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { exitForSupervisor } from '@surge/observability/process-exit';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';

@@ -12,7 +12,7 @@ import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
 import type { Authenticator } from '@surge/auth/authenticator';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';

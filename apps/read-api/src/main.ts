@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyListenOptions } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { registerLoadShedding } from '@surge/http/load-shedding';

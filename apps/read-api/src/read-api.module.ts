@@ -17,7 +17,7 @@ import { ReadingIntakeService } from '@surge/reading-intake/reading-intake.servi
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { HealthController } from './health.controller';
 import { MeterReadingsController } from './meter-readings.controller';

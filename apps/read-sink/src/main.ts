@@ -8,7 +8,7 @@ import { ConfigError } from '@surge/config/config.loader';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS } from '@surge/http/metrics.controller';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';

@@ -7,7 +7,7 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { exitForSupervisor } from '@surge/observability/process-exit';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { sinkMetricsObserver } from '@surge/reading-sink/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';

@@ -3,7 +3,7 @@ import { AppError, unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { KafkaUnavailableError, type KafkaUnavailableReason } from '@surge/kafka/kafka-unavailable.error';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { testMpan } from '@surge-test/fixtures/reading.stub';
 import { NOT_CONFIRMED } from './publish-failure.mapper';
 import { ReadingIntakeService, uuidFromKey } from './reading-intake.service';

@@ -4,7 +4,7 @@ import { hasScope, principalKey } from '@surge/auth/principal';
 import { AppError, forbidden, notFound, validationError, type FieldIssue } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
-import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';

@@ -7,7 +7,7 @@ import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
+import { resolveTopics, type TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
