@@ -19,7 +19,8 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { MeterReadingsController } from './meter-readings.controller';
 import { OpenApiController } from './openapi.controller';
 import type { ReadApiConfig } from './read-api.config';
@@ -38,6 +39,7 @@ export class ReadApiModule {
       module: ReadApiModule,
       controllers: [MeterReadingsController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: READ_API_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('read-api') },
         {

@@ -12,7 +12,8 @@ import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { sinkMetricsObserver } from '@surge/reading-sink/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import type { ReadSinkConfig } from './read-sink.config';
 import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner } from './read-sink.runner';
 
@@ -26,6 +27,7 @@ export class ReadSinkModule {
       module: ReadSinkModule,
       controllers: [HealthController, MetricsController],
       providers: [
+        healthChecksProvider,
         { provide: METRICS, useFactory: () => createMetrics('read-sink') },
         {
           provide: EVENT_PUBLISHER,
