@@ -1,7 +1,7 @@
 import { Bill, BillInput, MeterReading, calculateBill } from './bill.calculator';
 import { correctBill } from './bill-correction';
 import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs';
-import { SETTLEMENT_CSV_COLUMNS, settlementRows, toCsv } from './settlement';
+import { SETTLEMENT_CSV_COLUMNS, type SettlementRow, compareSettlementRows, settlementRows, toCsv } from './settlement';
 
 const read = (readAt: string, value: string, estimated = false): MeterReading => ({ readAt, value, estimated });
 
@@ -74,6 +74,33 @@ describe('settlementRows', () => {
 
   it('is deterministic in order', () => {
     expect(settlementRows([c1, d1])).toEqual(rows);
+  });
+});
+
+describe('compareSettlementRows', () => {
+  const row = (over: Partial<SettlementRow>): SettlementRow => ({
+    tariffId: 't1', ratePeriodFrom: '2022-04-01', ratePeriodTo: null, fuel: 'electricity', category: 'C',
+    kind: 'energy', estimated: false, kWh: '1', amountPence: '1', lineCount: 1, billCount: 1, ...over,
+  });
+
+  it('orders by tariff, rate period, fuel, category, kind (energy, export credit, standing charge), actual before estimated', () => {
+    const ordered = [
+      row({ tariffId: 't0' }),
+      row({ ratePeriodFrom: '2021-10-01' }),
+      row({}),
+      row({ estimated: true }),
+      row({ kind: 'export-credit' }),
+      row({ kind: 'standing-charge' }),
+      row({ category: 'D' }),
+      row({ fuel: 'gas' }),
+    ];
+    expect([...ordered].reverse().sort(compareSettlementRows)).toEqual(ordered);
+  });
+
+  it('is the order settlementRows returns, so the SQL report and an in-memory one compare equal', () => {
+    const rows = settlementRows([bill('D1', 'D', read('2022-04-15', '1310')), bill('C1', 'C', null, 62)]);
+    expect(rows.length).toBeGreaterThan(4);
+    expect([...rows].reverse().sort(compareSettlementRows)).toEqual(rows);
   });
 });
 

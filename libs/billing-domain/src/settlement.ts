@@ -74,7 +74,6 @@ export function settlementRows(bills: readonly Bill[]): SettlementRow[] {
       group.bills.add(bill.billId);
     }
   }
-  const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return [...groups.values()]
     .map(
       (g): SettlementRow => ({
@@ -85,15 +84,24 @@ export function settlementRows(bills: readonly Bill[]): SettlementRow[] {
         billCount: g.bills.size,
       }),
     )
-    .sort(
-      (a, b) =>
-        compare(a.tariffId, b.tariffId) ||
-        compare(a.ratePeriodFrom, b.ratePeriodFrom) ||
-        compare(a.fuel, b.fuel) ||
-        compare(a.category, b.category) ||
-        KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
-        Number(a.estimated) - Number(b.estimated),
-    );
+    .sort(compareSettlementRows);
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The one order of settlement rows: tariff, rate period, fuel, category, kind, actual before estimated. Shared
+ * by settlementRows and the SQL-aggregated report (libs/billing settlement), so the two compare equal row by row.
+ */
+export function compareSettlementRows(a: SettlementRow, b: SettlementRow): number {
+  return (
+    compare(a.tariffId, b.tariffId) ||
+    compare(a.ratePeriodFrom, b.ratePeriodFrom) ||
+    compare(a.fuel, b.fuel) ||
+    compare(a.category, b.category) ||
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    Number(a.estimated) - Number(b.estimated)
+  );
 }
 
 /** CSV column order of toCsv. */
