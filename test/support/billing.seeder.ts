@@ -7,9 +7,9 @@
 // identical rows by reading id and version).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
+import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs.catalog';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { DEMO_CALORIFIC_VALUE, DEMO_SUPPLY_START, type DemoAccount, type DemoReading, demoAccount, demoReadings } from '../fixtures/demo-population.generator';
 import { TariffRepository } from '@surge/billing/accounts-tariffs/tariff.repository';
 import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';

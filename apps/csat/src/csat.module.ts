@@ -13,7 +13,7 @@ import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';

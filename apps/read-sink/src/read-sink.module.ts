@@ -5,7 +5,7 @@ import { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
 import { RegisterHistoryCache } from '@surge/reading-sink/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';

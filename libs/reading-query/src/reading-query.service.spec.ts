@@ -1,4 +1,4 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { toReadingBills } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import type { MeterReadingRepository, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { ReadingQueryService, toView, viewStatus } from './reading-query.service';

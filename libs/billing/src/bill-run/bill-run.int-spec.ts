@@ -2,9 +2,9 @@ import { type BillingTestStores, openBillingTestStores } from '@surge-test/suppo
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import type { ServicePrincipal } from '@surge/auth/principal';
-import { Decimal } from '@surge/billing-domain/money';
-import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement';
+import type { ServicePrincipal } from '@surge/auth/principal.model';
+import { Decimal } from '@surge/billing-domain/money.model';
+import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement.aggregator';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { ClickHouseBillingReadings } from '../accounts-tariffs/billing-reading.repository';
 import { type BillingComponents, type BillingSettings, createBilling } from '../billing.factory';

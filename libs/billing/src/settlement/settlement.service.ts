@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import type { CustomerCategory } from '@surge/billing-domain/bill.model';
-import type { DateSpan } from '@surge/billing-domain/calendar';
-import { Decimal, decimalToString } from '@surge/billing-domain/money';
-import { type SettlementKind, type SettlementRow, compareSettlementRows, toCsv } from '@surge/billing-domain/settlement';
-import type { Fuel } from '@surge/billing-domain/tariff';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
+import { Decimal, decimalToString } from '@surge/billing-domain/money.model';
+import { type SettlementKind, type SettlementRow, compareSettlementRows, toCsv } from '@surge/billing-domain/settlement.aggregator';
+import type { Fuel } from '@surge/billing-domain/tariff.model';
 import { requireScope } from '../accounts-tariffs/billing-access.policy';
 
 export interface SettlementReport {

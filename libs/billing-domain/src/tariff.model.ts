@@ -12,8 +12,8 @@
 // ex-VAT figure is the one billed (VAT is added once on the bill), the inc-VAT figure is
 // informational.
 import { InvalidBillingInputError, BillingDomainError, TariffGapError, TariffOverlapError } from './billing.error';
-import { DateSpan, compareDates, daysBetween, minDate, toDayNumber } from './calendar';
-import { parseDecimal } from './money';
+import { DateSpan, compareDates, daysBetween, minDate, toDayNumber } from './calendar.model';
+import { parseDecimal } from './money.model';
 
 /** The fuel of a supply point. */
 export type Fuel = 'electricity' | 'gas';

@@ -1,5 +1,5 @@
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
-import { Authenticator, parseApiKeys, sha256Hex } from './authenticator';
+import { Authenticator, parseApiKeys, sha256Hex } from './authenticator.service';
 import { importPKCS8, SignJWT } from 'jose';
 import { issueCustomerToken } from './token.issuer';
 import { CompactJwtVerifier } from './compact-jwt.verifier';

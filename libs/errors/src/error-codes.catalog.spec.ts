@@ -1,5 +1,5 @@
 import { AppError, rateLimited, unavailable } from './app.error';
-import { ERROR_CODES, RETRY_AFTER_SECONDS, httpStatusOf, retryAfterOf } from './error-codes';
+import { ERROR_CODES, RETRY_AFTER_SECONDS, httpStatusOf, retryAfterOf } from './error-codes.catalog';
 
 describe('the error catalogue decides status and Retry-After', () => {
   it('every retriable code in the catalogue has the status of its kind and a Retry-After', () => {

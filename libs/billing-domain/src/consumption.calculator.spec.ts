@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { NegativeAdvanceError } from './billing.error';
-import { advance, advanceToKwh, gasKwhToVolume, gasVolumeToKwh, parseRegisterValue } from './consumption';
-import { Decimal } from './money';
+import { advance, advanceToKwh, gasKwhToVolume, gasVolumeToKwh, parseRegisterValue } from './consumption.calculator';
+import { Decimal } from './money.model';
 
 describe('advance', () => {
   it('is closing - opening', () => {

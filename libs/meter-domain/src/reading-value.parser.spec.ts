@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { canonicalReadingValue, fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, parseStoredValue, registerMax } from './reading-value';
+import { canonicalReadingValue, fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, parseStoredValue, registerMax } from './reading-value.parser';
 
 describe('parseReadingValue', () => {
   it.each(['0', '01234', '99999', '1234.5', '0.0', '007'])('accepts %s', (raw) => {

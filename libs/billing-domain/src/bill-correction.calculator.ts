@@ -17,8 +17,8 @@
 import { BillingDomainError } from './billing.error';
 import { Bill, BillLine } from './bill.model';
 import { billTotals } from './bill.calculator';
-import { deepFreeze } from './deep-freeze';
-import { Decimal, Money, decimalToString, formatPounds } from './money';
+import { deepFreeze } from './deep-freeze.helper';
+import { Decimal, Money, decimalToString, formatPounds } from './money.model';
 
 /** The identity a line is matched on between an issued and a recomputed bill (VAT lines: by VAT rate only, adjusted in place). */
 export function correctionLineKey(line: BillLine): string {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { daysInMonth, parseCalendarDate, parseInstant, utcDate } from './instant';
+import { daysInMonth, parseCalendarDate, parseInstant, utcDate } from './instant.model';
 
 describe('parseInstant', () => {
   it.each([

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { Bill, BillInput, MeterReading, calculateBill } from './bill.calculator';
-import { correctBill, correctionLineKey } from './bill-correction';
-import { addDays } from './calendar';
-import { Decimal, Money } from './money';
-import { PRICE_CAP_ELECTRICITY } from './price-cap-tariffs';
+import { correctBill, correctionLineKey } from './bill-correction.calculator';
+import { addDays } from './calendar.model';
+import { Decimal, Money } from './money.model';
+import { PRICE_CAP_ELECTRICITY } from './price-cap-tariffs.catalog';
 
 const account = { accountId: 'ACC-1', category: 'C' as const, domestic: true, vatRate: '0.05' };
 const read = (readAt: string, value: string, estimated = false): MeterReading => ({ readAt, value, estimated });

@@ -12,7 +12,7 @@ import {
   parseDecimal,
   roundPence,
   vatOn,
-} from './money';
+} from './money.model';
 
 describe('Decimal clone', () => {
   it('carries 40 significant digits without touching the global decimal.js config', () => {

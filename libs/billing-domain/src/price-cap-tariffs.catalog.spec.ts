@@ -1,6 +1,6 @@
-import { Decimal } from './money';
-import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs';
-import { Tariff, rateOn, validateTariff } from './tariff';
+import { Decimal } from './money.model';
+import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs.catalog';
+import { Tariff, rateOn, validateTariff } from './tariff.model';
 
 const tariffs: Tariff[] = [PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS, EXAMPLE_ECONOMY_7_ELECTRICITY];
 

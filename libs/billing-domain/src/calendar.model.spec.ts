@@ -16,7 +16,7 @@ import {
   parseInstant,
   spanDays,
   toDayNumber,
-} from './calendar';
+} from './calendar.model';
 
 describe('billing-day arithmetic', () => {
   it('a period from 2022-03-01 to 2022-04-01 has 31 supply days, the last being 31 March', () => {

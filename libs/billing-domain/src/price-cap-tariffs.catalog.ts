@@ -18,7 +18,7 @@
 //   as single rate. The 7 night hours (commonly about 00:30 to 07:30 GMT) are metered on
 //   their own register, which is which varies by meter, so billing uses the register kind
 //   ('day' / 'night') assigned at ingest, never a register id.
-import { RatePeriod, StandingChargePeriod, Tariff } from './tariff';
+import { RatePeriod, StandingChargePeriod, Tariff } from './tariff.model';
 
 const BEFORE = { validFrom: '2021-10-01', validTo: '2022-04-01' } as const;
 const FROM_APRIL = { validFrom: '2022-04-01', validTo: '2022-10-01' } as const;

@@ -1,6 +1,6 @@
 // Consumption of a register between two readings, and gas volume to energy.
 import { BillingDomainError, InvalidBillingInputError, NegativeAdvanceError } from './billing.error';
-import { Decimal, parseDecimal } from './money';
+import { Decimal, parseDecimal } from './money.model';
 
 /** Unit a register counts in: kWh (electricity), cubic metres (metric gas meter) or hundreds of cubic feet (imperial gas meter). */
 export type RegisterUnit = 'kWh' | 'm3' | 'ft3x100';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { TariffGapError } from './billing.error';
-import { apportion, readingBoundary, spreadByDays } from './apportionment';
-import { addDays, daysBetween } from './calendar';
-import { Decimal } from './money';
-import { ELECTRICITY_UNIT_RATES } from './price-cap-tariffs';
-import { RatePeriod } from './tariff';
+import { apportion, readingBoundary, spreadByDays } from './apportionment.calculator';
+import { addDays, daysBetween } from './calendar.model';
+import { Decimal } from './money.model';
+import { ELECTRICITY_UNIT_RATES } from './price-cap-tariffs.catalog';
+import { RatePeriod } from './tariff.model';
 
 const sum = (values: readonly Decimal[]): Decimal => values.reduce((a, b) => a.plus(b), new Decimal(0));
 

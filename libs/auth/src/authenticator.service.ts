@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '@surge/errors/app.error';
 import { CompactJwtVerifier, JwtRejected } from './compact-jwt.verifier';
-import type { CustomerPrincipal, Principal, Scope } from './principal';
+import type { CustomerPrincipal, Principal, Scope } from './principal.model';
 import { VerifiedTokenCache } from './verified-token.cache';
 
 export interface ApiKeyEntry {

@@ -1,5 +1,5 @@
-import { MeterDecimal } from './reading-value';
-import { defaultEstimatedAnnualConsumption, expectedAdvance, expectedAdvanceOver } from './estimated-annual-consumption';
+import { MeterDecimal } from './reading-value.parser';
+import { defaultEstimatedAnnualConsumption, expectedAdvance, expectedAdvanceOver } from './estimated-annual-consumption.calculator';
 
 describe('defaultEstimatedAnnualConsumption', () => {
   it.each([

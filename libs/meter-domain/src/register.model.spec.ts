@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fuelOfRegisterKind, isFuel, isUnit, parseRegisterId, unitsForFuel } from './register';
+import { fuelOfRegisterKind, isFuel, isUnit, parseRegisterId, unitsForFuel } from './register.model';
 
 describe('parseRegisterId', () => {
   it.each([

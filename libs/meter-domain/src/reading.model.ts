@@ -1,4 +1,4 @@
-import type { Fuel, Unit } from './register';
+import type { Fuel, Unit } from './register.model';
 
 /**
  * Where a reading came from, after the industry reading types:

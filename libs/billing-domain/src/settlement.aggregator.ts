@@ -7,8 +7,8 @@
 // estimated row to the actual row.
 import { InvalidBillingInputError } from './billing.error';
 import { Bill, CustomerCategory } from './bill.model';
-import { Decimal, Money, decimalToString, formatQuantity } from './money';
-import { Fuel } from './tariff';
+import { Decimal, Money, decimalToString, formatQuantity } from './money.model';
+import { Fuel } from './tariff.model';
 
 /** Line kinds that appear in settlement rows. */
 export type SettlementKind = 'energy' | 'export-credit' | 'standing-charge';

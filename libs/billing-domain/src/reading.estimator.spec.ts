@@ -1,5 +1,5 @@
-import { expectedAdvance } from '@surge/meter-domain/estimated-annual-consumption';
-import { DAYS_PER_YEAR, estimateClosingReading, HistoryReading } from './reading-estimator';
+import { expectedAdvance } from '@surge/meter-domain/estimated-annual-consumption.calculator';
+import { DAYS_PER_YEAR, estimateClosingReading, HistoryReading } from './reading.estimator';
 
 const r = (readAt: string, value: string, estimated = false, rolledOver = false): HistoryReading => ({ readAt, value, estimated, ...(rolledOver ? { rolledOver } : {}) });
 

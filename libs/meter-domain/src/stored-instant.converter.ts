@@ -1,4 +1,4 @@
-import { parseUkDateOrInstant } from '@surge/meter-domain/uk-calendar';
+import { parseUkDateOrInstant } from '@surge/meter-domain/uk-calendar.model';
 
 /**
  * Readings are kept to the second (ClickHouse DateTime). Every comparison

@@ -1,4 +1,4 @@
-import { MS_PER_DAY, parseCalendarDate, parseInstant, utcDate } from './instant';
+import { MS_PER_DAY, parseCalendarDate, parseInstant, utcDate } from './instant.model';
 
 /**
  * Great Britain's civil time without a time-zone database: GMT, and BST (UTC+1)

@@ -23,9 +23,9 @@
 // exactly X (even when X itself is a 40-digit gas conversion). Nothing here is money: no
 // billing rounding happens until a line's amount is fixed in money.ts.
 import { InvalidBillingInputError } from './billing.error';
-import { addDays, daysBetween, isIsoDate, londonWallClock } from './calendar';
-import { Decimal } from './money';
-import { ValidityPeriod, rateSegments } from './tariff';
+import { addDays, daysBetween, isIsoDate, londonWallClock } from './calendar.model';
+import { Decimal } from './money.model';
+import { ValidityPeriod, rateSegments } from './tariff.model';
 
 /** Decimal places at which cumulative apportionment boundaries are held (a working resolution, not a billing rounding). */
 export const APPORTIONMENT_PLACES = 12;

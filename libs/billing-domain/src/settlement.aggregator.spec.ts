@@ -1,7 +1,7 @@
 import { Bill, BillInput, MeterReading, calculateBill } from './bill.calculator';
-import { correctBill } from './bill-correction';
-import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs';
-import { SETTLEMENT_CSV_COLUMNS, type SettlementRow, compareSettlementRows, settlementRows, toCsv } from './settlement';
+import { correctBill } from './bill-correction.calculator';
+import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs.catalog';
+import { SETTLEMENT_CSV_COLUMNS, type SettlementRow, compareSettlementRows, settlementRows, toCsv } from './settlement.aggregator';
 
 const read = (readAt: string, value: string, estimated = false): MeterReading => ({ readAt, value, estimated });
 

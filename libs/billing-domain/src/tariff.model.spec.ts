@@ -1,6 +1,6 @@
 import { TariffGapError, TariffOverlapError } from './billing.error';
-import { PRICE_CAP_ELECTRICITY } from './price-cap-tariffs';
-import { RatePeriod, Tariff, assertNoOverlaps, rateOn, rateSegments, registerRates, validateTariff } from './tariff';
+import { PRICE_CAP_ELECTRICITY } from './price-cap-tariffs.catalog';
+import { RatePeriod, Tariff, assertNoOverlaps, rateOn, rateSegments, registerRates, validateTariff } from './tariff.model';
 
 const periods: RatePeriod[] = [
   { validFrom: '2021-10-01', validTo: '2022-04-01', unitRateExVat: '20' },

@@ -1,4 +1,4 @@
-import { CHANNELS, READING_SOURCES, READING_SOURCE_DESCRIPTIONS, isChannel, isEstimate, isReadingSource } from './reading';
+import { CHANNELS, READING_SOURCES, READING_SOURCE_DESCRIPTIONS, isChannel, isEstimate, isReadingSource } from './reading.model';
 
 describe('reading sources and channels', () => {
   it('lists the industry reading types, each described', () => {

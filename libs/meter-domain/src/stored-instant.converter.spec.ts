@@ -1,4 +1,4 @@
-import { toStoredInstant } from './stored-instant';
+import { toStoredInstant } from './stored-instant.converter';
 
 describe('stored reading instants', () => {
   it('keeps instants to the second', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { parseInstant } from './instant';
-import { isBritishSummerTime, parseUkDateOrInstant, ukDayStartUtc, ukLocalDate } from './uk-calendar';
+import { parseInstant } from './instant.model';
+import { isBritishSummerTime, parseUkDateOrInstant, ukDayStartUtc, ukLocalDate } from './uk-calendar.model';
 
 const at = (iso: string): number => parseInstant(iso)!;
 

@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
-import { MS_PER_DAY, parseInstant } from './instant';
-import { MeterDecimal } from './reading-value';
-import type { RegisterKind, Unit } from './register';
+import { MS_PER_DAY, parseInstant } from './instant.model';
+import { MeterDecimal } from './reading-value.parser';
+import type { RegisterKind, Unit } from './register.model';
 
 /**
  * Default estimated annual consumption (EAC) for a domestic register when the

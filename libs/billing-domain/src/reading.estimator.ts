@@ -14,11 +14,11 @@
 //     never go backwards, so a bill opening on an estimate never gets a negative advance.
 //   * rolls over past 10^digits like the dials would (rolledOver: true).
 import { BillingDomainError } from './billing.error';
-import { compareDates, daysBetween } from './calendar';
-import { advance, assertDigits, parseRegisterValue, registerModulus } from './consumption';
-import { readingBoundary } from './apportionment';
-import { Decimal, decimalToString, parseDecimal } from './money';
-import { DAYS_PER_YEAR } from '@surge/meter-domain/estimated-annual-consumption';
+import { compareDates, daysBetween } from './calendar.model';
+import { advance, assertDigits, parseRegisterValue, registerModulus } from './consumption.calculator';
+import { readingBoundary } from './apportionment.calculator';
+import { Decimal, decimalToString, parseDecimal } from './money.model';
+import { DAYS_PER_YEAR } from '@surge/meter-domain/estimated-annual-consumption.calculator';
 
 export { DAYS_PER_YEAR };
 
