@@ -18,6 +18,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 state=${SURGE_STATE_DIR:-$root/.stack}
+# shellcheck source=scripts/service-node-flags.sh
+source "$root/scripts/service-node-flags.sh"
 export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
@@ -79,7 +81,7 @@ supervise() {
     local niceness=${SURGE_BACKGROUND_NICE:-10}
     [[ $app == read-api || $app == customer-web || $app == service-web ]] && niceness=0
     nice -n "$niceness" env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
-      node --enable-source-maps "$(entry "$app")" >>"$state/logs/$app.log" 2>&1 &
+      node --enable-source-maps $(service_node_flags "$app") "$(entry "$app")" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"
     rc=0; wait "$child" || rc=$?

@@ -52,11 +52,13 @@ LOG_LEVEL=warn
 RATE_LIMIT_COLLECTOR_READINGS_PER_MINUTE=100000000
 set +a
 
+# shellcheck source=scripts/service-node-flags.sh
+source "$root/scripts/service-node-flags.sh"
 start() { # start <app> <port>
   # SURGE_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to every service of the run: the profiles
   # the issue asks to keep are taken under the surge itself.
   # shellcheck disable=SC2086
-  PORT=$2 nohup ${NICE:-} node ${SURGE_NODE_FLAGS:-} "dist/apps/$1/src/main.js" >"$dir/$1.log" 2>&1 &
+  PORT=$2 nohup ${NICE:-} node $(service_node_flags "$1") ${SURGE_NODE_FLAGS:-} "dist/apps/$1/src/main.js" >"$dir/$1.log" 2>&1 &
   pids+=($!)
   echo $! >"$dir/$1.pid"
   for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return; sleep 0.5; done
@@ -70,7 +72,7 @@ NICE="nice -n ${SURGE_SINK_NICE:-10}" start read-sink $sink_port
 HTTP_REUSE_PORT=true start read-api $api_port
 for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
   # shellcheck disable=SC2086
-  HTTP_REUSE_PORT=true PORT=$api_port nohup node ${SURGE_NODE_FLAGS:-} "dist/apps/read-api/src/main.js" >"$dir/read-api-$i.log" 2>&1 &
+  HTTP_REUSE_PORT=true PORT=$api_port nohup node $(service_node_flags read-api) ${SURGE_NODE_FLAGS:-} "dist/apps/read-api/src/main.js" >"$dir/read-api-$i.log" 2>&1 &
   pids+=($!); echo $! >"$dir/read-api-$i.pid"
 done
 # The customer's page in front of this run's read-api, for the Chromium page probe (page-load SLOs).

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity.constants';
 
 // Browser globals for the callbacks that run inside the page (serialized by puppeteer).
 declare const document: any;

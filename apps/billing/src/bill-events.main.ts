@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { ConfigError } from '@surge/config/config.loader';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
 import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';

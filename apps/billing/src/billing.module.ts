@@ -6,7 +6,7 @@ import { type BillingComponents, createBilling } from '@surge/billing/billing.fa
 import { BillQueryService } from '@surge/billing/bills/bill-query.service';
 import { BillRunService } from '@surge/billing/bill-run/bill-run.service';
 import { SettlementService } from '@surge/billing/settlement/settlement.service';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
@@ -18,7 +18,8 @@ import { BillsController } from './bills.controller';
 import type { BillingConfig } from './billing.config';
 import { BillingRunner } from './billing.runner';
 import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './billing.tokens';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import { SettlementController } from './settlement.controller';
 
@@ -30,6 +31,7 @@ export class BillingModule {
       module: BillingModule,
       controllers: [BillRunsController, BillsController, SettlementController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: BILLING_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('billing', config.LOG_LEVEL) },
@@ -46,7 +48,7 @@ export class BillingModule {
         {
           provide: CLICKHOUSE,
           useFactory: (): ClickHouseClient =>
-            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+            createClickHouse(clickHouseSettingsFrom(config)),
         },
         {
           // Request-path Redis (health checks and enqueuing): a command fails within about a second while Redis

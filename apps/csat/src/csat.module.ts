@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AnswerOutboxRelay } from '@surge/csat/answer-outbox.relay';
 import { ClickHouseCsatAnalytics, type CsatAnalytics } from '@surge/csat/csat-analytics.repository';
 import { CsatReportService } from '@surge/csat/csat-report.service';
@@ -16,8 +16,8 @@ import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
-import { exitForSupervisor } from '@surge/observability/process-exit';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
@@ -25,7 +25,8 @@ import type { CsatConfig } from './csat.config';
 import { CsatReportController } from './csat-report.controller';
 import { CsatRunner } from './csat.runner';
 import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, EVENT_PUBLISHER, EVENTS_RELAY, LOGGER, METRICS, PG_POOL } from './csat.tokens';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import { MetricsController } from '@surge/http/metrics.controller';
 import { SurveysController } from './surveys.controller';
@@ -40,6 +41,7 @@ export class CsatModule {
       module: CsatModule,
       controllers: [SurveysController, CsatReportController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: CSAT_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('csat') },
         { provide: LOGGER, useFactory: () => createLogger('csat', config.LOG_LEVEL) },
@@ -57,13 +59,7 @@ export class CsatModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, config.CLICKHOUSE_QUERY_TIMEOUT_MS)),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
         authenticatorProvider(config),

@@ -5,14 +5,15 @@ import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { RegistryOutboxRelay } from '@surge/registry/registry-outbox.relay';
 import { RegistryService } from '@surge/registry/registry.service';
 import { AccountsController } from './accounts.controller';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import type { RegistryConfig } from './registry.config';
 import { RegistryRunner } from './registry.runner';
@@ -28,6 +29,7 @@ export class RegistryModule {
       module: RegistryModule,
       controllers: [AccountsController, TariffsController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('registry', config.LOG_LEVEL) },

@@ -4,16 +4,17 @@ import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { MetricsController } from '@surge/http/metrics.controller';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { TimelineProjector } from '@surge/timeline/timeline-projector.service';
 import { TimelineQueryService } from '@surge/timeline/timeline-query.service';
-import { timelineTopicMap } from '@surge/timeline/timeline-topics';
+import { timelineTopicMap } from '@surge/timeline/timeline-topic.map';
 import { PgTimelineRepository } from '@surge/timeline/timeline.repository';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import type { TimelineConfig } from './timeline.config';
 import { TimelineController } from './timeline.controller';
@@ -45,6 +46,7 @@ export class TimelineModule {
         },
         authenticatorProvider(config),
         AuthGuard,
+        healthChecksProvider,
         { provide: TimelineQueryService, useFactory: (pool: Pool) => new TimelineQueryService(new PgTimelineRepository(pool)), inject: [PG_POOL] },
         {
           provide: TimelineProjector,

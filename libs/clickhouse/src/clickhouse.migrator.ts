@@ -1,5 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ClickHouseMigration } from './clickhouse.migrations';
+
+/**
+ * One step of a component's ClickHouse schema. Each component (feature) owns its ordered, append-only
+ * list and its tracking table. Statements must be idempotent (IF NOT EXISTS) so a half-applied migration
+ * can simply run again.
+ */
+export interface ClickHouseMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
 
 /**
  * Applies pending migrations in version order and records each in the

@@ -1,4 +1,4 @@
-import { hasScope, type Principal } from '@surge/auth/principal';
+import { hasScope, type Principal } from '@surge/auth/principal.model';
 import { forbidden, notFound, validationError } from '@surge/errors/app.error';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 import type { TimelineFamily } from './timeline-entry.model';

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { BILL_ISSUED_SCHEMA, type BillIssuedV1 } from '@surge/billing-contracts/bill-issued.event';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
+import { resolveTopics, type TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { SURVEY_ANSWERED_SCHEMA, SURVEY_INVITED_SCHEMA } from '@surge/survey-contracts/survey-event.event';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { timelineTopicMap } from './timeline-topics';
+import { timelineTopicMap } from './timeline-topic.map';
 import { TimelineProjector } from './timeline-projector.service';
 import { TimelineQueryService } from './timeline-query.service';
-import { TIMELINE_PG_MIGRATIONS, TIMELINE_PG_TRACKING_TABLE } from './timeline.pg-migrations';
+import { TIMELINE_PG_MIGRATIONS, TIMELINE_PG_TRACKING_TABLE } from './timeline-postgres.migrations';
 import { PgTimelineRepository } from './timeline.repository';
 
 /**
