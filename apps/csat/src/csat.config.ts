@@ -31,7 +31,7 @@ const schema = z.object({
   CSAT_RELAY_BATCH: positiveInt(1000),
   CSAT_RELAY_IDLE_MS: positiveInt(1000),
   CSAT_RELAY_COALESCE_MS: z.coerce.number().int().min(0).default(50),
-  /** The survey events relay (csat.event_outbox to csat.surveys.v1, for the account timeline); off only in tests that drive it by hand. */
+  /** The survey events relay (csat.event_outbox to csat.surveys.v1, for whoever consumes survey events); off only in tests that drive it by hand. */
   CSAT_EVENTS_RELAY_ENABLED: bool(true),
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
   DATABASE_POOL_MAX: positiveInt(10),
