@@ -26,14 +26,11 @@ mkdir -p "$state/logs" "$state/pids"
 base=${SURGE_PORT_BASE:-3000}
 declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5))
   [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)))
-# Where each app's entry point is built (an app is dist/apps/<app>/src/main.js unless listed).
-declare -A ENTRY=([billing-events]=dist/apps/billing/src/bill-events.main.js)
-entry() { echo "${ENTRY[$1]:-dist/apps/$1/src/main.js}"; }
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
 # Billing's bill events (bill_event_outbox -> billing.bills.v1), a process of its own: the billing API has no Kafka.
-[[ -f dist/apps/billing/src/bill-events.main.js ]] && ALL+=(billing-events)
+[[ -f dist/apps/billing-events/src/main.js ]] && ALL+=(billing-events)
 [[ -f dist/apps/csat/src/main.js ]] && ALL+=(csat)
 [[ -f dist/apps/customer-web/src/main.js ]] && ALL+=(customer-web)
 # After billing: the registry's migrations need billing's tables (docs/decisions/0008-registry.md).
@@ -81,7 +78,7 @@ supervise() {
     local niceness=${SURGE_BACKGROUND_NICE:-10}
     [[ $app == read-api || $app == customer-web || $app == service-web ]] && niceness=0
     nice -n "$niceness" env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
-      node --enable-source-maps $(service_node_flags "$app") "$(entry "$app")" >>"$state/logs/$app.log" 2>&1 &
+      node --enable-source-maps $(service_node_flags "$app") "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"
     rc=0; wait "$child" || rc=$?

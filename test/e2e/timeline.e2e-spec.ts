@@ -80,7 +80,7 @@ describe('account timeline end to end', () => {
     // read-sink first: it creates the ClickHouse database; billing's migrations before billing-events relays.
     svc.sink = await startService('read-sink', PORTS.sink, env);
     [svc.billing, svc.csat, svc.timeline] = await Promise.all([startService('billing', PORTS.billing, env), startService('csat', PORTS.csat, env), startService('timeline', PORTS.timeline, env)]);
-    svc.billingEvents = await startService('billing', PORTS.billingEvents, env, 60_000, 'bill-events.main.js');
+    svc.billingEvents = await startService('billing-events', PORTS.billingEvents, env);
     svc.api = await startService('read-api', PORTS.api, env);
     svc.web = await startService('service-web', PORTS.web, {
       NODE_ENV: 'test',

@@ -13,11 +13,10 @@ export interface RunningService {
  * the same Node, with exactly the environment given (plus PATH), and waits
  * until its readiness probe answers 200.
  */
-export async function startService(app: string, port: number, env: Record<string, string>, readyTimeoutMs = 60_000, entry = 'main.js'): Promise<RunningService> {
+export async function startService(app: string, port: number, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
   // A readiness probe must never be answered by some other process on the port.
   if (await portInUse(port)) throw new Error(`port ${port} is already in use: cannot start ${app} there`);
-  // entry: another process of the same app (billing's bill-events.main.js).
-  const main = join(__dirname, '..', '..', 'dist', 'apps', app, 'src', entry);
+  const main = join(__dirname, '..', '..', 'dist', 'apps', app, 'src', 'main.js');
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', main], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -377,7 +377,7 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
     // Bills for the rest of the platform (billing.bills.v1, libs/billing-contracts; the account timeline):
     // one row per new bill, its whole bill.issued.v1 event, written by insertBills in the chunk's
     // transaction, deleted only after Kafka acknowledged it (the billing-events process,
-    // apps/billing/src/bill-events.main.ts; the billing API and workers never talk to Kafka). Bills issued
+    // apps/billing-events/src/main.ts; the billing API and workers never talk to Kafka). Bills issued
     // before this version are not announced (the timeline starts with the bills issued after it).
     sql: `
       CREATE TABLE bill_event_outbox (

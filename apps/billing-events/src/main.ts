@@ -6,7 +6,7 @@ import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
 import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { loadBillEventsConfig } from './bill-events.config';
+import { loadBillingEventsConfig } from './billing-events.config';
 
 /**
  * billing-events: publishes every new bill (bill.issued.v1, from bill_event_outbox, written in the chunk's
@@ -14,7 +14,7 @@ import { loadBillEventsConfig } from './bill-events.config';
  * after the ack. Billing's migrations create the table: this process waits for it rather than migrating.
  */
 async function main(): Promise<void> {
-  const config = loadBillEventsConfig(process.env);
+  const config = loadBillingEventsConfig(process.env);
   const logger = createLogger('billing-events', config.LOG_LEVEL);
   const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
   if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, [topics.bills]);

@@ -24,6 +24,6 @@ const schema = z.object({
   ENSURE_TOPICS: bool(true),
 });
 
-export type BillEventsConfig = z.infer<typeof schema>;
+export type BillingEventsConfig = z.infer<typeof schema>;
 
-export const loadBillEventsConfig = (env: Record<string, string | undefined>): BillEventsConfig => loadConfig(schema, env);
+export const loadBillingEventsConfig = (env: Record<string, string | undefined>): BillingEventsConfig => loadConfig(schema, env);
