@@ -9,7 +9,16 @@
 export interface ClickHouseMigration {
   readonly version: number;
   readonly name: string;
-  readonly statements: readonly string[];
+  readonly statements: readonly (string | AddColumn)[];
+}
+
+/**
+ * A column added to an existing table. ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the
+ * migrator looks in system.columns first: a half-applied migration (or two instances starting together)
+ * runs it again harmlessly, like every other statement here.
+ */
+export interface AddColumn {
+  readonly addColumn: { readonly table: string; readonly column: string; readonly definition: string };
 }
 
 export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
@@ -72,6 +81,35 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         billed_at DateTime('UTC')
       ) ENGINE = ReplacingMergeTree()
       ORDER BY (account_id, reading_id, bill_id)`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'reading_reviews',
+    statements: [
+      // The account's category as read-sink's registry projection knew it when deciding ('' when the register
+      // was not in the registry): staff filter the review queue by it. The review that decided a held reading
+      // ('' when none): a redelivered review recognises itself by it and rewrites the same row.
+      { addColumn: { table: 'meter_readings', column: 'category', definition: "String DEFAULT ''" } },
+      { addColumn: { table: 'meter_readings', column: 'review_id', definition: "String DEFAULT ''" } },
+      // The audit trail of review decisions: one row per decision staff sent (applied or not, e.g. a second
+      // decision on a reading already decided), never updated. Written only by read-sink, from the review
+      // records on meter-readings.v1. A redelivered decision writes an identical row (same key) that
+      // ReplacingMergeTree collapses; until then queries take one row per review_id (LIMIT 1 BY).
+      `CREATE TABLE IF NOT EXISTS reading_reviews (
+        account_id String,
+        reading_id String,
+        review_id String,
+        decision Enum8('accept' = 1, 'reject' = 2),
+        note String,
+        reviewed_by String,
+        requested_at_ms UInt64,
+        applied UInt8,
+        result String,
+        held_reason_code String,
+        correlation_id String
+      ) ENGINE = ReplacingMergeTree()
+      ORDER BY (account_id, reading_id, review_id)`,
     ],
   },
 ];

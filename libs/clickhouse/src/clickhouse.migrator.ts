@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ClickHouseMigration } from './clickhouse.migrations';
+import type { AddColumn, ClickHouseMigration } from './clickhouse.migrations';
+import { sqlString } from './clickhouse.sql';
 
 /**
  * Applies pending migrations in version order and records each in the
@@ -21,7 +22,10 @@ export async function migrateClickHouse(
   const done: number[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
-    for (const statement of m.statements) await client.command({ query: statement });
+    for (const statement of m.statements) {
+      if (typeof statement === 'string') await client.command({ query: statement });
+      else await addColumnOnce(client, statement.addColumn);
+    }
     await client.insert({
       table: trackingTable,
       values: [{ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) }],
@@ -30,4 +34,21 @@ export async function migrateClickHouse(
     done.push(m.version);
   }
   return done;
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+async function addColumnOnce(client: ClickHouseClient, { table, column, definition }: AddColumn['addColumn']): Promise<void> {
+  if (!NAME.test(table) || !NAME.test(column)) throw new Error(`bad table or column name ${table}.${column}`);
+  const rs = await client.query({
+    query: `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() AND table = ${sqlString(table)} AND name = ${sqlString(column)}`,
+    format: 'JSONEachRow',
+  });
+  if (Number((await rs.json<{ n: string }>())[0]?.n ?? 0) > 0) return;
+  try {
+    await client.command({ query: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}` });
+  } catch (error) {
+    // Another instance added it between the look and the ALTER (code 44, ILLEGAL_COLUMN / already exists).
+    if (!/already exists/i.test(String((error as Error)?.message))) throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sqlInt, sqlString as quote, sqlStringList } from '@surge/clickhouse/clickhouse.sql';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
+import type { ReviewRecord } from './reading-review.event';
 
 export type ReadingStatus = 'accepted' | 'rejected' | 'held';
 
@@ -32,6 +33,10 @@ export interface StoredReading {
   readonly correlationId: string;
   /** Later decisions on the same reading (a held one reviewed) carry a higher version. */
   readonly version: number;
+  /** The account's category from read-sink's registry projection when decided; '' (or absent) when unknown. */
+  readonly category?: string;
+  /** The staff review that decided this (held) reading; '' (or absent) when none has. */
+  readonly reviewId?: string;
 }
 
 /** A bill that used a reading, from ClickHouse `reading_bills` (marks relayed from billing). Dates are 'YYYY-MM-DD'. */
@@ -69,6 +74,8 @@ export interface HistoricReading {
  */
 export interface MeterReadingRepository {
   insert(rows: readonly StoredReading[]): Promise<void>;
+  /** Appends to the review audit trail; idempotent like insert (a redelivered review writes the same row). */
+  insertReviews(rows: readonly ReviewRecord[]): Promise<void>;
   /** Latest decision per reading id, for readings of the given accounts. */
   findDecided(accountIds: readonly string[], readingIds: readonly string[]): Promise<Map<string, StoredReading>>;
   /** Accepted, non-duplicate readings per register, oldest first. */
@@ -81,13 +88,14 @@ export interface MeterReadingRepository {
   listForAccount(accountId: string, page: { limit: number; before?: { readAt: string; readingId: string } }): Promise<ReadingWithBills[]>;
 }
 
-const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
+export const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
   any(meter_serial) AS c_meter_serial, any(register_id) AS c_register_id, toString(any(read_at)) AS c_read_at,
   toString(any(value)) AS c_value, any(unit) AS c_unit, any(source) AS c_source, any(channel) AS c_channel,
   argMax(status, version) AS c_status, argMax(reason_code, version) AS c_reason_code, argMax(industry_code, version) AS c_industry_code,
   argMax(message, version) AS c_message, argMax(duplicate_of, version) AS c_duplicate_of, argMax(backdated, version) AS c_backdated,
   argMax(rolled_over, version) AS c_rolled_over, argMax(flags, version) AS c_flags, any(submitted_at_ms) AS c_submitted_at_ms,
-  argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version`;
+  argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version,
+  argMax(category, version) AS c_category, argMax(review_id, version) AS c_review_id`;
 
 /** The aggregate aliases of COLUMNS, for the outer SELECT of a join (naming them keeps reading_id once). */
 const COLUMN_ALIASES = ['reading_id', ...[...COLUMNS.matchAll(/ AS (c_\w+)/g)].map((m) => m[1]!)].join(', ');
@@ -121,7 +129,7 @@ interface HistoryRow {
   c_source: string;
 }
 
-interface Row {
+export interface Row {
   reading_id: string;
   c_account_id: string;
   c_supply_point_id: string;
@@ -145,6 +153,8 @@ interface Row {
   c_decided_at_ms: string | number;
   c_correlation_id: string;
   c_version: string | number;
+  c_category: string;
+  c_review_id: string;
 }
 
 interface RowWithBills extends Row {
@@ -169,7 +179,7 @@ export const toClickHouseDateTime = (iso: string): string => new Date(iso).toISO
  */
 const LOOKUP_CHUNK = 1_000;
 
-const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
+export const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
 
 
 export class ClickHouseMeterReadingRepository implements MeterReadingRepository {
@@ -207,6 +217,29 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
         decided_at_ms: r.decidedAtMs,
         correlation_id: r.correlationId,
         version: r.version,
+        category: r.category ?? '',
+        review_id: r.reviewId ?? '',
+      })),
+    });
+  }
+
+  async insertReviews(rows: readonly ReviewRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ch.insert({
+      table: 'reading_reviews',
+      format: 'JSONEachRow',
+      values: rows.map((r) => ({
+        account_id: r.accountId,
+        reading_id: r.readingId,
+        review_id: r.reviewId,
+        decision: r.decision,
+        note: r.note,
+        reviewed_by: r.reviewedBy,
+        requested_at_ms: r.requestedAtMs,
+        applied: r.applied ? 1 : 0,
+        result: r.result,
+        held_reason_code: r.heldReasonCode,
+        correlation_id: r.correlationId,
       })),
     });
   }
@@ -311,7 +344,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
   }
 }
 
-const fromRow = (r: Row): StoredReading => ({
+export const fromRow = (r: Row): StoredReading => ({
   readingId: r.reading_id,
   accountId: r.c_account_id,
   supplyPointId: r.c_supply_point_id,
@@ -336,4 +369,6 @@ const fromRow = (r: Row): StoredReading => ({
   decidedAtMs: Number(r.c_decided_at_ms),
   correlationId: r.c_correlation_id,
   version: Number(r.c_version),
+  category: r.c_category ?? '',
+  reviewId: r.c_review_id ?? '',
 });

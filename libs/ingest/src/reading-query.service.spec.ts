@@ -35,6 +35,7 @@ describe('reading view: later billed', () => {
     const billed: ReadingWithBills = { ...stored(), bills: [april] };
     const repo: MeterReadingRepository = {
       insert: async () => undefined,
+      insertReviews: async () => undefined,
       findDecided: async () => new Map(),
       acceptedHistory: async () => new Map(),
       findForAccount: async (_a, id) => (id === billed.readingId ? billed : null),
@@ -61,6 +62,7 @@ describe('reading view: later billed', () => {
     };
     const repo: MeterReadingRepository = {
       insert: down,
+      insertReviews: down,
       findDecided: down,
       acceptedHistory: down,
       findForAccount: down,
