@@ -5,7 +5,9 @@ import { METRICS } from '@surge/http/metrics.controller';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import { probe } from '@surge/observability/dependency.probe';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { BATCH_CONSUMER, CLICKHOUSE_PROBE } from './read-sink.runner';
+import type { RegistryProjectionFeed } from '@surge/ingest/registry-projection.feed';
+import type { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
+import { BATCH_CONSUMER, CLICKHOUSE_PROBE, REGISTRY_FEED, REGISTRY_TAILER } from './read-sink.runner';
 
 @Controller('health')
 export class HealthController {
@@ -13,6 +15,8 @@ export class HealthController {
     @Inject(BATCH_CONSUMER) private readonly consumer: BatchConsumer,
     @Inject(CLICKHOUSE_PROBE) private readonly ch: ClickHouseClient,
     @Inject(METRICS) private readonly metrics: SurgeMetrics,
+    @Inject(REGISTRY_TAILER) private readonly registryTailer: PlatformaticTopicTailer,
+    @Inject(REGISTRY_FEED) private readonly registryFeed: RegistryProjectionFeed,
   ) {}
 
   /**
@@ -35,7 +39,9 @@ export class HealthController {
     const lag = Object.fromEntries(this.consumer.lag());
     const clickhouse = await probe(async () => (await this.ch.ping()).success);
     this.metrics.dependencyUp.set({ dependency: 'clickhouse' }, clickhouse ? 1 : 0);
-    const body = { consumer: this.consumer.isHealthy() ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down', lag };
+    // The registry projection is reported, never a reason to be unready: without it readings are still judged (default EAC).
+    const registry = { caughtUp: this.registryTailer.hasCaughtUp, registers: this.registryFeed.registers, lag: this.registryTailer.lag() };
+    const body = { consumer: this.consumer.isHealthy() ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down', lag, registry };
     if (body.consumer === 'down' || !clickhouse) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: consumer ${body.consumer}, clickhouse ${body.clickhouse}.`, 5);
     return { status: 'ok', ...body };
   }
