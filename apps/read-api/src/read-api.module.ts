@@ -19,7 +19,10 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { ClickHouseReadingReviewRepository } from '@surge/ingest/reading-review.repository';
+import { ReadingReviewService } from '@surge/ingest/reading-review.service';
 import { HealthController } from './health.controller';
+import { HeldReadingsController } from './held-readings.controller';
 import { MeterReadingsController } from './meter-readings.controller';
 import { OpenApiController } from './openapi.controller';
 import type { ReadApiConfig } from './read-api.config';
@@ -36,7 +39,7 @@ export class ReadApiModule {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: ReadApiModule,
-      controllers: [MeterReadingsController, HealthController, MetricsController, OpenApiController],
+      controllers: [MeterReadingsController, HeldReadingsController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: READ_API_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('read-api') },
@@ -110,6 +113,12 @@ export class ReadApiModule {
           provide: ReadingQueryService,
           useFactory: (ch: ClickHouseClient, receipts: RedisReadingReceipts) => new ReadingQueryService(new ClickHouseMeterReadingRepository(ch), receipts),
           inject: [CLICKHOUSE, RedisReadingReceipts],
+        },
+        {
+          provide: ReadingReviewService,
+          useFactory: (ch: ClickHouseClient, p: EventPublisher) =>
+            new ReadingReviewService(new ClickHouseMeterReadingRepository(ch), new ClickHouseReadingReviewRepository(ch), p, topics),
+          inject: [CLICKHOUSE, EVENT_PUBLISHER],
         },
       ],
     };

@@ -15,6 +15,9 @@ export const REVIEW_SCHEMA = 'reading.review.v1';
 
 export type ReviewDecision = 'accept' | 'reject';
 
+/** The reason a reading decided on review carries (its held reason is in the audit record). */
+export const REVIEW_REASON_CODES = { ACCEPTED_ON_REVIEW: 'ACCEPTED_ON_REVIEW', REJECTED_ON_REVIEW: 'REJECTED_ON_REVIEW' } as const;
+
 export interface ReadingReviewDecidedV1 {
   readonly schema: typeof REVIEW_SCHEMA;
   readonly reviewId: string;

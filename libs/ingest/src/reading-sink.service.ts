@@ -10,7 +10,7 @@ import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type 
 import type { ReadingOutcomeV1 } from './reading-outcome.event';
 import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
 import { toStoredInstant } from './stored-instant';
-import { decodeReview, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from './reading-review.event';
+import { decodeReview, REVIEW_REASON_CODES, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from './reading-review.event';
 
 /**
  * What the sink knows of a register from the registry (read-sink's RegisterStateProjection, built from
@@ -287,7 +287,7 @@ function applyReview(review: ReadingReviewDecidedV1, current: StoredReading | un
   const row: StoredReading = {
     ...current,
     status: accepted ? 'accepted' : 'rejected',
-    reasonCode: accepted ? 'ACCEPTED_ON_REVIEW' : 'REJECTED_ON_REVIEW',
+    reasonCode: accepted ? REVIEW_REASON_CODES.ACCEPTED_ON_REVIEW : REVIEW_REASON_CODES.REJECTED_ON_REVIEW,
     message: accepted
       ? `We held this reading to check it (${current.reasonCode}); our staff reviewed it and accepted it.`
       : `We held this reading to check it (${current.reasonCode}); our staff reviewed it and could not accept it. Please check the meter and submit the reading again, or contact us.`,
