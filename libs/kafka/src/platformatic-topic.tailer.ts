@@ -170,10 +170,16 @@ export class PlatformaticTopicTailer {
     if (stream) {
       stream.removeAllListeners('close');
       stream.on('error', () => undefined);
-      await Promise.race([stream.close().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000))]);
+      await bounded(stream.close().catch(() => undefined), 3_000);
     }
-    if (consumer) await Promise.race([consumer.close(true).catch(() => undefined), new Promise((r) => setTimeout(r, 3_000))]);
+    // A dead broker must not hold a shutdown (or a rebuild) up.
+    if (consumer) await bounded(consumer.close(true).catch(() => undefined), 3_000);
   }
+}
+
+function bounded(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }
 
 function flatten(offsets: Map<string, bigint[]>): Map<string, bigint> {
