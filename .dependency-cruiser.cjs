@@ -53,9 +53,9 @@ module.exports = {
     },
     {
       name: 'registry-internals-private',
-      comment: 'Only apps/registry (and scripts that drive the registry, like its bulk import) import libs/registry; every other service learns the registry from the registry.v1 topic through libs/registry-contracts (docs/decisions/0008-registry.md).',
+      comment: 'Only apps/registry (and scripts that drive the registry, like its bulk import, and test fixtures) import libs/registry; every other service learns the registry from the registry.v1 topic through libs/registry-contracts (docs/decisions/0008-registry.md).',
       severity: 'error',
-      from: { pathNot: ['^libs/registry/', '^apps/registry/', '^scripts/registry-'] },
+      from: { pathNot: ['^libs/registry/', '^apps/registry/', '^scripts/registry-', '^test/'] },
       to: { path: '^libs/registry/' },
     },
     {
@@ -64,6 +64,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^libs/registry-contracts/' },
       to: { pathNot: ['^libs/registry-contracts/'] },
+    },
+    // Test support and demo data (issue 12): a separate block so other rule changes merge cleanly.
+    {
+      name: 'test-support-only-in-tests-and-scripts',
+      comment: 'test/support (servers, env, seeders) and test/fixtures (stubs, the demo population) are imported only by tests (*.spec.ts, *.int-spec.ts, test/) and by scripts/ and benchmarks/; apps and libs never, so no fixture or demo data reaches a deployable.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'observability-artifacts-build-time-only',
+      comment: 'libs/observability-artifacts generates artefacts (Grafana dashboards, the Prometheus run report of benches); only scripts/, benchmarks/ and tests use it. Services use libs/observability (logger, metrics, probes, process exit).',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: '^libs/observability-artifacts/' },
+      to: { path: '^libs/observability-artifacts/' },
     },
     {
       name: 'no-circular',

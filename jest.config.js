@@ -8,13 +8,13 @@ const esmDeps = ['@platformatic', 'jose', 'zod', 'undici', 'mnemonist', 'scule',
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmDeps.join('|')})/)`],
-  moduleNameMapper: { '^@surge/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2' },
+  moduleNameMapper: { '^@surge/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2', '^@surge-test/(.*)$': '<rootDir>/test/$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts', '<rootDir>/test/{support,fixtures}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/jest.slow-tier.setup.js'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'], setupFilesAfterEnv: ['<rootDir>/test/jest.slow-tier.setup.js'] },
   ],

@@ -39,10 +39,10 @@ import { loadConfig } from '@surge/config/config.loader';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { createBilling } from '@surge/billing/billing.factory';
-import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
-import type { ChunkPhase } from '@surge/billing/bill-run.processor';
-import { renderProgressBar } from '@surge/billing/bill-run.progress';
-import { DEMO_PERIOD } from '@surge/billing/demo-population.generator';
+import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
+import type { ChunkPhase } from '@surge/billing/bill-run/bill-run.processor';
+import { renderProgressBar } from '@surge/billing/bill-run/bill-run.progress';
+import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
 const env = loadConfig(z.object(infraFields), process.env);

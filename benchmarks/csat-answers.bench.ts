@@ -30,8 +30,8 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { clickHouseSettings, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 const { values: args } = parseArgs({
   options: {

@@ -28,14 +28,14 @@ import { parseArgs } from 'node:util';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/ingest/meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository, type StoredReading } from '@surge/ingest/meter-reading.repository';
-import { storedReading } from '@surge/ingest/stored-reading.fixture';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { ClickHouseMeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
+import { storedReading } from '@surge-test/support/stored-reading.fixture';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import { clickHouseSettings, testEnv, uniqueName } from '@surge/testing/test-env';
+import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 const { values: args } = parseArgs({
   options: {

@@ -28,8 +28,8 @@ import { ConfigError, loadConfig } from '@surge/config/config.loader';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
-import { seedPopulation, seedReadings, seedReferenceData } from '@surge/billing/billing.seeder';
-import { type BillRunStatus, formatDuration, renderProgressBar } from '@surge/billing/bill-run.progress';
+import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
+import { type BillRunStatus, formatDuration, renderProgressBar } from '@surge/billing/bill-run/bill-run.progress';
 
 const { KAFKA_BROKERS: _b, KAFKA_CLIENT_ID: _c, KAFKA_TOPIC_PREFIX: _t, ...stores } = infraFields;
 const config = loadConfig(

@@ -6,7 +6,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { formatPounds, formatRatePence } from '@surge/billing-domain/money';
-import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge/billing/demo-population.generator';
+import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 
 /** The price change the day is about: usage before it is billed at the old rates. */
 export const PRICE_CHANGE_DAY = '2022-04-01';
@@ -69,7 +69,7 @@ export interface PlannedReading {
   readonly label: string;
   /** The instant the meter showed the value, with the UK offset a customer would see. */
   readonly readAt: string;
-  /** The billing day the reading stands for (libs/billing/src/reading.selector.ts: from 12:00 UK time, the next day). */
+  /** The billing day the reading stands for (libs/billing/src/accounts-tariffs/reading.selector.ts: from 12:00 UK time, the next day). */
   readonly standsFor: string;
   readonly value: string;
   /** Units since the previous reading (none for the opening one): what the register's EAC predicts, pro rata by days. */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
 
 

@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { buildDashboards, buildGrafanaProvisioning } from '@surge/observability/grafana-dashboards.builder';
+import { buildDashboards, buildGrafanaProvisioning } from '@surge/observability-artifacts/grafana-dashboards.builder';
 import { buildLoadTestThresholds } from '@surge/slo/load-test-thresholds.builder';
 import { buildAlertRules, buildRecordingRules } from '@surge/slo/prometheus-rules.builder';
 import { SLO_CATALOG } from '@surge/slo/slo.catalog';

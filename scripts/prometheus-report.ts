@@ -31,12 +31,12 @@
  * (nothing written), 2 on bad arguments.
  */
 import { writeFileSync } from 'node:fs';
-import { PrometheusApiClient } from '@surge/observability/prometheus-api.client';
+import { PrometheusApiClient } from '@surge/observability-artifacts/prometheus-api.client';
 import {
   type PrometheusRunReport,
   buildPrometheusRunReport,
   parseMatchers,
-} from '@surge/observability/prometheus-run.reporter';
+} from '@surge/observability-artifacts/prometheus-run.reporter';
 import type { LabelMatcher } from '@surge/slo/slo.model';
 
 export interface ReportArgs {

@@ -22,6 +22,7 @@ describe('services.sh supervision', () => {
     root = mkdtempSync(join(tmpdir(), 'surge-services-'));
     mkdirSync(join(root, 'scripts'));
     copyFileSync(join(__dirname, 'services.sh'), join(root, 'scripts/services.sh'));
+    copyFileSync(join(__dirname, 'service-node-flags.sh'), join(root, 'scripts/service-node-flags.sh'));
     mkdirSync(join(root, 'dist/apps/read-sink/src'), { recursive: true });
     writeFileSync(
       join(root, 'dist/apps/read-sink/src/main.js'),

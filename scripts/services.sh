@@ -17,6 +17,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 state=${SURGE_STATE_DIR:-$root/.stack}
+# shellcheck source=scripts/service-node-flags.sh
+source "$root/scripts/service-node-flags.sh"
 export PATH="$root/node_modules/.bin:$PATH"
 mkdir -p "$state/logs" "$state/pids"
 
@@ -60,8 +62,13 @@ supervise() {
     # names the port too: it must be unique among the group's live members, and a second copy of the
     # services on another SURGE_PORT_BASE joins the same groups (with one shared id the two would fence
     # each other out of the group, back and forth).
-    env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
-      node --enable-source-maps "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
+    # Customer first: the request path (read-api, customer-web) keeps normal CPU priority; consumers and batch
+    # work (read-sink, billing, csat, registry) run at nice SURGE_BACKGROUND_NICE (10): on contended cores they
+    # lag (bounded by the freshness and bill-run SLOs) before a customer waits. k8s: PriorityClasses.
+    local niceness=${SURGE_BACKGROUND_NICE:-10}
+    [[ $app == read-api || $app == customer-web ]] && niceness=0
+    nice -n "$niceness" env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
+      node --enable-source-maps $(service_node_flags "$app") "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"
     rc=0; wait "$child" || rc=$?

@@ -12,7 +12,7 @@ step() {
   if "$@"; then printf '=== %s: ok\n' "$name"; else printf '=== %s: FAILED\n' "$name"; status=1; fi
 }
 step "typecheck" npx tsc -p tsconfig.json --noEmit
-step "dependency rules" npx depcruise apps libs scripts --config .dependency-cruiser.cjs
+step "dependency rules" npx depcruise apps libs scripts benchmarks test --config .dependency-cruiser.cjs
 step "unit tests" npx jest --selectProjects unit --ci
 step "load tool (go vet, go test: load-tests/surge-load)" bash -c 'cd load-tests/surge-load && go vet ./... && go test ./...'
 step "integration tests (real Kafka, ClickHouse, PostgreSQL, Redis)" npx jest --selectProjects integration --runInBand --ci

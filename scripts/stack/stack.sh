@@ -28,6 +28,9 @@ CH_INTERSERVER_PORT=${CH_INTERSERVER_PORT:-9009}
 PG_PORT=${PG_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+# CPU niceness of the servers off the request path (ClickHouse, Prometheus): 10 lets read-api, Kafka and Redis
+# win the cores when they are contended; 0 turns it off.
+BACKGROUND_NICE=${SURGE_BACKGROUND_NICE:-10}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -156,7 +159,9 @@ clickhouse_up() {
   local dir=$state/clickhouse
   mkdir -p "$dir/tmp" "$dir/format_schemas" "$dir/user_files"
   log "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
-  nohup clickhouse-server --config-file=/etc/clickhouse-server/config.xml -- \
+  # Customer first (docs/runbook.md, "One box"): analytics and monitoring yield the CPU to the request path
+  # (read-api, Kafka, Redis) when the cores are contended; k8s says the same with PriorityClasses.
+  nohup nice -n "$BACKGROUND_NICE" clickhouse-server --config-file=/etc/clickhouse-server/config.xml -- \
     --path="$dir/" --tmp_path="$dir/tmp/" --user_files_path="$dir/user_files/" \
     --format_schema_path="$dir/format_schemas/" \
     --logger.log="$state/logs/clickhouse.log" --logger.errorlog="$state/logs/clickhouse.err.log" \
@@ -255,7 +260,7 @@ prometheus_up() {
   if port_open "$PROMETHEUS_PORT"; then log "prometheus: reusing the server on 127.0.0.1:$PROMETHEUS_PORT (its own config)"; return; fi
   command -v prometheus >/dev/null || apt_install prometheus
   log "prometheus: starting on 127.0.0.1:$PROMETHEUS_PORT (targets in $dir/targets)"
-  nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+  nohup nice -n "$BACKGROUND_NICE" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
     --storage.tsdb.retention.time=7d --storage.tsdb.retention.size=1GB \
     --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle \
     >"$state/logs/prometheus.log" 2>&1 &

@@ -1,9 +1,9 @@
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startPrivateBroker, type PrivateBroker } from '@surge/testing/kafka-broker.process';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { eventually } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startPrivateBroker, type PrivateBroker } from '@surge-test/support/kafka-broker.process';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { eventually } from '@surge-test/support/test-env.config';
 
 /**
  * Backpressure, never a lie: with its own broker paused or killed, read-api

@@ -1,4 +1,4 @@
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -6,10 +6,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { DEMO_PERIOD, demoAccount } from '@surge/billing/demo-population.generator';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * Billing end to end: the BUILT billing service (npm run build) on its own

@@ -4,11 +4,11 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { startPrivateClickHouse, type PrivateClickHouse } from '@surge/testing/clickhouse-server.process';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { startPrivateClickHouse, type PrivateClickHouse } from '@surge-test/support/clickhouse-server.process';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * Issue 11, item 3: with ClickHouse frozen (SIGSTOP) every /health/ready

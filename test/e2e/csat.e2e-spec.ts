@@ -5,10 +5,10 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * CSAT end to end with the built services: a reading submitted over HTTP to

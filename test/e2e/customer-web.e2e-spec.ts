@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
 import { sha256Hex } from '@surge/auth/authenticator';
-import { DEMO_PERIOD, demoAccount } from '@surge/billing/demo-population.generator';
+import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * The customer's page in a real browser (Debian's chromium, headless, driven by

@@ -9,9 +9,9 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
 
 /**

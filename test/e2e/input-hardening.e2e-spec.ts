@@ -8,11 +8,11 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * Issue 11, items 6 to 13, against the BUILT services (read-api, read-sink, billing, csat) on the real stores:

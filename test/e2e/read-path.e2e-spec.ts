@@ -5,10 +5,10 @@ import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * The thin slice end to end: a customer submits a reading over HTTP to the

@@ -3,10 +3,10 @@ import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { testMpan } from '@surge/testing/reading-fixtures';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * The reading conventions of issue 13 item 5 over HTTP, on the built read-api and read-sink (ports 4050/4051):

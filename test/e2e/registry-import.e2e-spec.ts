@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
-import { testEnv, uniqueName } from '@surge/testing/test-env';
+import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 const run = promisify(execFile);
 

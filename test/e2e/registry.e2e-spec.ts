@@ -7,9 +7,9 @@ import { deleteTopics } from '@surge/kafka/topic.admin';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
 import { decodeRegistrySnapshot, type RegistrySnapshotV1 } from '@surge/registry-contracts/registry-change.event';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * The BUILT registry service (npm run build) on port 4150, its own PostgreSQL database (billing's schema

@@ -1,8 +1,8 @@
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, testEnv, uniqueName } from '@surge/testing/test-env';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * Issue 11, item 4: read-sink took ~29 s from start to ready after its

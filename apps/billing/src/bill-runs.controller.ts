@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
-import { BillRunService } from '@surge/billing/bill-run.service';
-import { resumeBillRunSchema, startBillRunSchema } from '@surge/billing/bill-run.schema';
+import { BillRunService } from '@surge/billing/bill-run/bill-run.service';
+import { resumeBillRunSchema, startBillRunSchema } from '@surge/billing/bill-run/bill-run.schema';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 
 /** Billing staff start and watch bill runs (API key with billing:run; billing:read may watch). Thin: validate, hand off. */
 @Controller('v1/bill-runs')

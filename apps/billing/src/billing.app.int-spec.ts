@@ -1,13 +1,13 @@
-import { type BillingTestStores, openBillingTestStores } from '@surge/testing/billing-stores.fixture';
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
-import type { RegisterReadingSources } from '@surge/billing/bill-input.builder';
-import { billedReadingIds } from '@surge/billing/billed-reading.mapper';
-import { DEMO_PERIOD } from '@surge/billing/demo-population.generator';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import type { RegisterReadingSources } from '@surge/billing/bills/bill-input.builder';
+import { billedReadingIds } from '@surge/billing/billed-mark/billed-reading.mapper';
+import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { createBillingApp } from './billing.app';
 import { loadBillingConfig } from './billing.config';
 

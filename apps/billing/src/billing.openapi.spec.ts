@@ -1,4 +1,4 @@
-import { ACCOUNT_OUTCOME_CODES } from '@surge/billing/account-billing.error';
+import { ACCOUNT_OUTCOME_CODES } from '@surge/billing/bill-run/account-billing.error';
 import { ERROR_CODES } from '@surge/errors/error-codes';
 import { declaredRoutes, undocumentedRoutes } from '@surge/http/openapi-route.lister';
 import type { BillingConfig } from './billing.config';

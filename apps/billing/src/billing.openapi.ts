@@ -1,5 +1,5 @@
-import { ACCOUNT_OUTCOME_CODES } from '@surge/billing/account-billing.error';
-import { MAX_PERIOD_DAYS, resumeBillRunSchema, settlementQuerySchema, startBillRunSchema } from '@surge/billing/bill-run.schema';
+import { ACCOUNT_OUTCOME_CODES } from '@surge/billing/bill-run/account-billing.error';
+import { MAX_PERIOD_DAYS, resumeBillRunSchema, settlementQuerySchema, startBillRunSchema } from '@surge/billing/bill-run/bill-run.schema';
 import {
   bodyResponses,
   buildOpenApiDocument,

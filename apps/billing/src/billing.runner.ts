@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { BillingComponents } from '@surge/billing/billing.factory';
-import { BILL_RUN_QUEUE } from '@surge/billing/bill-run.queue';
+import { BILL_RUN_QUEUE } from '@surge/billing/bill-run/bill-run.queue';
 import { METRICS } from '@surge/http/metrics.controller';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import type { SurgeLogger } from '@surge/observability/logger.factory';

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
-import { BillQueryService } from '@surge/billing/bill-query.service';
+import { BillQueryService } from '@surge/billing/bills/bill-query.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 
 /** An account's bills: its customer (bearer token, same as the read API) or staff with billing:read. */

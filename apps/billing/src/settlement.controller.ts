@@ -1,10 +1,10 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Principal } from '@surge/auth/principal';
-import { settlementQuerySchema } from '@surge/billing/bill-run.schema';
-import { SettlementService } from '@surge/billing/settlement.service';
+import { settlementQuerySchema } from '@surge/billing/bill-run/bill-run.schema';
+import { SettlementService } from '@surge/billing/settlement/settlement.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 
 /** Settlement for bills whose period lies within [from, to): JSON, or CSV with format=csv (billing:read). */
 @Controller('v1/settlement')

@@ -2,10 +2,10 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards
 import type { Principal } from '@surge/auth/principal';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { Idempotent } from '@surge/http/idempotency.interceptor';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';
-import { heldQuerySchema, reviewDecisionSchema } from '@surge/ingest/reading-review.schema';
-import { ReadingReviewService } from '@surge/ingest/reading-review.service';
+import { heldQuerySchema, reviewDecisionSchema } from '@surge/reading-review/reading-review.schema';
+import { ReadingReviewService } from '@surge/reading-review/reading-review.service';
 
 /** Staff review of held readings (readings:review). Thin: authenticate, validate, one call into the ingest library. */
 @Controller()

@@ -3,9 +3,9 @@ import type { Principal } from '@surge/auth/principal';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { Idempotent } from '@surge/http/idempotency.interceptor';
 import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';
-import { ReadingIntakeService } from '@surge/ingest/reading-intake.service';
-import { ReadingQueryService } from '@surge/ingest/reading-query.service';
-import { readingsIn } from '@surge/ingest/reading-submission.schema';
+import { ReadingIntakeService } from '@surge/reading-intake/reading-intake.service';
+import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
+import { readingsIn } from '@surge/reading-intake/reading-submission.schema';
 
 /** Thin: authenticate and rate-limit (guards; on @Idempotent routes the key is claimed in the rate limit's Redis round trip), idempotency (interceptor), then one call into the ingest library. */
 @Controller()

@@ -1,6 +1,6 @@
 import { ERROR_CODES } from '@surge/errors/error-codes';
 import { declaredRoutes, undocumentedRoutes } from '@surge/http/openapi-route.lister';
-import { toView } from '@surge/ingest/reading-query.service';
+import { toView } from '@surge/reading-query/reading-query.service';
 import type { ReadApiConfig } from './read-api.config';
 import { ReadApiModule } from './read-api.module';
 import { allErrorCodes, buildReadApiOpenApi } from './read-api.openapi';

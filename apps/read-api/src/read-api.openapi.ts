@@ -1,9 +1,9 @@
 import { buildOpenApiDocument, errorCodesOf, errorResponse, operationalPaths, RETRY_AFTER_HEADER, schemaOf } from '@surge/http/openapi.builder';
-import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/ingest/reading-submission.schema';
+import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/reading-intake/reading-submission.schema';
 import { READING_FIELD_CODES } from '@surge/meter-domain/reading-submission.validator';
 import { PLAUSIBILITY_REASON_CODES } from '@surge/meter-domain/reading-plausibility.checker';
-import { REVIEW_REASON_CODES } from '@surge/ingest/reading-review.event';
-import { heldQuerySchema, reviewDecisionSchema } from '@surge/ingest/reading-review.schema';
+import { REVIEW_REASON_CODES } from '@surge/reading-contracts/reading-review.event';
+import { heldQuerySchema, reviewDecisionSchema } from '@surge/reading-review/reading-review.schema';
 
 const FIELD_CODES = Object.fromEntries(Object.values(READING_FIELD_CODES).map((c) => [c, { status: 400, description: 'Field check failed; see the message' }]));
 

@@ -5,7 +5,7 @@ import { METRICS } from '@surge/http/metrics.controller';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import { probe } from '@surge/observability/dependency.probe';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
-import type { RegistryProjectionFeed } from '@surge/ingest/registry-projection.feed';
+import type { RegistryProjectionFeed } from '@surge/reading-sink/registry-projection.feed';
 import type { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
 import { BATCH_CONSUMER, CLICKHOUSE_PROBE, REGISTRY_FEED, REGISTRY_TAILER } from './read-sink.runner';
 

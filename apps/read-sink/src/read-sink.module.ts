@@ -1,20 +1,20 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { ClickHouseMeterReadingRepository } from '@surge/ingest/meter-reading.repository';
-import { ReadingSinkService } from '@surge/ingest/reading-sink.service';
-import { RegisterHistoryCache } from '@surge/ingest/reading-sink-history.cache';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
+import { RegisterHistoryCache } from '@surge/reading-sink/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { exitForSupervisor } from '@surge/observability/process-exit';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
-import { sinkMetricsObserver } from '@surge/ingest/sink-metrics.observer';
+import { sinkMetricsObserver } from '@surge/reading-sink/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
 import { HealthController } from './health.controller';
 import type { ReadSinkConfig } from './read-sink.config';
-import { RegistryProjectionFeed } from '@surge/ingest/registry-projection.feed';
+import { RegistryProjectionFeed } from '@surge/reading-sink/registry-projection.feed';
 import { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
 import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner, REGISTRY_CATCH_UP_MS, REGISTRY_FEED, REGISTRY_TAILER, SINK_LOGGER } from './read-sink.runner';
 

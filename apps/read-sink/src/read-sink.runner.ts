@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
-import type { ReadingSinkService } from '@surge/ingest/reading-sink.service';
-import type { RegistryProjectionFeed } from '@surge/ingest/registry-projection.feed';
+import type { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
+import type { RegistryProjectionFeed } from '@surge/reading-sink/registry-projection.feed';
 import type { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
 import type { Logger } from 'pino';
 

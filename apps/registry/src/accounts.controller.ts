@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import type { Principal } from '@surge/auth/principal';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 import { changeCategorySchema, changeEacSchema, createAccountSchema, createAgreementSchema } from '@surge/registry/registry.schema';
 import { RegistryService } from '@surge/registry/registry.service';
 

@@ -1,4 +1,4 @@
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { Authenticator, parseApiKeys, sha256Hex } from './authenticator';
 import { importPKCS8, SignJWT } from 'jose';
 import { issueCustomerToken } from './token.issuer';

@@ -2,19 +2,19 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ConnectionOptions } from 'bullmq';
 import type { Pool } from 'pg';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { BillingAccountRepository } from './billing-account.repository';
-import { BilledReadingRelay, type BilledReadingRelayObserver, type BilledReadingRelayOptions } from './billed-reading.relay';
-import { type BillingReadingSource, ClickHouseBillingReadings } from './billing-reading.repository';
-import { BillQueryService } from './bill-query.service';
-import { BillRepository } from './bill.repository';
-import { BillRunProcessor, type ChunkPhase } from './bill-run.processor';
-import { BillRunQueue } from './bill-run.queue';
-import { BillRunRepository } from './bill-run.repository';
-import { BillRunService } from './bill-run.service';
-import { BillRunWorker, type WorkerLogger } from './bill-run.worker';
-import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './reading-bill.writer';
-import { SettlementService } from './settlement.service';
-import { TariffRepository } from './tariff.repository';
+import { BillingAccountRepository } from './accounts-tariffs/billing-account.repository';
+import { BilledReadingRelay, type BilledReadingRelayObserver, type BilledReadingRelayOptions } from './billed-mark/billed-reading.relay';
+import { type BillingReadingSource, ClickHouseBillingReadings } from './accounts-tariffs/billing-reading.repository';
+import { BillQueryService } from './bills/bill-query.service';
+import { BillRepository } from './bills/bill.repository';
+import { BillRunProcessor, type ChunkPhase } from './bill-run/bill-run.processor';
+import { BillRunQueue } from './bill-run/bill-run.queue';
+import { BillRunRepository } from './bill-run/bill-run.repository';
+import { BillRunService } from './bill-run/bill-run.service';
+import { BillRunWorker, type WorkerLogger } from './bill-run/bill-run.worker';
+import { ClickHouseReadingBillWriter, type ReadingBillWriter } from './bills/reading-bill.writer';
+import { SettlementService } from './settlement/settlement.service';
+import { TariffRepository } from './accounts-tariffs/tariff.repository';
 
 export interface BillingSettings {
   /** Redis for the worker (blocking commands: retries without limit while Redis is away). */

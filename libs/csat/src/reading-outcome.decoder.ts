@@ -1,4 +1,4 @@
-import type { ReadingOutcomeV1 } from '@surge/ingest/reading-outcome.event';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import type { Interaction } from './invitation.policy';
 
 /** A record that can never become an interaction, however often it is retried. */

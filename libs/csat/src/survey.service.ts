@@ -1,6 +1,6 @@
 import { hasScope, type CustomerPrincipal, type Principal } from '@surge/auth/principal';
 import { conflict, forbidden, notFound, validationError } from '@surge/errors/app.error';
-import { parseOrThrow } from '@surge/http/parse';
+import { parseOrThrow } from '@surge/validation/schema.parser';
 import { isSatisfied, MAX_SCORE, MIN_SCORE } from './csat.calculator';
 import type { CustomerCategory, SurveyChannel, SurveyOutcome } from './invitation.policy';
 import { surveyAnswerSchema } from './survey-answer.schema';

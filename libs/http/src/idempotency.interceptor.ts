@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, type Observable, tap, catchError, throwError, of } from 'rxjs';
 import { principalKey, type Principal } from '@surge/auth/principal';
 import { conflict, unprocessable, validationError } from '@surge/errors/app.error';
-import { hashBody, type BeginResult, type IdempotencyStore } from './idempotency.store';
-import type { IdempotencyClaim } from './rate-limiter';
+import { hashBody, type BeginResult, type IdempotencyStore } from '@surge/redis/idempotency.store';
+import type { IdempotencyClaim } from '@surge/redis/rate-limiter';
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
 export const IDEMPOTENT = 'surge:idempotent';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { principalKey, type Principal } from '@surge/auth/principal';
 import { rateLimited } from '@surge/errors/app.error';
 import { IDEMPOTENT, idempotencyClaimOf, setClaimed } from './idempotency.interceptor';
-import type { RateDecision, RateLimiter } from './rate-limiter';
+import type { RateDecision, RateLimiter } from '@surge/redis/rate-limiter';
 
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 export const RATE_LIMITS = Symbol('RATE_LIMITS');

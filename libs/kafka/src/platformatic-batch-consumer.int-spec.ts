@@ -1,5 +1,5 @@
-import { startPrivateBroker, type PrivateBroker } from '@surge/testing/kafka-broker.process';
-import { eventually } from '@surge/testing/test-env';
+import { startPrivateBroker, type PrivateBroker } from '@surge-test/support/kafka-broker.process';
+import { eventually } from '@surge-test/support/test-env.config';
 import type { ConsumedRecord } from './kafka-record';
 import { PlatformaticBatchConsumer } from './platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from './platformatic-event-publisher';

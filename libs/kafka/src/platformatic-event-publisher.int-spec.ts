@@ -1,6 +1,6 @@
 import { Admin } from '@platformatic/kafka';
 import { AppError } from '@surge/errors/app.error';
-import { testEnv, uniqueName } from '@surge/testing/test-env';
+import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { NOT_CONFIRMED, PlatformaticEventPublisher } from './platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from './topic.admin';
 

@@ -197,7 +197,13 @@ function build(
 const rejectInput = (reasonCode: ReasonCode, message: string, industryCode?: IndustryValidationCode): PlausibilityOutcome =>
   build('rejected', { reasonCode, message, ...(industryCode ? { industryCode } : {}) });
 
-/** Industry code 05: an advance of more than this multiple of the expected advance is held for review. */
+/**
+ * An advance of more than this multiple of the expected advance is held for review (industry code 05,
+ * "consumption exceeds twice expected advance"). Why 2: the expected advance is only the EAC pro rata by
+ * days, so up to twice it is ordinary variation (a cold spell, a new appliance); beyond it a misread or a
+ * wrong meter is likelier. Using the industry's own line means our holds agree with the validation the
+ * settlement agents run on the same reads. Rollovers use the same line (see Neighbours.plausibleRollover).
+ */
 export const HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE = 2;
 
 /** The reading itself, checked (section 1): what the later checks need, or the rejection. */

@@ -1,5 +1,5 @@
 import { createPostgresPool } from './postgres.factory';
-import { eventually, testEnv } from '@surge/testing/test-env';
+import { eventually, testEnv } from '@surge-test/support/test-env.config';
 
 describe('createPostgresPool (real PostgreSQL)', () => {
   // Regression: an idle connection killed by the server used to surface as an

@@ -1,6 +1,6 @@
 import { createPostgresPool } from './postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from './postgres.migrator';
-import { testEnv, uniqueName } from '@surge/testing/test-env';
+import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 describe('migratePostgres (real PostgreSQL, own database)', () => {
   const database = uniqueName('it_pg');

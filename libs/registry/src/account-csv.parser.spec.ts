@@ -1,5 +1,5 @@
 import { ACCOUNT_CSV_COLUMNS, AccountCsvGrouper, CsvHeaderError, parseHeader } from './account-csv.parser';
-import { sampleMpan } from './registry.fixture';
+import { sampleMpan } from '@surge-test/fixtures/registry.stub';
 
 const header = ACCOUNT_CSV_COLUMNS.join(',');
 const line = (account: string, mpan: string, register = 'S', kind = 'import', category = 'D') =>

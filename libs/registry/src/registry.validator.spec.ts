@@ -1,6 +1,6 @@
 import { AppError } from '@surge/errors/app.error';
-import { parseOrThrow } from '@surge/http/parse';
-import { SAMPLE_MPAN, sampleAccount, sampleMpan, sampleTariff } from './registry.fixture';
+import { parseOrThrow } from '@surge/validation/schema.parser';
+import { SAMPLE_MPAN, sampleAccount, sampleMpan, sampleTariff } from '@surge-test/fixtures/registry.stub';
 import { createAccountSchema, createTariffSchema } from './registry.schema';
 import { accountProblems, overlappingPeriods, tariffProblems, throwIfProblems } from './registry.validator';
 

@@ -1,0 +1,302 @@
+import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
+import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from '@surge/reading-store/meter-reading.repository';
+import { RegisterHistoryCache } from './reading-sink-history.cache';
+import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';
+
+/** The latest version of a reading's row, as every ClickHouse read collapses them. */
+const latest = (rows: readonly StoredReading[], r: StoredReading): StoredReading => rows.filter((x) => x.readingId === r.readingId).at(-1)!;
+import { neighbourhood, ReadingSinkService } from './reading-sink.service';
+
+/** In-memory stand-ins: this tier tests the sink's decisions and ordering, not ClickHouse (see reading-sink.int-spec.ts). */
+class MemoryRepository implements MeterReadingRepository {
+  rows: StoredReading[] = [];
+  historyLookups: string[][] = [];
+  reviews: ReviewRecord[] = [];
+  async insert(rows: readonly StoredReading[]) {
+    this.rows.push(...rows);
+  }
+  async insertReviews(rows: readonly ReviewRecord[]) {
+    this.reviews.push(...rows);
+  }
+  async findDecided(_: readonly string[], ids: readonly string[]) {
+    return new Map(this.rows.filter((r) => ids.includes(r.readingId)).map((r) => [r.readingId, r]));
+  }
+  async acceptedHistory(keys: readonly RegisterKey[]) {
+    this.historyLookups.push(keys.map(registerKeyOf));
+    const m = new Map<string, HistoricReading[]>();
+    for (const k of keys) {
+      m.set(
+        registerKeyOf(k),
+        this.rows
+          .filter((r) => registerKeyOf(r) === registerKeyOf(k) && latest(this.rows, r) === r && r.status === 'accepted' && !r.duplicateOf)
+          .map((r) => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source })),
+      );
+    }
+    return m;
+  }
+  async findForAccount() {
+    return null;
+  }
+  async findById() {
+    return null;
+  }
+  async listForAccount() {
+    return [];
+  }
+}
+
+class MemoryPublisher implements EventPublisher {
+  records: OutgoingRecord[] = [];
+  failNext = false;
+  async publish(r: readonly OutgoingRecord[]) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('broker down');
+    }
+    this.records.push(...r);
+  }
+  isHealthy = () => true;
+  close = async () => undefined;
+}
+
+const asRecords = (events: MeterReadingSubmittedV1[]): ConsumedRecord[] =>
+  events.map((e, i) => ({ topic: 't', partition: 0, offset: BigInt(i), key: e.supplyPointId, value: encodeSubmitted(e), headers: {}, timestamp: 0 }));
+
+describe('ReadingSinkService decisions', () => {
+  let repo: MemoryRepository;
+  let publisher: MemoryPublisher;
+  let sink: ReadingSinkService;
+  beforeEach(() => {
+    repo = new MemoryRepository();
+    publisher = new MemoryPublisher();
+    sink = new ReadingSinkService(repo, publisher, resolveTopics(''));
+  });
+
+  const base = { accountId: 'A1', supplyPointId: testMpan(3), registerId: 'S', value: '10000.1', readAt: '2025-10-20T10:22:15.000Z' };
+
+  it('the same reading twice in one batch counts once (regression: both were accepted)', async () => {
+    await sink.handle(asRecords([submittedEvent(base), submittedEvent(base)]));
+    const counted = repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf);
+    expect(counted).toHaveLength(1);
+    expect(repo.rows.filter((r) => r.duplicateOf === counted[0]!.readingId)).toHaveLength(1);
+  });
+
+  it('the same reading sent with different milliseconds counts once (regression: stored to the second, judged to the ms)', async () => {
+    await sink.handle(asRecords([submittedEvent({ ...base, readAt: '2025-10-20T10:22:15.602Z' })]));
+    await sink.handle(asRecords([submittedEvent({ ...base, readAt: '2025-10-20T10:22:15.104Z' })]));
+    expect(repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf)).toHaveLength(1);
+    expect(repo.rows.every((r) => r.readAt === '2025-10-20T10:22:15.000Z')).toBe(true);
+  });
+
+  it('the same reading again in a later batch counts once', async () => {
+    await sink.handle(asRecords([submittedEvent(base)]));
+    await sink.handle(asRecords([submittedEvent(base)]));
+    expect(repo.rows.filter((r) => r.status === 'accepted' && !r.duplicateOf)).toHaveLength(1);
+  });
+
+  it('publishes outcomes after the write, accepted and rejected to their topics, poison to the dead-letter topic', async () => {
+    const first = submittedEvent({ ...base, value: '10000.0', readAt: '2025-10-01T00:00:00.000Z' });
+    const lower = submittedEvent({ ...base, value: '9000.0', readAt: '2025-10-10T00:00:00.000Z' });
+    await sink.handle([...asRecords([first, lower]), { topic: 't', partition: 0, offset: 9n, key: 'k', value: Buffer.from('nope'), headers: {}, timestamp: 0 }]);
+    expect(repo.rows.map((r) => r.status)).toEqual(['accepted', 'rejected']);
+    expect(repo.rows[1]!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(publisher.records.map((r) => r.topic)).toEqual(['reading.accepted.v1', 'reading.rejected.v1', 'meter-readings.v1.dlq']);
+    expect(publisher.records[2]!.headers!['dlq-reason']).toBe('MALFORMED_JSON');
+  });
+});
+
+describe('ReadingSinkService with a RegisterHistoryCache', () => {
+  let repo: MemoryRepository;
+  let publisher: MemoryPublisher;
+  let sink: ReadingSinkService;
+  let cache: RegisterHistoryCache;
+  beforeEach(() => {
+    repo = new MemoryRepository();
+    publisher = new MemoryPublisher();
+    cache = new RegisterHistoryCache(1000);
+    sink = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, Date.now, cache);
+  });
+
+  const base = { accountId: 'A1', supplyPointId: testMpan(3), registerId: 'S' };
+  const key = registerKeyOf(base);
+  /** Records of partition 0 from `offset` on, as a consumer that owns the partition sees them. */
+  const at = (offset: number, events: MeterReadingSubmittedV1[]): ConsumedRecord[] =>
+    events.map((e, i) => ({ topic: 't', partition: 0, offset: BigInt(offset + i), key: e.supplyPointId, value: encodeSubmitted(e), headers: {}, timestamp: 0 }));
+  const reading = (day: number, value: string) => submittedEvent({ ...base, value, readAt: `2025-10-${String(day).padStart(2, '0')}T09:00:00.000Z` });
+  /** Another consumer of the group (after a rebalance) deciding readings of the same register. */
+  const otherConsumer = () => new ReadingSinkService(repo, publisher, resolveTopics(''));
+
+  it('judges a register it has just written from memory, with the same decisions, and reads history only for registers it has not kept', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    await sink.handle(at(1, [reading(2, '10010.0'), reading(3, '10005.0')]));
+    expect(repo.historyLookups).toEqual([[key]]);
+    expect(repo.rows.map((r) => r.status)).toEqual(['accepted', 'accepted', 'rejected']);
+    expect(cache.size).toEqual({ registers: 1, readings: 2 });
+  });
+
+  it('reads history again after a gap in the partition\'s offsets (another consumer handled offsets in between)', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    // While the partition was elsewhere, another consumer accepted 10 October at 10050.0 and committed.
+    const elsewhere = reading(10, '10050.0');
+    await otherConsumer().handle(at(1, [elsewhere]));
+    // Back here from offset 2: without the gap check, 10020.0 on 12 October would pass against 1 October alone.
+    await sink.handle(at(2, [reading(12, '10020.0'), { ...elsewhere, readingId: 'again' }]));
+    expect(repo.historyLookups).toHaveLength(3); // here, the other consumer, here again after the gap
+    const [lower, repeat] = repo.rows.slice(-2);
+    expect(lower!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(repeat!.duplicateOf).toBe(elsewhere.readingId);
+  });
+
+  it('keeps up with readings another consumer decided but did not commit (redelivered here in order)', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    const decidedElsewhere = reading(10, '10050.0');
+    await otherConsumer().handle(at(1, [decidedElsewhere]));
+    // Its commit was lost: offset 1 comes here again, continuing exactly where this instance left off.
+    await sink.handle(at(1, [decidedElsewhere, reading(12, '10020.0')]));
+    expect(repo.historyLookups).toEqual([[key], [key]]); // here at first, then only the other consumer's
+    expect(repo.rows.at(-1)!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(cache.size.readings).toBe(2);
+  });
+
+  it('a batch that fails after its write leaves the kept history as it was; the retry decides the same', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    const next = reading(5, '10030.0');
+    publisher.failNext = true;
+    await expect(sink.handle(at(1, [next]))).rejects.toThrow('broker down');
+    expect(cache.size.readings).toBe(1);
+    await sink.handle(at(1, [next]));
+    expect(repo.rows.filter((r) => r.readingId === next.readingId).map((r) => r.status)).toEqual(['accepted', 'accepted']);
+    expect(cache.size.readings).toBe(2);
+  });
+
+  it('reads history again when a kept register arrives on another partition (regression: the topic gained partitions, the stale entry was used)', async () => {
+    await sink.handle(at(0, [reading(1, '10000.0')]));
+    // Partitions were added: the supply point now hashes to partition 1, which another consumer owned first.
+    const onP1 = (offset: number, events: MeterReadingSubmittedV1[]) => at(offset, events).map((r) => ({ ...r, partition: 1 }));
+    const elsewhere = reading(10, '10050.0');
+    await otherConsumer().handle(onP1(0, [elsewhere]));
+    // Partition 0 stayed here without a gap; partition 1 comes here from offset 1. 10020.0 on 12 October is
+    // lower than what the other consumer accepted on 10 October.
+    await sink.handle(onP1(1, [reading(12, '10020.0')]));
+    expect(repo.rows.at(-1)!.reasonCode).toBe('NEGATIVE_ADVANCE');
+    expect(cache.size).toEqual({ registers: 1, readings: 2 });
+  });
+
+  it('stays within its bound, dropping the least recently used register', async () => {
+    const small = new RegisterHistoryCache(2);
+    const bounded = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, Date.now, small);
+    const other = (n: number, value: string) => submittedEvent({ ...base, supplyPointId: testMpan(10 + n), value, readAt: '2025-10-01T09:00:00.000Z' });
+    await bounded.handle(at(0, [other(1, '1.0'), other(2, '2.0'), other(3, '3.0')]));
+    expect(small.size).toEqual({ registers: 2, readings: 2 });
+  });
+});
+
+describe('neighbourhood: the bounded history a reading is checked against', () => {
+  const at = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString();
+  const history = Array.from({ length: 1000 }, (_, i) => ({ readingId: `r${i}`, readAt: at(i), value: String(i), source: 'C' }));
+
+  it('keeps the neighbours either side and every reading at the same instant', () => {
+    const n = neighbourhood(history, at(500));
+    expect(n.length).toBeLessThanOrEqual(48 + 8 + 1);
+    expect(n.map((h) => h.readingId)).toEqual(expect.arrayContaining(['r499', 'r500', 'r501']));
+  });
+
+  it('works at both ends and returns short histories whole', () => {
+    expect(neighbourhood(history, at(-5))[0]!.readingId).toBe('r0');
+    expect(neighbourhood(history, at(5000)).at(-1)!.readingId).toBe('r999');
+    expect(neighbourhood(history.slice(0, 10), at(3))).toHaveLength(10);
+  });
+});
+
+describe('ReadingSinkService with the registry projection and staff reviews', () => {
+  const account = 'A-REG-1';
+  const sp = testMpan(7);
+  const ev = (readAt: string, value: string) => submittedEvent({ accountId: account, supplyPointId: sp, meterSerial: 'M1', registerId: 'S', readAt, value });
+  const directory = (eacKwh: string | null, digits = 5) => ({
+    register: (s: string, m: string, r: string) => (s === sp && m === 'M1' && r === 'S' ? { accountId: account, category: 'B', digits, eacKwh } : undefined),
+  });
+  const review = (readingId: string, decision: 'accept' | 'reject', reviewId = `rv-${decision}-${readingId}`): ConsumedRecord => ({
+    topic: 't', partition: 0, offset: 99n, key: sp, headers: { schema: 'reading.review.v1' }, timestamp: 0,
+    value: Buffer.from(JSON.stringify({
+      schema: 'reading.review.v1', reviewId, readingId, accountId: account, supplyPointId: sp, meterSerial: 'M1', registerId: 'S', decision,
+      note: 'customer sent a photo', reviewedBy: 'staff-1', requestedAt: '2022-05-01T10:00:00.000Z', correlationId: 'c-1',
+    })),
+  });
+  const status = (repo: MemoryRepository, id: string) => repo.rows.filter((r) => r.readingId === id).at(-1);
+
+  it('judges against the account\u2019s own EAC: 200 kWh in 20 days is held for a 500 kWh register, accepted with the default (flagged default-eac)', async () => {
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const second = ev('2022-03-21T00:00:00.000Z', '1200');
+    const withRegistry = new MemoryRepository();
+    await new ReadingSinkService(withRegistry, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('500')).handle(asRecords([first, second]));
+    expect(status(withRegistry, second.readingId)).toMatchObject({ status: 'held', category: 'B' });
+    expect(status(withRegistry, second.readingId)!.flags).not.toContain('default-eac');
+
+    const without = new MemoryRepository();
+    await new ReadingSinkService(without, new MemoryPublisher(), resolveTopics('')).handle(asRecords([first, second]));
+    expect(status(without, second.readingId)).toMatchObject({ status: 'accepted', category: '' });
+    expect(status(without, second.readingId)!.flags).toContain('default-eac');
+  });
+
+  it('uses the registry\u2019s digits: 99950 then 150 is a rollover on a 5-digit register even when the submission said 6', async () => {
+    const repo = new MemoryRepository();
+    const sink = new ReadingSinkService(repo, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('2900', 5));
+    const a = { ...ev('2022-03-01T00:00:00.000Z', '99950'), digits: 6 };
+    const b = { ...ev('2022-03-21T00:00:00.000Z', '150'), digits: 6 };
+    await sink.handle(asRecords([a, b]));
+    expect(status(repo, b.readingId)).toMatchObject({ status: 'accepted', rolledOver: true });
+  });
+
+  it('a review accepts a held reading: new version, audit record, outcome with reviewId; later readings count it; a second decision is recorded, not applied; a redelivery changes nothing', async () => {
+    const repo = new MemoryRepository();
+    const publisher = new MemoryPublisher();
+    const sink = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, Date.now, new RegisterHistoryCache(1000), directory('500'));
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const held = ev('2022-03-21T00:00:00.000Z', '1200');
+    await sink.handle(asRecords([first, held]));
+    const heldRow = status(repo, held.readingId)!;
+    expect(heldRow.status).toBe('held');
+
+    await sink.handle([review(held.readingId, 'accept')]);
+    const after = status(repo, held.readingId)!;
+    expect(after).toMatchObject({ status: 'accepted', reasonCode: 'ACCEPTED_ON_REVIEW', reviewId: `rv-accept-${held.readingId}` });
+    expect(after.version).toBeGreaterThan(heldRow.version);
+    expect(after.flags).toContain('reviewed');
+    expect(repo.reviews).toEqual([expect.objectContaining({ applied: true, result: 'accepted', heldReasonCode: heldRow.reasonCode, note: 'customer sent a photo', reviewedBy: 'staff-1' })]);
+    const outcome = JSON.parse(String(publisher.records.at(-1)!.value));
+    expect(outcome).toMatchObject({ readingId: held.readingId, status: 'accepted', reviewId: `rv-accept-${held.readingId}` });
+    expect(publisher.records.at(-1)!.topic).toBe('reading.accepted.v1');
+
+    // The accepted reading is history now: 1210 ten days after 1200 is judged against 1200, not 1000.
+    const next = ev('2022-03-31T00:00:00.000Z', '1210');
+    await sink.handle(asRecords([next]));
+    expect(status(repo, next.readingId)).toMatchObject({ status: 'accepted' });
+
+    await sink.handle([review(held.readingId, 'reject', 'rv-second')]);
+    expect(status(repo, held.readingId)!.status).toBe('accepted');
+    expect(repo.reviews.at(-1)).toMatchObject({ reviewId: 'rv-second', applied: false });
+    expect(repo.reviews.at(-1)!.result).toMatch(/already accepted on review/);
+
+    const rows = repo.rows.length;
+    await sink.handle([review(held.readingId, 'accept')]);
+    expect(repo.rows.length).toBe(rows + 1);
+    expect(repo.rows.at(-1)).toEqual(after);
+    expect(repo.reviews.at(-1)).toMatchObject({ applied: true, reviewId: `rv-accept-${held.readingId}` });
+  });
+
+  it('a review rejects a held reading; a review of a reading never held is not applied', async () => {
+    const repo = new MemoryRepository();
+    const sink = new ReadingSinkService(repo, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('500'));
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const held = ev('2022-03-21T00:00:00.000Z', '1200');
+    await sink.handle(asRecords([first, held]));
+    await sink.handle([review(held.readingId, 'reject'), review(first.readingId, 'accept')]);
+    expect(status(repo, held.readingId)).toMatchObject({ status: 'rejected', reasonCode: 'REJECTED_ON_REVIEW' });
+    expect(repo.reviews.map((r) => r.applied)).toEqual([true, false]);
+    expect(repo.reviews[1]!.result).toMatch(/not held/);
+  });
+});
