@@ -154,10 +154,15 @@ describe('a new supplier onboards its first account and bills it', () => {
     expect(queue.body.items[0]).toMatchObject({ category: 'D', status: 'held' });
     const decision = await call(urls.api, 'POST', `/v1/held-readings/${held.readingId}/decision`, { ...reviewer, 'idempotency-key': 'e2e-review-0001' }, { decision: 'accept', note: 'Photo of the meter shows 00550; the customer ran a heater in April.' });
     expect(decision).toMatchObject({ status: 202 });
+    let last: unknown;
     const accepted = await eventually(async () => {
       const got = await call(urls.api, 'GET', `/v1/meter-readings/${held.readingId}`, customer);
+      last = got.body;
       return got.body.status === 'accepted' ? got.body : null;
-    }, 20_000);
+    }, 20_000).catch(async (e) => {
+      const m = (await (await fetch(`${urls.sink}/metrics`)).text()).split('\n').filter((l) => /dead_letter|readings_total|sink_batch_size_count/.test(l)).join('\n');
+      throw new Error(`${String(e)}; decision ${JSON.stringify(decision)}; last ${JSON.stringify(last)}\n${m}\n${services.map((s) => s.output()).join('\n')}`);
+    });
     expect(accepted).toMatchObject({ reason: { code: 'ACCEPTED_ON_REVIEW' } });
     expect(accepted.flags).toContain('reviewed');
     const again = await call(urls.api, 'POST', `/v1/held-readings/${held.readingId}/decision`, reviewer, { decision: 'reject', note: 'second thoughts' });
