@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Decimal } from 'decimal.js';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
@@ -9,6 +14,7 @@ import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
 
 /**
  * Issue 13's "done when", as a new user from a billing team would do it: through the public HTTP APIs only
@@ -23,14 +29,16 @@ describe('a new supplier onboards its first account and bills it', () => {
   const prefix = `${uniqueName('e2e_onboard')}.`;
   const staffKey = 'e2e-onboard-staff-key-0123456789';
   const reviewerKey = 'e2e-onboard-reviewer-key-0123456789';
-  const issuer = 'https://id.e2e.local';
-  const audience = 'surge-api';
+  // The dev identity provider's issuer and audience, which scripts/demo-registry.ts signs its customer tokens for.
+  const issuer = DEV_ISSUER;
+  const audience = DEV_AUDIENCE;
   const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
   const pgUrl = new URL(testEnv.DATABASE_URL);
   pgUrl.pathname = `/${database}`;
   const services: RunningService[] = [];
   let urls: Record<'api' | 'sink' | 'billing' | 'registry', string>;
   let privateKeyPem: string;
+  const state = mkdtempSync(join(tmpdir(), 'surge-onboard-'));
 
   const accountId = 'NEWCO-0001';
   const mpan = '1400000001237';
@@ -39,6 +47,9 @@ describe('a new supplier onboards its first account and bills it', () => {
   beforeAll(async () => {
     const keys = await generateDevKeyPair();
     privateKeyPem = keys.privateKeyPem;
+    mkdirSync(join(state, 'dev'));
+    writeFileSync(join(state, 'dev', 'jwt-private.pem'), keys.privateKeyPem);
+    writeFileSync(join(state, 'dev', 'staff-api-key'), staffKey);
     await ensurePostgresDatabase(admin, database);
     const env = {
       KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
@@ -50,9 +61,9 @@ describe('a new supplier onboards its first account and bills it', () => {
       DATABASE_URL: pgUrl.toString(),
       REDIS_URL: testEnv.REDIS_URL,
       JWT_PUBLIC_KEY: keys.publicKeyPem,
-      JWT_ISSUER: issuer,
-      JWT_AUDIENCE: audience,
-      API_KEYS: `staff:${sha256Hex(staffKey)}:registry:write|registry:read|readings:read|billing:run|billing:read,reviewer:${sha256Hex(reviewerKey)}:readings:review|readings:read`,
+      JWT_ISSUER: DEV_ISSUER,
+      JWT_AUDIENCE: DEV_AUDIENCE,
+      API_KEYS: `staff:${sha256Hex(staffKey)}:registry:write|registry:read|readings:read|readings:review|billing:run|billing:read,reviewer:${sha256Hex(reviewerKey)}:readings:review|readings:read`,
       KAFKA_GROUP_ID: `${prefix}read-sink`,
       BILLING_QUEUE_PREFIX: uniqueName('e2e-onboard'),
       BILLING_MARKS_RELAY_IDLE_MS: '200',
@@ -75,6 +86,7 @@ describe('a new supplier onboards its first account and bills it', () => {
     await ch.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
     await ch.close();
     await deleteTopics(testEnv.KAFKA_BROKERS, Object.values(resolveTopics(prefix)).map((t) => t.name)).catch(() => undefined);
+    rmSync(state, { recursive: true, force: true });
   });
 
   const call = async (base: string, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown) => {
@@ -210,4 +222,24 @@ describe('a new supplier onboards its first account and bills it', () => {
       [20, expectedLines[3]!.toString()],
     ]);
   }, 60_000);
+
+  it('the demo step (dist/scripts/demo-registry.js) does the same against the built services and exits 0', async () => {
+    let stdout: string;
+    try {
+      ({ stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(__dirname, '..', '..', 'dist', 'scripts', 'demo-registry.js'), '--state', state, '--read-api', urls.api, '--read-sink', urls.sink, '--billing', urls.billing, '--registry', urls.registry],
+        { env: { PATH: process.env.PATH ?? '' }, timeout: 40_000 },
+      ));
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      throw new Error(`demo-registry failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    }
+    expect(stdout).toMatch(/reading 150 on 2022-04-01 -> accepted/);
+    expect(stdout).toMatch(/reading 550 on 2022-04-21 -> held \(ADVANCE_EXCEEDS_TWICE_EXPECTED\)/);
+    expect(stdout).toMatch(/the customer now sees accepted \(ACCEPTED_ON_REVIEW\)/);
+    expect(stdout).toMatch(/total £169\.43/);
+    expect(stdout).toContain(`${urls.registry}/openapi.json`);
+    expect(stdout).toMatch(/registry demo: every step done in \d+\.\d s/);
+  }, 45_000);
 });
