@@ -45,9 +45,17 @@ export class PlatformaticTopicTailer {
 
   constructor(private readonly options: TopicTailerOptions) {}
 
+  /**
+   * Starts reading. A first connection that fails (Kafka unreachable, the topic not created yet) is not the
+   * caller's failure: the tailer keeps retrying in the background and caughtUp() resolves once it has read up.
+   */
   async start(handler: (record: ConsumedRecord) => void): Promise<void> {
     this.handler = handler;
-    await this.connect();
+    try {
+      await this.connect();
+    } catch (error) {
+      this.broken(error);
+    }
     this.lagTimer = setInterval(() => void this.sampleLag(), this.options.lagIntervalMs ?? 5_000);
     this.lagTimer.unref();
   }
