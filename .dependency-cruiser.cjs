@@ -5,6 +5,14 @@ const PURE_DOMAIN = '^libs/(meter-domain|billing-domain|slo)/';
 // Industry flow grammars and parsers: pure too, and narrower still (they build on
 // the meter domain only, and do no I/O: the caller streams the file's lines in).
 const INDUSTRY_FLOW = '^libs/industry-flow/';
+// Adapters and cross-cutting runtime pieces: reusable by any feature, so they know none. They raise
+// typed transport errors (e.g. KafkaUnavailableError) and the feature maps them to its own codes.
+const ADAPTERS = '^libs/(kafka|clickhouse|postgres|redis|http|config|observability|validation|errors|auth)/';
+// Features: their services, repositories and tables. The reading feature is one feature in four libs,
+// split by deployable (intake for read-api, sink for read-sink, query, and the store both use).
+const FEATURES = '^libs/(reading-(intake|sink|query|store)|billing|csat|registry)/';
+// What crosses between features: events and published tables, versioned, owned by one feature each.
+const CONTRACTS = '^libs/[^/]+-contracts/';
 module.exports = {
   forbidden: [
     {
@@ -79,6 +87,34 @@ module.exports = {
       severity: 'error',
       from: { path: '^(apps|libs)/', pathNot: '^libs/observability-artifacts/' },
       to: { path: '^libs/observability-artifacts/' },
+    },
+    {
+      name: 'adapter-imports-feature',
+      comment: 'Adapter libs (kafka, clickhouse, postgres, redis, http, config, observability runtime, validation, errors, auth) are reusable by any feature: they import no feature lib and no contract. A domain code or wording in an adapter belongs to the feature that maps the adapter\'s error.',
+      severity: 'error',
+      from: { path: ADAPTERS },
+      to: { path: [FEATURES, CONTRACTS] },
+    },
+    {
+      name: 'feature-imports-other-feature',
+      comment: 'A feature lib imports another feature only through its contracts (libs/*-contracts), never its services, repositories or migrations. The four reading-* libs are one feature.',
+      severity: 'error',
+      from: { path: '^libs/(reading|billing|csat|registry)(-(?:intake|sink|query|store))?/' },
+      to: { path: FEATURES, pathNot: '^libs/$1(-(intake|sink|query|store))?/' },
+    },
+    {
+      name: 'reading-deployables-apart',
+      comment: 'read-api\'s request path (libs/reading-intake) and read-sink (libs/reading-sink) are separate deployables: neither imports the other; what both need sits in reading-store, reading-contracts or meter-domain.',
+      severity: 'error',
+      from: { path: '^libs/reading-(intake|sink)/' },
+      to: { path: '^libs/reading-(intake|sink)/', pathNot: '^libs/reading-$1/' },
+    },
+    {
+      name: 'contracts-import-only-themselves-and-zod',
+      comment: 'A contract (libs/*-contracts: events, published tables) is imported by producers and consumers alike: it depends on nothing but itself and zod.',
+      severity: 'error',
+      from: { path: '^libs/([^/]+-contracts)/' },
+      to: { pathNot: ['^libs/$1/', 'node_modules/zod/'] },
     },
     {
       name: 'no-circular',

@@ -32,7 +32,8 @@ import { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
+import { BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE } from '@surge/billing/billing-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { infraFields } from '@surge/config/config.fields';
 import { loadConfig } from '@surge/config/config.loader';
@@ -184,7 +185,8 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
   const ch = createClickHouse(chSettings(chName));
   try {
     await seedReferenceData(pool);
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE);
     const have = await count(pool, 'SELECT count(*) AS n FROM accounts');
     const readingsHave = Number((await (await ch.query({ query: 'SELECT count() AS n FROM meter_readings', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n ?? 0);
     if (have === n && readingsHave > 0) return { pgMs: 0, chMs: 0, readings: readingsHave, reused: true };

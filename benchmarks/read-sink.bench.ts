@@ -26,14 +26,15 @@ import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
+import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { storedReading } from '@surge-test/support/stored-reading.fixture';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
 import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
@@ -332,7 +333,7 @@ async function main(): Promise<void> {
     log(`run ${name}: ${READINGS} readings over ${REGISTERS} registers, ${HISTORY} history readings each; sink env ${JSON.stringify(baseEnv).replace(/"(KAFKA_BROKERS|CLICKHOUSE_URL)":"[^"]*",?/g, '')}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     await ensureDatabase(chSettings);
     const db = createClickHouse(chSettings);
-    await migrateClickHouse(db, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(db, READING_CLICKHOUSE_MIGRATIONS);
     const regs = registers(name);
     const history = historyRows(regs);
     const repo = new ClickHouseMeterReadingRepository(db);

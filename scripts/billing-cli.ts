@@ -20,8 +20,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
+import { BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE } from '@surge/billing/billing-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { infraFields } from '@surge/config/config.fields';
 import { ConfigError, loadConfig } from '@surge/config/config.loader';
@@ -237,12 +238,13 @@ async function main(): Promise<void> {
       }
       let readings = 0;
       if (opts.readings) {
-        const settings = { url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD };
+        const settings = clickHouseSettingsFrom(config);
         await ensureDatabase(settings);
         const ch = createClickHouse(settings);
         try {
-          // The readings table belongs to the read path; its (idempotent) migrations make sure it exists, as read-sink does.
-          await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+          // The readings table belongs to the read path, the marks table to billing: their (idempotent) migrations make sure both exist, as read-sink does.
+          await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
+          await migrateClickHouse(ch, BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE);
           readings = await seedReadings(ch, { count, offset, prefix: opts.prefix });
         } finally {
           await ch.close();

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { TOPICS } from '@surge/kafka/topic.catalog';
+import { TOPICS } from '@surge/topic-catalog/topic.catalog';
 
 const ROOT = path.resolve(__dirname, '..');
 const K8S = path.join(ROOT, 'k8s');

@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { infraFields, positiveInt } from '@surge/config/config.fields';
 import { loadConfig } from '@surge/config/config.loader';
 
@@ -37,7 +37,7 @@ const config = loadConfig(
 const base = config.SURGE_PORT_BASE;
 const SERVICES = { 'read-api': base, 'read-sink': base + 1, billing: base + 2, csat: base + 3 } as const;
 type Service = keyof typeof SERVICES;
-const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const ch = createClickHouse(clickHouseSettingsFrom(config));
 const staffKey = readFileSync(join(stateDir, 'dev', 'staff-api-key'), 'utf8').trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -16,11 +16,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { loadConfig } from '@surge/config/config.loader';
 import { infraFields } from '@surge/config/config.fields';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 
 const [resultsLog, summaryFile, sinkMetricsUrl, reportFile] = process.argv.slice(2);
 const config = loadConfig(z.object(infraFields), process.env);
-const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+const ch = createClickHouse(clickHouseSettingsFrom(config));
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await ch.query({ query, format: 'JSONEachRow' })).json<T>();

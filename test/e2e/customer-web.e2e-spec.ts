@@ -6,7 +6,7 @@ import puppeteer from 'puppeteer-core';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';

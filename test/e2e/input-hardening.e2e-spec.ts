@@ -5,7 +5,7 @@ import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';

@@ -4,7 +4,7 @@ import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { testMpan } from '@surge-test/fixtures/reading.stub';
 import { startService, type RunningService } from '@surge-test/support/service.process';

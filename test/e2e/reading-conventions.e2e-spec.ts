@@ -1,7 +1,7 @@
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { testMpan } from '@surge-test/fixtures/reading.stub';

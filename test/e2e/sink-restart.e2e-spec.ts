@@ -1,6 +1,6 @@
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 

@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
+import { BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE } from '@surge/billing/billing-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
@@ -34,7 +35,8 @@ export async function openBillingTestStores(
   await seedPopulation(pool, population);
   await ensureDatabase(clickHouseSettings(chName));
   const ch = createClickHouse(clickHouseSettings(chName));
-  await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+  await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
+  await migrateClickHouse(ch, BILLING_CLICKHOUSE_MIGRATIONS, BILLING_CLICKHOUSE_TRACKING_TABLE);
   await seedReadings(ch, { count: population.count, prefix: population.prefix });
   return {
     chName,

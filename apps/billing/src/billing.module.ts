@@ -6,7 +6,7 @@ import { type BillingComponents, createBilling } from '@surge/billing/billing.fa
 import { BillQueryService } from '@surge/billing/bills/bill-query.service';
 import { BillRunService } from '@surge/billing/bill-run/bill-run.service';
 import { SettlementService } from '@surge/billing/settlement/settlement.service';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
@@ -46,7 +46,7 @@ export class BillingModule {
         {
           provide: CLICKHOUSE,
           useFactory: (): ClickHouseClient =>
-            createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD }),
+            createClickHouse(clickHouseSettingsFrom(config)),
         },
         {
           // Request-path Redis (health checks and enqueuing): a command fails within about a second while Redis

@@ -41,7 +41,7 @@ export class HealthController {
     this.metrics.dependencyUp.set({ dependency: 'clickhouse' }, clickhouse ? 1 : 0);
     const body = { postgres: postgres ? 'up' : 'down', redis: redis ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down' };
     if (!postgres || !redis) {
-      throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres}, redis ${body.redis} (clickhouse ${body.clickhouse}).`, 5);
+      throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres}, redis ${body.redis} (clickhouse ${body.clickhouse}).`);
     }
     return { status: 'ok', ...body };
   }

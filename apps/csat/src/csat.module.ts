@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AnswerOutboxRelay } from '@surge/csat/answer-outbox.relay';
 import { ClickHouseCsatAnalytics, type CsatAnalytics } from '@surge/csat/csat-analytics.repository';
 import { CsatReportService } from '@surge/csat/csat-report.service';
@@ -14,7 +14,7 @@ import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { exitForSupervisor } from '@surge/observability/process-exit';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
@@ -54,13 +54,7 @@ export class CsatModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, config.CLICKHOUSE_QUERY_TIMEOUT_MS)),
         },
         { provide: ANALYTICS, useFactory: (ch: ClickHouseClient) => new ClickHouseCsatAnalytics(ch), inject: [CLICKHOUSE] },
         authenticatorProvider(config),

@@ -30,7 +30,7 @@ export class HealthController {
   /** Live unless the outcome consumer gave up rebuilding itself (the process then also exits). */
   @Get('live')
   live() {
-    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the outcome consumer gave up rejoining its group; this process is exiting.', 5);
+    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the outcome consumer gave up rejoining its group; this process is exiting.');
     return { status: 'ok' };
   }
 
@@ -50,7 +50,7 @@ export class HealthController {
       analyticsBacklog,
       lag: Object.fromEntries(this.consumer.lag()),
     };
-    if (!postgres || !consumer) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres}, consumer ${body.consumer} (clickhouse ${body.clickhouse}).`, 5);
+    if (!postgres || !consumer) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres}, consumer ${body.consumer} (clickhouse ${body.clickhouse}).`);
     return { status: 'ok', ...body };
   }
 }

@@ -1,3 +1,6 @@
+import { unavailable } from '@surge/errors/app.error';
+import { toResponse } from '@surge/http/app-error.filter';
+
 /**
  * Same-origin reverse proxy from the page's /api/<service>/* to the services.
  * Chosen over CORS: a cross-origin POST with a bearer token and a JSON body
@@ -58,11 +61,13 @@ export class ApiProxy {
       }
       return { status: res.status, headers: out, body: Buffer.from(await res.arrayBuffer()) };
     } catch {
-      return json(
-        503,
-        { error: { code: 'DEPENDENCY_UNAVAILABLE', message: `The ${service} service did not answer; nothing was confirmed. Retry after ${this.opts.retryAfterSeconds} seconds with the same Idempotency-Key.` } },
-        { 'retry-after': String(this.opts.retryAfterSeconds) },
+      // Status from the catalogue; the wait is this deployment's (UPSTREAM_RETRY_AFTER_SECONDS).
+      const refusal = toResponse(
+        unavailable('DEPENDENCY_UNAVAILABLE', `The ${service} service did not answer; nothing was confirmed. Retry after ${this.opts.retryAfterSeconds} seconds with the same Idempotency-Key.`, {
+          retryAfterSeconds: this.opts.retryAfterSeconds,
+        }),
       );
+      return json(refusal.status, refusal.body, { 'retry-after': String(refusal.retryAfter) });
     }
   }
 }

@@ -32,7 +32,7 @@ export class HealthController {
     const clickhouse = await probe(async () => (await this.ch.ping()).success);
     this.metrics.dependencyUp.set({ dependency: 'clickhouse' }, clickhouse ? 1 : 0);
     const body = { kafka: this.publisher.isHealthy() ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down' };
-    if (body.kafka === 'down') throw unavailable('INGEST_UNAVAILABLE', `Not ready: kafka down (clickhouse ${body.clickhouse}).`, 5);
+    if (body.kafka === 'down') throw unavailable('INGEST_UNAVAILABLE', `Not ready: kafka down (clickhouse ${body.clickhouse}).`);
     return { status: 'ok', ...body };
   }
 }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyListenOptions } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { registerLoadShedding } from '@surge/http/load-shedding';
@@ -36,7 +36,6 @@ async function bootstrap(): Promise<void> {
     // Beyond capacity the loop falls behind before the in-flight cap is reached (requests wait in socket
     // buffers, unseen): shed on that delay too, so the excess gets a fast 503 rather than a timeout.
     ...(config.MAX_QUEUE_DELAY_MS > 0 ? { maxQueueDelayMs: config.MAX_QUEUE_DELAY_MS, lagMs: lagMonitor(fastify) } : {}),
-    retryAfterSeconds: 1,
     exempt: ['/health/live', '/health/ready', '/metrics'],
   }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
   registerCorrelationId(fastify);

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { IDEMPOTENCY_STORE, IdempotencyInterceptor } from '@surge/http/idempotency.interceptor';
@@ -11,15 +11,15 @@ import { RATE_LIMITER, RATE_LIMITS, RateLimitGuard } from '@surge/http/rate-limi
 import { RedisRateLimiter } from '@surge/redis/rate-limiter';
 import { createRequestPathRedis, redisReady } from '@surge/redis/redis.factory';
 import { RedisWriteBehind } from '@surge/redis/redis-write-behind';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { RedisReadingReceipts } from '@surge/reading-intake/redis/reading-receipt.store';
 import { ReadingIntakeService } from '@surge/reading-intake/reading-intake.service';
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { ClickHouseReadingReviewRepository } from '@surge/reading-store/reading-review.repository';
+import { ClickHouseReadingReviewRepository } from '@surge/reading-store/clickhouse/clickhouse-reading-review.repository';
 import { ReadingReviewService } from '@surge/reading-review/reading-review.service';
 import { HealthController } from './health.controller';
 import { HeldReadingsController } from './held-readings.controller';
@@ -66,13 +66,7 @@ export class ReadApiModule {
         {
           provide: CLICKHOUSE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: config.CLICKHOUSE_QUERY_TIMEOUT_MS,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, config.CLICKHOUSE_QUERY_TIMEOUT_MS)),
         },
         {
           provide: REDIS,

@@ -25,7 +25,7 @@ export class HealthController {
    */
   @Get('live')
   live() {
-    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the consumer gave up rejoining its group; this process is exiting.', 5);
+    if (!this.consumer.isLive()) throw unavailable('DEPENDENCY_UNAVAILABLE', 'Not live: the consumer gave up rejoining its group; this process is exiting.');
     return { status: 'ok' };
   }
 
@@ -42,7 +42,7 @@ export class HealthController {
     // The registry projection is reported, never a reason to be unready: without it readings are still judged (default EAC).
     const registry = { caughtUp: this.registryTailer.hasCaughtUp, registers: this.registryFeed.registers, lag: this.registryTailer.lag() };
     const body = { consumer: this.consumer.isHealthy() ? 'up' : 'down', clickhouse: clickhouse ? 'up' : 'down', lag, registry };
-    if (body.consumer === 'down' || !clickhouse) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: consumer ${body.consumer}, clickhouse ${body.clickhouse}.`, 5);
+    if (body.consumer === 'down' || !clickhouse) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: consumer ${body.consumer}, clickhouse ${body.clickhouse}.`);
     return { status: 'ok', ...body };
   }
 }

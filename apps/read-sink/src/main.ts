@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
-import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
+import { READING_CLICKHOUSE_MIGRATIONS, READING_CLICKHOUSE_TRACKING_TABLE } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
+import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { ConfigError } from '@surge/config/config.loader';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS } from '@surge/http/metrics.controller';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
@@ -20,10 +20,10 @@ async function bootstrap(): Promise<void> {
   const config = loadReadSinkConfig(process.env);
   if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, Object.values(resolveTopics(config.KAFKA_TOPIC_PREFIX)));
   if (config.RUN_MIGRATIONS) {
-    const settings = { url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD };
+    const settings = clickHouseSettingsFrom(config);
     await ensureDatabase(settings);
     const ch = createClickHouse(settings);
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS, READING_CLICKHOUSE_TRACKING_TABLE);
     await ch.close();
   }
   const app = await NestFactory.create<NestFastifyApplication>(ReadSinkModule.forRoot(config), new FastifyAdapter({ bodyLimit: 1024, logger: false }), { logger: ['error', 'warn'] });

@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
 import { RegisterHistoryCache } from '@surge/reading-sink/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { exitForSupervisor } from '@surge/observability/process-exit';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { sinkMetricsObserver } from '@surge/reading-sink/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
@@ -105,7 +105,7 @@ export class ReadSinkModule {
         {
           provide: READING_SINK,
           useFactory: (publisher: EventPublisher, metrics: SurgeMetrics, feed: RegistryProjectionFeed) => {
-            const ch = createClickHouse({ url: config.CLICKHOUSE_URL, database: config.CLICKHOUSE_DATABASE, username: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD });
+            const ch = createClickHouse(clickHouseSettingsFrom(config));
             const cache = config.SINK_HISTORY_CACHE_READINGS > 0 ? new RegisterHistoryCache(config.SINK_HISTORY_CACHE_READINGS) : undefined;
             return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache, feed);
           },
@@ -114,13 +114,7 @@ export class ReadSinkModule {
         {
           provide: CLICKHOUSE_PROBE,
           useFactory: () =>
-            createClickHouse({
-              url: config.CLICKHOUSE_URL,
-              database: config.CLICKHOUSE_DATABASE,
-              username: config.CLICKHOUSE_USER,
-              password: config.CLICKHOUSE_PASSWORD,
-              requestTimeoutMs: 1_500,
-            }),
+            createClickHouse(clickHouseSettingsFrom(config, 1_500)),
         },
         ReadSinkRunner,
       ],

@@ -5,7 +5,7 @@ import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';

@@ -15,6 +15,29 @@ export interface ClickHouseSettings {
   requestTimeoutMs?: number;
 }
 
+/** The CLICKHOUSE_* fields every app parses once at start-up (libs/config/src/config.fields.ts infraFields). */
+export interface ClickHouseConfig {
+  readonly CLICKHOUSE_URL: string;
+  readonly CLICKHOUSE_DATABASE: string;
+  readonly CLICKHOUSE_USER: string;
+  readonly CLICKHOUSE_PASSWORD: string;
+}
+
+/**
+ * Client settings from an app's parsed config, the one way every app and script builds them. Interactive
+ * readers pass CLICKHOUSE_QUERY_TIMEOUT_MS and probes their own short timeout; batch writers and migrations
+ * pass nothing and keep the 30 s default.
+ */
+export function clickHouseSettingsFrom(config: ClickHouseConfig, requestTimeoutMs?: number): ClickHouseSettings {
+  return {
+    url: config.CLICKHOUSE_URL,
+    database: config.CLICKHOUSE_DATABASE,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  };
+}
+
 /** A client bound to the platform's database. `request_timeout` keeps a stuck server from stalling a caller forever. */
 export function createClickHouse(settings: ClickHouseSettings, database: string | null = settings.database): ClickHouseClient {
   return createClient({

@@ -1,6 +1,25 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AddColumn, ClickHouseMigration } from './clickhouse.migrations';
 import { sqlString } from './clickhouse.sql';
+
+/**
+ * One step of a component's ClickHouse schema. Each component (feature) owns its ordered, append-only
+ * list and its tracking table. Statements must be idempotent (IF NOT EXISTS) so a half-applied migration
+ * can simply run again.
+ */
+export interface ClickHouseMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly (string | AddColumn)[];
+}
+
+/**
+ * A column added to an existing table. ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the
+ * migrator looks in system.columns first: a half-applied migration (or two instances starting together)
+ * runs it again harmlessly, like every other statement.
+ */
+export interface AddColumn {
+  readonly addColumn: { readonly table: string; readonly column: string; readonly definition: string };
+}
 
 /**
  * Applies pending migrations in version order and records each in the
@@ -48,7 +67,7 @@ async function addColumnOnce(client: ClickHouseClient, { table, column, definiti
   try {
     await client.command({ query: `ALTER TABLE ${table} ADD COLUMN ${column} ${definition}` });
   } catch (error) {
-    // Another instance added it between the look and the ALTER (code 44, ILLEGAL_COLUMN / already exists).
+    // Another instance added it between the look and the ALTER.
     if (!/already exists/i.test(String((error as Error)?.message))) throw error;
   }
 }

@@ -1,4 +1,4 @@
-import type { ClickHouseMigration } from '@surge/clickhouse/clickhouse.migrations';
+import type { ClickHouseMigration } from '@surge/clickhouse/clickhouse.migrator';
 
 /** CSAT's own tracking table in the shared ClickHouse database. */
 export const CSAT_CLICKHOUSE_TRACKING_TABLE = 'csat_schema_migrations';

@@ -9,7 +9,7 @@ import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
+import { resolveTopics, type TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';

@@ -1,5 +1,6 @@
 import { hasScope, type CustomerPrincipal, type Principal } from '@surge/auth/principal';
 import { conflict, forbidden, notFound, validationError } from '@surge/errors/app.error';
+import { decodePageCursor, encodePageCursor } from '@surge/validation/page-cursor.codec';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 import { isSatisfied, MAX_SCORE, MIN_SCORE } from './csat.calculator';
 import type { CustomerCategory, SurveyChannel, SurveyOutcome } from './invitation.policy';
@@ -139,17 +140,11 @@ export function toView(r: SurveyRecord, nowMs: number): SurveyView {
 
 const LATEST_CURSOR_MS = Date.UTC(9999, 11, 31);
 
-const encodeCursor = (c: SurveyPageCursor): string => Buffer.from(`${c.interactionAtMs}|${c.id}`).toString('base64url');
+const encodeCursor = (c: SurveyPageCursor): string => encodePageCursor(String(c.interactionAtMs), c.id);
 
-function decodeCursor(cursor: string): SurveyPageCursor {
-  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const [at, id] = parts;
-  const ms = Number(at);
-  // Only what encodeCursor writes: whole milliseconds in a range PostgreSQL holds (1e300 was a 500 from to_timestamp).
-  if (parts.length !== 2 || !at || !id || !/^\d{1,15}$/.test(at) || ms > LATEST_CURSOR_MS || !UUID.test(id)) {
-    throw validationError('INVALID_CURSOR', 'The cursor is not one this API gave out; start again without it.', [
-      { code: 'INVALID_CURSOR', field: 'cursor', message: 'Unknown cursor: pass back nextCursor exactly as received.' },
-    ]);
-  }
-  return { interactionAtMs: ms, id };
-}
+// Only what encodeCursor writes: whole milliseconds in a range PostgreSQL holds (1e300 was a 500 from to_timestamp).
+const decodeCursor = (cursor: string): SurveyPageCursor =>
+  decodePageCursor(cursor, (at, id) => {
+    const ms = Number(at);
+    return !/^\d{1,15}$/.test(at) || ms > LATEST_CURSOR_MS || !UUID.test(id) ? null : { interactionAtMs: ms, id };
+  });

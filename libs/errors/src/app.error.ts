@@ -1,22 +1,14 @@
 /**
  * The platform's error taxonomy. Every error a caller can see carries a stable
  * string code (part of the public API, listed in the OpenAPI document) and a
- * message a person can act on. The HTTP mapping lives in one place
- * (libs/http/src/app-error.filter.ts); consumers use `retriable` to decide
- * between retrying a batch and dead-lettering a message.
+ * message a person can act on. What each kind and code means over HTTP (status,
+ * Retry-After) is decided in one place, the catalogue (./error-codes.ts);
+ * libs/http/src/app-error.filter.ts only applies it. Consumers use `retriable`
+ * to decide between retrying a batch and dead-lettering a message.
  */
-export type ErrorKind =
-  | 'validation' // the input is wrong: 400/422, never retried
-  | 'unauthenticated' // 401
-  | 'forbidden' // 403 (scope missing); object-level denials use not_found
-  | 'not_found' // 404, also for another account's objects so nothing leaks
-  | 'conflict' // 409
-  | 'payload_too_large' // 413
-  | 'unsupported_media_type' // 415: only JSON (and a route's own file type) is parsed
-  | 'unprocessable' // 422
-  | 'rate_limited' // 429 + Retry-After
-  | 'unavailable' // a dependency is down or too slow: 503 + Retry-After, retriable
-  | 'internal'; // a bug: 500
+import { retryAfterOf, type ErrorKind } from './error-codes';
+
+export type { ErrorKind } from './error-codes';
 
 export interface FieldIssue {
   readonly code: string;
@@ -50,8 +42,12 @@ export const conflict = (code: string, message: string): AppError => new AppErro
 
 export const unprocessable = (code: string, message: string): AppError => new AppError('unprocessable', code, message);
 
-export const unavailable = (code: string, message: string, retryAfterSeconds = 5, cause?: unknown): AppError =>
-  new AppError('unavailable', code, message, { retryAfterSeconds, cause });
+/**
+ * A dependency down or too slow: 503. Retry-After is the catalogue's for the code unless the caller names
+ * a shorter situation from RETRY_AFTER_SECONDS (e.g. `busy` while shutting down).
+ */
+export const unavailable = (code: string, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}): AppError =>
+  new AppError('unavailable', code, message, { retryAfterSeconds: options.retryAfterSeconds ?? retryAfterOf(code), cause: options.cause });
 
 export const rateLimited = (message: string, retryAfterSeconds: number): AppError =>
   new AppError('rate_limited', 'RATE_LIMITED', message, { retryAfterSeconds });

@@ -1,7 +1,57 @@
 /**
- * Every stable error code the HTTP APIs can answer with, and its HTTP status.
- * The OpenAPI documents list them from here; a test keeps this list and the
- * codes thrown in code in step.
+ * The error catalogue: the one place that decides what a refusal looks like over HTTP. Every error kind's
+ * status, every stable code's status and, for the retriable ones, how long a caller should wait
+ * (Retry-After). The filter, the HTTP edge, load shedding and every `unavailable(...)` read it from here
+ * instead of deciding themselves.
+ */
+
+/** The kinds of error (libs/errors/src/app.error.ts) and their HTTP status. */
+export type ErrorKind =
+  | 'validation' // the input is wrong: 400/422, never retried
+  | 'unauthenticated' // 401
+  | 'forbidden' // 403 (scope missing); object-level denials use not_found
+  | 'not_found' // 404, also for another account's objects so nothing leaks
+  | 'conflict' // 409
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415: only JSON (and a route's own file type) is parsed
+  | 'unprocessable' // 422
+  | 'rate_limited' // 429 + Retry-After
+  | 'unavailable' // a dependency is down or too slow: 503 + Retry-After, retriable
+  | 'internal'; // a bug: 500
+
+const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export const httpStatusOf = (kind: ErrorKind): number => STATUS_OF_KIND[kind];
+
+/**
+ * How long a refused caller should wait before retrying (Retry-After, seconds), by why it was refused.
+ * A rate limit's wait is not here: it is the end of the caller's own window, computed per request.
+ */
+export const RETRY_AFTER_SECONDS = {
+  /** A store or the broker down, or a write not confirmed in time: long enough for a restart or failover to show. */
+  dependencyDown: 5,
+  /** Our own bounded buffer full: it drains within a second or two. */
+  overloaded: 2,
+  /** Shed at the front door, or this instance shutting down: the next moment, or another instance, serves. */
+  busy: 1,
+} as const;
+
+/**
+ * Every stable error code the HTTP APIs can answer with, its HTTP status and, where retrying helps, its
+ * default Retry-After. The OpenAPI documents list them from here; a test keeps this list and the codes
+ * thrown in code in step.
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, description: 'The request body or parameters are invalid; see issues[] for each field.' },
@@ -44,9 +94,15 @@ export const ERROR_CODES = {
   SURVEY_ALREADY_ANSWERED: { status: 409, description: 'This survey has been answered; the first answer stands.' },
   SURVEY_EXPIRED: { status: 409, description: 'This survey has expired and can no longer be answered (409, not 410: the taxonomy has no "gone" kind).' },
   RATE_LIMITED: { status: 429, description: 'Too many requests from this caller; retry after Retry-After seconds.' },
-  INGEST_UNAVAILABLE: { status: 503, description: 'The reading was not confirmed durable in time. It may or may not have been stored: retry after Retry-After seconds with the same Idempotency-Key, and it is stored once.' },
-  DEPENDENCY_UNAVAILABLE: { status: 503, description: 'A dependency is down; retry after Retry-After seconds.' },
+  INGEST_UNAVAILABLE: { status: 503, retryAfterSeconds: RETRY_AFTER_SECONDS.dependencyDown, description: 'The reading was not confirmed durable in time. It may or may not have been stored: retry after Retry-After seconds with the same Idempotency-Key, and it is stored once.' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, retryAfterSeconds: RETRY_AFTER_SECONDS.dependencyDown, description: 'A dependency is down; retry after Retry-After seconds.' },
   INTERNAL_ERROR: { status: 500, description: 'A fault on our side; it has been logged.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The catalogue's default Retry-After for a code; a code without one waits as for a dependency down. */
+export function retryAfterOf(code: string): number {
+  const entry = (ERROR_CODES as Readonly<Record<string, { retryAfterSeconds?: number }>>)[code];
+  return entry?.retryAfterSeconds ?? RETRY_AFTER_SECONDS.dependencyDown;
+}

@@ -8,7 +8,7 @@ describe('toResponse: the one error-to-HTTP mapping', () => {
       status: 400,
       body: { error: { code: 'INVALID_MPAN', message: 'bad', issues: [{ code: 'INVALID_MPAN', field: 'supplyPointId', message: 'bad' }] } },
     });
-    expect(toResponse(unavailable('INGEST_UNAVAILABLE', 'retry', 5))).toMatchObject({ status: 503, retryAfter: 5 });
+    expect(toResponse(unavailable('INGEST_UNAVAILABLE', 'retry'))).toMatchObject({ status: 503, retryAfter: 5 });
   });
 
   it('turns malformed JSON into a 400 MALFORMED_JSON, never a 500', () => {

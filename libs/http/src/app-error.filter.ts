@@ -1,27 +1,15 @@
 import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorKind } from '@surge/errors/app.error';
-
-const STATUS: Record<ErrorKind, number> = {
-  validation: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
+import { AppError, unavailable } from '@surge/errors/app.error';
+import { httpStatusOf } from '@surge/errors/error-codes';
 
 export interface ErrorBody {
   error: { code: string; message: string; issues?: readonly unknown[]; correlationId?: string };
 }
 
 /**
- * The one place errors become HTTP. AppErrors map by kind; framework errors
+ * The one place errors become HTTP responses. AppErrors map by kind, with the status and Retry-After the
+ * catalogue (libs/errors/src/error-codes.ts) decides; framework errors
  * (bad JSON, body too large, unknown route) become stable codes too, so a
  * client never sees a 500 for its own bad input. Anything else is a bug: 500
  * with a generic message, logged with the correlation id.
@@ -35,17 +23,23 @@ export class AppErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const correlationId = request?.headers?.['x-correlation-id'] as string | undefined;
-    const { status, body, retryAfter } = toResponse(exception);
-    if (status >= 500 && status !== 503) this.logError(exception, correlationId);
-    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
-    void reply.status(status).send({ error: { ...body.error, ...(correlationId ? { correlationId } : {}) } });
+    const status = replyWithError(reply, exception, correlationId);
+    if (status >= 500 && status !== httpStatusOf('unavailable')) this.logError(exception, correlationId);
   }
+}
+
+/** Sends the error response (status, Retry-After where the error has one, body with the correlation id); returns the status. */
+export function replyWithError(reply: FastifyReply, exception: unknown, correlationId: string | undefined): number {
+  const { status, body, retryAfter } = toResponse(exception);
+  if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+  void reply.status(status).send({ error: { ...body.error, ...(correlationId ? { correlationId } : {}) } });
+  return status;
 }
 
 export function toResponse(exception: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
   if (exception instanceof AppError) {
     return {
-      status: STATUS[exception.kind],
+      status: httpStatusOf(exception.kind),
       body: { error: { code: exception.code, message: exception.message, ...(exception.details.issues ? { issues: exception.details.issues } : {}) } },
       ...(exception.details.retryAfterSeconds !== undefined ? { retryAfter: exception.details.retryAfterSeconds } : {}),
     };
@@ -74,11 +68,7 @@ export function toResponse(exception: unknown): { status: number; body: ErrorBod
     return { status: fst.statusCode, body: { error: { code, message } } };
   }
   if (isDependencyOutage(exception)) {
-    return {
-      status: 503,
-      body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'A service this request needs is unavailable; try again after Retry-After seconds.' } },
-      retryAfter: 5,
-    };
+    return toResponse(unavailable('DEPENDENCY_UNAVAILABLE', 'A service this request needs is unavailable; try again after Retry-After seconds.'));
   }
   return { status: 500, body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side. It has been logged; please retry.' } } };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '@surge/auth/authenticator';
 import type { Principal } from '@surge/auth/principal';
 import { AppError, validationError } from '@surge/errors/app.error';
-import { toResponse } from './app-error.filter';
+import { replyWithError } from './app-error.filter';
 
 export interface HttpEdgeOptions {
   /** Bytes a body may have on any route not listed in `bodyLimits`. */
@@ -106,8 +106,7 @@ function checkMediaType(request: FastifyRequest, accepted: readonly string[]): v
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  const { status, body, retryAfter } = toResponse(error);
   const correlationId = request.headers['x-correlation-id'];
-  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
-  return reply.code(status).send({ error: { ...body.error, ...(typeof correlationId === 'string' ? { correlationId } : {}) } });
+  replyWithError(reply, error, typeof correlationId === 'string' ? correlationId : undefined);
+  return reply;
 }

@@ -7,7 +7,7 @@ describe('registerLoadShedding', () => {
     const app = Fastify();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    registerLoadShedding(app, { maxInFlight: 2, retryAfterSeconds: 1, exempt: ['/health/ready'] });
+    registerLoadShedding(app, { maxInFlight: 2, exempt: ['/health/ready'] });
     app.get('/slow', async () => {
       await gate;
       return { ok: true };
@@ -34,7 +34,7 @@ describe('registerLoadShedding: queueing delay', () => {
     const app = Fastify();
     let lag = 0;
     const reasons: string[] = [];
-    registerLoadShedding(app, { maxInFlight: 100, retryAfterSeconds: 1, exempt: ['/health/ready'], maxQueueDelayMs: 40, lagMs: () => lag, onShed: (r) => reasons.push(r) });
+    registerLoadShedding(app, { maxInFlight: 100, exempt: ['/health/ready'], maxQueueDelayMs: 40, lagMs: () => lag, onShed: (r) => reasons.push(r) });
     app.get('/work', async () => ({ ok: true }));
     app.get('/health/ready', async () => ({ ok: true }));
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { unavailable } from '@surge/errors/app.error';
+import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes';
+import { toResponse } from './app-error.filter';
 
 export interface LoadSheddingOptions {
   /** Requests being handled at once, at most; the next answers 503 at once. */
   maxInFlight: number;
-  retryAfterSeconds: number;
   /** Routes never shed (health probes, metrics). */
   exempt: readonly string[];
   /**
@@ -27,15 +29,21 @@ export interface LoadSheddingOptions {
 export function registerLoadShedding(fastify: FastifyInstance, options: LoadSheddingOptions): { inFlight: () => number } {
   let inFlight = 0;
   const exempt = new Set(options.exempt);
-  const body = JSON.stringify({
-    error: { code: 'INGEST_UNAVAILABLE', message: 'We are receiving more requests than we can handle right now; nothing was accepted. Please retry shortly.' },
-  });
+  // Built once: a refusal costs well under a millisecond. Status and Retry-After are the catalogue's (busy: the
+  // next moment, or another instance, serves).
+  const refusal = toResponse(
+    unavailable('INGEST_UNAVAILABLE', 'We are receiving more requests than we can handle right now; nothing was accepted. Please retry shortly.', {
+      retryAfterSeconds: RETRY_AFTER_SECONDS.busy,
+    }),
+  );
+  const body = JSON.stringify(refusal.body);
+  const retryAfter = String(refusal.retryAfter);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (exempt.has(request.url)) return done();
     const late = options.lagMs !== undefined && options.maxQueueDelayMs !== undefined && options.lagMs() > options.maxQueueDelayMs;
     if (late || inFlight >= options.maxInFlight) {
       options.onShed?.(late ? 'queue_delay' : 'in_flight');
-      void reply.code(503).header('retry-after', String(options.retryAfterSeconds)).header('content-type', 'application/json').send(body);
+      void reply.code(refusal.status).header('retry-after', retryAfter).header('content-type', 'application/json').send(body);
       return;
     }
     inFlight++;

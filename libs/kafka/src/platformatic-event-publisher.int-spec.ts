@@ -1,13 +1,14 @@
 import { Admin } from '@platformatic/kafka';
-import { AppError } from '@surge/errors/app.error';
 import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { NOT_CONFIRMED, PlatformaticEventPublisher } from './platformatic-event-publisher';
+import { KafkaUnavailableError } from './kafka-unavailable.error';
+import { PlatformaticEventPublisher } from './platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from './topic.admin';
 
 /**
  * Issue 11, item 5, on the real broker: a publish answered "unavailable" because its deadline passed can still
- * land in the topic. The 503 must say the reading may have been stored (and how to retry safely), never that
- * nothing was accepted.
+ * land in the topic. The publisher must report it as not confirmed (the records may have been written), never as
+ * refused before handing over, so the feature's 503 can say the reading may have been stored
+ * (libs/reading-intake/src/publish-failure.mapper.ts).
  */
 describe('PlatformaticEventPublisher on a real broker', () => {
   const topic = uniqueName('publisher-deadline');
@@ -21,7 +22,7 @@ describe('PlatformaticEventPublisher on a real broker', () => {
     await deleteTopics(testEnv.KAFKA_BROKERS, [topic]).catch(() => undefined);
   });
 
-  it('a write past its deadline answers 503 "may or may not have been stored", and is in fact stored', async () => {
+  it('a write past its deadline is reported "not confirmed" (may have been written), and is in fact stored', async () => {
     publisher = new PlatformaticEventPublisher({
       brokers: testEnv.KAFKA_BROKERS,
       clientId: uniqueName('deadline'),
@@ -36,11 +37,9 @@ describe('PlatformaticEventPublisher on a real broker', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ kind: 'unavailable', code: 'INGEST_UNAVAILABLE', message: NOT_CONFIRMED });
-    expect((error as Error).message).not.toMatch(/nothing was (accepted|confirmed)/i);
-    expect((error as Error).message).toMatch(/may or may not have been.*same Idempotency-Key/);
-    // ...and yet the record is there: the wording "nothing was accepted" would have been false.
+    expect(error).toBeInstanceOf(KafkaUnavailableError);
+    expect(error).toMatchObject({ reason: 'not_confirmed', mayHaveBeenWritten: true });
+    // ...and yet the record is there: "refused, nothing handed over" would have been false.
     const deadline = Date.now() + 10_000;
     let end = 0n;
     while (end === 0n && Date.now() < deadline) {

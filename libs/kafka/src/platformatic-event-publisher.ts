@@ -1,12 +1,12 @@
 import { compatibilityPartitioner, Producer, ProduceAcks } from '@platformatic/kafka';
-import { unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from './event-publisher';
 import type { OutgoingRecord } from './kafka-record';
+import { KafkaUnavailableError } from './kafka-unavailable.error';
 
 export interface PublisherOptions {
   brokers: string[];
   clientId: string;
-  /** How long a caller waits for acks=all before it is told "unavailable". */
+  /** How long a caller waits for acks=all before it is told the records are not confirmed (KafkaUnavailableError). */
   deadlineMs: number;
   /** Records waiting or in flight, at most. Past it, publish fails fast: the buffer is the backpressure. */
   maxBufferedRecords: number;
@@ -37,14 +37,6 @@ interface Pending {
 }
 
 /**
- * The 503 wording once records were handed to the producer. "Nothing was accepted" would be false there: a write
- * can land after its deadline or with its ack lost. Only refusals before handing over (buffer full, shutting down,
- * load shedding) may say nothing was accepted.
- */
-export const NOT_CONFIRMED =
-  'We could not confirm your reading was stored: it may or may not have been. Retry after Retry-After seconds with the same Idempotency-Key; a reading sent twice is stored once.';
-
-/**
  * EventPublisher over @platformatic/kafka (see docs/decisions/0001-kafka-client.md).
  *
  * Concurrent `publish` calls are coalesced into shared produce requests
@@ -65,11 +57,11 @@ export class PlatformaticEventPublisher implements EventPublisher {
   }
 
   publish(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(unavailable('INGEST_UNAVAILABLE', 'The service is shutting down; retry shortly.', 1));
+    if (this.closed) return Promise.reject(new KafkaUnavailableError('closing', 'the publisher is closing; nothing was handed to the broker'));
     if (records.length === 0) return Promise.resolve();
     if (this.buffered + records.length > this.options.maxBufferedRecords) {
       return Promise.reject(
-        unavailable('INGEST_UNAVAILABLE', 'We are receiving more readings than we can store right now; nothing was accepted. Please retry shortly.', 2),
+        new KafkaUnavailableError('buffer_full', `${this.buffered} records already wait for acks (at most ${this.options.maxBufferedRecords}); nothing was handed to the broker`),
       );
     }
     this.buffered += records.length;
@@ -77,9 +69,9 @@ export class PlatformaticEventPublisher implements EventPublisher {
       let remaining = records.length;
       let settled = false;
       const deadline = setTimeout(() => {
-        // The records are already with the producer: the broker may still store them after we answer. Say so,
-        // and point at the retry that is safe (same Idempotency-Key, same reading id, stored once by the sink).
-        settle(unavailable('INGEST_UNAVAILABLE', NOT_CONFIRMED, 5));
+        // The records are already with the producer: the broker may still store them after we answer. Say
+        // "not confirmed", never "not written": the caller's retry must be one that is safe to duplicate.
+        settle(new KafkaUnavailableError('not_confirmed', `acks=all not received within ${this.options.deadlineMs} ms; the records may still be written`));
       }, this.options.deadlineMs);
       const settle = (error?: unknown) => {
         if (settled) return;
@@ -90,8 +82,8 @@ export class PlatformaticEventPublisher implements EventPublisher {
       };
       const done = (error?: unknown) => {
         this.buffered--;
-        // A failed produce request can still have been appended (e.g. the ack was lost): same wording as the deadline.
-        if (error) settle(unavailable('INGEST_UNAVAILABLE', NOT_CONFIRMED, 5, error));
+        // A failed produce request can still have been appended (e.g. the ack was lost): not confirmed, as at the deadline.
+        if (error) settle(new KafkaUnavailableError('not_confirmed', 'the produce request failed; the records may still have been written', { cause: error }));
         else if (--remaining === 0) settle();
       };
       for (const record of records) this.lanes[laneOf(record.key, this.lanes.length)]!.enqueue({ record, done });

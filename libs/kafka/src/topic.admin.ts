@@ -1,5 +1,5 @@
 import { Admin } from '@platformatic/kafka';
-import type { TopicSpec } from './topic.catalog';
+import type { TopicSpec } from './topic.model';
 
 /**
  * Creates missing topics with their partitions and config; existing topics

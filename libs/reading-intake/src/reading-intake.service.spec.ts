@@ -1,15 +1,17 @@
 import type { CustomerPrincipal, ServicePrincipal } from '@surge/auth/principal';
 import { AppError, unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
+import { KafkaUnavailableError, type KafkaUnavailableReason } from '@surge/kafka/kafka-unavailable.error';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { testMpan } from '@surge-test/fixtures/reading.stub';
+import { NOT_CONFIRMED } from './publish-failure.mapper';
 import { ReadingIntakeService, uuidFromKey } from './reading-intake.service';
 
 /** An in-memory publisher: this is a unit test of the request-path rules, not of Kafka. */
 class RecordingPublisher implements EventPublisher {
   published: OutgoingRecord[] = [];
-  failWith: AppError | undefined;
+  failWith: Error | undefined;
   async publish(records: readonly OutgoingRecord[]) {
     if (this.failWith) throw this.failWith;
     this.published.push(...records);
@@ -100,8 +102,23 @@ describe('ReadingIntakeService', () => {
   });
 
   it('propagates "unavailable" from the publisher: no receipt without durability', async () => {
-    publisher.failWith = unavailable('INGEST_UNAVAILABLE', 'down', 5);
+    publisher.failWith = unavailable('INGEST_UNAVAILABLE', 'down');
     expect(await code(intake.submit(customer, good, ctx))).toBe('INGEST_UNAVAILABLE');
+  });
+
+  it("answers the broker's refusals as 503 INGEST_UNAVAILABLE in the reading's words, saying \"may have been stored\" only when it may", async () => {
+    const answer = async (reason: KafkaUnavailableReason) => {
+      publisher.failWith = new KafkaUnavailableError(reason, 'transport detail');
+      const e = await intake.submit(customer, good, ctx).then(() => undefined, (error: unknown) => error as AppError);
+      const batch = await intake.submitBatch(collector, { readings: [{ ...good, accountId: 'A1' }] }, ctx).then(() => undefined, (error: unknown) => error as AppError);
+      expect(batch).toMatchObject({ kind: e?.kind, code: e?.code, message: e?.message });
+      return { kind: e?.kind, code: e?.code, message: e?.message, retryAfterSeconds: e?.details.retryAfterSeconds };
+    };
+    expect(await answer('not_confirmed')).toEqual({ kind: 'unavailable', code: 'INGEST_UNAVAILABLE', message: NOT_CONFIRMED, retryAfterSeconds: 5 });
+    expect(NOT_CONFIRMED).toMatch(/may or may not have been.*same Idempotency-Key/);
+    expect(await answer('buffer_full')).toMatchObject({ kind: 'unavailable', code: 'INGEST_UNAVAILABLE', message: expect.stringMatching(/nothing was accepted/), retryAfterSeconds: 2 });
+    expect(await answer('closing')).toMatchObject({ kind: 'unavailable', code: 'INGEST_UNAVAILABLE', message: 'The service is shutting down; retry shortly.', retryAfterSeconds: 1 });
+    expect(publisher.published).toHaveLength(0);
   });
 
   it('answers a batch per item: valid ones published together, invalid ones reported', async () => {

@@ -4,13 +4,14 @@ import { hasScope, principalKey } from '@surge/auth/principal';
 import { AppError, forbidden, notFound, validationError, type FieldIssue } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
-import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { validateReadingFields } from '@surge/meter-domain/reading-submission.validator';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { toStoredInstant } from '@surge/meter-domain/stored-instant';
+import { toIntakeError } from './publish-failure.mapper';
 import { MAX_BATCH_ITEMS, readingSubmissionSchema, type ReadingSubmission } from './reading-submission.schema';
 import type { ReceiptRecorder } from '@surge/reading-intake/redis/reading-receipt.store';
 
@@ -36,7 +37,8 @@ export type BatchItemResult =
  * trip), authorize against the caller's own supply points, and make the
  * reading durable in Kafka. A receipt is returned only after the broker
  * acknowledged from all in-sync replicas; otherwise the publisher's
- * `unavailable` error propagates (503, Retry-After).
+ * KafkaUnavailableError becomes 503 INGEST_UNAVAILABLE (Retry-After) in the
+ * feature's words (publish-failure.mapper.ts).
  */
 export class ReadingIntakeService {
   constructor(
@@ -48,7 +50,7 @@ export class ReadingIntakeService {
 
   async submit(principal: Principal, body: unknown, ctx: SubmitContext): Promise<SubmitReceipt> {
     const event = this.toEvent(principal, body, ctx, ctx.idempotencyKey);
-    await this.publisher.publish([this.toRecord(event)]);
+    await this.publish([this.toRecord(event)]);
     this.receipts.record(event.readingId, event.accountId, event.submittedAt);
     this.onReceived(1);
     return { readingId: event.readingId, status: 'received', submittedAt: event.submittedAt };
@@ -79,10 +81,19 @@ export class ReadingIntakeService {
         results.push({ index, status: 'invalid', error: { code: e.code, message: e.message, ...(e.details.issues ? { issues: e.details.issues } : {}) } });
       }
     });
-    await this.publisher.publish(records);
+    await this.publish(records);
     for (const e of received) this.receipts.record(e.readingId, e.accountId, e.submittedAt);
     this.onReceived(received.length);
     return results;
+  }
+
+  /** Resolves once acks=all came back for every record; a broker refusal becomes the feature's 503. */
+  private async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    try {
+      await this.publisher.publish(records);
+    } catch (error) {
+      throw toIntakeError(error);
+    }
   }
 
   private toEvent(principal: Principal, body: unknown, ctx: SubmitContext, idempotencyKey: string | undefined): MeterReadingSubmittedV1 {

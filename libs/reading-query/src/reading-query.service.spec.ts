@@ -1,5 +1,6 @@
 import type { Principal } from '@surge/auth/principal';
-import { type MeterReadingRepository, type ReadingWithBills, type StoredReading, toReadingBills } from '@surge/reading-store/meter-reading.repository';
+import { toReadingBills } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
+import type { MeterReadingRepository, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { ReadingQueryService, toView, viewStatus } from './reading-query.service';
 import { storedReading } from '@surge-test/support/stored-reading.fixture';
 

@@ -3,6 +3,7 @@ import { hasScope } from '@surge/auth/principal';
 import { AppError, notFound, unavailable, validationError } from '@surge/errors/app.error';
 import { parseInstant } from '@surge/meter-domain/instant';
 import { LATEST_STORABLE_READ_AT_MS } from '@surge/meter-domain/reading-submission.validator';
+import { decodePageCursor, encodePageCursor } from '@surge/validation/page-cursor.codec';
 import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';
 
 export interface ReadingView {
@@ -95,7 +96,7 @@ async function storage<T>(lookup: Promise<T>): Promise<T> {
     return await lookup;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Readings cannot be looked up right now; try again after Retry-After seconds.', 5, error);
+    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Readings cannot be looked up right now; try again after Retry-After seconds.', { cause: error });
   }
 }
 
@@ -150,21 +151,15 @@ export function toView(r: StoredReading | ReadingWithBills): ReadingView {
   };
 }
 
-const encodeCursor = (r: StoredReading): string => Buffer.from(`${r.readAt}|${r.readingId}`).toString('base64url');
+const encodeCursor = (r: StoredReading): string => encodePageCursor(r.readAt, r.readingId);
 
 /**
- * A cursor is client input: only one this API could have given out passes (an instant the store can hold, in
- * the grammar we write, and a reading id). Date.parse took years such as +275760 and -000001, which the store
- * then failed on, reported as an outage (503) instead of the caller's mistake.
+ * Only a cursor this API could have given out passes (an instant the store can hold, in the grammar we
+ * write, and a reading id). Date.parse took years such as +275760 and -000001, which the store then
+ * failed on, reported as an outage (503) instead of the caller's mistake.
  */
-function decodeCursor(cursor: string): { readAt: string; readingId: string } {
-  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const [readAt, readingId] = parts;
-  const at = parseInstant(readAt);
-  if (parts.length !== 2 || at === null || at < 0 || at > LATEST_STORABLE_READ_AT_MS || !readingId || !/^[0-9a-f-]{36}$/i.test(readingId)) {
-    throw validationError('INVALID_CURSOR', 'The cursor is not one this API gave out; start again without it.', [
-      { code: 'INVALID_CURSOR', field: 'cursor', message: 'Unknown cursor: pass back nextCursor exactly as received.' },
-    ]);
-  }
-  return { readAt: readAt!, readingId };
-}
+const decodeCursor = (cursor: string): { readAt: string; readingId: string } =>
+  decodePageCursor(cursor, (readAt, readingId) => {
+    const at = parseInstant(readAt);
+    return at === null || at < 0 || at > LATEST_STORABLE_READ_AT_MS || !/^[0-9a-f-]{36}$/i.test(readingId) ? null : { readAt, readingId };
+  });

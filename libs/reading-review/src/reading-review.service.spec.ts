@@ -1,7 +1,7 @@
 import type { Principal } from '@surge/auth/principal';
 import type { AppError } from '@surge/errors/app.error';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import type { MeterReadingRepository, StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { decodeReview } from '@surge/reading-contracts/reading-review.event';
 import type { ReadingReviewRepository } from '@surge/reading-store/reading-review.repository';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hasScope, type Principal } from '@surge/auth/principal';
 import { AppError, conflict, forbidden, notFound, unavailable, validationError } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
-import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import type { MeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
 import { toView, type ReadingView } from '@surge/reading-query/reading-query.service';
 import { encodeReview, REVIEW_SCHEMA, type ReadingReviewDecidedV1 } from '@surge/reading-contracts/reading-review.event';
@@ -136,6 +136,6 @@ async function storage<T>(lookup: Promise<T>): Promise<T> {
     return await lookup;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Held readings cannot be looked up right now; try again after Retry-After seconds.', 5, error);
+    throw unavailable('DEPENDENCY_UNAVAILABLE', 'Held readings cannot be looked up right now; try again after Retry-After seconds.', { cause: error });
   }
 }

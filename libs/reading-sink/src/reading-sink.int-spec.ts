@@ -1,17 +1,17 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
+import { resolveTopics, type TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { ReadingSinkService } from './reading-sink.service';
 
 /** Real Kafka and ClickHouse; this file's own database and topics. */
@@ -28,7 +28,7 @@ describe('ReadingSinkService against ClickHouse and Kafka', () => {
     await ensureTopics(testEnv.KAFKA_BROKERS, Object.values(topics));
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
     publisher = new PlatformaticEventPublisher({
       brokers: testEnv.KAFKA_BROKERS, clientId: 'it-sink', deadlineMs: 10_000, maxBufferedRecords: 10_000, maxBatchRecords: 500, lingerMs: 1, maxInFlightRequests: 2, lanes: 2,
     });

@@ -1,6 +1,6 @@
 import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
-import type { TopicCatalog } from '@surge/kafka/topic.catalog';
+import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { assessReading, type HistoricReading as CheckerHistoricReading } from '@surge/meter-domain/reading-plausibility.checker';
 import type { ReadingSource } from '@surge/meter-domain/reading';
 import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';

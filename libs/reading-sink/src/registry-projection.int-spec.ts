@@ -1,19 +1,19 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics, type TopicCatalog } from '@surge/kafka/topic.catalog';
+import { resolveTopics, type TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { ACCOUNT_SNAPSHOT_SCHEMA, encodeRegistrySnapshot, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
-import { ClickHouseMeterReadingRepository } from '@surge/reading-store/meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import { encodeReview, REVIEW_SCHEMA } from '@surge/reading-contracts/reading-review.event';
-import { ClickHouseReadingReviewRepository } from '@surge/reading-store/reading-review.repository';
+import { ClickHouseReadingReviewRepository } from '@surge/reading-store/clickhouse/clickhouse-reading-review.repository';
 import { ReadingSinkService } from './reading-sink.service';
 import { RegistryProjectionFeed } from './registry-projection.feed';
 
@@ -63,7 +63,7 @@ describe('read-sink judges with the registry projection built from registry.v1',
     await ensureTopics(testEnv.KAFKA_BROKERS, Object.values(topics));
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
     publisher = new PlatformaticEventPublisher({
       brokers: testEnv.KAFKA_BROKERS, clientId: 'it-regproj', deadlineMs: 10_000, maxBufferedRecords: 1_000, maxBatchRecords: 100, lingerMs: 1, maxInFlightRequests: 1, lanes: 1,
     });

@@ -5,7 +5,7 @@ import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/bil
 import { AppError } from '@surge/errors/app.error';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { TOPICS } from '@surge/kafka/topic.catalog';
+import { TOPICS } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
 import { decodeRegistrySnapshot, type RegistrySnapshotV1 } from '@surge/registry-contracts/registry-change.event';

@@ -191,7 +191,7 @@ export function translate(error: unknown): unknown {
   if (e.code === '23P01') return validationError('VALIDATION_FAILED', 'Two rate periods overlap.', [{ code: 'INVALID_RATE_PERIOD', field: '(body)', message: 'Two rate periods overlap.' }]);
   const transient = typeof e.code === 'string' && (/^(08|53|57)/.test(e.code) || e.code === 'ECONNREFUSED' || e.code === 'ETIMEDOUT' || e.code === 'ECONNRESET');
   if (transient || /timeout|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '')) {
-    return unavailable('DEPENDENCY_UNAVAILABLE', 'The registry database is not reachable; nothing was changed. Retry after Retry-After seconds.', 5, error);
+    return unavailable('DEPENDENCY_UNAVAILABLE', 'The registry database is not reachable; nothing was changed. Retry after Retry-After seconds.', { cause: error });
   }
   return error;
 }

@@ -15,7 +15,7 @@ export interface BillRunServiceSettings {
 }
 
 const redisDown = (error: unknown, runId: string): AppError =>
-  unavailable('DEPENDENCY_UNAVAILABLE', `Bill run ${runId} is saved but its jobs could not be queued (Redis): resume it when Redis is back.`, 5, error);
+  unavailable('DEPENDENCY_UNAVAILABLE', `Bill run ${runId} is saved but its jobs could not be queued (Redis): resume it when Redis is back.`, { cause: error });
 
 /**
  * Starting and watching bill runs (billing staff: billing:run to start or

@@ -8,7 +8,7 @@ export interface ReadingBillWriter {
 }
 
 /**
- * Writes marks to ClickHouse `reading_bills` (libs/clickhouse/src/clickhouse.migrations.ts v2): one
+ * Writes marks to ClickHouse `reading_bills` (libs/billing-contracts/src/reading-bills.table.ts): one
  * synchronous JSONEachRow insert, confirmed when the server has written the part. Writing the same
  * rows again is harmless: identical rows, collapsed by ReplacingMergeTree and by every query.
  * Billing's only write to ClickHouse; it never reads this table.

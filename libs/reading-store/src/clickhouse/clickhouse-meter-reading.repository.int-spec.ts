@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Principal } from '@surge/auth/principal';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
-import { CLICKHOUSE_MIGRATIONS } from '@surge/clickhouse/clickhouse.migrations';
+import { READING_CLICKHOUSE_MIGRATIONS } from './reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { clickHouseSettings, uniqueName } from '@surge-test/support/test-env.config';
-import { ClickHouseMeterReadingRepository, type StoredReading } from './meter-reading.repository';
+import type { StoredReading } from '../meter-reading.repository';
+import { ClickHouseMeterReadingRepository } from './clickhouse-meter-reading.repository';
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
 import { storedReading } from '@surge-test/support/stored-reading.fixture';
 
@@ -24,7 +25,7 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
   beforeAll(async () => {
     await ensureDatabase(clickHouseSettings(database));
     ch = createClickHouse(clickHouseSettings(database));
-    await migrateClickHouse(ch, CLICKHOUSE_MIGRATIONS);
+    await migrateClickHouse(ch, READING_CLICKHOUSE_MIGRATIONS);
     repo = new ClickHouseMeterReadingRepository(ch);
   });
 

@@ -1,27 +1,19 @@
-/**
- * The ClickHouse schema, as ordered, append-only migrations. Each statement
- * must run on ClickHouse 18.16 (the local stack) and on current releases
- * (docker-compose): no DateTime64, no TTL, no JSONExtract, no window
- * functions (see docs/decisions/0002-clickhouse-compatibility.md).
- * Statements are idempotent (IF NOT EXISTS) so a half-applied migration can
- * simply run again.
- */
-export interface ClickHouseMigration {
-  readonly version: number;
-  readonly name: string;
-  readonly statements: readonly (string | AddColumn)[];
-}
+import { READING_BILLS_TABLE_DDL } from '@surge/billing-contracts/reading-bills.table';
+import type { ClickHouseMigration } from '@surge/clickhouse/clickhouse.migrator';
 
 /**
- * A column added to an existing table. ClickHouse 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the
- * migrator looks in system.columns first: a half-applied migration (or two instances starting together)
- * runs it again harmlessly, like every other statement here.
+ * The reading feature's ClickHouse schema, as ordered, append-only migrations, run by read-sink (the
+ * writer) at start-up. They live with the repository that reads and writes the table (libs/reading-store,
+ * shared by the sink and the query side) rather than in the generic ClickHouse adapter. Each statement
+ * must run on ClickHouse 18.16 (the local stack) and on current releases (docker-compose): no
+ * DateTime64, no TTL, no JSONExtract, no window functions (see
+ * docs/decisions/0002-clickhouse-compatibility.md). Statements are idempotent (IF NOT EXISTS) so a
+ * half-applied migration can simply run again.
  */
-export interface AddColumn {
-  readonly addColumn: { readonly table: string; readonly column: string; readonly definition: string };
-}
+/** The tracking table keeps its historical name: deployments already record versions 1 and 2 in it. */
+export const READING_CLICKHOUSE_TRACKING_TABLE = 'schema_migrations';
 
-export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+export const READING_CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
   {
     version: 1,
     name: 'meter_readings',
@@ -66,21 +58,9 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     version: 2,
     name: 'reading_bills',
     statements: [
-      // Which bills used which readings ("later billed"), one row per (reading, bill). Written only by
-      // billing's outbox relay (libs/billing/src/billed-reading.relay.ts), read by the read API's reading
-      // lookups, joined on reading_id. Delivery is at least once: a redelivered mark writes an identical
-      // row (same key, same values) that ReplacingMergeTree collapses on merge; until then every query
-      // deduplicates (groupUniqArray over (bill_id, period)). Ordered for lookups by account, then reading.
-      // Not partitioned: a few small rows per bill, and marks never age out.
-      `CREATE TABLE IF NOT EXISTS reading_bills (
-        account_id String,
-        reading_id String,
-        bill_id String,
-        period_start Date,
-        period_end Date,
-        billed_at DateTime('UTC')
-      ) ENGINE = ReplacingMergeTree()
-      ORDER BY (account_id, reading_id, bill_id)`,
+      // Billing's table (contract and DDL: libs/billing-contracts/src/reading-bills.table.ts). The reading
+      // lookups join it, so the read path makes sure it exists too, before billing first writes a mark.
+      READING_BILLS_TABLE_DDL,
     ],
   },
   {
