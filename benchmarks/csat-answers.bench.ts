@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { FlowLine } from '@surge/industry-flow/flow-line';
+import type { FlowLine } from '@surge/industry-flow/flow-line.model';
 import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';
 import { parseD0010Batches } from '@surge/industry-flow/d0010.parser';
 import { validateD0010Structure } from '@surge/industry-flow/d0010-structure.validator';

@@ -31,7 +31,7 @@ import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
-import { storedReading } from '@surge-test/support/stored-reading.fixture';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';

@@ -28,7 +28,7 @@ import { infraFields } from '@surge/config/config.fields';
 import { ConfigError, loadConfig } from '@surge/config/config.loader';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { type BillRunStatus, formatDuration, renderProgressBar } from '@surge/billing/bill-run/bill-run.progress';
 

@@ -1,5 +1,5 @@
 import { readingDay } from '@surge/billing/accounts-tariffs/reading.selector';
-import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';
+import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption.calculator';
 import { assessReading, type HistoricReading } from '@surge/meter-domain/reading-plausibility.checker';
 import { type BillLineView, type BillViewForDemo, billProblems, DEMO_DAY_BASE, demoDayStart, describeBill, pickDemoDayCustomer, plannedReadings, SLOT_WIDTH } from './demo-day.plan';
 

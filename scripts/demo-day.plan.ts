@@ -5,7 +5,7 @@
  * sequence of HTTP calls. Used by scripts/demo-day.ts.
  */
 import { Decimal } from 'decimal.js';
-import { formatPounds, formatRatePence } from '@surge/billing-domain/money';
+import { formatPounds, formatRatePence } from '@surge/billing-domain/money.model';
 import { DEMO_TARIFFS, type DemoAccount, type DemoRegister, type DemoSupplyPoint, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 
 /** The price change the day is about: usage before it is billed at the old rates. */

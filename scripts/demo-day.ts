@@ -28,7 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity.constants';
 import {
   type BillViewForDemo,
   billProblems,

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity.constants';
 
 const { values: opts } = parseArgs({
   options: {

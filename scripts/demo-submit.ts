@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity.constants';
 
 const [stateDir = '.stack', api = 'http://127.0.0.1:3000'] = process.argv.slice(2);
 const privateKeyPem = readFileSync(join(stateDir, 'dev', 'jwt-private.pem'), 'utf8');

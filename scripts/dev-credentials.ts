@@ -7,10 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity.constants';
 
 
 async function init(dir: string): Promise<void> {

@@ -31,6 +31,7 @@
  * (nothing written), 2 on bad arguments.
  */
 import { writeFileSync } from 'node:fs';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { PrometheusApiClient } from '@surge/observability-artifacts/prometheus-api.client';
 import {
   type PrometheusRunReport,
@@ -54,18 +55,21 @@ const USAGE =
   'usage: prometheus-report --url http://127.0.0.1:9090 --from <epochMs> --to <epochMs> [--match \'{run="<id>"}\'] --out <file.json>';
 
 export function parseArgs(argv: readonly string[]): ReportArgs {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const eq = flag.indexOf('=');
-    const [name, inline] = flag.startsWith('--') && eq > 0 ? [flag.slice(0, eq), flag.slice(eq + 1)] : [flag, undefined];
-    if (!['--url', '--from', '--to', '--match', '--out'].includes(name)) throw new UsageError(`unknown argument ${flag}\n${USAGE}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value\n${USAGE}`);
-    values.set(name, value);
+  // node:util's parser, as the other scripts use: strict, so an unknown or valueless flag is a usage error.
+  let values: Partial<Record<'url' | 'from' | 'to' | 'match' | 'out', string>>;
+  try {
+    ({ values } = parseCliArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: { url: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, match: { type: 'string' }, out: { type: 'string' } },
+    }));
+  } catch (e) {
+    const unknown = /Unknown option '([^']+)'/.exec((e as Error).message)?.[1];
+    throw new UsageError(`${unknown ? `unknown argument ${unknown}` : (e as Error).message}\n${USAGE}`);
   }
   const epochMs = (name: string): number => {
-    const text = values.get(name);
+    const text = values[name.slice(2) as 'from' | 'to'];
     if (text === undefined) throw new UsageError(`${name} is required\n${USAGE}`);
     const n = Number(text);
     // Seconds passed by mistake would silently query 1970: insist on milliseconds.
@@ -75,16 +79,16 @@ export function parseArgs(argv: readonly string[]): ReportArgs {
   const fromMs = epochMs('--from');
   const toMs = epochMs('--to');
   if (toMs <= fromMs) throw new UsageError(`--to (${toMs}) must be after --from (${fromMs})`);
-  const out = values.get('--out');
+  const out = values.out;
   if (!out) throw new UsageError(`--out is required\n${USAGE}`);
-  const matchText = values.get('--match')?.trim() || null;
+  const matchText = values.match?.trim() || null;
   let match: LabelMatcher[];
   try {
     match = parseMatchers(matchText ?? undefined);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return { url: values.get('--url') ?? 'http://127.0.0.1:9090', fromMs, toMs, matchText, match, out };
+  return { url: values.url ?? 'http://127.0.0.1:9090', fromMs, toMs, matchText, match, out };
 }
 
 const pct = (r: number | null): string => (r === null ? 'n/a' : `${(100 * r).toFixed(3)}%`);

@@ -26,7 +26,7 @@ import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { ACCOUNT_CSV_COLUMNS, AccountCsvGrouper, parseHeader } from '@surge/registry/account-csv.parser';
 import { AccountImportWriter } from '@surge/registry/account-import.writer';
-import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from '@surge/registry/registry.migrations';
+import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from '@surge/registry/registry-postgres.migrations';
 import { republishRegistry } from '@surge/registry/registry.republisher';
 import type { CreateAccountRequest } from '@surge/registry/registry.schema';
 

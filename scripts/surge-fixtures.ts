@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
-import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from './dev-identity.constants';
 
 const [stateDir = '.stack', runId = 'run', count = '2000', out = 'fixtures.json'] = process.argv.slice(2);
 const mpan = (n: number): string => {

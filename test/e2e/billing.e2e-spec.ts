@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
@@ -12,7 +12,7 @@ import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity.constants';
 
 /**
  * The demo's whole day (dist/scripts/demo-day.js, npm run build first) against

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Decimal } from 'decimal.js';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { deleteTopics } from '@surge/kafka/topic.admin';
@@ -14,7 +14,7 @@ import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity';
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../scripts/dev-identity.constants';
 
 /**
  * Issue 13's "done when", as a new user from a billing team would do it: through the public HTTP APIs only

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
 import { testEnv, uniqueName } from '@surge-test/support/test-env.config';

@@ -1,8 +1,8 @@
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import type { Pool } from 'pg';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';

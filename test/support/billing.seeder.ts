@@ -7,11 +7,13 @@
 // identical rows by reading id and version).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
+import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs.catalog';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { DEMO_CALORIFIC_VALUE, DEMO_SUPPLY_START, type DemoAccount, type DemoReading, demoAccount, demoReadings } from '../fixtures/demo-population.generator';
 import { TariffRepository } from '@surge/billing/accounts-tariffs/tariff.repository';
+import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
+import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
 
 /** The seeded tariffs: electricity single rate (with export), Economy 7, gas. */
 export const SEED_TARIFFS = [PRICE_CAP_ELECTRICITY, EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_GAS] as const;
@@ -117,36 +119,43 @@ export async function insertAccounts(pool: Pool, accounts: readonly DemoAccount[
   }
 }
 
-const toDateTime = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
-
-/** ClickHouse rows of `meter_readings` for readings (as the read path's sink writes them; decided once, version 1). */
-export function readingRows(readings: readonly DemoReading[]): Record<string, unknown>[] {
+/**
+ * The demo readings as the read path's sink stores them (decided once, version 1), so seeding writes through
+ * the same repository (and row mapping) as read-sink rather than a second hand-written row shape.
+ */
+export function storedReadings(readings: readonly DemoReading[]): StoredReading[] {
   return readings.map((r) => ({
-    reading_id: r.readingId,
-    account_id: r.accountId,
-    supply_point_id: r.supplyPointId,
+    readingId: r.readingId,
+    accountId: r.accountId,
+    supplyPointId: r.supplyPointId,
     fuel: r.fuel,
-    meter_serial: r.meterSerial,
-    register_id: r.registerId,
-    read_at: toDateTime(r.readAt),
-    // ClickHouse 18.16 takes Decimal only as a JSON number; values have few digits, so nothing is lost.
-    value: Number(r.value),
+    meterSerial: r.meterSerial,
+    registerId: r.registerId,
+    readAt: r.readAt,
+    value: r.value,
     unit: r.unit,
     source: r.source,
     channel: r.channel,
     status: r.status,
-    reason_code: r.reasonCode,
-    industry_code: r.reasonCode === '' ? '' : '05',
+    reasonCode: r.reasonCode,
+    industryCode: r.reasonCode === '' ? '' : '05',
     message: '',
-    duplicate_of: r.duplicateOf,
-    backdated: r.backdated ? 1 : 0,
-    rolled_over: r.rolledOver ? 1 : 0,
+    duplicateOf: r.duplicateOf,
+    backdated: r.backdated,
+    rolledOver: r.rolledOver,
     flags: [],
-    submitted_at_ms: r.submittedAtMs,
-    decided_at_ms: r.submittedAtMs + 500,
-    correlation_id: '',
+    submittedAtMs: r.submittedAtMs,
+    decidedAtMs: r.submittedAtMs + 500,
+    correlationId: '',
     version: 1,
   }));
+}
+
+/** Inserts demo-shaped readings into ClickHouse `meter_readings` through the reading repository. */
+export async function insertReadings(ch: ClickHouseClient, readings: readonly DemoReading[]): Promise<number> {
+  const rows = storedReadings(readings);
+  await new ClickHouseMeterReadingRepository(ch).insert(rows);
+  return rows.length;
 }
 
 /** Inserts the demo accounts' readings into ClickHouse `meter_readings`. Returns the number of rows. */
@@ -154,9 +163,7 @@ export async function seedReadings(ch: ClickHouseClient, options: PopulationOpti
   let rows = 0;
   let done = 0;
   for (const batch of batches({ ...options, batchSize: options.batchSize ?? 20_000 })) {
-    const values = readingRows(batch.flatMap(demoReadings));
-    await ch.insert({ table: 'meter_readings', values, format: 'JSONEachRow' });
-    rows += values.length;
+    rows += await insertReadings(ch, batch.flatMap(demoReadings));
     done += batch.length;
     options.onProgress?.(done);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { BillRunService } from '@surge/billing/bill-run/bill-run.service';
 import { resumeBillRunSchema, startBillRunSchema } from '@surge/billing/bill-run/bill-run.schema';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';

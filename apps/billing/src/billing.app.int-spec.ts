@@ -2,7 +2,7 @@ import { type BillingTestStores, openBillingTestStores } from '@surge-test/suppo
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import type { RegisterReadingSources } from '@surge/billing/bills/bill-input.builder';
 import { billedReadingIds } from '@surge/billing/billed-mark/billed-reading.mapper';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';

@@ -4,7 +4,7 @@ import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
-import type { Authenticator } from '@surge/auth/authenticator';
+import type { Authenticator } from '@surge/auth/authenticator.service';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';
 import { createMetrics } from '@surge/observability/metrics.catalog';
 import type { BillingConfig } from './billing.config';

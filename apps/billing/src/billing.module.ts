@@ -18,7 +18,8 @@ import { BillsController } from './bills.controller';
 import type { BillingConfig } from './billing.config';
 import { BillingRunner } from './billing.runner';
 import { BILLING, BILLING_CONFIG, CLICKHOUSE, LOGGER, PG_POOL, REDIS } from './billing.tokens';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import { SettlementController } from './settlement.controller';
 
@@ -30,6 +31,7 @@ export class BillingModule {
       module: BillingModule,
       controllers: [BillRunsController, BillsController, SettlementController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: BILLING_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('billing', config.LOG_LEVEL) },

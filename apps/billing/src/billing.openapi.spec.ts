@@ -1,5 +1,5 @@
 import { ACCOUNT_OUTCOME_CODES } from '@surge/billing/bill-run/account-billing.error';
-import { ERROR_CODES } from '@surge/errors/error-codes';
+import { ERROR_CODES } from '@surge/errors/error-codes.catalog';
 import { declaredRoutes, undocumentedRoutes } from '@surge/http/openapi-route.lister';
 import type { BillingConfig } from './billing.config';
 import { BillingModule } from './billing.module';

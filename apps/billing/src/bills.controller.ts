@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { BillQueryService } from '@surge/billing/bills/bill-query.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { ConfigError } from '@surge/config/config.loader';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { settlementQuerySchema } from '@surge/billing/bill-run/bill-run.schema';
 import { SettlementService } from '@surge/billing/settlement/settlement.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { CsatReportService } from '@surge/csat/csat-report.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 

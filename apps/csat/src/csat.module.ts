@@ -13,7 +13,7 @@ import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
@@ -22,7 +22,8 @@ import type { CsatConfig } from './csat.config';
 import { CsatReportController } from './csat-report.controller';
 import { CsatRunner } from './csat.runner';
 import { ANALYTICS, BATCH_CONSUMER, CLICKHOUSE, CSAT_CONFIG, LOGGER, METRICS, PG_POOL } from './csat.tokens';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import { MetricsController } from '@surge/http/metrics.controller';
 import { SurveysController } from './surveys.controller';
@@ -37,6 +38,7 @@ export class CsatModule {
       module: CsatModule,
       controllers: [SurveysController, CsatReportController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: CSAT_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('csat') },
         { provide: LOGGER, useFactory: () => createLogger('csat', config.LOG_LEVEL) },

@@ -4,13 +4,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { clickHouseSettingsFrom, createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { ConfigError } from '@surge/config/config.loader';
-import { CSAT_CLICKHOUSE_MIGRATIONS, CSAT_CLICKHOUSE_TRACKING_TABLE } from '@surge/csat/csat.clickhouse-migrations';
-import { CSAT_PG_MIGRATIONS, CSAT_PG_TRACKING_TABLE } from '@surge/csat/csat.pg-migrations';
+import { CSAT_CLICKHOUSE_MIGRATIONS, CSAT_CLICKHOUSE_TRACKING_TABLE } from '@surge/csat/csat-clickhouse.migrations';
+import { CSAT_PG_MIGRATIONS, CSAT_PG_TRACKING_TABLE } from '@surge/csat/csat-postgres.migrations';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
-import type { Authenticator } from '@surge/auth/authenticator';
+import type { Authenticator } from '@surge/auth/authenticator.service';
 import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { registerHttpMetrics } from '@surge/observability/http-metrics.hook';

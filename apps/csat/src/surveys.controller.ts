@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { SurveyService } from '@surge/csat/survey.service';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 

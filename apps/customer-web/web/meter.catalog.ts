@@ -4,8 +4,8 @@
  * order, and every electricity meter has one single-rate register S of 5
  * digits. A registry lookup replaces these two functions and nothing else.
  */
-import type { Fuel } from '@surge/meter-domain/register';
-import { DEFAULT_REGISTER_DIGITS } from '@surge/meter-domain/reading-value';
+import type { Fuel } from '@surge/meter-domain/register.model';
+import { DEFAULT_REGISTER_DIGITS } from '@surge/meter-domain/reading-value.parser';
 
 export interface MeterOption {
   readonly supplyPointId: string;

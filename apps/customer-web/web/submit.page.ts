@@ -10,7 +10,7 @@
  * after a 202.
  */
 import { validateReadingFields, type ValidationIssue } from '@surge/meter-domain/reading-submission.validator';
-import { DEFAULT_REGISTER_DIGITS } from '@surge/meter-domain/reading-value';
+import { DEFAULT_REGISTER_DIGITS } from '@surge/meter-domain/reading-value.parser';
 import { meterOptions, registersOf, type MeterOption, type RegisterOption } from './meter.catalog';
 
 interface Session {

@@ -10,7 +10,7 @@ import { registerLoadShedding } from '@surge/http/load-shedding';
 import { EventLoopLagMonitor } from '@surge/http/event-loop-lag.monitor';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
-import type { Authenticator } from '@surge/auth/authenticator';
+import type { Authenticator } from '@surge/auth/authenticator.service';
 import { ConfigError } from '@surge/config/config.loader';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { METRICS } from '@surge/http/metrics.controller';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { Idempotent } from '@surge/http/idempotency.interceptor';
 import { RateLimit, RateLimitGuard } from '@surge/http/rate-limit.guard';

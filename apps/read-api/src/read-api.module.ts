@@ -21,8 +21,9 @@ import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { ClickHouseReadingReviewRepository } from '@surge/reading-store/clickhouse/clickhouse-reading-review.repository';
 import { ReadingReviewService } from '@surge/reading-review/reading-review.service';
-import { HealthController } from './health.controller';
 import { HeldReadingsController } from './held-readings.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { MeterReadingsController } from './meter-readings.controller';
 import { OpenApiController } from './openapi.controller';
 import type { ReadApiConfig } from './read-api.config';
@@ -41,6 +42,7 @@ export class ReadApiModule {
       module: ReadApiModule,
       controllers: [MeterReadingsController, HeldReadingsController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: READ_API_CONFIG, useValue: config },
         { provide: METRICS, useFactory: () => createMetrics('read-api') },
         {

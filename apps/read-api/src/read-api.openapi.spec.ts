@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@surge/errors/error-codes';
+import { ERROR_CODES } from '@surge/errors/error-codes.catalog';
 import { declaredRoutes, undocumentedRoutes } from '@surge/http/openapi-route.lister';
 import { toView } from '@surge/reading-query/reading-query.service';
 import type { ReadApiConfig } from './read-api.config';

@@ -5,14 +5,15 @@ import { ReadingSinkService } from '@surge/reading-sink/reading-sink.service';
 import { RegisterHistoryCache } from '@surge/reading-sink/reading-sink-history.cache';
 import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import { sinkMetricsObserver } from '@surge/reading-sink/sink-metrics.observer';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import type { ReadSinkConfig } from './read-sink.config';
 import { RegistryProjectionFeed } from '@surge/reading-sink/registry-projection.feed';
 import { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
@@ -28,6 +29,7 @@ export class ReadSinkModule {
       module: ReadSinkModule,
       controllers: [HealthController, MetricsController],
       providers: [
+        healthChecksProvider,
         { provide: METRICS, useFactory: () => createMetrics('read-sink') },
         {
           provide: EVENT_PUBLISHER,

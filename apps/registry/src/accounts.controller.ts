@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 import { changeCategorySchema, changeEacSchema, createAccountSchema, createAgreementSchema } from '@surge/registry/registry.schema';

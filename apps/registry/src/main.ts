@@ -4,7 +4,7 @@ import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
-import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from '@surge/registry/registry.migrations';
+import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from '@surge/registry/registry-postgres.migrations';
 import { createRegistryApp } from './registry.app';
 import { loadRegistryConfig } from './registry.config';
 

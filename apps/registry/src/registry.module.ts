@@ -12,7 +12,8 @@ import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { RegistryOutboxRelay } from '@surge/registry/registry-outbox.relay';
 import { RegistryService } from '@surge/registry/registry.service';
 import { AccountsController } from './accounts.controller';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import type { RegistryConfig } from './registry.config';
 import { RegistryRunner } from './registry.runner';
@@ -28,6 +29,7 @@ export class RegistryModule {
       module: RegistryModule,
       controllers: [AccountsController, TariffsController, HealthController, MetricsController, OpenApiController],
       providers: [
+        healthChecksProvider,
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('registry', config.LOG_LEVEL) },

@@ -1,5 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose';
-import type { CustomerClaims } from './authenticator';
+import type { CustomerClaims } from './authenticator.service';
 
 /**
  * Issues customer tokens with a local private key: for development, tests and

@@ -1,4 +1,4 @@
-import type { CustomerPrincipal } from './principal';
+import type { CustomerPrincipal } from './principal.model';
 
 /**
  * Customer tokens already verified, keyed by the whole token (signature included, so a token differing in one

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { Bill, BillInput, BillLine, MeterReading, RegisterInput, SupplyPointInput, calculateBill, defaultVatRate } from './bill.calculator';
 import { BillingDomainError, TariffGapError } from './billing.error';
-import { addDays, daysBetween } from './calendar';
-import { Decimal, Money } from './money';
-import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs';
+import { addDays, daysBetween } from './calendar.model';
+import { Decimal, Money } from './money.model';
+import { EXAMPLE_ECONOMY_7_ELECTRICITY, PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs.catalog';
 
 // Rates used below (domain README section 5; ex VAT = inc / 1.05, see price-cap-tariffs.ts):
 //   electricity unit   before 1 Apr 2022: 21p inc = 20p ex          from 1 Apr: 28.34p inc = 26.990476...p ex

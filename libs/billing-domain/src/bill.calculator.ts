@@ -29,13 +29,13 @@ import {
   RegisterInput,
   SupplyPointInput,
 } from './bill.model';
-import { DateSpan, compareDates, formatDisplaySpan, spanDays } from './calendar';
-import { advance, advanceToKwh, assertDigits, gasKwhToVolume } from './consumption';
-import { ApportionedSlice, apportion, readingBoundary } from './apportionment';
-import { deepFreeze } from './deep-freeze';
-import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, vatOn } from './money';
-import { EstimatedReading, HistoryReading, estimateClosingReading } from './reading-estimator';
-import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, rateSegments, registerRates, validateTariff } from './tariff';
+import { DateSpan, compareDates, formatDisplaySpan, spanDays } from './calendar.model';
+import { advance, advanceToKwh, assertDigits, gasKwhToVolume } from './consumption.calculator';
+import { ApportionedSlice, apportion, readingBoundary } from './apportionment.calculator';
+import { deepFreeze } from './deep-freeze.helper';
+import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, vatOn } from './money.model';
+import { EstimatedReading, HistoryReading, estimateClosingReading } from './reading.estimator';
+import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, rateSegments, registerRates, validateTariff } from './tariff.model';
 
 export type {
   AccountInput,

@@ -2,10 +2,10 @@
 // JSON-serialisable, deeply frozen data: every decimal is a string (money in whole pence,
 // e.g. '-1800'; kWh and rates at full precision), so a bill can be stored and sent as-is
 // and compared exactly. Spans are half-open [from, to) billing days (see calendar.ts).
-import { DateSpan } from './calendar';
-import { RegisterUnit } from './consumption';
-import { EstimationMethod, HistoryReading } from './reading-estimator';
-import { Fuel, RegisterKind, Tariff } from './tariff';
+import { DateSpan } from './calendar.model';
+import { RegisterUnit } from './consumption.calculator';
+import { EstimationMethod, HistoryReading } from './reading.estimator';
+import { Fuel, RegisterKind, Tariff } from './tariff.model';
 
 /** Network customer category (domain README section 2): A system service provider, B active participant, C passive participant, D passive consumer. */
 export type CustomerCategory = 'A' | 'B' | 'C' | 'D';

@@ -1,4 +1,4 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AppError } from '@surge/errors/app.error';
 import type { BucketCounts, CsatAnalytics, ReportQuery } from './csat-analytics.repository';
 import { CsatReportService, parseReportQuery } from './csat-report.service';

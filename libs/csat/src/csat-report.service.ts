@@ -1,4 +1,4 @@
-import { hasScope, type Principal } from '@surge/auth/principal';
+import { hasScope, type Principal } from '@surge/auth/principal.model';
 import { forbidden, validationError, type FieldIssue } from '@surge/errors/app.error';
 import { combine, csatPercent, type CsatSummary } from './csat.calculator';
 import type { CsatAnalytics, Dimension, Granularity, ReportQuery } from './csat-analytics.repository';

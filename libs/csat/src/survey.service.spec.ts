@@ -1,4 +1,4 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import type { AnswerCommand, AnswerResult, SurveyRecord, SurveyRepository } from './survey.repository';
 import { SurveyService } from './survey.service';
 

@@ -1,4 +1,4 @@
-import { hasScope, type CustomerPrincipal, type Principal } from '@surge/auth/principal';
+import { hasScope, type CustomerPrincipal, type Principal } from '@surge/auth/principal.model';
 import { conflict, forbidden, notFound, validationError } from '@surge/errors/app.error';
 import { decodePageCursor, encodePageCursor } from '@surge/validation/page-cursor.codec';
 import { parseOrThrow } from '@surge/validation/schema.parser';

@@ -6,9 +6,9 @@
  * libs/http/src/app-error.filter.ts only applies it. Consumers use `retriable`
  * to decide between retrying a batch and dead-lettering a message.
  */
-import { retryAfterOf, type ErrorKind } from './error-codes';
+import { retryAfterOf, type ErrorKind } from './error-codes.catalog';
 
-export type { ErrorKind } from './error-codes';
+export type { ErrorKind } from './error-codes.catalog';
 
 export interface FieldIssue {
   readonly code: string;

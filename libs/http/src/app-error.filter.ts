@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unavailable } from '@surge/errors/app.error';
-import { httpStatusOf } from '@surge/errors/error-codes';
+import { httpStatusOf } from '@surge/errors/error-codes.catalog';
 
 export interface ErrorBody {
   error: { code: string; message: string; issues?: readonly unknown[]; correlationId?: string };
@@ -9,7 +9,7 @@ export interface ErrorBody {
 
 /**
  * The one place errors become HTTP responses. AppErrors map by kind, with the status and Retry-After the
- * catalogue (libs/errors/src/error-codes.ts) decides; framework errors
+ * catalogue (libs/errors/src/error-codes.catalog.ts) decides; framework errors
  * (bad JSON, body too large, unknown route) become stable codes too, so a
  * client never sees a 500 for its own bad input. Anything else is a bug: 500
  * with a generic message, logged with the correlation id.

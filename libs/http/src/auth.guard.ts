@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator } from '@surge/auth/authenticator';
-import type { Principal } from '@surge/auth/principal';
+import type { Authenticator } from '@surge/auth/authenticator.service';
+import type { Principal } from '@surge/auth/principal.model';
 
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { Authenticator, parseApiKeys } from '@surge/auth/authenticator';
+import { Authenticator, parseApiKeys } from '@surge/auth/authenticator.service';
 import { AUTHENTICATOR } from './auth.guard';
 
 export interface AuthConfig {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '@surge/auth/authenticator';
-import type { Principal } from '@surge/auth/principal';
+import type { Authenticator } from '@surge/auth/authenticator.service';
+import type { Principal } from '@surge/auth/principal.model';
 import { AppError, validationError } from '@surge/errors/app.error';
 import { replyWithError } from './app-error.filter';
 

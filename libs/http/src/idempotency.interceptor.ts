@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestI
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, type Observable, tap, catchError, throwError, of } from 'rxjs';
-import { principalKey, type Principal } from '@surge/auth/principal';
+import { principalKey, type Principal } from '@surge/auth/principal.model';
 import { conflict, unprocessable, validationError } from '@surge/errors/app.error';
 import { hashBody, type BeginResult, type IdempotencyStore } from '@surge/redis/idempotency.store';
 import type { IdempotencyClaim } from '@surge/redis/rate-limiter';

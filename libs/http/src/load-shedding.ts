@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { unavailable } from '@surge/errors/app.error';
-import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes';
+import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes.catalog';
 import { toResponse } from './app-error.filter';
 
 export interface LoadSheddingOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES } from '@surge/errors/error-codes';
+import { ERROR_CODES } from '@surge/errors/error-codes.catalog';
 
 /**
  * The one way every Surge HTTP service builds its OpenAPI 3.1 document:

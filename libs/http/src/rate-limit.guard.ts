@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { principalKey, type Principal } from '@surge/auth/principal';
+import { principalKey, type Principal } from '@surge/auth/principal.model';
 import { rateLimited } from '@surge/errors/app.error';
 import { IDEMPOTENT, idempotencyClaimOf, setClaimed } from './idempotency.interceptor';
 import type { RateDecision, RateLimiter } from '@surge/redis/rate-limiter';

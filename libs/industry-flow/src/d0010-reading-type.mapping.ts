@@ -1,4 +1,4 @@
-import type { ReadingSource } from '@surge/meter-domain/reading';
+import type { ReadingSource } from '@surge/meter-domain/reading.model';
 
 /**
  * The 028 reading type (data item J0171) to the platform's reading source.

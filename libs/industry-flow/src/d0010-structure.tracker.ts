@@ -1,4 +1,4 @@
-import type { FlowLine } from './flow-line';
+import type { FlowLine } from './flow-line.model';
 import { type FlowDateTimeProblem, FLOW_DATE_TIME_PROBLEM_MESSAGES, parseFlowDateTime } from './flow-date-time.parser';
 import {
   D0010_FLOW_ID,

@@ -1,4 +1,4 @@
-import { type FlowLineSource, isLineBatch } from './flow-line';
+import { type FlowLineSource, isLineBatch } from './flow-line.model';
 import { type D0010Header, type D0010StructureProblem, D0010StructureTracker, type D0010Trailer } from './d0010-structure.tracker';
 
 export type D0010StructureResult =

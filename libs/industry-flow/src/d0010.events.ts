@@ -1,4 +1,4 @@
-import type { ReadingSource } from '@surge/meter-domain/reading';
+import type { ReadingSource } from '@surge/meter-domain/reading.model';
 import type { BscValidationStatus, MeterReadingFlag, ReadingMethod, ValidationResultStatus } from './d0010.grammar';
 import type { D0010ReadingType } from './d0010-reading-type.mapping';
 import type { D0010GroupRejectionCode, D0010ReviewCode } from './d0010-reason.codes';

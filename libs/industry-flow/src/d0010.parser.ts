@@ -1,5 +1,5 @@
 import { type MpanCoreProblem, mpanCoreProblem } from '@surge/meter-domain/mpan.validator';
-import { type FlowLine, type FlowLineSource, isLineBatch } from './flow-line';
+import { type FlowLine, type FlowLineSource, isLineBatch } from './flow-line.model';
 import { FLOW_DATE_TIME_PROBLEM_MESSAGES, type FlowDateTimeProblem, parseFlowDateTime } from './flow-date-time.parser';
 import { flowDecimalProblemMessage, parseFlowDecimal } from './flow-decimal.parser';
 import {

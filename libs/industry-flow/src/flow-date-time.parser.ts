@@ -1,5 +1,5 @@
-import { daysInMonth } from '@surge/meter-domain/instant';
-import { isBritishSummerTime } from '@surge/meter-domain/uk-calendar';
+import { daysInMonth } from '@surge/meter-domain/instant.model';
+import { isBritishSummerTime } from '@surge/meter-domain/uk-calendar.model';
 
 /**
  * Date-times in the industry flows are CCYYMMDDHHMMSS in UK clock time (GMT

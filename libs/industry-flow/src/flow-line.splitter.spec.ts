@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { FlowLine } from './flow-line';
+import type { FlowLine } from './flow-line.model';
 import { flowLinesOf, splitFlowLines } from './flow-line.splitter';
 
 async function all(chunks: string[], max?: number): Promise<FlowLine[]> {

@@ -1,4 +1,4 @@
-import type { FlowLine } from './flow-line';
+import type { FlowLine } from './flow-line.model';
 import { MAX_RECORD_LENGTH } from './d0010.grammar';
 
 /**

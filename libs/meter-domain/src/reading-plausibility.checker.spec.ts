@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import type { ReadingSource } from './reading';
+import type { ReadingSource } from './reading.model';
 import {
   assessReading,
   type HistoricReading,
   type PlausibilityContext,
   type PlausibilityOutcome,
 } from './reading-plausibility.checker';
-import { MeterDecimal } from './reading-value';
+import { MeterDecimal } from './reading-value.parser';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2022, 0, 1); // GMT, so UK dates in messages equal UTC dates

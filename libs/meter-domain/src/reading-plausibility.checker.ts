@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
-import { expectedAdvanceOver } from './estimated-annual-consumption';
-import { MS_PER_DAY, parseInstant } from './instant';
-import { isEstimate, isReadingSource, type ReadingSource } from './reading';
+import { expectedAdvanceOver } from './estimated-annual-consumption.calculator';
+import { MS_PER_DAY, parseInstant } from './instant.model';
+import { isEstimate, isReadingSource, type ReadingSource } from './reading.model';
 import {
   MAX_REGISTER_DIGITS,
   MeterDecimal,
@@ -10,9 +10,9 @@ import {
   parseReadingValue,
   parseStoredValue,
   registerMax,
-} from './reading-value';
+} from './reading-value.parser';
 import { registerAdvanceOf } from './register-advance.calculator';
-import { parseUkDateOrInstant, ukLocalDate } from './uk-calendar';
+import { parseUkDateOrInstant, ukLocalDate } from './uk-calendar.model';
 
 /**
  * The checks on a reading that need the register's history (domain reference

@@ -1,15 +1,15 @@
 import { isValidMeterSerial, MAX_METER_SERIAL_LENGTH } from './meter-serial.validator';
 import { mpanCoreProblem } from './mpan.validator';
 import { checkMprn } from './mprn.validator';
-import { parseUkDateOrInstant } from './uk-calendar';
+import { parseUkDateOrInstant } from './uk-calendar.model';
 import {
   DEFAULT_REGISTER_DIGITS,
   MAX_REGISTER_DIGITS,
   fitsRegisterDigits,
   isValidRegisterDigits,
   parseReadingValue,
-} from './reading-value';
-import { ACCEPTED_REGISTER_IDS, fuelOfRegisterKind, isFuel, parseRegisterId, type Fuel } from './register';
+} from './reading-value.parser';
+import { ACCEPTED_REGISTER_IDS, fuelOfRegisterKind, isFuel, parseRegisterId, type Fuel } from './register.model';
 
 /**
  * The cheap, stateless checks on a submitted reading, run on the request path

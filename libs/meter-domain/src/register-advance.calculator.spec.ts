@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MeterDecimal } from './reading-value';
+import { MeterDecimal } from './reading-value.parser';
 import { registerAdvance, registerAdvanceOf } from './register-advance.calculator';
 
 describe('registerAdvance', () => {

@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { isValidRegisterDigits, parseStoredValue, registerMax } from './reading-value';
+import { isValidRegisterDigits, parseStoredValue, registerMax } from './reading-value.parser';
 
 /**
  * Consumption of a register between two readings: closing minus opening, and

@@ -21,3 +21,20 @@ export function probe(check: () => Promise<boolean>, ms = PROBE_TIMEOUT_MS): Pro
     );
   });
 }
+
+/** Reads one reported value within `ms`: null when it failed or took longer (a report must never hold up a health check). */
+export function probeValue<T>(read: () => Promise<T>, ms = PROBE_TIMEOUT_MS): Promise<T | null> {
+  return new Promise<T | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    read().then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+    );
+  });
+}

@@ -1,5 +1,5 @@
 import { unavailable, type AppError } from '@surge/errors/app.error';
-import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes';
+import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes.catalog';
 import { KafkaUnavailableError } from '@surge/kafka/kafka-unavailable.error';
 
 /**

@@ -1,4 +1,4 @@
-import type { CustomerPrincipal, ServicePrincipal } from '@surge/auth/principal';
+import type { CustomerPrincipal, ServicePrincipal } from '@surge/auth/principal.model';
 import { AppError, unavailable } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { KafkaUnavailableError, type KafkaUnavailableReason } from '@surge/kafka/kafka-unavailable.error';

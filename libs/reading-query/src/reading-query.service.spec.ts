@@ -1,8 +1,8 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { toReadingBills } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import type { MeterReadingRepository, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { ReadingQueryService, toView, viewStatus } from './reading-query.service';
-import { storedReading } from '@surge-test/support/stored-reading.fixture';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 
 const ACCOUNT = 'ACC-1';
 const stored = (overrides: Partial<StoredReading> = {}): StoredReading =>

@@ -1,7 +1,7 @@
-import type { Principal } from '@surge/auth/principal';
-import { hasScope } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
+import { hasScope } from '@surge/auth/principal.model';
 import { AppError, notFound, unavailable, validationError } from '@surge/errors/app.error';
-import { parseInstant } from '@surge/meter-domain/instant';
+import { parseInstant } from '@surge/meter-domain/instant.model';
 import { LATEST_STORABLE_READ_AT_MS } from '@surge/meter-domain/reading-submission.validator';
 import { decodePageCursor, encodePageCursor } from '@surge/validation/page-cursor.codec';
 import type { MeterReadingRepository, ReadingBill, ReadingWithBills, StoredReading } from '@surge/reading-store/meter-reading.repository';

@@ -1,4 +1,4 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import type { AppError } from '@surge/errors/app.error';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
@@ -7,7 +7,7 @@ import { decodeReview } from '@surge/reading-contracts/reading-review.event';
 import type { ReadingReviewRepository } from '@surge/reading-store/reading-review.repository';
 import { heldQuerySchema } from './reading-review.schema';
 import { ReadingReviewService } from './reading-review.service';
-import { storedReading } from '@surge-test/support/stored-reading.fixture';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 
 const reviewer: Principal = { kind: 'service', id: 'reviewer-1', scopes: ['readings:review'] };
 const reader: Principal = { kind: 'service', id: 'cs-1', scopes: ['readings:read'] };

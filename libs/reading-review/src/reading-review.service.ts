@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hasScope, type Principal } from '@surge/auth/principal';
+import { hasScope, type Principal } from '@surge/auth/principal.model';
 import { AppError, conflict, forbidden, notFound, unavailable, validationError } from '@surge/errors/app.error';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';

@@ -2,14 +2,14 @@ import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { TopicCatalog } from '@surge/topic-catalog/topic.catalog';
 import { assessReading, type HistoricReading as CheckerHistoricReading } from '@surge/meter-domain/reading-plausibility.checker';
-import type { ReadingSource } from '@surge/meter-domain/reading';
-import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption';
-import { parseRegisterId } from '@surge/meter-domain/register';
+import type { ReadingSource } from '@surge/meter-domain/reading.model';
+import { defaultEstimatedAnnualConsumption } from '@surge/meter-domain/estimated-annual-consumption.calculator';
+import { parseRegisterId } from '@surge/meter-domain/register.model';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
-import { toStoredInstant } from '@surge/meter-domain/stored-instant';
+import { toStoredInstant } from '@surge/meter-domain/stored-instant.converter';
 import { decodeReview, REVIEW_REASON_CODES, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from '@surge/reading-contracts/reading-review.event';
 
 /**

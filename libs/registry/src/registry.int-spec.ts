@@ -1,7 +1,7 @@
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import type { Pool } from 'pg';
-import type { ServicePrincipal } from '@surge/auth/principal';
-import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing.migrations';
+import type { ServicePrincipal } from '@surge/auth/principal.model';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { AppError } from '@surge/errors/app.error';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
@@ -11,7 +11,7 @@ import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgre
 import { decodeRegistrySnapshot, type RegistrySnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { sampleAccount, sampleMpan, sampleTariff } from '@surge-test/fixtures/registry.stub';
-import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from './registry.migrations';
+import { REGISTRY_MIGRATIONS, REGISTRY_MIGRATIONS_TABLE } from './registry-postgres.migrations';
 import { RegistryOutboxRelay } from './registry-outbox.relay';
 import { republishRegistry } from './registry.republisher';
 import { RegistryService } from './registry.service';

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { type Principal, type Scope, hasScope } from '@surge/auth/principal';
+import { type Principal, type Scope, hasScope } from '@surge/auth/principal.model';
 import { AppError, conflict, forbidden, notFound, unavailable, unprocessable, validationError } from '@surge/errors/app.error';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { type AccountHistory, type QueuedAccountSnapshot, type QueuedTariffSnapshot, RegistryRepository } from './registry.repository';

@@ -1,4 +1,4 @@
-import { type Principal, type Scope, hasScope } from '@surge/auth/principal';
+import { type Principal, type Scope, hasScope } from '@surge/auth/principal.model';
 import { forbidden, notFound } from '@surge/errors/app.error';
 
 /** Staff operations: a service principal with one of the scopes, else 403 INSUFFICIENT_SCOPE. */

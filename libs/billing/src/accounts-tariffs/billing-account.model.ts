@@ -1,6 +1,6 @@
 import type { CustomerCategory } from '@surge/billing-domain/bill.model';
-import type { RegisterUnit } from '@surge/billing-domain/consumption';
-import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff';
+import type { RegisterUnit } from '@surge/billing-domain/consumption.calculator';
+import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff.model';
 
 /** What billing knows about an account, as loaded from PostgreSQL. Dates are 'YYYY-MM-DD' billing days. */
 export interface BillingAccount {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { CustomerCategory } from '@surge/billing-domain/bill.model';
-import type { RegisterUnit } from '@surge/billing-domain/consumption';
-import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff';
+import type { RegisterUnit } from '@surge/billing-domain/consumption.calculator';
+import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff.model';
 import type { BillingAccount, BillingAgreement, BillingMeter, BillingRegister, BillingSupplyPoint } from './billing-account.model';
 
 interface AccountRow {

@@ -22,8 +22,8 @@
 // The readings handed to the calculator carry the billing day as readAt (the
 // instant and reading id are kept separately as the bill's reading sources).
 import type { MeterReading } from '@surge/billing-domain/bill.model';
-import { addDays, londonWallClock, type DateSpan } from '@surge/billing-domain/calendar';
-import type { HistoryReading } from '@surge/billing-domain/reading-estimator';
+import { addDays, londonWallClock, type DateSpan } from '@surge/billing-domain/calendar.model';
+import type { HistoryReading } from '@surge/billing-domain/reading.estimator';
 import type { PreviousClosing, RegisterReading } from './billing-account.model';
 
 /** Industry reading types that are estimates rather than reads of the dials. */

@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
-import type { DateSpan } from '@surge/billing-domain/calendar';
-import { daysBetween } from '@surge/billing-domain/calendar';
-import { Decimal, decimalToString } from '@surge/billing-domain/money';
-import type { Fuel, RatePeriod, RegisterKind, StandingChargePeriod, Tariff, TariffRegisterRates } from '@surge/billing-domain/tariff';
-import { validateTariff } from '@surge/billing-domain/tariff';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
+import { daysBetween } from '@surge/billing-domain/calendar.model';
+import { Decimal, decimalToString } from '@surge/billing-domain/money.model';
+import type { Fuel, RatePeriod, RegisterKind, StandingChargePeriod, Tariff, TariffRegisterRates } from '@surge/billing-domain/tariff.model';
+import { validateTariff } from '@surge/billing-domain/tariff.model';
 
 /**
  * Tariffs and calorific values: stored as rows (one per rate period), loaded

@@ -2,13 +2,13 @@ import { type BillingTestStores, openBillingTestStores } from '@surge-test/suppo
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
-import type { ServicePrincipal } from '@surge/auth/principal';
-import { Decimal } from '@surge/billing-domain/money';
-import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement';
+import type { ServicePrincipal } from '@surge/auth/principal.model';
+import { Decimal } from '@surge/billing-domain/money.model';
+import { type SettlementRow, settlementRows, toCsv } from '@surge/billing-domain/settlement.aggregator';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { ClickHouseBillingReadings } from '../accounts-tariffs/billing-reading.repository';
 import { type BillingComponents, type BillingSettings, createBilling } from '../billing.factory';
-import { insertAccounts, readingRows } from '@surge-test/support/billing.seeder';
+import { insertAccounts, insertReadings } from '@surge-test/support/billing.seeder';
 import type { BillRunStatus } from './bill-run.progress';
 import { DEMO_PERIOD, demoAccount, demoReadings } from '@surge-test/fixtures/demo-population.generator';
 
@@ -60,7 +60,7 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     await insertAccounts(pool, [noReadings, negative]);
 
     const broken = demoReadings(negative).map((r) => (r.readAt.startsWith('2022-05-01') ? { ...r, value: '0', rolledOver: false } : r));
-    await ch.insert({ table: 'meter_readings', values: readingRows(broken), format: 'JSONEachRow' });
+    await insertReadings(ch, broken);
 
     billing = createBilling(pool, ch, settings());
   });
@@ -220,7 +220,7 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
         submittedAtMs: Date.now(),
       };
     });
-    await ch.insert({ table: 'meter_readings', values: readingRows(actuals), format: 'JSONEachRow' });
+    await insertReadings(ch, actuals);
 
     const run = await billing.runService.start(staff, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end, kind: 'correction' });
     const done = await finished(run.runId);

@@ -18,9 +18,9 @@
 // An error in 1, 2, 3 or 5 (a dependency down) fails the job, which BullMQ
 // retries with exponential backoff; nothing was written, so a retry is clean.
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
-import { correctBill } from '@surge/billing-domain/bill-correction';
-import { addDays, type DateSpan } from '@surge/billing-domain/calendar';
-import type { Tariff } from '@surge/billing-domain/tariff';
+import { correctBill } from '@surge/billing-domain/bill-correction.calculator';
+import { addDays, type DateSpan } from '@surge/billing-domain/calendar.model';
+import type { Tariff } from '@surge/billing-domain/tariff.model';
 import { AccountBillingError, describeFailure } from './account-billing.error';
 import { uuidV7 } from '../bills/bill-id.generator';
 import type { BillingAccount, PreviousClosing, RegisterReading } from '../accounts-tariffs/billing-account.model';

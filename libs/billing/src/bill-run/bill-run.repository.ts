@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { DateSpan } from '@surge/billing-domain/calendar';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { insertBills } from '../bills/bill.repository';
 import type { NewBill } from '../bills/bill-row.mapper';

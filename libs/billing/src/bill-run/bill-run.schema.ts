@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIsoDate } from '@surge/billing-domain/calendar';
+import { isIsoDate } from '@surge/billing-domain/calendar.model';
 
 /** The longest bill period a run accepts (days). */
 export const MAX_PERIOD_DAYS = 400;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AppError, notFound, unavailable, unprocessable, validationError } from '@surge/errors/app.error';
 import { requireScope } from '../accounts-tariffs/billing-access.policy';
 import type { BillRunQueue } from './bill-run.queue';

@@ -6,7 +6,7 @@ import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.co
 import type { RegisterReadingSources } from '../bills/bill-input.builder';
 import { billedReadingIds } from './billed-reading.mapper';
 import { BilledReadingRelay, type BilledReadingRelayOptions } from './billed-reading.relay';
-import { BILLING_MIGRATIONS } from '../billing.migrations';
+import { BILLING_MIGRATIONS } from '../billing-postgres.migrations';
 import { type BillingComponents, type BillingFactoryOptions, type BillingSettings, createBilling } from '../billing.factory';
 import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { ClickHouseReadingBillWriter, type ReadingBillWriter } from '../bills/reading-bill.writer';

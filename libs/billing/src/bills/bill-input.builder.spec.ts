@@ -1,6 +1,6 @@
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
-import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
-import type { Tariff } from '@surge/billing-domain/tariff';
+import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs.catalog';
+import type { Tariff } from '@surge/billing-domain/tariff.model';
 import { AccountBillingError } from '../bill-run/account-billing.error';
 import { buildBillInput } from './bill-input.builder';
 import { type BillingAccount, type BillingSupplyPoint, type RegisterReading, registerReadingKey } from '../accounts-tariffs/billing-account.model';

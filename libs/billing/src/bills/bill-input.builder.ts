@@ -12,8 +12,8 @@
 //   * exactly one meter must be installed for the whole period (a meter
 //     exchange inside the period is refused: it needs the exchange readings).
 import type { BillInput, RegisterInput, SupplyPointInput } from '@surge/billing-domain/bill.model';
-import type { DateSpan } from '@surge/billing-domain/calendar';
-import type { Tariff } from '@surge/billing-domain/tariff';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
+import type { Tariff } from '@surge/billing-domain/tariff.model';
 import { AccountBillingError } from '../bill-run/account-billing.error';
 import {
   type BillingAccount,

@@ -1,7 +1,7 @@
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import type { Bill, BillLine, BillRegister } from '@surge/billing-domain/bill.model';
-import { lastDayOf } from '@surge/billing-domain/calendar';
-import { formatPounds } from '@surge/billing-domain/money';
+import { lastDayOf } from '@surge/billing-domain/calendar.model';
+import { formatPounds } from '@surge/billing-domain/money.model';
 import { notFound, validationError } from '@surge/errors/app.error';
 import { requireAccountAccess } from '../accounts-tariffs/billing-access.policy';
 import type { BillRepository, BillSummary, StoredBill } from './bill.repository';

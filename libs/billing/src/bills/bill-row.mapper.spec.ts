@@ -1,7 +1,7 @@
 import { calculateBill } from '@surge/billing-domain/bill.calculator';
 import type { BillInput } from '@surge/billing-domain/bill.model';
-import { correctBill } from '@surge/billing-domain/bill-correction';
-import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs';
+import { correctBill } from '@surge/billing-domain/bill-correction.calculator';
+import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from '@surge/billing-domain/price-cap-tariffs.catalog';
 import { type BillLineRow, effectiveBill, fromBillRow, toBillRow, toLineRows } from './bill-row.mapper';
 
 const input = (billId: string, closingElec: string | null): BillInput => ({

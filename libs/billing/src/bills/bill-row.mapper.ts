@@ -4,7 +4,7 @@
 // columns without a scale keep the text as written, money is bigint pence,
 // and optional fields are omitted again when their column is NULL.
 import type { Bill, BillLine, BillLineKind, BillRegister, CustomerCategory } from '@surge/billing-domain/bill.model';
-import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff';
+import type { Fuel, RegisterKind } from '@surge/billing-domain/tariff.model';
 import type { RegisterReadingSources } from './bill-input.builder';
 
 export type BillKind = 'bill' | 'correction';

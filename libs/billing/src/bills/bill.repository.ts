@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Bill, BillRegister } from '@surge/billing-domain/bill.model';
-import type { DateSpan } from '@surge/billing-domain/calendar';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { type PreviousClosing, previousClosingKey } from '../accounts-tariffs/billing-account.model';
 import { outboxRowsFor } from '../billed-mark/billed-reading.mapper';
 import { type BillKind, type BillLineRow, type BillRow, type NewBill, effectiveBill, fromBillRow, toBillRow, toLineRows } from './bill-row.mapper';

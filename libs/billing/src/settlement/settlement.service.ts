@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import type { CustomerCategory } from '@surge/billing-domain/bill.model';
-import type { DateSpan } from '@surge/billing-domain/calendar';
-import { Decimal, decimalToString } from '@surge/billing-domain/money';
-import { type SettlementKind, type SettlementRow, toCsv } from '@surge/billing-domain/settlement';
-import type { Fuel } from '@surge/billing-domain/tariff';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
+import { Decimal, decimalToString } from '@surge/billing-domain/money.model';
+import { type SettlementKind, type SettlementRow, compareSettlementRows, toCsv } from '@surge/billing-domain/settlement.aggregator';
+import type { Fuel } from '@surge/billing-domain/tariff.model';
 import { requireScope } from '../accounts-tariffs/billing-access.policy';
 
 export interface SettlementReport {
@@ -34,22 +34,6 @@ interface Row {
   amount: string;
   line_count: string;
   bill_count: string;
-}
-
-const KIND_ORDER: Readonly<Record<SettlementKind, number>> = { energy: 0, 'export-credit': 1, 'standing-charge': 2 };
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The same order as the domain's settlementRows, so the SQL report and an in-memory one compare equal. */
-export function sortSettlementRows(rows: SettlementRow[]): SettlementRow[] {
-  return rows.sort(
-    (a, b) =>
-      compare(a.tariffId, b.tariffId) ||
-      compare(a.ratePeriodFrom, b.ratePeriodFrom) ||
-      compare(a.fuel, b.fuel) ||
-      compare(a.category, b.category) ||
-      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
-      Number(a.estimated) - Number(b.estimated),
-  );
 }
 
 /**
@@ -90,8 +74,8 @@ export class SettlementService {
         [period.start, period.end],
       ),
     ]);
-    const rows = sortSettlementRows(
-      lines.rows.map((r) => ({
+    const rows = lines.rows
+      .map((r) => ({
         tariffId: r.tariff_id,
         ratePeriodFrom: r.rate_period_from,
         ratePeriodTo: r.rate_period_to,
@@ -103,8 +87,8 @@ export class SettlementService {
         amountPence: decimalToString(new Decimal(r.amount)),
         lineCount: Number(r.line_count),
         billCount: Number(r.bill_count),
-      })),
-    );
+      }))
+      .sort(compareSettlementRows);
     const net = rows.reduce((sum, r) => sum.plus(r.amountPence), new Decimal(0));
     const t = totals.rows[0]!;
     return {

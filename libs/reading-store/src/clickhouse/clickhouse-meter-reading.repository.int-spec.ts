@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { READING_CLICKHOUSE_MIGRATIONS } from './reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
@@ -9,7 +9,7 @@ import { clickHouseSettings, uniqueName } from '@surge-test/support/test-env.con
 import type { StoredReading } from '../meter-reading.repository';
 import { ClickHouseMeterReadingRepository } from './clickhouse-meter-reading.repository';
 import { ReadingQueryService } from '@surge/reading-query/reading-query.service';
-import { storedReading } from '@surge-test/support/stored-reading.fixture';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 
 /**
  * "Later billed" on the read path, against the real ClickHouse (this file's own database): readings

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sqlInt, sqlString as quote, sqlStringList } from '@surge/clickhouse/clickhouse.sql';
-import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
+import { canonicalReadingValue } from '@surge/meter-domain/reading-value.parser';
 import type { HistoricReading, MeterReadingRepository, ReadingBill, ReadingStatus, ReadingWithBills, RegisterKey, StoredReading } from '../meter-reading.repository';
 import { registerKeyOf } from '../meter-reading.repository';
 import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';

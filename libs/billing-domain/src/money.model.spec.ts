@@ -1,0 +1,151 @@
+import { Decimal as GlobalDecimal } from 'decimal.js';
+import fc from 'fast-check';
+import {
+  Decimal,
+  Money,
+  decimalToString,
+  formatPercent,
+  formatPounds,
+  formatQuantity,
+  formatRatePence,
+  lineAmount,
+  parseDecimal,
+  roundPence,
+  vatOn,
+} from './money.model';
+
+describe('Decimal clone', () => {
+  it('carries 40 significant digits without touching the global decimal.js config', () => {
+    expect(new Decimal(1).dividedBy(3).toString()).toBe('0.' + '3'.repeat(40));
+    expect(GlobalDecimal.precision).toBe(20);
+    expect(new GlobalDecimal(1).dividedBy(3).toString()).toBe('0.' + '3'.repeat(20));
+  });
+
+  it('never prints exponent notation', () => {
+    expect(new Decimal('0.0000000000001').toString()).toBe('0.0000000000001');
+    expect(new Decimal('1e30').toString()).toBe('1' + '0'.repeat(30));
+  });
+});
+
+describe('parseDecimal', () => {
+  it.each(['0', '12', '-3', '28.34', '0.05', '00012.50'])('accepts %s', (value) => {
+    expect(parseDecimal(value, 'x').eq(new Decimal(value))).toBe(true);
+  });
+
+  it.each(['', ' 1', '1e3', '0x10', 'NaN', 'Infinity', '1.', '.5', '1,000', '+1'])('rejects %j', (value) => {
+    expect(() => parseDecimal(value, 'x')).toThrow(expect.objectContaining({ code: 'BILLING_INVALID_INPUT' }));
+  });
+
+  it('accepts Decimals from any decimal.js constructor but not infinities', () => {
+    expect(parseDecimal(new GlobalDecimal('1.5'), 'x').toString()).toBe('1.5');
+    expect(() => parseDecimal(new Decimal(Infinity), 'x')).toThrow();
+  });
+});
+
+describe('rounding rule', () => {
+  it.each([
+    ['6773.5', '6774'],
+    ['6773.4999999', '6773'],
+    ['800.85', '801'],
+    ['0.5', '1'],
+    ['-0.5', '-1'],
+    ['-1800.5', '-1801'],
+    ['-0.4', '0'],
+    ['2.5', '3'],
+  ])('roundPence(%s) = %s (half away from zero)', (exact, rounded) => {
+    expect(decimalToString(roundPence(new Decimal(exact)))).toBe(rounded);
+  });
+
+  it('lineAmount multiplies exactly, then rounds once', () => {
+    // 338.675 kWh x 20p = 6773.5p -> 6774p; rounding kWh first (338.68) would give 6773.6 -> 6774 too,
+    // but 0.125 kWh x 2p = 0.25p -> 0p whereas rounding kWh to 0.13 first would give 0.26 -> 0p; use a sharper case:
+    expect(lineAmount(new Decimal('338.675'), new Decimal('20')).toPence()).toBe('6774');
+    // 290 kWh x 28.34/1.05p = 7827.238...p -> 7827p (rate not rounded to 26.99 first, which would give 7827.1 -> 7827;
+    // 29 days x 43.180952...p = 1252.2476 -> 1252p whereas 29 x 43.18 = 1252.22).
+    expect(lineAmount(new Decimal(290), new Decimal('28.34').dividedBy('1.05')).toPence()).toBe('7827');
+    // A rate rounded to the penny first would bill 10000 kWh x 27p = 270000p instead of 269904.76 -> 269905p.
+    expect(lineAmount(new Decimal(10000), new Decimal('28.34').dividedBy('1.05')).toPence()).toBe('269905');
+  });
+
+  it('vatOn takes the rounded base and rounds once', () => {
+    expect(vatOn(Money.ofPence('16017'), new Decimal('0.05')).toPence()).toBe('801');
+    expect(vatOn(Money.ofPence('10555'), new Decimal('0.05')).toPence()).toBe('528');
+    expect(vatOn(Money.ofPence('10'), new Decimal('0.05')).toPence()).toBe('1');
+    expect(vatOn(Money.ofPence('-10'), new Decimal('0.05')).toPence()).toBe('-1');
+  });
+
+  it('rounding is within half a penny and symmetric for credits (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.integer({ min: 0, max: 12 }), (units, places) => {
+        const exact = new Decimal(units.toString()).dividedBy(new Decimal(10).pow(places));
+        const rounded = roundPence(exact);
+        expect(rounded.isInteger()).toBe(true);
+        expect(rounded.minus(exact).abs().lte('0.5')).toBe(true);
+        expect(roundPence(exact.negated()).eq(rounded.negated())).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('Money', () => {
+  it('holds whole pence only', () => {
+    expect(() => Money.ofPence('1.5')).toThrow(expect.objectContaining({ code: 'BILLING_INVALID_INPUT' }));
+    expect(Money.ofPence('12').plus(Money.ofPence('-20')).toPence()).toBe('-8');
+    expect(Money.ofPence('12').minus(Money.ofPence('12')).toPence()).toBe('0');
+    expect(Money.sum(['1', '2', Money.ofPence('3')]).toPence()).toBe('6');
+  });
+
+  it('never prints negative zero', () => {
+    expect(Money.ofPence('0').negate().toPence()).toBe('0');
+    expect(Money.roundHalfUp(new Decimal('-0.2')).toPence()).toBe('0');
+    expect(JSON.stringify({ m: Money.zero().negate() })).toBe('{"m":"0"}');
+    expect(decimalToString(new Decimal(0).negated())).toBe('0');
+  });
+
+  it('is immutable', () => {
+    const m = Money.ofPence('5');
+    expect(Object.isFrozen(m)).toBe(true);
+    m.plus(Money.ofPence('1'));
+    expect(m.toPence()).toBe('5');
+  });
+
+  it('compares and classifies', () => {
+    expect(Money.ofPence('-1').isNegative()).toBe(true);
+    expect(Money.zero().isNegative()).toBe(false);
+    expect(Money.zero().isZero()).toBe(true);
+    expect(Money.ofPence('7').equals(Money.ofPence('7'))).toBe(true);
+    expect(Money.ofPence('1234').format()).toBe('£12.34');
+  });
+});
+
+describe('formatting', () => {
+  it.each([
+    ['1234', '£12.34'],
+    ['0', '£0.00'],
+    ['5', '£0.05'],
+    ['-1800', '-£18.00'],
+    ['123456789', '£1,234,567.89'],
+  ])('formatPounds(%s) = %s', (pence, pounds) => {
+    expect(formatPounds(pence)).toBe(pounds);
+  });
+
+  it('formatPounds refuses fractions of a penny', () => {
+    expect(() => formatPounds('1.5')).toThrow();
+  });
+
+  it('formats rates with 2 to 4 decimals (display only)', () => {
+    expect(formatRatePence(new Decimal('20'))).toBe('20.00p');
+    expect(formatRatePence(new Decimal('28.34').dividedBy('1.05'))).toBe('26.9905p');
+    expect(formatRatePence(new Decimal('7.019'))).toBe('7.019p');
+    expect(formatRatePence(new Decimal('15.5'))).toBe('15.50p');
+  });
+
+  it('formats quantities and percentages', () => {
+    expect(formatQuantity(new Decimal('1122.0633333'))).toBe('1,122.06');
+    expect(formatQuantity(new Decimal('0.005'))).toBe('0.01');
+    expect(formatQuantity(new Decimal('-0.001'))).toBe('0.00');
+    expect(formatQuantity(new Decimal('-1234.5'), 3)).toBe('-1,234.500');
+    expect(formatPercent(new Decimal('0.05'))).toBe('5%');
+    expect(formatPercent(new Decimal('0.175'))).toBe('17.5%');
+  });
+});
