@@ -3,7 +3,8 @@
 # submit Meter Reading Day readings through the public API and show what
 # became of each; then one customer's whole day (readings across the 1 April
 # price change, their bill split at it, their survey answered once, the day's
-# CSAT); then a short surge run on surge-load (vegeta) with its SLO verdict;
+# CSAT); then a new supplier's first account through the registry (tariff,
+# account, readings with a rollover and a held one reviewed, the bill); then a short surge run on surge-load (vegeta) with its SLO verdict;
 # last, the URLs to open. Exits non-zero if any part failed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +18,9 @@ echo
 # A failed day is reported at the end (exit 1) but does not hide the surge run.
 day_rc=0
 node dist/scripts/demo-day.js --state .stack || day_rc=$?
+echo
+# Issue 13: a supplier's first account through the registry, a held reading reviewed, its bill (docs/runbook.md).
+node dist/scripts/demo-registry.js --state .stack || day_rc=$?
 if [[ -f scripts/surge-bench.sh && ${SURGE_DEMO_SKIP_SURGE:-0} != 1 ]]; then
   echo; echo "=== a short surge-day run (surge-load), its SLO verdict, then the loss audit"
   SURGE_PROFILE=short bash scripts/surge-bench.sh

@@ -19,6 +19,9 @@ import { EVENT_PUBLISHER, type EventPublisher } from '@surge/kafka/event-publish
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createMetrics, type SurgeMetrics } from '@surge/observability/metrics.catalog';
+import { ClickHouseReadingReviewRepository } from '@surge/reading-store/clickhouse/clickhouse-reading-review.repository';
+import { ReadingReviewService } from '@surge/reading-review/reading-review.service';
+import { HeldReadingsController } from './held-readings.controller';
 import { HealthController } from '@surge/observability/health.controller';
 import { healthChecksProvider } from './health-checks.provider';
 import { MeterReadingsController } from './meter-readings.controller';
@@ -37,7 +40,7 @@ export class ReadApiModule {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: ReadApiModule,
-      controllers: [MeterReadingsController, HealthController, MetricsController, OpenApiController],
+      controllers: [MeterReadingsController, HeldReadingsController, HealthController, MetricsController, OpenApiController],
       providers: [
         healthChecksProvider,
         { provide: READ_API_CONFIG, useValue: config },
@@ -106,6 +109,12 @@ export class ReadApiModule {
           provide: ReadingQueryService,
           useFactory: (ch: ClickHouseClient, receipts: RedisReadingReceipts) => new ReadingQueryService(new ClickHouseMeterReadingRepository(ch), receipts),
           inject: [CLICKHOUSE, RedisReadingReceipts],
+        },
+        {
+          provide: ReadingReviewService,
+          useFactory: (ch: ClickHouseClient, p: EventPublisher) =>
+            new ReadingReviewService(new ClickHouseMeterReadingRepository(ch), new ClickHouseReadingReviewRepository(ch), p, topics),
+          inject: [CLICKHOUSE, EVENT_PUBLISHER],
         },
       ],
     };

@@ -2,6 +2,8 @@ import { buildOpenApiDocument, errorCodesOf, errorResponse, operationalPaths, RE
 import { MAX_BATCH_ITEMS, readingSubmissionSchema } from '@surge/reading-intake/reading-submission.schema';
 import { READING_FIELD_CODES } from '@surge/meter-domain/reading-submission.validator';
 import { PLAUSIBILITY_REASON_CODES } from '@surge/meter-domain/reading-plausibility.checker';
+import { REVIEW_REASON_CODES } from '@surge/reading-contracts/reading-review.event';
+import { heldQuerySchema, reviewDecisionSchema } from '@surge/reading-review/reading-review.schema';
 
 const FIELD_CODES = Object.fromEntries(Object.values(READING_FIELD_CODES).map((c) => [c, { status: 400, description: 'Field check failed; see the message' }]));
 
@@ -85,6 +87,69 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
           responses: { '200': { description: 'The reading and its outcome', content: { 'application/json': { schema: { $ref: '#/components/schemas/Reading' } } } }, ...common },
         },
       },
+      '/v1/held-readings': {
+        get: {
+          summary: 'The review queue (staff, readings:review): readings held for review, oldest held first, paged',
+          parameters: Object.entries((schemaOf(heldQuerySchema) as { properties: Record<string, { description?: string }> }).properties).map(([name, schema]) => ({
+            name, in: 'query', required: false, description: schema.description, schema,
+          })),
+          responses: {
+            '200': {
+              description: '{ items, nextCursor }',
+              content: { 'application/json': { schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: { $ref: '#/components/schemas/HeldReading' } }, nextCursor: { type: ['string', 'null'] } } } } },
+            },
+            ...common,
+    '403': error('INSUFFICIENT_SCOPE: needs an API key with readings:review (customers and other keys are refused)'),
+          },
+        },
+      },
+      '/v1/held-readings/{id}/decision': {
+        post: {
+          summary: 'Accept or reject a held reading with a note (staff, readings:review). Published (acks=all) for read-sink, which applies it in order: GET /v1/meter-readings/{id} shows the decision within seconds, and billing uses an accepted one.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }, idempotencyKey],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ReviewDecision' } } } },
+          responses: {
+            '202': {
+              description: 'Durable; applied by read-sink shortly. A second decision racing this one is recorded in the audit trail but not applied.',
+              content: { 'application/json': { schema: { type: 'object', required: ['reviewId', 'readingId', 'decision', 'state'], properties: { reviewId: { type: 'string', format: 'uuid' }, readingId: { type: 'string', format: 'uuid' }, decision: { enum: ['accept', 'reject'] }, state: { const: 'queued' } } } } },
+            },
+            ...common,
+    '403': error('INSUFFICIENT_SCOPE: needs an API key with readings:review (customers and other keys are refused)'),
+            ...body,
+            '409': error('READING_NOT_HELD (the checks accepted or rejected it: nothing to decide), REVIEW_ALREADY_DECIDED (a review decided it; the first decision stands), IDEMPOTENCY_KEY_IN_USE'),
+            '422': error('IDEMPOTENCY_KEY_REUSED'),
+            '503': { ...error('INGEST_UNAVAILABLE (Kafka did not confirm the decision: retry with the same Idempotency-Key) or DEPENDENCY_UNAVAILABLE (ClickHouse)'), headers: retryAfter },
+          },
+        },
+      },
+      '/v1/meter-readings/{id}/reviews': {
+        get: {
+          summary: 'The audit trail of a reading\u2019s review (staff, readings:review): every decision sent, who, when, the note, and whether it was applied; never overwritten',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: {
+            '200': {
+              description: '{ readingId, accountId, status, reviews[] }',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['readingId', 'accountId', 'status', 'reviews'],
+                    properties: {
+                      readingId: { type: 'string' }, accountId: { type: 'string' }, status: { enum: ['accepted', 'rejected', 'held'] },
+                      reviews: { type: 'array', items: { type: 'object', required: ['reviewId', 'decision', 'note', 'reviewedBy', 'requestedAt', 'applied', 'result', 'heldReasonCode'], properties: {
+                        reviewId: { type: 'string' }, decision: { enum: ['accept', 'reject'] }, note: { type: 'string' }, reviewedBy: { type: 'string' }, requestedAt: { type: 'string', format: 'date-time' },
+                        applied: { type: 'boolean' }, result: { type: 'string' }, heldReasonCode: { type: ['string', 'null'] },
+                      } } },
+                    },
+                  },
+                },
+              },
+            },
+            ...common,
+    '403': error('INSUFFICIENT_SCOPE: needs an API key with readings:review (customers and other keys are refused)'),
+          },
+        },
+      },
       '/v1/accounts/{accountId}/meter-readings': {
         get: {
           summary: "An account's readings, newest first, paged",
@@ -154,7 +219,15 @@ export function buildReadApiOpenApi(): Record<string, unknown> {
             },
           },
         },
-        ReadingOutcomeReason: { type: 'string', enum: Object.values(PLAUSIBILITY_REASON_CODES), description: 'Why a reading was rejected or held' },
+        ReadingOutcomeReason: {
+          type: 'string',
+          enum: [...Object.values(PLAUSIBILITY_REASON_CODES), ...Object.values(REVIEW_REASON_CODES)],
+          description: 'Why a reading was rejected or held; ACCEPTED_ON_REVIEW / REJECTED_ON_REVIEW once staff decided a held one',
+        },
+        ReviewDecision: schemaOf(reviewDecisionSchema),
+        HeldReading: {
+          allOf: [{ $ref: '#/components/schemas/Reading' }, { type: 'object', required: ['category'], properties: { category: { type: ['string', 'null'], enum: ['A', 'B', 'C', 'D', null], description: 'The account\u2019s category as the registry said when the reading was held (null: the register was not in the registry)' } } }],
+        },
     },
   });
 }

@@ -24,6 +24,12 @@ const schema = z.object({
   SINK_MAX_FETCH_BYTES: positiveInt(4 * 1024 * 1024),
   SINK_RETRY_MIN_MS: positiveInt(200),
   SINK_RETRY_MAX_MS: positiveInt(10_000),
+  /**
+   * How long start-up waits for the registry projection to read registry.v1 to its end before judging
+   * readings. Past it the sink starts anyway (registers not yet known are judged with the default EAC,
+   * flagged default-eac) and the projection catches up behind (surge_registry_projection_lag).
+   */
+  SINK_REGISTRY_CATCH_UP_MS: positiveInt(60_000),
   RUN_MIGRATIONS: bool(true),
   ENSURE_TOPICS: bool(true),
 });

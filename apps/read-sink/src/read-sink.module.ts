@@ -15,7 +15,9 @@ import { createLogger } from '@surge/observability/logger.factory';
 import { HealthController } from '@surge/observability/health.controller';
 import { healthChecksProvider } from './health-checks.provider';
 import type { ReadSinkConfig } from './read-sink.config';
-import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner } from './read-sink.runner';
+import { RegistryProjectionFeed } from '@surge/reading-sink/registry-projection.feed';
+import { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
+import { BATCH_CONSUMER, CLICKHOUSE_PROBE, READING_SINK, ReadSinkRunner, REGISTRY_CATCH_UP_MS, REGISTRY_FEED, REGISTRY_TAILER, SINK_LOGGER } from './read-sink.runner';
 
 @Module({})
 export class ReadSinkModule {
@@ -77,14 +79,39 @@ export class ReadSinkModule {
               },
             }),
         },
+        { provide: SINK_LOGGER, useValue: logger },
+        { provide: REGISTRY_CATCH_UP_MS, useValue: config.SINK_REGISTRY_CATCH_UP_MS },
+        {
+          provide: REGISTRY_FEED,
+          inject: [METRICS],
+          useFactory: (metrics: SurgeMetrics) => new RegistryProjectionFeed((reason) => metrics.registryRecordsSkipped.inc({ service: 'read-sink', reason })),
+        },
+        {
+          provide: REGISTRY_TAILER,
+          inject: [METRICS, REGISTRY_FEED],
+          useFactory: (metrics: SurgeMetrics, feed: RegistryProjectionFeed) =>
+            new PlatformaticTopicTailer({
+              brokers: config.KAFKA_BROKERS,
+              clientId: `${clientId}-registry`,
+              topics: [topics.registry.name],
+              lagIntervalMs: 5_000,
+              retryMinMs: config.SINK_RETRY_MIN_MS,
+              retryMaxMs: config.SINK_RETRY_MAX_MS,
+              onError: (error, attempt) => logger.warn({ err: error, attempt }, 'registry.v1 reader broken; rebuilding the projection from the beginning (the sink keeps judging with what it has)'),
+              onLag: (lag) => {
+                metrics.registryProjectionLag.set({ service: 'read-sink' }, lag);
+                metrics.registryProjectionRegisters.set({ service: 'read-sink' }, feed.registers);
+              },
+            }),
+        },
         {
           provide: READING_SINK,
-          useFactory: (publisher: EventPublisher, metrics: SurgeMetrics) => {
+          useFactory: (publisher: EventPublisher, metrics: SurgeMetrics, feed: RegistryProjectionFeed) => {
             const ch = createClickHouse(clickHouseSettingsFrom(config));
             const cache = config.SINK_HISTORY_CACHE_READINGS > 0 ? new RegisterHistoryCache(config.SINK_HISTORY_CACHE_READINGS) : undefined;
-            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache);
+            return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache, feed);
           },
-          inject: [EVENT_PUBLISHER, METRICS],
+          inject: [EVENT_PUBLISHER, METRICS, REGISTRY_FEED],
         },
         {
           provide: CLICKHOUSE_PROBE,

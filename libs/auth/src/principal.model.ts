@@ -6,6 +6,7 @@
 export type Scope =
   | 'readings:submit' // submit readings for any account (collectors)
   | 'readings:read' // read any account's readings (customer service, billing)
+  | 'readings:review' // list held readings and accept or reject them (review staff)
   | 'billing:run' // start and watch bill runs
   | 'billing:read'
   | 'csat:read' // programme team dashboards

@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   INSUFFICIENT_SCOPE: { status: 403, description: 'The credentials lack the scope this route needs.' },
   NOT_FOUND: { status: 404, description: 'No such object for this caller.' },
   READING_NOT_FOUND: { status: 404, description: 'No reading with this id for this caller.' },
+  READING_NOT_HELD: { status: 409, description: 'The reading was not held for review (it was accepted or rejected by the checks): there is nothing to decide.' },
+  REVIEW_ALREADY_DECIDED: { status: 409, description: 'A review has already decided this held reading; the first decision stands (see its reviews).' },
   ACCOUNT_NOT_FOUND: { status: 404, description: 'No account with this id for this caller.' },
   METER_NOT_ON_ACCOUNT: { status: 404, description: 'The supply point or meter is not on the caller\u2019s account.' },
   EFFECTIVE_DATE_IN_FUTURE: { status: 400, description: 'A change may be dated today or earlier; future-dated changes are not taken yet.' },

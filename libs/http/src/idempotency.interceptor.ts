@@ -25,7 +25,12 @@ export function idempotencyClaimOf(request: IdempotentRequest): IdempotencyClaim
   if (header === undefined) return 'none';
   const key = Array.isArray(header) ? header[0] ?? '' : header;
   if (!KEY_FORMAT.test(key)) return 'invalid';
-  const scope = `${request.principal ? principalKey(request.principal) : 'anonymous'}:${request.routeOptions?.url ?? request.url}`;
+  // The route's template AND its path parameters: on a route such as /v1/held-readings/:id/decision the same
+  // key and body for two different readings are two requests, never a replay of the other's answer. Routes
+  // without parameters keep the scope they always had (keys already stored stay valid).
+  const params = (request.params ?? {}) as Record<string, string>;
+  const ids = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join('&');
+  const scope = `${request.principal ? principalKey(request.principal) : 'anonymous'}:${request.routeOptions?.url ?? request.url}${ids ? `?${ids}` : ''}`;
   return { scope, key, bodyHash: hashBody(request.body) };
 }
 

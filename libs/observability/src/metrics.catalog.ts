@@ -97,6 +97,13 @@ export const METRIC_DEFINITIONS = {
     'Messages between the committed offset of a consumer group and the end of the partition.',
     ['group', 'topic', 'partition'],
   ),
+  registryProjectionLag: gauge(
+    'surge_registry_projection_lag',
+    'Records of registry.v1 not yet applied to a consumer\'s local registry projection (offsets behind the end of the topic, sampled).',
+    ['service'],
+  ),
+  registryProjectionRegisters: gauge('surge_registry_projection_registers', 'Registers a consumer\'s local registry projection knows.', ['service']),
+  registryRecordsSkipped: counter('surge_registry_records_skipped_total', 'registry.v1 records a consumer could not use (malformed, unknown schema), skipped.', ['service', 'reason']),
   sinkBatchSize: histogram(
     'surge_sink_batch_size',
     'Rows written to a sink in one batch.',

@@ -2,6 +2,8 @@
  * `meter-readings.v1`: a reading as accepted for processing by the read API.
  * Versioned by the `schema` field and the topic name; additive changes only.
  * `readingId` is the identity everything downstream deduplicates on.
+ * The topic also carries staff review decisions (reading-review.event.ts), told apart by the record header
+ * `schema: reading.review.v1`; a consumer of submissions skips those.
  */
 export interface MeterReadingSubmittedV1 {
   readonly schema: 'meter-reading.submitted.v1';

@@ -4,6 +4,9 @@
  * Delivery: at least once; consumers deduplicate on `readingId`.
  * A reading held for review is published on `reading.rejected.v1` with
  * status `held` (the customer was told it is not yet accepted).
+ * A held reading decided by staff gets a second outcome for the same readingId, with a later `decidedAt` and
+ * its `reviewId` (additive to v1: consumers that ignore it see a newer decision, which is what it is;
+ * consumers that deduplicate on readingId keep the first and may use reviewId to take the decision).
  */
 export interface ReadingOutcomeV1 {
   readonly schema: 'reading.outcome.v1';
@@ -21,4 +24,6 @@ export interface ReadingOutcomeV1 {
   readonly duplicateOf: string | null;
   readonly decidedAt: string;
   readonly correlationId: string;
+  /** Set when a staff review decided this reading (reading.review.v1); the audit trail is in reading_reviews. */
+  readonly reviewId?: string;
 }

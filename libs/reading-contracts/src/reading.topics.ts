@@ -9,7 +9,11 @@
 const RETAIN_7_DAYS = { 'retention.ms': String(7 * 24 * 3600 * 1000), 'min.insync.replicas': '1' };
 
 export const READING_TOPICS = {
-  /** Readings as submitted (read-api → validation/sink), MeterReadingSubmittedV1. Key: supply point id, so one register's readings stay ordered. */
+  /**
+   * Readings as submitted (read-api → validation/sink), MeterReadingSubmittedV1, and staff decisions on held readings
+   * (ReadingReviewDecidedV1, header `schema: reading.review.v1`). Key: supply point id, so one register's readings and
+   * the decisions on them stay ordered.
+   */
   meterReadings: { name: 'meter-readings.v1', partitions: 6, config: RETAIN_7_DAYS },
   /** Records the sink could not process, with the reason in headers. Never auto-deleted before someone looked. */
   meterReadingsDeadLetter: { name: 'meter-readings.v1.dlq', partitions: 1, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },

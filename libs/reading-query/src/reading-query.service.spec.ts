@@ -36,6 +36,7 @@ describe('reading view: later billed', () => {
     const billed: ReadingWithBills = { ...stored(), bills: [april] };
     const repo: MeterReadingRepository = {
       insert: async () => undefined,
+      insertReviews: async () => undefined,
       findDecided: async () => new Map(),
       acceptedHistory: async () => new Map(),
       findForAccount: async (_a, id) => (id === billed.readingId ? billed : null),
@@ -62,6 +63,7 @@ describe('reading view: later billed', () => {
     };
     const repo: MeterReadingRepository = {
       insert: down,
+      insertReviews: down,
       findDecided: down,
       acceptedHistory: down,
       findForAccount: down,

@@ -5,14 +5,22 @@ import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { RegisterHistoryCache } from './reading-sink-history.cache';
+import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';
+
+/** The latest version of a reading's row, as every ClickHouse read collapses them. */
+const latest = (rows: readonly StoredReading[], r: StoredReading): StoredReading => rows.filter((x) => x.readingId === r.readingId).at(-1)!;
 import { neighbourhood, ReadingSinkService } from './reading-sink.service';
 
 /** In-memory stand-ins: this tier tests the sink's decisions and ordering, not ClickHouse (see reading-sink.int-spec.ts). */
 class MemoryRepository implements MeterReadingRepository {
   rows: StoredReading[] = [];
   historyLookups: string[][] = [];
+  reviews: ReviewRecord[] = [];
   async insert(rows: readonly StoredReading[]) {
     this.rows.push(...rows);
+  }
+  async insertReviews(rows: readonly ReviewRecord[]) {
+    this.reviews.push(...rows);
   }
   async findDecided(_: readonly string[], ids: readonly string[]) {
     return new Map(this.rows.filter((r) => ids.includes(r.readingId)).map((r) => [r.readingId, r]));
@@ -24,7 +32,7 @@ class MemoryRepository implements MeterReadingRepository {
       m.set(
         registerKeyOf(k),
         this.rows
-          .filter((r) => registerKeyOf(r) === registerKeyOf(k) && r.status === 'accepted' && !r.duplicateOf)
+          .filter((r) => registerKeyOf(r) === registerKeyOf(k) && latest(this.rows, r) === r && r.status === 'accepted' && !r.duplicateOf)
           .map((r) => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source })),
       );
     }
@@ -201,5 +209,94 @@ describe('neighbourhood: the bounded history a reading is checked against', () =
     expect(neighbourhood(history, at(-5))[0]!.readingId).toBe('r0');
     expect(neighbourhood(history, at(5000)).at(-1)!.readingId).toBe('r999');
     expect(neighbourhood(history.slice(0, 10), at(3))).toHaveLength(10);
+  });
+});
+
+describe('ReadingSinkService with the registry projection and staff reviews', () => {
+  const account = 'A-REG-1';
+  const sp = testMpan(7);
+  const ev = (readAt: string, value: string) => submittedEvent({ accountId: account, supplyPointId: sp, meterSerial: 'M1', registerId: 'S', readAt, value });
+  const directory = (eacKwh: string | null, digits = 5) => ({
+    register: (s: string, m: string, r: string) => (s === sp && m === 'M1' && r === 'S' ? { accountId: account, category: 'B', digits, eacKwh } : undefined),
+  });
+  const review = (readingId: string, decision: 'accept' | 'reject', reviewId = `rv-${decision}-${readingId}`): ConsumedRecord => ({
+    topic: 't', partition: 0, offset: 99n, key: sp, headers: { schema: 'reading.review.v1' }, timestamp: 0,
+    value: Buffer.from(JSON.stringify({
+      schema: 'reading.review.v1', reviewId, readingId, accountId: account, supplyPointId: sp, meterSerial: 'M1', registerId: 'S', decision,
+      note: 'customer sent a photo', reviewedBy: 'staff-1', requestedAt: '2022-05-01T10:00:00.000Z', correlationId: 'c-1',
+    })),
+  });
+  const status = (repo: MemoryRepository, id: string) => repo.rows.filter((r) => r.readingId === id).at(-1);
+
+  it('judges against the account\u2019s own EAC: 200 kWh in 20 days is held for a 500 kWh register, accepted with the default (flagged default-eac)', async () => {
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const second = ev('2022-03-21T00:00:00.000Z', '1200');
+    const withRegistry = new MemoryRepository();
+    await new ReadingSinkService(withRegistry, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('500')).handle(asRecords([first, second]));
+    expect(status(withRegistry, second.readingId)).toMatchObject({ status: 'held', category: 'B' });
+    expect(status(withRegistry, second.readingId)!.flags).not.toContain('default-eac');
+
+    const without = new MemoryRepository();
+    await new ReadingSinkService(without, new MemoryPublisher(), resolveTopics('')).handle(asRecords([first, second]));
+    expect(status(without, second.readingId)).toMatchObject({ status: 'accepted', category: '' });
+    expect(status(without, second.readingId)!.flags).toContain('default-eac');
+  });
+
+  it('uses the registry\u2019s digits: 99950 then 150 is a rollover on a 5-digit register even when the submission said 6', async () => {
+    const repo = new MemoryRepository();
+    const sink = new ReadingSinkService(repo, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('2900', 5));
+    const a = { ...ev('2022-03-01T00:00:00.000Z', '99950'), digits: 6 };
+    const b = { ...ev('2022-03-21T00:00:00.000Z', '150'), digits: 6 };
+    await sink.handle(asRecords([a, b]));
+    expect(status(repo, b.readingId)).toMatchObject({ status: 'accepted', rolledOver: true });
+  });
+
+  it('a review accepts a held reading: new version, audit record, outcome with reviewId; later readings count it; a second decision is recorded, not applied; a redelivery changes nothing', async () => {
+    const repo = new MemoryRepository();
+    const publisher = new MemoryPublisher();
+    const sink = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, Date.now, new RegisterHistoryCache(1000), directory('500'));
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const held = ev('2022-03-21T00:00:00.000Z', '1200');
+    await sink.handle(asRecords([first, held]));
+    const heldRow = status(repo, held.readingId)!;
+    expect(heldRow.status).toBe('held');
+
+    await sink.handle([review(held.readingId, 'accept')]);
+    const after = status(repo, held.readingId)!;
+    expect(after).toMatchObject({ status: 'accepted', reasonCode: 'ACCEPTED_ON_REVIEW', reviewId: `rv-accept-${held.readingId}` });
+    expect(after.version).toBeGreaterThan(heldRow.version);
+    expect(after.flags).toContain('reviewed');
+    expect(repo.reviews).toEqual([expect.objectContaining({ applied: true, result: 'accepted', heldReasonCode: heldRow.reasonCode, note: 'customer sent a photo', reviewedBy: 'staff-1' })]);
+    const outcome = JSON.parse(String(publisher.records.at(-1)!.value));
+    expect(outcome).toMatchObject({ readingId: held.readingId, status: 'accepted', reviewId: `rv-accept-${held.readingId}` });
+    expect(publisher.records.at(-1)!.topic).toBe('reading.accepted.v1');
+
+    // The accepted reading is history now: 1210 ten days after 1200 is judged against 1200, not 1000.
+    const next = ev('2022-03-31T00:00:00.000Z', '1210');
+    await sink.handle(asRecords([next]));
+    expect(status(repo, next.readingId)).toMatchObject({ status: 'accepted' });
+
+    await sink.handle([review(held.readingId, 'reject', 'rv-second')]);
+    expect(status(repo, held.readingId)!.status).toBe('accepted');
+    expect(repo.reviews.at(-1)).toMatchObject({ reviewId: 'rv-second', applied: false });
+    expect(repo.reviews.at(-1)!.result).toMatch(/already accepted on review/);
+
+    const rows = repo.rows.length;
+    await sink.handle([review(held.readingId, 'accept')]);
+    expect(repo.rows.length).toBe(rows + 1);
+    expect(repo.rows.at(-1)).toEqual(after);
+    expect(repo.reviews.at(-1)).toMatchObject({ applied: true, reviewId: `rv-accept-${held.readingId}` });
+  });
+
+  it('a review rejects a held reading; a review of a reading never held is not applied', async () => {
+    const repo = new MemoryRepository();
+    const sink = new ReadingSinkService(repo, new MemoryPublisher(), resolveTopics(''), undefined, Date.now, undefined, directory('500'));
+    const first = ev('2022-03-01T00:00:00.000Z', '1000');
+    const held = ev('2022-03-21T00:00:00.000Z', '1200');
+    await sink.handle(asRecords([first, held]));
+    await sink.handle([review(held.readingId, 'reject'), review(first.readingId, 'accept')]);
+    expect(status(repo, held.readingId)).toMatchObject({ status: 'rejected', reasonCode: 'REJECTED_ON_REVIEW' });
+    expect(repo.reviews.map((r) => r.applied)).toEqual([true, false]);
+    expect(repo.reviews[1]!.result).toMatch(/not held/);
   });
 });

@@ -10,6 +10,26 @@ import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type 
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
 import { toStoredInstant } from '@surge/meter-domain/stored-instant.converter';
+import { decodeReview, REVIEW_REASON_CODES, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from '@surge/reading-contracts/reading-review.event';
+
+/**
+ * What the sink knows of a register from the registry (read-sink's RegisterStateProjection, built from
+ * registry.v1; never a call to the registry). Absent when the projection does not know the register.
+ */
+export interface RegisterDirectory {
+  register(supplyPointId: string, meterSerial: string, registerId: string): { accountId: string; category: string; digits: number; eacKwh: string | null } | undefined;
+}
+
+/** Flags the sink adds to a decision (beside the plausibility checker's own). */
+export const SINK_FLAGS = {
+  /**
+   * The "twice expected" bar came from the typical profile for the register's kind, not the account's own
+   * EAC: the registry projection did not know the register (or knows no EAC for it).
+   */
+  DEFAULT_EAC: 'default-eac',
+  /** A held reading decided by staff (reading.review.v1); the audit trail is in reading_reviews. */
+  REVIEWED: 'reviewed',
+} as const;
 
 export interface SinkObserver {
   batch(size: number, writeSeconds: number): void;
@@ -46,6 +66,12 @@ export class ReadingSinkService {
     private readonly clock: () => number = Date.now,
     /** Recently seen registers' history between batches; without one, every batch reads history from ClickHouse. */
     private readonly historyCache?: RegisterHistoryCache,
+    /**
+     * The registry's registers (digits, EAC, category), as far as the projection has caught up when a reading
+     * is decided. Without one (or for a register it does not know) the sink judges with the submission's digits
+     * and the default EAC, and flags the decision DEFAULT_EAC.
+     */
+    private readonly registers?: RegisterDirectory,
   ) {}
 
   /**
@@ -64,16 +90,30 @@ export class ReadingSinkService {
     const deadLetters: OutgoingRecord[] = [];
     const events: MeterReadingSubmittedV1[] = [];
     const partitions: string[] = [];
+    const reviews: ReadingReviewDecidedV1[] = [];
+    const reviewPartitions: string[] = [];
+    // Readings and review decisions in the batch's (offset) order: a decision is applied after everything before it.
+    const items: Array<{ reading: MeterReadingSubmittedV1 } | { review: ReadingReviewDecidedV1 }> = [];
     const seen = new Set<string>();
     this.historyCache?.admit(batch);
     for (const record of batch) {
       try {
+        if (record.headers.schema === REVIEW_SCHEMA) {
+          const review = decodeReview(record.value);
+          if (seen.has(`review:${review.reviewId}`)) continue;
+          seen.add(`review:${review.reviewId}`);
+          reviews.push(review);
+          reviewPartitions.push(partitionOf(record));
+          items.push({ review });
+          continue;
+        }
         const event = decodeSubmitted(record.value);
         // The same reading twice in one batch (a producer retry) is handled once.
         if (seen.has(event.readingId)) continue;
         seen.add(event.readingId);
         events.push(event);
         partitions.push(partitionOf(record));
+        items.push({ reading: event });
       } catch (error) {
         const reason = error instanceof PoisonRecordError ? error.reason : 'UNDECODABLE';
         deadLetters.push(toDeadLetter(this.topics, record, reason, String((error as Error)?.message ?? error)));
@@ -81,15 +121,16 @@ export class ReadingSinkService {
       }
     }
 
+    // A review's reading is looked up with the batch's readings (same order in both lists, as findDecided needs).
     const decided = await this.repository.findDecided(
-      events.map((e) => e.accountId),
-      events.map((e) => e.readingId),
+      [...events.map((e) => e.accountId), ...reviews.map((r) => r.accountId)],
+      [...events.map((e) => e.readingId), ...reviews.map((r) => r.readingId)],
     );
     // Working copies of each register's history, changed as the batch is judged and handed to the
     // cache only once the batch is durable: from the cache where this instance has it, otherwise
     // from ClickHouse (registers of fresh readings only; a redelivered reading needs no history).
     const history = new Map<string, { partition: string; history: HistoricReading[] }>();
-    const misses: MeterReadingSubmittedV1[] = [];
+    const misses: Array<MeterReadingSubmittedV1 | ReadingReviewDecidedV1> = [];
     events.forEach((e, i) => {
       const key = registerKeyOf(e);
       if (history.has(key)) return;
@@ -100,6 +141,15 @@ export class ReadingSinkService {
         misses.push(e);
       }
     });
+    // A review that accepts a reading changes its register's history: the working copy must hold it, so the
+    // cache is handed an exact history (reviews are rare; their registers are loaded like fresh readings').
+    reviews.forEach((r, i) => {
+      const key = registerKeyOf(r);
+      if (history.has(key)) return;
+      const cached = this.historyCache?.get(key, reviewPartitions[i]!);
+      history.set(key, { partition: reviewPartitions[i]!, history: cached ?? [] });
+      if (!cached) misses.push(r);
+    });
     if (misses.length > 0) {
       for (const [key, loaded] of await this.repository.acceptedHistory(misses)) {
         const entry = history.get(key);
@@ -108,8 +158,22 @@ export class ReadingSinkService {
     }
 
     const rows: StoredReading[] = [];
+    const reviewRecords: ReviewRecord[] = [];
+    const latest = new Map<string, StoredReading>();
     const now = this.clock();
-    for (const event of events) {
+    for (const item of items) {
+      if ('review' in item) {
+        const review = item.review;
+        const { row, record } = applyReview(review, latest.get(review.readingId) ?? decided.get(review.readingId), now);
+        reviewRecords.push(record);
+        if (!row) continue;
+        const entry = history.get(registerKeyOf(review));
+        if (entry && row.status === 'accepted' && !row.duplicateOf && !entry.history.some((h) => h.readingId === row.readingId)) insertSorted(entry.history, toHistoric(row));
+        latest.set(row.readingId, row);
+        rows.push(row);
+        continue;
+      }
+      const event = item.reading;
       const previous = decided.get(event.readingId);
       const entry = history.get(registerKeyOf(event));
       if (previous) {
@@ -119,14 +183,17 @@ export class ReadingSinkService {
           insertSorted(entry.history, toHistoric(previous));
         }
         rows.push(previous);
+        latest.set(previous.readingId, previous);
         continue;
       }
-      const row = decide(event, entry!.history, now);
+      const row = decide(event, entry!.history, now, this.registers);
       if (row.status === 'accepted' && !row.duplicateOf) insertSorted(entry!.history, toHistoric(row));
       rows.push(row);
+      latest.set(row.readingId, row);
     }
 
     await this.repository.insert(rows);
+    await this.repository.insertReviews(reviewRecords);
     const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r)), ...deadLetters]);
     this.historyCache?.commit(batch, history);
@@ -137,7 +204,12 @@ export class ReadingSinkService {
 
 const toHistoric = (r: StoredReading): HistoricReading => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
 
-function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number): StoredReading {
+function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number, registers?: RegisterDirectory): StoredReading {
+  // The register as the registry knows it, if the projection has it and it is on this reading's account (a
+  // register that moved to another account is judged with the defaults until the projection catches up).
+  const found = registers?.register(event.supplyPointId, event.meterSerial, event.registerId);
+  const known = found && found.accountId === event.accountId ? found : undefined;
+  const expected = known?.eacKwh ? { estimatedAnnualConsumption: known.eacKwh } : expectedConsumption(event);
   // Assess the instant exactly as it will be stored (whole seconds): judging
   // a finer instant than storage keeps would let two submissions of one
   // reading look distinct here and then collide in storage, counted twice.
@@ -145,13 +217,14 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
   const outcome = assessReading(
     { readAt, value: event.value, source: event.source as ReadingSource },
     {
-      digits: event.digits,
+      // The registry's digits when it knows the register (the submission's are what the caller said).
+      digits: known?.digits ?? event.digits,
       // The entries themselves, not copies: the checker remembers each entry's parse by identity, and
       // the sink passes the same entries for every reading of a register. Sources are checked there.
       history: neighbourhood(history, readAt) as readonly CheckerHistoricReading[],
-      // Until accounts carry their own EAC on the event, the typical domestic
-      // profile for the register's kind sets the "twice expected" bar.
-      ...expectedConsumption(event),
+      // The account's own EAC for the register when the registry projection knows it; otherwise the typical
+      // domestic profile for the register's kind sets the "twice expected" bar (flagged DEFAULT_EAC).
+      ...expected,
     },
   );
   return {
@@ -173,13 +246,62 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     duplicateOf: outcome.duplicateOf ?? '',
     backdated: outcome.backdated,
     rolledOver: outcome.rolledOver,
-    flags: outcome.flags,
+    flags: known?.eacKwh ? outcome.flags : [...outcome.flags, SINK_FLAGS.DEFAULT_EAC].sort(),
     submittedAtMs: Date.parse(event.submittedAt),
     decidedAtMs,
     correlationId: event.correlationId,
     version: decidedAtMs,
+    category: known?.category ?? '',
+    reviewId: '',
   };
 }
+
+/**
+ * A staff decision on a held reading: a new version of the reading's row (the one writer of meter_readings
+ * stays the sink) and an audit record, always. Applied only to a reading still held; a decision arriving for
+ * one already decided (a second reviewer, or a retry after Redis lost the idempotency key) is recorded as not
+ * applied and changes nothing. A redelivered decision recognises itself by reviewId and rewrites the same row.
+ */
+function applyReview(review: ReadingReviewDecidedV1, current: StoredReading | undefined, now: number): { row?: StoredReading; record: ReviewRecord } {
+  const record = (applied: boolean, result: string, heldReasonCode: string): ReviewRecord => ({
+    reviewId: review.reviewId,
+    readingId: review.readingId,
+    accountId: review.accountId,
+    decision: review.decision,
+    note: review.note,
+    reviewedBy: review.reviewedBy,
+    requestedAtMs: Date.parse(review.requestedAt),
+    applied,
+    result,
+    heldReasonCode,
+    correlationId: review.correlationId,
+  });
+  const decidedResult = review.decision === 'accept' ? 'accepted' : 'rejected';
+  if (!current) return { record: record(false, 'not applied: no such reading on this account', '') };
+  if (current.reviewId === review.reviewId) return { row: current, record: record(true, decidedResult, heldReasonOf(current)) };
+  if (current.status !== 'held') {
+    const why = current.reviewId ? `already ${current.status} on review ${current.reviewId}` : `not held (it was ${current.status})`;
+    return { record: record(false, `not applied: the reading was ${why}`, '') };
+  }
+  const accepted = review.decision === 'accept';
+  const row: StoredReading = {
+    ...current,
+    status: accepted ? 'accepted' : 'rejected',
+    reasonCode: accepted ? REVIEW_REASON_CODES.ACCEPTED_ON_REVIEW : REVIEW_REASON_CODES.REJECTED_ON_REVIEW,
+    message: accepted
+      ? `We held this reading to check it (${current.reasonCode}); our staff reviewed it and accepted it.`
+      : `We held this reading to check it (${current.reasonCode}); our staff reviewed it and could not accept it. Please check the meter and submit the reading again, or contact us.`,
+    // The held reason stays findable: the industry code is kept and the held reason is in the audit record.
+    flags: [...new Set([...current.flags, SINK_FLAGS.REVIEWED])].sort(),
+    decidedAtMs: now,
+    // Strictly above the held row's version, so argMax and ReplacingMergeTree pick the decision.
+    version: Math.max(now, current.version + 1),
+    reviewId: review.reviewId,
+  };
+  return { row, record: record(true, decidedResult, current.reasonCode) };
+}
+
+const heldReasonOf = (r: StoredReading): string => /\(([A-Z_]+)\)/.exec(r.message)?.[1] ?? '';
 
 function expectedConsumption(event: MeterReadingSubmittedV1): { estimatedAnnualConsumption?: string } {
   const kind = parseRegisterId(event.registerId)?.kind;
@@ -240,6 +362,7 @@ function toOutcomeRecord(topics: TopicCatalog, row: StoredReading): OutgoingReco
     duplicateOf: row.duplicateOf || null,
     decidedAt: new Date(row.decidedAtMs).toISOString(),
     correlationId: row.correlationId,
+    ...(row.reviewId ? { reviewId: row.reviewId } : {}),
   };
   return {
     topic: row.status === 'accepted' ? topics.readingAccepted.name : topics.readingRejected.name,

@@ -1,3 +1,5 @@
+import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';
+
 /**
  * The reading store's port: what the sink writes and the query side reads, whatever holds it. The adapter
  * beneath (./clickhouse/) is the one in production; services depend on this interface only.
@@ -32,6 +34,10 @@ export interface StoredReading {
   readonly correlationId: string;
   /** Later decisions on the same reading (a held one reviewed) carry a higher version. */
   readonly version: number;
+  /** The account's category from read-sink's registry projection when decided; '' (or absent) when unknown. */
+  readonly category?: string;
+  /** The staff review that decided this (held) reading; '' (or absent) when none has. */
+  readonly reviewId?: string;
 }
 
 /** A bill that used a reading, from ClickHouse `reading_bills` (marks relayed from billing). Dates are 'YYYY-MM-DD'. */
@@ -69,6 +75,8 @@ export interface HistoricReading {
  */
 export interface MeterReadingRepository {
   insert(rows: readonly StoredReading[]): Promise<void>;
+  /** Appends to the review audit trail; idempotent like insert (a redelivered review writes the same row). */
+  insertReviews(rows: readonly ReviewRecord[]): Promise<void>;
   /** Latest decision per reading id, for readings of the given accounts. */
   findDecided(accountIds: readonly string[], readingIds: readonly string[]): Promise<Map<string, StoredReading>>;
   /** Accepted, non-duplicate readings per register, oldest first. */

@@ -21,36 +21,64 @@ const registerKey = (supplyPointId: string, meterSerial: string, registerId: str
  * record per account) and keeps feeding it; the registry being down only means no new changes.
  */
 export class RegisterStateProjection {
-  private readonly byRegister = new Map<string, RegisterState>();
-  private readonly accounts = new Map<string, { revision: bigint; keys: string[] }>();
+  /**
+   * Kept compact because a consumer holds every register of the supplier (1,000,000 accounts is a migration the
+   * registry is measured for): per register one small object of three fields (no BigInt, no copy of the key),
+   * EAC strings shared between registers that have the same one, the revision once per account. Measured in
+   * docs/benchmarks.md ("registry projection memory").
+   */
+  private readonly byRegister = new Map<string, { readonly accountId: string; readonly packed: number; readonly eacKwh: string | null }>();
+  private readonly accounts = new Map<string, { revision: number | bigint; keys: string | string[] }>();
+  private readonly eacs = new Map<string, string>();
 
   /** Applies one snapshot; returns false when it was not newer than what is held (ignored). */
   apply(snapshot: RegistrySnapshotV1): boolean {
     if (snapshot.schema !== ACCOUNT_SNAPSHOT_SCHEMA) return false;
-    const revision = BigInt(snapshot.revision);
+    const big = BigInt(snapshot.revision);
+    // A Number while exact (an outbox sequence stays far below 2^53): a BigInt per account costs memory.
+    const revision = big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
     const held = this.accounts.get(snapshot.accountId);
-    if (held && held.revision >= revision) return false;
-    for (const k of held?.keys ?? []) this.byRegister.delete(k);
+    if (held && BigInt(held.revision) >= big) return false;
+    if (held) for (const k of typeof held.keys === 'string' ? [held.keys] : held.keys) this.byRegister.delete(k);
     const keys: string[] = [];
+    const accountId = snapshot.accountId;
+    const category = CATEGORIES.indexOf(snapshot.category);
     for (const sp of snapshot.supplyPoints) {
       for (const m of sp.meters) {
         if (m.removedOn !== null) continue;
         for (const r of m.registers) {
-          const k = registerKey(sp.supplyPointId, m.meterSerial, r.registerId);
+          // Flattened: a concatenated key is a rope in V8, about 110 bytes a register more than the flat string.
+          const k = flat(registerKey(sp.supplyPointId, m.meterSerial, r.registerId));
           keys.push(k);
-          this.byRegister.set(k, { accountId: snapshot.accountId, category: snapshot.category, digits: r.digits, eacKwh: r.eacKwh, revision });
+          this.byRegister.set(k, { accountId, packed: r.digits * 8 + category, eacKwh: this.shared(r.eacKwh) });
         }
       }
     }
-    this.accounts.set(snapshot.accountId, { revision, keys });
+    this.accounts.set(snapshot.accountId, { revision, keys: keys.length === 1 ? keys[0]! : keys });
     return true;
   }
 
   register(supplyPointId: string, meterSerial: string, registerId: string): RegisterState | undefined {
-    return this.byRegister.get(registerKey(supplyPointId, meterSerial, registerId));
+    const e = this.byRegister.get(registerKey(supplyPointId, meterSerial, registerId));
+    if (!e) return undefined;
+    return { accountId: e.accountId, category: CATEGORIES[e.packed % 8]!, digits: Math.floor(e.packed / 8), eacKwh: e.eacKwh, revision: BigInt(this.accounts.get(e.accountId)!.revision) };
   }
 
   get size(): number {
     return this.byRegister.size;
   }
+
+  private shared(eac: string | null): string | null {
+    if (eac === null) return null;
+    const known = this.eacs.get(eac);
+    if (known !== undefined) return known;
+    // Bounded: past 100,000 distinct values each register keeps its own string.
+    if (this.eacs.size < 100_000) this.eacs.set(eac, eac);
+    return eac;
+  }
 }
+
+const CATEGORIES: readonly AccountCategory[] = ['A', 'B', 'C', 'D'];
+
+/** A flat copy of a string (JSON round trip: no rope, no slice of a larger string kept alive). */
+const flat = (s: string): string => JSON.parse(JSON.stringify(s)) as string;

@@ -3,14 +3,16 @@ import { sqlInt, sqlString as quote, sqlStringList } from '@surge/clickhouse/cli
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value.parser';
 import type { HistoricReading, MeterReadingRepository, ReadingBill, ReadingStatus, ReadingWithBills, RegisterKey, StoredReading } from '../meter-reading.repository';
 import { registerKeyOf } from '../meter-reading.repository';
+import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';
 
-const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
+export const COLUMNS = `reading_id, any(account_id) AS c_account_id, any(supply_point_id) AS c_supply_point_id, any(fuel) AS c_fuel,
   any(meter_serial) AS c_meter_serial, any(register_id) AS c_register_id, toString(any(read_at)) AS c_read_at,
   toString(any(value)) AS c_value, any(unit) AS c_unit, any(source) AS c_source, any(channel) AS c_channel,
   argMax(status, version) AS c_status, argMax(reason_code, version) AS c_reason_code, argMax(industry_code, version) AS c_industry_code,
   argMax(message, version) AS c_message, argMax(duplicate_of, version) AS c_duplicate_of, argMax(backdated, version) AS c_backdated,
   argMax(rolled_over, version) AS c_rolled_over, argMax(flags, version) AS c_flags, any(submitted_at_ms) AS c_submitted_at_ms,
-  argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version`;
+  argMax(decided_at_ms, version) AS c_decided_at_ms, any(correlation_id) AS c_correlation_id, max(version) AS c_version,
+  argMax(category, version) AS c_category, argMax(review_id, version) AS c_review_id`;
 
 /** The aggregate aliases of COLUMNS, for the outer SELECT of a join (naming them keeps reading_id once). */
 const COLUMN_ALIASES = ['reading_id', ...[...COLUMNS.matchAll(/ AS (c_\w+)/g)].map((m) => m[1]!)].join(', ');
@@ -44,7 +46,7 @@ interface HistoryRow {
   c_source: string;
 }
 
-interface Row {
+export interface Row {
   reading_id: string;
   c_account_id: string;
   c_supply_point_id: string;
@@ -68,6 +70,8 @@ interface Row {
   c_decided_at_ms: string | number;
   c_correlation_id: string;
   c_version: string | number;
+  c_category: string;
+  c_review_id: string;
 }
 
 interface RowWithBills extends Row {
@@ -92,7 +96,7 @@ export const toClickHouseDateTime = (iso: string): string => new Date(iso).toISO
  */
 const LOOKUP_CHUNK = 1_000;
 
-const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
+export const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
 
 
 /**
@@ -134,6 +138,29 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
         decided_at_ms: r.decidedAtMs,
         correlation_id: r.correlationId,
         version: r.version,
+        category: r.category ?? '',
+        review_id: r.reviewId ?? '',
+      })),
+    });
+  }
+
+  async insertReviews(rows: readonly ReviewRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.ch.insert({
+      table: 'reading_reviews',
+      format: 'JSONEachRow',
+      values: rows.map((r) => ({
+        account_id: r.accountId,
+        reading_id: r.readingId,
+        review_id: r.reviewId,
+        decision: r.decision,
+        note: r.note,
+        reviewed_by: r.reviewedBy,
+        requested_at_ms: r.requestedAtMs,
+        applied: r.applied ? 1 : 0,
+        result: r.result,
+        held_reason_code: r.heldReasonCode,
+        correlation_id: r.correlationId,
       })),
     });
   }
@@ -238,7 +265,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
   }
 }
 
-const fromRow = (r: Row): StoredReading => ({
+export const fromRow = (r: Row): StoredReading => ({
   readingId: r.reading_id,
   accountId: r.c_account_id,
   supplyPointId: r.c_supply_point_id,
@@ -263,4 +290,6 @@ const fromRow = (r: Row): StoredReading => ({
   decidedAtMs: Number(r.c_decided_at_ms),
   correlationId: r.c_correlation_id,
   version: Number(r.c_version),
+  category: r.c_category ?? '',
+  reviewId: r.c_review_id ?? '',
 });

@@ -63,4 +63,33 @@ export const READING_CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       READING_BILLS_TABLE_DDL,
     ],
   },
+  {
+    version: 3,
+    name: 'reading_reviews',
+    statements: [
+      // The account's category as read-sink's registry projection knew it when deciding ('' when the register
+      // was not in the registry): staff filter the review queue by it. The review that decided a held reading
+      // ('' when none): a redelivered review recognises itself by it and rewrites the same row.
+      { addColumn: { table: 'meter_readings', column: 'category', definition: "String DEFAULT ''" } },
+      { addColumn: { table: 'meter_readings', column: 'review_id', definition: "String DEFAULT ''" } },
+      // The audit trail of review decisions: one row per decision staff sent (applied or not, e.g. a second
+      // decision on a reading already decided), never updated. Written only by read-sink, from the review
+      // records on meter-readings.v1. A redelivered decision writes an identical row (same key) that
+      // ReplacingMergeTree collapses; until then queries take one row per review_id (LIMIT 1 BY).
+      `CREATE TABLE IF NOT EXISTS reading_reviews (
+        account_id String,
+        reading_id String,
+        review_id String,
+        decision Enum8('accept' = 1, 'reject' = 2),
+        note String,
+        reviewed_by String,
+        requested_at_ms UInt64,
+        applied UInt8,
+        result String,
+        held_reason_code String,
+        correlation_id String
+      ) ENGINE = ReplacingMergeTree()
+      ORDER BY (account_id, reading_id, review_id)`,
+    ],
+  },
 ];
