@@ -167,7 +167,7 @@ function openDetail(e: Entry): void {
     row(table, 'Register', d.registerId);
     row(table, 'Supply point (MPAN)', d.supplyPointId);
     row(table, 'Channel', d.channel);
-    if (d.reviewNote !== undefined) row(table, 'Review note', d.reviewNote);
+    if (d.reviewed) row(table, 'Decided on review', 'yes (the reviewer\'s note is in the staff note below)');
     row(table, 'Reading id', d.readingId);
     body.append(table);
   } else if (e.link.type === 'bill') {

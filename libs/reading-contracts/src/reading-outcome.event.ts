@@ -26,4 +26,9 @@ export interface ReadingOutcomeV1 {
   readonly correlationId: string;
   /** Set when a staff review decided this reading (reading.review.v1); the audit trail is in reading_reviews. */
   readonly reviewId?: string;
+  /**
+   * The reviewer's note, on the outcome the review decided (and on its redelivery). Staff only: a consumer that
+   * shows outcomes to customers must not show it (the account timeline keeps it among its staff notes).
+   */
+  readonly reviewNote?: string;
 }

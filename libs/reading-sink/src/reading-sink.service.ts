@@ -195,7 +195,9 @@ export class ReadingSinkService {
     await this.repository.insert(rows);
     await this.repository.insertReviews(reviewRecords);
     const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r)), ...deadLetters]);
+    // A decided review's note rides on the outcome it decided (staff only, for customer service's timeline).
+    const notes = new Map(reviews.map((r) => [r.reviewId, r.note]));
+    await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r, notes)), ...deadLetters]);
     this.historyCache?.commit(batch, history);
     this.observer.batch(batch.length, writeSeconds);
     for (const row of rows) if (!decided.has(row.readingId)) this.observer.decided(row);
@@ -345,7 +347,7 @@ function insertSorted(history: HistoricReading[], reading: HistoricReading): voi
   history.splice(i, 0, reading);
 }
 
-function toOutcomeRecord(topics: TopicCatalog, row: StoredReading): OutgoingRecord {
+function toOutcomeRecord(topics: TopicCatalog, row: StoredReading, notes: ReadonlyMap<string, string>): OutgoingRecord {
   const event: ReadingOutcomeV1 = {
     schema: 'reading.outcome.v1',
     readingId: row.readingId,
@@ -363,6 +365,7 @@ function toOutcomeRecord(topics: TopicCatalog, row: StoredReading): OutgoingReco
     decidedAt: new Date(row.decidedAtMs).toISOString(),
     correlationId: row.correlationId,
     ...(row.reviewId ? { reviewId: row.reviewId } : {}),
+    ...(row.reviewId && notes.has(row.reviewId) ? { reviewNote: notes.get(row.reviewId)! } : {}),
   };
   return {
     topic: row.status === 'accepted' ? topics.readingAccepted.name : topics.readingRejected.name,

@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
 import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
-import type { ConsumedRecord } from '@surge/kafka/kafka-record';
+import type { ConsumedRecord, OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { PlatformaticTopicTailer } from '@surge/kafka/platformatic-topic.tailer';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
@@ -29,6 +30,7 @@ describe('read-sink judges with the registry projection built from registry.v1',
   let tailer: PlatformaticTopicTailer;
   let feed: RegistryProjectionFeed;
   let sink: ReadingSinkService;
+  const published: OutgoingRecord[] = [];
 
   const snapshot = (revision: number, eacKwh: string, category: AccountSnapshotV1['category'] = 'B'): AccountSnapshotV1 => ({
     schema: ACCOUNT_SNAPSHOT_SCHEMA,
@@ -72,7 +74,9 @@ describe('read-sink judges with the registry projection built from registry.v1',
     feed = new RegistryProjectionFeed();
     tailer = new PlatformaticTopicTailer({ brokers: testEnv.KAFKA_BROKERS, clientId: uniqueName('it-regproj'), topics: [topics.registry.name], lagIntervalMs: 500 });
     await tailer.start((r) => feed.apply(r));
-    sink = new ReadingSinkService(repo(), publisher, topics, undefined, Date.now, undefined, feed);
+    // Every record the sink publishes is kept, to check what the outcome events say.
+    const recording = { publish: async (r: readonly OutgoingRecord[]) => (published.push(...r), publisher.publish(r)), isHealthy: () => publisher.isHealthy(), close: () => publisher.close() };
+    sink = new ReadingSinkService(repo(), recording, topics, undefined, Date.now, undefined, feed);
   }, 60_000);
 
   afterAll(async () => {
@@ -135,5 +139,12 @@ describe('read-sink judges with the registry projection built from registry.v1',
       ['rv-2', 'reject', false, 'staff-it'],
     ]);
     expect(trail[0]!.note).toBe('photo of the meter matches');
+    // The outcome the review decided carries the reviewer's note for staff (its redelivery too); the late one's note is not on it.
+    const decidedOutcomes = published
+      .filter((r) => r.topic === topics.readingAccepted.name)
+      .map((r) => JSON.parse(String(r.value)) as ReadingOutcomeV1)
+      .filter((e) => e.readingId === held.readingId);
+    expect(decidedOutcomes.length).toBeGreaterThanOrEqual(2);
+    for (const e of decidedOutcomes) expect(e).toMatchObject({ status: 'accepted', reviewId: 'rv-1', reviewNote: 'photo of the meter matches' });
   }, 60_000);
 });

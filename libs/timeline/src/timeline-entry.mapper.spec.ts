@@ -35,6 +35,14 @@ describe('timeline entries from events', () => {
     expect(mapRecord('reading-outcome', Buffer.from(JSON.stringify(outcome)))).toEqual(m);
   });
 
+  it('a reading decided on review: a second entry, the reviewer\'s note for staff only', () => {
+    const reviewed = { ...outcome, status: 'accepted' as const, reasonCode: 'ACCEPTED_ON_REVIEW', decidedAt: '2026-04-01T10:00:00Z', reviewId: 'rv-1', reviewNote: 'photo matches' };
+    const m = mapRecord('reading-outcome', JSON.stringify(reviewed));
+    expect(m.kind === 'entry' && m.entry).toMatchObject({ entryId: 'reading:r-1:accepted', summary: expect.stringContaining('accepted on review'), details: { reviewed: true } });
+    expect(m.kind === 'entry' && m.entry.staffNote).toMatch(/^Review rv-1: photo matches\. Correlation id corr-1/);
+    expect(JSON.stringify(m.kind === 'entry' && m.entry.details)).not.toContain('photo matches');
+  });
+
   it('a bill with its total in pounds and its lines; a correction says so', () => {
     const bill: BillIssuedV1 = {
       schema: BILL_ISSUED_SCHEMA, billId: 'b-1', accountId: 'A-1', kind: 'correction', correctsBillId: 'b-0', periodStart: '2026-01-01', periodEnd: '2026-03-31',

@@ -57,7 +57,8 @@ export function mapRecord(topic: TimelineTopicKind, value: Buffer | string): Map
 }
 
 export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
-  const what = e.status === 'accepted' ? 'accepted' : e.status === 'held' ? 'held for review' : 'rejected';
+  const decided = e.status === 'accepted' ? 'accepted' : e.status === 'held' ? 'held for review' : 'rejected';
+  const what = e.reviewId ? `${decided} on review` : decided;
   const reason = e.reasonCode ? `: ${e.reasonCode}` : '';
   return {
     // One entry per (reading, decision): a held reading later decided gets a second entry, a redelivery none.
@@ -81,9 +82,18 @@ export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
       registerId: e.registerId,
       channel: e.channel,
       duplicateOf: e.duplicateOf,
+      reviewed: e.reviewId !== undefined,
     },
-    staffNote: e.correlationId ? `Correlation id ${e.correlationId} (the submission's request in the logs)` : null,
+    staffNote: readingStaffNote(e),
   };
+}
+
+/** Staff only: the reviewer's note when a review decided the reading, and the correlation id to find the request in the logs. */
+function readingStaffNote(e: ReadingOutcomeV1): string | null {
+  const parts: string[] = [];
+  if (e.reviewId) parts.push(`Review ${e.reviewId}${e.reviewNote ? `: ${e.reviewNote}` : ''}`);
+  if (e.correlationId) parts.push(`Correlation id ${e.correlationId} (the submission's request in the logs)`);
+  return parts.length > 0 ? parts.join('. ') : null;
 }
 
 export function fromBill(e: BillIssuedV1): TimelineEntry {
