@@ -27,9 +27,10 @@ const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506
 /**
  * The account timeline end to end (issue 16), on the BUILT services (ports 4501-4508, own topics, databases,
  * groups): the demo's day (dist/scripts/demo-day.js) submits readings (one mistyped and rejected with its
- * reason), bills the account and answers the survey; then the staff and the customer timeline show all of it
- * in order, the customer-service page in Chromium finds the account by MPAN and opens the rejected reading,
- * the bill's lines and the answer; a customer token cannot use the page; an unknown account is said so.
+ * reason), bills the account and answers the survey; then a reading is held and staff review it (accept, with
+ * a note); the staff and the customer timeline show all of it in order (the note for staff only), the
+ * customer-service page in Chromium finds the account by MPAN and opens the reviewed reading with its note, the
+ * rejected one, the bill's lines and the answer; a customer token cannot use the page; an unknown account is said so.
  * Last the isolation: with the timeline stopped a reading is still taken and decided, and the timeline
  * catches up when it is back.
  */
@@ -45,6 +46,7 @@ describe('account timeline end to end', () => {
   let env: Record<string, string>;
   let privateKeyPem: string;
   let browser: Browser | undefined;
+  let reviewed: { readingId: string; value: string };
   let summary: { accountId: string; supplyPointId: string; meterSerial: string; readingIds: string[]; rejectedReadingId: string; billId: string; surveyId: string };
   const url = (p: keyof typeof PORTS) => `http://127.0.0.1:${PORTS[p]}`;
 
@@ -67,7 +69,7 @@ describe('account timeline end to end', () => {
       JWT_PUBLIC_KEY: keys.publicKeyPem,
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
-      API_KEYS: `staff:${sha256Hex(staffKey)}:readings:read|billing:run|billing:read|csat:read|timeline:read`,
+      API_KEYS: `staff:${sha256Hex(staffKey)}:readings:read|readings:review|billing:run|billing:read|csat:read|timeline:read`,
       KAFKA_GROUP_ID: `${prefix}read-sink`,
       CSAT_KAFKA_GROUP_ID: `${prefix}csat`,
       TIMELINE_KAFKA_GROUP_ID: `${prefix}timeline`,
@@ -111,7 +113,7 @@ describe('account timeline end to end', () => {
   };
   const servicesOutput = () => Object.entries(svc).map(([k, s]) => `--- ${k}\n${s?.output() ?? ''}`).join('\n');
 
-  it('the day on the timeline: a rejected reading with its reason, the bill, the survey answer, in order, for staff and for the customer', async () => {
+  it('the day on the timeline: a rejected reading with its reason, the bill, the survey answer, then a held reading reviewed and accepted, in order, for staff (with the review note) and for the customer (without)', async () => {
     const summaryFile = join(state, 'summary.json');
     let stdout: string;
     try {
@@ -132,7 +134,35 @@ describe('account timeline end to end', () => {
     expect(stdout).toMatch(/the customer's own view \(their token\): the same \d+ entries, without staff notes/);
     expect(stdout).toContain(`customer service page: ${url('web')}/`);
 
-    const staff = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?limit=50`, { apiKey: staffKey });
+    // After the bill, a reading far above what the meter should have advanced is held; staff review it and accept it.
+    const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
+    const closing = String((await get(url('api'), `/v1/meter-readings/${summary.readingIds[2]}`, { token })).body.value);
+    const value = String(Number(closing) + Math.min(600, 10 ** closing.length - 1 - Number(closing))).padStart(closing.length, '0');
+    const sent = await fetch(`${url('api')}/v1/meter-readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ supplyPointId: summary.supplyPointId, meterSerial: summary.meterSerial, registerId: 'S', readAt: '2022-05-03T09:00:00Z', value }),
+    });
+    expect(sent.status).toBe(202);
+    const heldId = ((await sent.json()) as { readingId: string }).readingId;
+    const held = await eventually(async () => {
+      const r = await get(url('api'), `/v1/meter-readings/${heldId}`, { token });
+      return r.body?.status && r.body.status !== 'received' ? r.body : undefined;
+    }, 30_000);
+    expect(held.status).toBe('held');
+    const decision = await fetch(`${url('api')}/v1/held-readings/${heldId}/decision`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': staffKey, 'idempotency-key': `review-${heldId}` },
+      body: JSON.stringify({ decision: 'accept', note: 'Customer sent a photo of the meter: the reading is right.' }),
+    });
+    expect(decision.status).toBe(202);
+    await eventually(async () => (await get(url('api'), `/v1/meter-readings/${heldId}`, { token })).body?.status === 'accepted', 30_000);
+    reviewed = { readingId: heldId, value };
+
+    const staff = await eventually(async () => {
+      const r = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?limit=50`, { apiKey: staffKey });
+      return r.status === 200 && r.body.items[0]?.kind === 'reading.accepted' && r.body.items[0]?.link.id === heldId ? r : undefined;
+    }, 30_000);
     expect(staff.status).toBe(200);
     const items = staff.body.items as { id: string; kind: string; occurredAt: string; source: string; link: { type: string; id: string }; details: any; staffNote?: string | null }[];
     // Newest first, and in the order it happened.
@@ -140,6 +170,8 @@ describe('account timeline end to end', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     const story = items.filter((e) => e.kind !== 'survey.invited' && e.kind !== 'registry.changed');
     expect(story.map((e) => [e.kind, e.link.id])).toEqual([
+      ['reading.accepted', reviewed.readingId],
+      ['reading.held', reviewed.readingId],
       ['survey.answered', summary.surveyId],
       ['bill.issued', summary.billId],
       ['reading.accepted', summary.readingIds[2]],
@@ -147,26 +179,29 @@ describe('account timeline end to end', () => {
       ['reading.rejected', summary.rejectedReadingId],
       ['reading.accepted', summary.readingIds[0]],
     ]);
-    expect(story.map((e) => e.source)).toEqual(['csat', 'billing', 'read-sink', 'read-sink', 'read-sink', 'read-sink']);
+    expect(story.map((e) => e.source)).toEqual(['read-sink', 'read-sink', 'csat', 'billing', 'read-sink', 'read-sink', 'read-sink', 'read-sink']);
     const invited = items.find((e) => e.kind === 'survey.invited' && e.link.id === summary.surveyId)!;
-    expect(Date.parse(invited.occurredAt)).toBeLessThan(Date.parse(story[0]!.occurredAt));
-    expect(story[4]!.details).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: expect.any(String) });
-    expect(story[1]!.details.lines.length).toBeGreaterThan(0);
-    expect(story[0]!.details).toMatchObject({ score: 5, comment: expect.stringContaining('seconds') });
+    expect(Date.parse(invited.occurredAt)).toBeLessThan(Date.parse(story[2]!.occurredAt));
+    expect(story[0]!.details).toMatchObject({ reasonCode: 'ACCEPTED_ON_REVIEW', reviewed: true });
+    expect(story[0]!.staffNote).toContain('Customer sent a photo of the meter: the reading is right.');
+    expect(story[1]!.details).toMatchObject({ status: 'held', reasonCode: expect.any(String) });
+    expect(story[6]!.details).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: expect.any(String) });
+    expect(story[3]!.details.lines.length).toBeGreaterThan(0);
+    expect(story[2]!.details).toMatchObject({ score: 5, comment: expect.stringContaining('seconds') });
     expect(items.every((e) => typeof e.staffNote === 'string' || e.staffNote === null)).toBe(true);
 
-    const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
     const own = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?limit=50`, { token });
     expect(own.status).toBe(200);
     expect((own.body.items as { id: string }[]).map((e) => e.id)).toEqual(items.map((e) => e.id));
     expect((own.body.items as object[]).some((e) => 'staffNote' in e)).toBe(false);
+    expect(JSON.stringify(own.body)).not.toContain('photo of the meter');
     const mallory = await customerToken('someone-else', '1200000000009', 'X1');
     expect(await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline`, { token: mallory })).toMatchObject({ status: 404, body: { error: { code: 'ACCOUNT_NOT_FOUND' } } });
     expect(await get(url('timeline'), `/v1/account-lookup?q=${summary.supplyPointId}`, { token })).toMatchObject({ status: 403, body: { error: { code: 'INSUFFICIENT_SCOPE' } } });
     expect((await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=bill`, { apiKey: staffKey })).body.items.map((e: { kind: string }) => e.kind)).toEqual(['bill.issued']);
   }, 180_000);
 
-  it('the customer-service page in Chromium: sign in, find the account by MPAN, open the rejected reading, the bill and the answer; unknown accounts and customer tokens are told plainly', async () => {
+  it('the customer-service page in Chromium: sign in, find the account by MPAN, open the reviewed reading (its note), the rejected one, the bill and the answer; unknown accounts and customer tokens are told plainly', async () => {
     const page: Page = await browser!.newPage();
     try {
       await page.goto(`${url('web')}/`, { waitUntil: 'load' });
@@ -185,13 +220,19 @@ describe('account timeline end to end', () => {
       await page.waitForFunction((id: string) => document.querySelector('#timeline-title')?.textContent?.includes(id), { timeout: 10_000 }, summary.accountId);
       await page.waitForFunction(() => document.querySelectorAll('#entries li').length >= 7, { timeout: 10_000 });
       const kinds = await page.$$eval('#entries li', (lis: any[]) => lis.map((li) => li.dataset.kind));
-      expect(kinds.filter((k: string) => k !== 'survey.invited' && k !== 'registry.changed')).toEqual(['survey.answered', 'bill.issued', 'reading.accepted', 'reading.accepted', 'reading.rejected', 'reading.accepted']);
+      expect(kinds.filter((k: string) => k !== 'survey.invited' && k !== 'registry.changed')).toEqual([
+        'reading.accepted', 'reading.held', 'survey.answered', 'bill.issued', 'reading.accepted', 'reading.accepted', 'reading.rejected', 'reading.accepted',
+      ]);
 
       const open = async (kind: string) => {
         await page.click(`#entries li[data-kind="${kind}"] button`);
         await page.waitForSelector('#detail', { visible: true });
         return page.$eval('#detail', (el: any) => el.textContent as string);
       };
+      const decided = await open('reading.accepted'); // the newest: accepted on review
+      expect(decided).toContain('ACCEPTED_ON_REVIEW');
+      expect(decided).toContain('Staff note: Review');
+      expect(decided).toContain('Customer sent a photo of the meter');
       const rejected = await open('reading.rejected');
       expect(rejected).toContain('NEGATIVE_ADVANCE');
       expect(rejected).toContain('Staff note: Correlation id');
@@ -225,21 +266,25 @@ describe('account timeline end to end', () => {
     await svc.timeline!.stop();
     svc.timeline = undefined;
     const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
-    const closing = String((await get(url('api'), `/v1/meter-readings/${summary.readingIds[2]}`, { token })).body.value);
+    const later = String(Number(reviewed.value) + Math.min(150, 10 ** reviewed.value.length - 1 - Number(reviewed.value))).padStart(reviewed.value.length, '0');
     const res = await fetch(`${url('api')}/v1/meter-readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ supplyPointId: summary.supplyPointId, meterSerial: summary.meterSerial, registerId: 'S', readAt: '2022-05-02T09:00:00Z', value: String(Number(closing) + 10).padStart(closing.length, '0') }),
+      body: JSON.stringify({ supplyPointId: summary.supplyPointId, meterSerial: summary.meterSerial, registerId: 'S', readAt: '2022-06-01T09:00:00Z', value: later }),
     });
     expect(res.status).toBe(202);
     const { readingId } = (await res.json()) as { readingId: string };
-    await eventually(async () => (await get(url('api'), `/v1/meter-readings/${readingId}`, { token })).body?.status === 'accepted', 30_000);
+    // Decided by read-sink while the timeline is down: ingestion does not wait for it.
+    const decidedStatus = await eventually(async () => {
+      const status = (await get(url('api'), `/v1/meter-readings/${readingId}`, { token })).body?.status as string | undefined;
+      return status && status !== 'received' ? status : undefined;
+    }, 30_000);
 
     svc.timeline = await startService('timeline', PORTS.timeline, env);
     const caughtUp = await eventually(async () => {
       const r = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=reading&limit=5`, { apiKey: staffKey });
       return r.body?.items?.find((e: { link: { id: string } }) => e.link.id === readingId);
     }, 30_000);
-    expect(caughtUp).toMatchObject({ kind: 'reading.accepted', source: 'read-sink' });
+    expect(caughtUp).toMatchObject({ kind: `reading.${decidedStatus}`, source: 'read-sink' });
   }, 90_000);
 });
