@@ -35,7 +35,7 @@ ALL=(read-sink read-api)
 [[ -f dist/apps/customer-web/src/main.js ]] && ALL+=(customer-web)
 # After billing: the registry's migrations need billing's tables (docs/decisions/0008-registry.md).
 [[ -f dist/apps/registry/src/main.js ]] && ALL+=(registry)
-# The account timeline and the customer-service page (docs/decisions/0009-timeline.md).
+# The account timeline and the customer-service page (docs/decisions/0010-timeline.md).
 [[ -f dist/apps/timeline/src/main.js ]] && ALL+=(timeline)
 [[ -f dist/apps/service-web/src/main.js ]] && ALL+=(service-web)
 
