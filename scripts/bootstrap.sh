@@ -40,10 +40,10 @@ export PATH="$root/node_modules/.bin:$PATH"
 log "build ($(node --version))"
 npm run --silent build
 
-mkdir -p .stack
-if [[ ! -f .stack/dev/env ]]; then
-  mkdir -p .stack/dev
-  node dist/scripts/dev-credentials.js init .stack/dev > .stack/dev/env
-fi
+mkdir -p .stack/dev
+# Every run: the keys are made once and kept (init reuses them), but the scopes they carry follow the code
+# (a new scope such as timeline:read reaches an existing stack without a reset).
+node dist/scripts/dev-credentials.js init .stack/dev > .stack/dev/env.tmp
+mv .stack/dev/env.tmp .stack/dev/env
 
 bash scripts/stack/stack.sh up
