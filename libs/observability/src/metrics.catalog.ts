@@ -127,6 +127,12 @@ export const METRIC_DEFINITIONS = {
     [],
     FRESHNESS_BUCKETS,
   ),
+  timelineFreshness: histogram(
+    'surge_timeline_freshness_seconds',
+    'Time from a fact in its owning service (the instant its event names) to its entry being stored on the account timeline, by source service.',
+    ['source'],
+    FRESHNESS_BUCKETS,
+  ),
   readings: counter(
     'surge_readings_total',
     'Meter readings by outcome (received|accepted|rejected|held) and stable reason code (libs/errors; "none" when accepted).',

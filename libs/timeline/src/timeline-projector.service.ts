@@ -5,6 +5,8 @@ import type { TimelineRepository } from './timeline.repository';
 
 export interface ProjectorObserver {
   projected(entries: number, identifiers: number): void;
+  /** Once per entry this batch stored (not for redeliveries): seconds from the fact to its entry on the timeline. */
+  stored?(source: TimelineEntry['source'], seconds: number): void;
   skipped(record: ConsumedRecord, reason: 'malformed' | 'unknown-topic'): void;
 }
 
@@ -25,6 +27,7 @@ export class TimelineProjector {
     /** Resolved topic name → which contract it carries. */
     private readonly topics: ReadonlyMap<string, TimelineTopicKind>,
     private readonly observer: ProjectorObserver = noop,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
@@ -46,7 +49,9 @@ export class TimelineProjector {
         if (mapped.entry) entries.push(mapped.entry);
       } else entries.push(mapped.entry);
     }
-    await this.repository.apply(entries, identifiers);
+    const stored = await this.repository.apply(entries, identifiers);
+    const now = this.clock();
+    for (const e of entries) if (stored.has(e.entryId)) this.observer.stored?.(e.source, Math.max(0, (now - Date.parse(e.occurredAt)) / 1000));
     this.observer.projected(entries.length, identifiers.length);
   }
 }

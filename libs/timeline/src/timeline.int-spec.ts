@@ -114,7 +114,8 @@ describe('timeline against Kafka and PostgreSQL', () => {
   it('builds each story in order, catches up after downtime, ignores redelivery, and a rebuild from the topics gives the same answer', async () => {
     const [poolA, poolB] = pools as [Pool, Pool];
     const repoA = new PgTimelineRepository(poolA);
-    const projectorA = new TimelineProjector(repoA, timelineTopicMap(topics));
+    const stored: string[] = [];
+    const projectorA = new TimelineProjector(repoA, timelineTopicMap(topics), { projected: () => undefined, skipped: () => undefined, stored: (source) => stored.push(source) });
     const serviceA = new TimelineQueryService(repoA);
 
     const firstHalf = [registry(ACCOUNT, 1, 'OLD1'), outcome(ACCOUNT, 10, { status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: 'Lower than before' }), ...survey(ACCOUNT, 11, false), outcome(OTHER, 12, { supplyPointId: '1299999999999', meterSerial: 'OTHER1' })];
@@ -141,9 +142,12 @@ describe('timeline against Kafka and PostgreSQL', () => {
 
     // Redelivery: the same records again (a crash between write and commit) change nothing.
     const again = [...firstHalf, ...secondHalf].map((r, i) => ({ topic: r.topic, partition: 0, offset: BigInt(i), key: r.key, value: Buffer.from(r.value), headers: {}, timestamp: Date.now() }));
+    const storedBefore = stored.length;
+    expect(storedBefore).toBe(expectedCount + 1); // every entry once (OTHER's reading too), each with its freshness
     await projectorA.handle(again);
     await projectorA.handle(again.slice(3));
     expect(await allPages(serviceA, staff, ACCOUNT)).toEqual(built);
+    expect(stored.length).toBe(storedBefore); // a redelivery stores nothing, so it is not measured again
 
     // Rebuild from scratch: a new database and a new consumer group read every topic from the beginning.
     const repoB = new PgTimelineRepository(poolB);

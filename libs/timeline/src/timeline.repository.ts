@@ -25,7 +25,8 @@ export interface AccountMatch {
 
 /** The timeline's read model. Every write is idempotent; `apply` is one transaction. */
 export interface TimelineRepository {
-  apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<void>;
+  /** Resolves with the ids of the entries this call stored (a redelivered entry is not among them). */
+  apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<ReadonlySet<string>>;
   page(q: TimelinePageQuery): Promise<StoredEntry[]>;
   /** Whether the timeline knows the account at all (an entry or a registry snapshot). */
   knows(accountId: string): Promise<boolean>;
@@ -53,14 +54,16 @@ export class PgTimelineRepository implements TimelineRepository {
    * only on its event, so the first copy is as good as any). Identifiers: replaced only by a higher
    * revision, so a redelivered or older snapshot (topics are at least once) changes nothing.
    */
-  async apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<void> {
-    if (entries.length === 0 && identifiers.length === 0) return;
-    await inTransaction(this.pool, async (client) => {
+  async apply(entries: readonly TimelineEntry[], identifiers: readonly AccountIdentifiers[]): Promise<ReadonlySet<string>> {
+    if (entries.length === 0 && identifiers.length === 0) return new Set();
+    return inTransaction(this.pool, async (client) => {
+      let stored = new Set<string>();
       if (entries.length > 0) {
-        await insertEntries(client, entries);
+        stored = await insertEntries(client, entries);
         await insertReadingIdentifiers(client, entries);
       }
       for (const ids of latestPerAccount(identifiers)) await upsertIdentifiers(client, ids);
+      return stored;
     });
   }
 
@@ -132,12 +135,13 @@ export class PgTimelineRepository implements TimelineRepository {
   }
 }
 
-async function insertEntries(client: PoolClient, entries: readonly TimelineEntry[]): Promise<void> {
-  await client.query(
+async function insertEntries(client: PoolClient, entries: readonly TimelineEntry[]): Promise<Set<string>> {
+  const { rows } = await client.query<{ entry_id: string }>(
     `INSERT INTO timeline.entries (entry_id, account_id, occurred_at, kind, family, source, summary, link, details, staff_note)
      SELECT entry_id, account_id, occurred_at, kind, family, source, summary, link, details, staff_note
      FROM json_to_recordset($1::json) AS x(entry_id text, account_id text, occurred_at timestamptz, kind text, family text, source text, summary text, link jsonb, details jsonb, staff_note text)
-     ON CONFLICT (entry_id) DO NOTHING`,
+     ON CONFLICT (entry_id) DO NOTHING
+     RETURNING entry_id`,
     [
       JSON.stringify(
         entries.map((e) => ({
@@ -155,6 +159,7 @@ async function insertEntries(client: PoolClient, entries: readonly TimelineEntry
       ),
     ],
   );
+  return new Set(rows.map((r) => r.entry_id));
 }
 
 async function insertReadingIdentifiers(client: PoolClient, entries: readonly TimelineEntry[]): Promise<void> {
