@@ -199,6 +199,9 @@ describe('account timeline end to end', () => {
     expect(await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline`, { token: mallory })).toMatchObject({ status: 404, body: { error: { code: 'ACCOUNT_NOT_FOUND' } } });
     expect(await get(url('timeline'), `/v1/account-lookup?q=${summary.supplyPointId}`, { token })).toMatchObject({ status: 403, body: { error: { code: 'INSUFFICIENT_SCOPE' } } });
     expect((await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=bill`, { apiKey: staffKey })).body.items.map((e: { kind: string }) => e.kind)).toEqual(['bill.issued']);
+    // How far behind its sources the timeline ran, per source, on its /metrics.
+    const metrics = await (await fetch(`${url('timeline')}/metrics`)).text();
+    for (const source of ['read-sink', 'billing', 'csat']) expect(metrics).toMatch(new RegExp(`surge_timeline_freshness_seconds_count\\{source="${source}"\\} [1-9]`));
   }, 180_000);
 
   it('the customer-service page in Chromium: sign in, find the account by MPAN, open the reviewed reading (its note), the rejected one, the bill and the answer; unknown accounts and customer tokens are told plainly', async () => {
