@@ -138,7 +138,7 @@ loadpid=$!; echo $loadpid >"$dir/load.pid"
 # Through the whole surge, a real browser loads the submit page and submits a reading every 3 s.
 if (( probe == 1 )); then
   surge_seconds=$([[ $profile == short ]] && echo 35 || echo 180)
-  node dist/scripts/page-probe.js --url "http://127.0.0.1:$web_port" --state "$state" --duration "$surge_seconds" --every 3 \
+  node dist/scripts/page-probe.js --url "http://127.0.0.1:$web_port" --state "$state" --duration "$surge_seconds" --every 3 --chromium "$root/scripts/chromium-unprivileged.sh" \
     --out "$dir/page-probe.json" >"$dir/page-probe.log" 2>&1 &
   probepid=$!; pids+=($probepid)
 fi
