@@ -26,6 +26,19 @@ export interface MeterReadingSubmittedV1 {
   readonly correlationId: string;
   /** Register digits, for value range checks downstream. */
   readonly digits: number;
+  /**
+   * Set by a producer that knows the reading must not stand as it is (a D0010 flow's suspect flag, failed
+   * sender validation or withdrawn reading type): the sink stores it as held with this reason unless its
+   * own checks reject it. Optional and additive: API submissions never carry it.
+   */
+  readonly review?: ReadingReviewV1;
+}
+
+export interface ReadingReviewV1 {
+  readonly reasonCode: string;
+  /** The industry validation reason code (two digits), when the producer had one. */
+  readonly industryCode?: string;
+  readonly message: string;
 }
 
 export const SUBMITTED_SCHEMA = 'meter-reading.submitted.v1';
@@ -50,6 +63,12 @@ export function decodeSubmitted(value: Buffer): MeterReadingSubmittedV1 {
   }
   if (!/^\d{1,12}(\.\d)?$/.test(e.value!)) throw new PoisonRecordError('INVALID_VALUE', `value ${e.value} is not a decimal with at most one place`);
   if (Number.isNaN(Date.parse(e.readAt!))) throw new PoisonRecordError('INVALID_READ_AT', 'readAt is not a date');
+  if (e.review !== undefined) {
+    const r = e.review as Partial<ReadingReviewV1> | null;
+    if (!r || typeof r !== 'object' || typeof r.reasonCode !== 'string' || r.reasonCode === '' || typeof r.message !== 'string') {
+      throw new PoisonRecordError('INVALID_REVIEW', 'review must be an object with a reasonCode and a message');
+    }
+  }
   return e as MeterReadingSubmittedV1;
 }
 

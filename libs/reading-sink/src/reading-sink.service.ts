@@ -229,6 +229,9 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
       ...expected,
     },
   );
+  // The producer's own hold (a flow's suspect or failed-validation reading) stands unless our checks found
+  // worse: a reading we reject stays rejected, one we would accept or hold for our own reason is held for theirs.
+  const held = event.review && outcome.status === 'accepted' ? event.review : undefined;
   return {
     readingId: event.readingId,
     accountId: event.accountId,
@@ -241,10 +244,10 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
     unit: event.unit,
     source: event.source,
     channel: event.channel,
-    status: outcome.status,
-    reasonCode: outcome.reasonCode ?? '',
-    industryCode: outcome.industryCode ?? '',
-    message: outcome.message ?? '',
+    status: held ? 'held' : outcome.status,
+    reasonCode: held ? held.reasonCode : (outcome.reasonCode ?? ''),
+    industryCode: held ? (held.industryCode ?? '') : (outcome.industryCode ?? ''),
+    message: held ? held.message : (outcome.message ?? ''),
     duplicateOf: outcome.duplicateOf ?? '',
     backdated: outcome.backdated,
     rolledOver: outcome.rolledOver,
