@@ -12,7 +12,9 @@ export type Scope =
   | 'csat:read' // programme team dashboards
   | 'registry:write' // create and change accounts, meters, tariffs, agreements (registry staff, migrations)
   | 'registry:read'
-  | 'timeline:read'; // customer service: any account's timeline and the account search
+  | 'timeline:read' // customer service: any account's timeline and the account search
+  | 'flows:submit' // send industry flow files (D0010) and see their own flows' status and reports (data collectors)
+  | 'flows:read'; // see any collector's flows (operations staff)
 
 export interface CustomerPrincipal {
   readonly kind: 'customer';

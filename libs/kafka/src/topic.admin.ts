@@ -37,3 +37,15 @@ export async function deleteTopics(brokers: string[], names: string[]): Promise<
     await admin.close();
   }
 }
+
+/** The next offset to be written on each partition (the high watermark): what a follower must have read to be caught up. */
+export async function endOffsets(brokers: string[], spec: TopicSpec): Promise<Map<number, bigint>> {
+  const admin = new Admin({ clientId: 'surge-topic-admin', bootstrapBrokers: brokers, retries: 2, retryDelay: 250 });
+  try {
+    const partitions = Array.from({ length: spec.partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n }));
+    const listed = await admin.listOffsets({ topics: [{ name: spec.name, partitions }] });
+    return new Map((listed[0]?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+  } finally {
+    await admin.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { hasScope, principalKey, type Principal } from '@surge/auth/principal';
+import { forbidden, notFound } from '@surge/errors/app.error';
+import type { StoredFlow } from './flow.model';
+import type { FlowRepository } from './flow.repository';
+import { REJECTIONS_CSV_HEADER, rejectionCsvRow } from './flow-rejections.csv';
+
+export interface FlowStatusView {
+  readonly flowId: string;
+  readonly flowType: string;
+  readonly fileId: string;
+  readonly sender: { readonly role: string; readonly mpid: string };
+  readonly state: StoredFlow['state'];
+  readonly receivedAt: string;
+  readonly receivedVia: StoredFlow['receivedVia'];
+  readonly fileName: string | null;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly counts: {
+    readonly lines: number;
+    readonly records: number;
+    readonly groups: number;
+    /** 030 register readings handled so far (published + rejected). */
+    readonly readings: number;
+    readonly readingsPublished: number;
+    readonly readingsRejected: number;
+    readonly groupsRejected: number;
+    readonly estimated: number;
+    readonly heldForReview: number;
+    readonly rejectedByReason: Readonly<Record<string, number>>;
+  };
+  readonly lastError: string | null;
+  readonly links: { readonly self: string; readonly rejections: string };
+}
+
+export const flowStatusPath = (flowId: string): string => `/v1/industry/flows/${flowId}`;
+
+/**
+ * What a collector may see of its flows: object-level authorization (another collector's flow, or an id
+ * that is not a flow, is the same 404), then the counts and the rejection report.
+ */
+export class FlowStatusService {
+  constructor(private readonly flows: FlowRepository) {}
+
+  async status(principal: Principal, flowId: string): Promise<FlowStatusView> {
+    const flow = await this.authorized(principal, flowId);
+    return toView(flow, await this.flows.rejectionsByReason(flow.flowId));
+  }
+
+  /** The rejection report as CSV, streamed a page at a time (a 100k-line flow's report is never held whole). */
+  async *rejectionsCsv(principal: Principal, flowId: string): AsyncGenerator<string> {
+    const flow = await this.authorized(principal, flowId);
+    yield REJECTIONS_CSV_HEADER;
+    for (let after = 0; ; ) {
+      const page = await this.flows.rejections(flow.flowId, after, 1000);
+      if (page.length === 0) return;
+      yield page.map(rejectionCsvRow).join('');
+      after = page[page.length - 1]!.line;
+    }
+  }
+
+  /** Checked before the first byte of a report is sent, so a refusal is a proper 4xx and never half a CSV. */
+  async authorized(principal: Principal, flowId: string): Promise<StoredFlow> {
+    if (!hasScope(principal, 'flows:submit') && !hasScope(principal, 'flows:read')) {
+      throw forbidden('INSUFFICIENT_SCOPE', 'These credentials may not see industry flows (scope flows:submit for a collector\u2019s own, flows:read for all).');
+    }
+    const flow = UUID.test(flowId) ? await this.flows.find(flowId.toLowerCase()) : null;
+    if (!flow || (!hasScope(principal, 'flows:read') && flow.owner !== principalKey(principal))) {
+      throw notFound('FLOW_NOT_FOUND', `No industry flow ${flowId} of yours; use the flow id the intake answered with.`);
+    }
+    return flow;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function toView(flow: StoredFlow, rejectedByReason: Readonly<Record<string, number>> = {}): FlowStatusView {
+  return {
+    flowId: flow.flowId,
+    flowType: flow.flowType,
+    fileId: flow.fileId,
+    sender: { role: flow.senderRole, mpid: flow.senderMpid },
+    state: flow.state,
+    receivedAt: flow.receivedAt,
+    receivedVia: flow.receivedVia,
+    fileName: flow.fileName,
+    startedAt: flow.startedAt,
+    finishedAt: flow.finishedAt,
+    counts: {
+      lines: flow.lines,
+      records: flow.records,
+      groups: flow.groups,
+      readings: flow.readings,
+      readingsPublished: flow.readingsPublished,
+      readingsRejected: flow.readingsRejected,
+      groupsRejected: flow.groupsRejected,
+      estimated: flow.estimated,
+      heldForReview: flow.heldForReview,
+      rejectedByReason,
+    },
+    lastError: flow.lastError,
+    links: { self: flowStatusPath(flow.flowId), rejections: `${flowStatusPath(flow.flowId)}/rejections.csv` },
+  };
+}

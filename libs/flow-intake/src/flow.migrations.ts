@@ -1,0 +1,72 @@
+import type { PostgresMigration } from '@surge/postgres/postgres.migrator';
+
+/** The tracking table of flow-intake's own migrations (one list and table per component). */
+export const FLOW_MIGRATIONS_TABLE = 'flow_intake_schema_migrations';
+
+/**
+ * Industry flows (docs/decisions/0009-industry-flow-intake.md), in their own tables of the platform database:
+ * - industry_flows: one row per file taken, unique by its sender and file id (a resubmission finds it), with
+ *   the processor's lease and checkpoint (the last line whose reading is published and counted).
+ * - industry_flow_chunks: the raw bytes, as received, in order; written in the same transaction as the flow
+ *   row, so a committed flow always has all its bytes and a refused or interrupted upload leaves none.
+ * - industry_flow_rejections: per line, what was not published and why (the rejection report).
+ */
+export const FLOW_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'flows_chunks_rejections',
+    sql: `
+      CREATE TABLE industry_flows (
+        flow_id uuid PRIMARY KEY,
+        owner text NOT NULL,
+        flow_type text NOT NULL,
+        sender_role text NOT NULL,
+        sender_mpid text NOT NULL,
+        file_id text NOT NULL,
+        sha256 char(64) NOT NULL,
+        bytes bigint NOT NULL,
+        lines integer NOT NULL,
+        records integer NOT NULL,
+        groups integer NOT NULL,
+        received_via text NOT NULL CHECK (received_via IN ('api', 'inbox')),
+        file_name text,
+        state text NOT NULL CHECK (state IN ('stored', 'processing', 'done', 'failed')),
+        received_at timestamptz NOT NULL DEFAULT now(),
+        started_at timestamptz,
+        finished_at timestamptz,
+        lease_owner text,
+        lease_until timestamptz,
+        attempts integer NOT NULL DEFAULT 0,
+        checkpoint_line integer NOT NULL DEFAULT 0,
+        readings integer NOT NULL DEFAULT 0,
+        readings_published integer NOT NULL DEFAULT 0,
+        readings_rejected integer NOT NULL DEFAULT 0,
+        groups_rejected integer NOT NULL DEFAULT 0,
+        estimated integer NOT NULL DEFAULT 0,
+        held_for_review integer NOT NULL DEFAULT 0,
+        last_error text,
+        UNIQUE (flow_type, sender_role, sender_mpid, file_id)
+      );
+      CREATE INDEX industry_flows_pending ON industry_flows (received_at) WHERE state IN ('stored', 'processing');
+
+      CREATE TABLE industry_flow_chunks (
+        flow_id uuid NOT NULL,
+        seq integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (flow_id, seq)
+      );
+
+      CREATE TABLE industry_flow_rejections (
+        flow_id uuid NOT NULL REFERENCES industry_flows (flow_id),
+        line integer NOT NULL,
+        mpan text NOT NULL,
+        meter_id text NOT NULL,
+        register_id text NOT NULL,
+        reason_code text NOT NULL,
+        message text NOT NULL,
+        readings integer NOT NULL,
+        PRIMARY KEY (flow_id, line)
+      );
+    `,
+  },
+];

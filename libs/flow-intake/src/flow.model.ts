@@ -1,0 +1,46 @@
+/** One industry flow as stored (industry_flows): what it is, where it is in processing, what came of it. */
+export interface StoredFlow {
+  readonly flowId: string;
+  /** principalKey of who sent it (the API key's, or the inbox's configured collector): only they see it. */
+  readonly owner: string;
+  readonly flowType: string;
+  readonly senderRole: string;
+  readonly senderMpid: string;
+  readonly fileId: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly lines: number;
+  readonly records: number;
+  readonly groups: number;
+  readonly receivedVia: 'api' | 'inbox';
+  readonly fileName: string | null;
+  readonly state: FlowState;
+  readonly receivedAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly attempts: number;
+  /** Every reading or rejected group up to this line is published and counted. */
+  readonly checkpointLine: number;
+  readonly readings: number;
+  readonly readingsPublished: number;
+  readonly readingsRejected: number;
+  readonly groupsRejected: number;
+  readonly estimated: number;
+  readonly heldForReview: number;
+  readonly lastError: string | null;
+}
+
+/** stored: durable, waiting; processing: a processor holds it (or held it and crashed: its lease runs out); done; failed (needs a person). */
+export type FlowState = 'stored' | 'processing' | 'done' | 'failed';
+
+/** One line of the rejection report: a reading (or a whole 026 group) not published, and why. */
+export interface FlowRejection {
+  readonly line: number;
+  readonly mpan: string;
+  readonly meterId: string;
+  readonly registerId: string;
+  readonly reasonCode: string;
+  readonly message: string;
+  /** Readings this rejection stands for: 1 for a reading, the group's 030s for a rejected group. */
+  readonly readings: number;
+}

@@ -1,0 +1,172 @@
+import { StringDecoder } from 'node:string_decoder';
+import { D0010Parser } from '@surge/industry-flow/d0010.parser';
+import type { D0010Event } from '@surge/industry-flow/d0010.events';
+import { D0010StructureError } from '@surge/industry-flow/d0010-structure.tracker';
+import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';
+import { encodeSubmitted } from '@surge/ingest/meter-reading-submitted.event';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import type { OutgoingRecord } from '@surge/kafka/kafka-record';
+import type { FlowRejection, StoredFlow } from './flow.model';
+import type { FlowProgress, FlowRepository } from './flow.repository';
+import { mapFlowReading, type RegisterLookup } from './flow-reading.mapper';
+
+export interface FlowProcessorOptions {
+  /** Who this processor is in leases (unique per process). */
+  readonly processorId: string;
+  /** Records published per batch, each batch then checkpointed: what a crash can make the sink see twice. */
+  readonly batchReadings: number;
+  /** A processor that stops renewing its lease for this long is presumed dead; another takes the flow over. */
+  readonly leaseMs: number;
+  readonly topic: string;
+}
+
+export interface FlowRegistry {
+  readonly lookup: RegisterLookup;
+  caughtUp(): Promise<boolean>;
+}
+
+export interface FlowProcessorObserver {
+  published(readings: number): void;
+  finished(flow: StoredFlow, state: 'done' | 'failed', seconds: number): void;
+}
+
+export type ProcessOutcome = 'idle' | 'done' | 'failed' | 'waiting' | 'lost';
+
+/**
+ * Turns stored flows into readings on meter-readings.v1, one flow at a time per processor.
+ *
+ * Guarantees:
+ * - No loss: a flow is durable before it is here (FlowUploadService), taken under a lease, and read back
+ *   from its stored bytes. A processor that dies mid-file stops renewing its lease; the flow is taken again
+ *   (here or elsewhere) and resumes after its checkpoint.
+ * - No double count: batches are published (acks=all) before their checkpoint, counts and rejections are
+ *   committed in one transaction. A crash in between republishes that batch with the same reading ids
+ *   (flow id + line), which the sink stores once; the counts are added only once, with the checkpoint.
+ * - Same pipeline: the events are API submissions' contract (channel d0010), keyed by supply point, so a
+ *   register's readings from a flow and from customers are judged in order by the same sink.
+ * - A processor that lost its lease stops at its next checkpoint and writes nothing more.
+ * - Unknown registers are not dropped: they are rejections with a reason in the report, and the raw bytes stay.
+ */
+export class FlowProcessor {
+  constructor(
+    private readonly flows: FlowRepository,
+    private readonly publisher: EventPublisher,
+    private readonly registry: FlowRegistry,
+    private readonly options: FlowProcessorOptions,
+    private readonly observer: FlowProcessorObserver = { published: () => undefined, finished: () => undefined },
+  ) {}
+
+  /** Takes one flow and processes it to the end; 'idle' when there was none. */
+  async processNext(): Promise<ProcessOutcome> {
+    const flow = await this.flows.claim(this.options.processorId, this.options.leaseMs);
+    if (!flow) return 'idle';
+    if (!(await this.registry.caughtUp().catch(() => false))) {
+      await this.flows.release(flow.flowId, this.options.processorId, 'waiting for the registry (registry.v1) to be read to its end');
+      return 'waiting';
+    }
+    return this.process(flow);
+  }
+
+  private async process(flow: StoredFlow): Promise<ProcessOutcome> {
+    const started = process.hrtime.bigint();
+    const me = this.options.processorId;
+    const ctx = { flowId: flow.flowId, receivedAt: flow.receivedAt };
+    const parser = new D0010Parser();
+    const events: D0010Event[] = [];
+    let batch = emptyBatch();
+    const flush = async (): Promise<boolean> => {
+      if (batch.records.length > 0) await this.publisher.publish(batch.records);
+      const ok = await this.flows.recordProgress(flow.flowId, me, this.options.leaseMs, batch.progress());
+      if (ok) this.observer.published(batch.records.length);
+      batch = emptyBatch();
+      return ok;
+    };
+    const handle = async (event: D0010Event): Promise<boolean> => {
+      if (event.kind === 'reading') {
+        const r = event.reading;
+        if (r.line <= flow.checkpointLine) return true;
+        const mapped = mapFlowReading(r, ctx, this.registry.lookup);
+        batch.line = r.line;
+        batch.readings++;
+        if (mapped.ok) {
+          batch.records.push({ topic: this.options.topic, key: mapped.event.supplyPointId, value: encodeSubmitted(mapped.event), headers: { 'correlation-id': mapped.event.correlationId, schema: mapped.event.schema } });
+          if (r.estimated) batch.estimated++;
+          if (r.review) batch.held++;
+        } else {
+          batch.rejections.push(mapped.rejection);
+        }
+      } else if (event.kind === 'groupRejected') {
+        if (event.groupLine <= flow.checkpointLine) return true;
+        batch.line = event.groupLine;
+        batch.readings += event.readingsRejected;
+        batch.groupsRejected++;
+        batch.rejections.push({ line: event.line, mpan: event.mpanCore, meterId: '', registerId: '', reasonCode: event.reasonCode, message: event.message, readings: event.readingsRejected });
+      }
+      return batch.records.length + batch.rejections.length < this.options.batchReadings || (await flush());
+    };
+    try {
+      for await (const lines of splitFlowLineBatches(this.text(flow.flowId))) {
+        for (const line of lines) {
+          parser.push(line, events);
+          for (const event of events) if (!(await handle(event))) return 'lost';
+          events.length = 0;
+        }
+      }
+      parser.end(events);
+      for (const event of events) if (!(await handle(event))) return 'lost';
+      // The last batch checkpoints at the file's last line, so even a flow ending in rejections moves its checkpoint.
+      batch.line = Math.max(batch.line, flow.lines, flow.checkpointLine + 1);
+      if (!(await flush())) return 'lost';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (!(await this.flows.finish(flow.flowId, me, 'done', null))) return 'lost';
+      this.observer.finished(flow, 'done', seconds);
+      return 'done';
+    } catch (error) {
+      if (error instanceof D0010StructureError) {
+        // The stored bytes no longer pass what they passed at intake: a person must look (the bytes are kept).
+        await this.flows.finish(flow.flowId, me, 'failed', `stored bytes fail the structure check: ${error.message}`);
+        this.observer.finished(flow, 'failed', Number(process.hrtime.bigint() - started) / 1e9);
+        return 'failed';
+      }
+      // Kafka or PostgreSQL: give the flow back; it resumes from its checkpoint.
+      await this.flows.release(flow.flowId, me, String((error as Error)?.message ?? error).slice(0, 500)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The stored bytes as text, one chunk in memory at a time. */
+  private async *text(flowId: string): AsyncGenerator<string> {
+    const decoder = new StringDecoder('utf8');
+    for (let seq = 0; ; seq++) {
+      const chunk = await this.flows.chunk(flowId, seq);
+      if (!chunk) break;
+      yield decoder.write(chunk);
+    }
+    yield decoder.end();
+  }
+}
+
+function emptyBatch() {
+  const b = {
+    line: 0,
+    readings: 0,
+    estimated: 0,
+    held: 0,
+    groupsRejected: 0,
+    records: [] as OutgoingRecord[],
+    rejections: [] as FlowRejection[],
+    progress(): FlowProgress {
+      return {
+        checkpointLine: b.line,
+        readings: b.readings,
+        published: b.records.length,
+        rejected: b.rejections.reduce((n, r) => n + r.readings, 0),
+        groupsRejected: b.groupsRejected,
+        estimated: b.estimated,
+        heldForReview: b.held,
+        rejections: b.rejections,
+      };
+    },
+  };
+  return b;
+}
