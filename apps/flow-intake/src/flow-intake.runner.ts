@@ -1,0 +1,93 @@
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { FlowInboxWatcher } from '@surge/flow-intake/flow-inbox.watcher';
+import { FlowProcessor } from '@surge/flow-intake/flow.processor';
+import { RegistryStateFollower } from '@surge/flow-intake/registry-state.follower';
+import type { EventPublisher } from '@surge/kafka/event-publisher';
+import type { SurgeLogger } from '@surge/observability/logger.factory';
+import type { FlowIntakeConfig } from './flow-intake.config';
+import { FLOW_CONFIG, LOGGER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
+
+/**
+ * The background half: the registry follower, the processor loop (one flow at a time; woken by an upload,
+ * otherwise polling) and the inbox watcher. On shutdown the processor finishes the batch in hand (published
+ * and checkpointed, or not checkpointed and republished by whoever takes the flow next).
+ */
+/** Lets an upload wake the processor without the upload depending on the runner (which depends on the inbox, which uploads). */
+export class ProcessorWake {
+  private listener: () => void = () => undefined;
+  on(listener: () => void): void {
+    this.listener = listener;
+  }
+  wake(): void {
+    this.listener();
+  }
+}
+
+@Injectable()
+export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    @Inject(FLOW_CONFIG) private readonly config: FlowIntakeConfig,
+    @Inject(LOGGER) private readonly logger: SurgeLogger,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(PUBLISHER) private readonly publisher: EventPublisher,
+    private readonly registry: RegistryStateFollower,
+    private readonly processor: FlowProcessor,
+    @Optional() @Inject(FlowInboxWatcher) private readonly inbox: FlowInboxWatcher | null,
+    wake: ProcessorWake,
+  ) {
+    wake.on(() => this.wake());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.FLOW_PROCESSOR_ENABLED) {
+      // Start-up fails (and the supervisor retries) when Kafka cannot be joined at all.
+      await this.registry.start();
+      this.loop = this.run();
+    }
+    await this.inbox?.start();
+  }
+
+  /** An upload was stored: look now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.inbox?.stop();
+    await this.loop;
+    await this.registry.stop().catch(() => undefined);
+    await this.publisher.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'publisher close failed'));
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    let delay = this.config.FLOW_PROCESSOR_IDLE_MS;
+    while (!this.stopping) {
+      try {
+        const outcome = await this.processor.processNext();
+        delay = this.config.FLOW_PROCESSOR_IDLE_MS;
+        if (outcome === 'done' || outcome === 'failed' || outcome === 'lost') continue;
+        if (outcome === 'waiting') delay = 250;
+      } catch (error) {
+        // Kafka or PostgreSQL: the flow was given back and resumes from its checkpoint.
+        this.logger.warn({ err: String((error as Error)?.message ?? error) }, 'flow processing interrupted; retried from its checkpoint');
+        delay = Math.min(delay * 2, 10_000);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = null;
+    }
+  }
+}
