@@ -46,19 +46,24 @@ export class FlowStatusService {
     return toView(flow, await this.flows.rejectionsByReason(flow.flowId));
   }
 
-  /** The rejection report as CSV, streamed a page at a time (a 100k-line flow's report is never held whole). */
-  async *rejectionsCsv(principal: Principal, flowId: string): AsyncGenerator<string> {
+  /**
+   * The rejection report as CSV, streamed a page at a time (a 100k-line flow's report is never held whole).
+   * Authorized before it resolves, so a refusal is a proper 4xx and never half a CSV.
+   */
+  async rejectionsCsv(principal: Principal, flowId: string): Promise<AsyncIterable<string>> {
     const flow = await this.authorized(principal, flowId);
-    yield REJECTIONS_CSV_HEADER;
-    for (let after = 0; ; ) {
-      const page = await this.flows.rejections(flow.flowId, after, 1000);
-      if (page.length === 0) return;
-      yield page.map(rejectionCsvRow).join('');
-      after = page[page.length - 1]!.line;
-    }
+    const flows = this.flows;
+    return (async function* () {
+      yield REJECTIONS_CSV_HEADER;
+      for (let after = 0; ; ) {
+        const page = await flows.rejections(flow.flowId, after, 1000);
+        if (page.length === 0) return;
+        yield page.map(rejectionCsvRow).join('');
+        after = page[page.length - 1]!.line;
+      }
+    })();
   }
 
-  /** Checked before the first byte of a report is sent, so a refusal is a proper 4xx and never half a CSV. */
   async authorized(principal: Principal, flowId: string): Promise<StoredFlow> {
     if (!hasScope(principal, 'flows:submit') && !hasScope(principal, 'flows:read')) {
       throw forbidden('INSUFFICIENT_SCOPE', 'These credentials may not see industry flows (scope flows:submit for a collector\u2019s own, flows:read for all).');

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Pool, PoolClient } from 'pg';
-import { AppError, conflict, unavailable, validationError } from '@surge/errors/app.error';
+import { hasScope, principalKey, type Principal } from '@surge/auth/principal';
+import { AppError, conflict, forbidden, unavailable, validationError } from '@surge/errors/app.error';
 import { D0010StructureTracker } from '@surge/industry-flow/d0010-structure.tracker';
 import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';
 import { flowIdOf } from './flow-id';
@@ -50,6 +51,13 @@ export class FlowUploadService {
     private readonly onStored: (flow: StoredFlow) => void = () => undefined,
   ) {
     this.flows = new FlowRepository(pool);
+  }
+
+  /** The API's way in: a collector's key with flows:submit; the flow is theirs (only they see it). */
+  async submit(principal: Principal, body: AsyncIterable<Buffer | string>, contentLength: number | undefined): Promise<FlowReceipt> {
+    if (!hasScope(principal, 'flows:submit')) throw forbidden('INSUFFICIENT_SCOPE', 'These credentials may not send industry flows (scope flows:submit).');
+    if (contentLength !== undefined && contentLength > this.options.maxBytes) throw tooLarge(this.options.maxBytes);
+    return this.receive(body, { owner: principalKey(principal), via: 'api' });
   }
 
   async receive(body: AsyncIterable<Buffer | string>, meta: FlowUploadMeta): Promise<FlowReceipt> {
@@ -109,7 +117,7 @@ export class FlowUploadService {
         const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
         bytes += buf.length;
         if (bytes > maxBytes) {
-          throw new AppError('payload_too_large', 'FLOW_TOO_LARGE', `The file is larger than ${maxBytes} bytes, the most one flow may have; split it into several files.`);
+          throw tooLarge(maxBytes);
         }
         hash.update(buf);
         if (existing === null && !collided) {
@@ -187,3 +195,6 @@ function refused(problem: { line: number; reasonCode: string; message: string })
     { code: problem.reasonCode, field: `line ${problem.line}`, message: problem.message },
   ]);
 }
+
+const tooLarge = (maxBytes: number): AppError =>
+  new AppError('payload_too_large', 'FLOW_TOO_LARGE', `The file is larger than ${maxBytes} bytes, the most one flow may have; split it into several files.`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import { RegisterStateProjection, type RegisterState } from '@surge/registry-contracts/register-state.projection';
-import type { RegistrySnapshotV1 } from '@surge/registry-contracts/registry-change.event';
+import { decodeRegistrySnapshot } from '@surge/registry-contracts/registry-change.event';
 
 /** Where the end of the topic is now (libs/kafka topic.admin endOffsets). */
 export type EndOffsets = () => Promise<ReadonlyMap<number, bigint>>;
@@ -42,7 +42,7 @@ export class RegistryStateFollower {
   apply(batch: readonly ConsumedRecord[]): void {
     for (const record of batch) {
       try {
-        this.projection.apply(JSON.parse(record.value.toString('utf8')) as RegistrySnapshotV1);
+        this.projection.apply(decodeRegistrySnapshot(record.value, record.key));
       } catch {
         this.onUndecodable(record);
       }
