@@ -10,7 +10,7 @@ export interface FlowSupplyPoint {
 }
 
 /**
- * A D0010 file for tests: `readingsPerPoint` routine reads (one a month from Jan 2022, advancing 300 kWh) for
+ * A D0010 file for tests: `readingsPerPoint` routine reads (one a day at midnight from 1 Jan 2022, advancing 10 kWh) for
  * each supply point, in a group of its own. `extraGroups` are appended as written (e.g. a bad group).
  */
 export function d0010Flow(fileId: string, points: readonly FlowSupplyPoint[], readingsPerPoint: number, extraGroups: readonly string[][] = [], sender = 'UDMS'): string {
@@ -18,9 +18,9 @@ export function d0010Flow(fileId: string, points: readonly FlowSupplyPoint[], re
   for (const p of points) {
     lines.push(`026|${p.mpan}|V|`, `028|${p.meterSerial}|R|`);
     for (let i = 0; i < readingsPerPoint; i++) {
-      const month = new Date(Date.UTC(2022, i, 1));
-      const stamp = `${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}01000000`;
-      lines.push(`030|${p.registerId}|${stamp}|${(10000 + i * 300).toFixed(1)}|||T|N|`);
+      const day = new Date(Date.UTC(2022, 0, 1 + i));
+      const stamp = `${day.getUTCFullYear()}${String(day.getUTCMonth() + 1).padStart(2, '0')}${String(day.getUTCDate()).padStart(2, '0')}000000`;
+      lines.push(`030|${p.registerId}|${stamp}|${(10000 + i * 10).toFixed(1)}|||T|N|`);
     }
   }
   for (const g of extraGroups) lines.push(...g);
