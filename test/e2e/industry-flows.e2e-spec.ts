@@ -13,10 +13,10 @@ import { resolveTopics } from '@surge/kafka/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { encodeRegistrySnapshot } from '@surge/registry-contracts/registry-change.event';
-import { accountSnapshot, d0010Flow, flowSupplyPoints } from '@surge/testing/d0010-flow.fixture';
-import { generateDevKeyPair } from '@surge/testing/dev-keys';
-import { startService, type RunningService } from '@surge/testing/service-process';
-import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge/testing/test-env';
+import { accountSnapshot, d0010Flow, flowSupplyPoints } from '@surge-test/fixtures/d0010-flow.stub';
+import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
+import { startService, type RunningService } from '@surge-test/support/service.process';
+import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 interface FlowView {
   flowId: string;

@@ -1,4 +1,4 @@
-import { uuidFromKey } from '@surge/ingest/reading-intake.service';
+import { uuidFromKey } from '@surge/reading-intake/reading-intake.service';
 
 /**
  * A flow's id is derived from what names the file in the industry (flow type, sender role and MPID, file

@@ -1,5 +1,5 @@
 import type { D0010Reading } from '@surge/industry-flow/d0010.events';
-import type { MeterReadingSubmittedV1 } from '@surge/ingest/meter-reading-submitted.event';
+import type { MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
 import { parseRegisterId } from '@surge/meter-domain/register';
 import type { RegisterState } from '@surge/registry-contracts/register-state.projection';

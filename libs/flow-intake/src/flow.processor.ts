@@ -3,7 +3,7 @@ import { D0010Parser } from '@surge/industry-flow/d0010.parser';
 import type { D0010Event } from '@surge/industry-flow/d0010.events';
 import { D0010StructureError } from '@surge/industry-flow/d0010-structure.tracker';
 import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';
-import { encodeSubmitted } from '@surge/ingest/meter-reading-submitted.event';
+import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { FlowRejection, StoredFlow } from './flow.model';
