@@ -4,7 +4,9 @@
 # became of each; then one customer's whole day (readings across the 1 April
 # price change, their bill split at it, their survey answered once, the day's
 # CSAT); then a new supplier's first account through the registry (tariff,
-# account, readings with a rollover and a held one reviewed, the bill); then a short surge run on surge-load (vegeta) with its SLO verdict;
+# account, readings with a rollover and a held one reviewed, the bill); a data
+# collector's D0010 file through flow-intake (status and report URLs); then a
+# short surge run on surge-load (vegeta) with its SLO verdict;
 # last, the URLs to open. Exits non-zero if any part failed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +23,10 @@ node dist/scripts/demo-day.js --state .stack || day_rc=$?
 echo
 # Issue 13: a supplier's first account through the registry, a held reading reviewed, its bill (docs/runbook.md).
 node dist/scripts/demo-registry.js --state .stack || day_rc=$?
+if [[ -f dist/apps/flow-intake/src/main.js ]]; then
+  echo
+  node dist/scripts/demo-flow.js --state .stack || day_rc=$?
+fi
 if [[ -f scripts/surge-bench.sh && ${SURGE_DEMO_SKIP_SURGE:-0} != 1 ]]; then
   echo; echo "=== a short surge-day run (surge-load), its SLO verdict, then the loss audit"
   SURGE_PROFILE=short bash scripts/surge-bench.sh

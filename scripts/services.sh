@@ -13,7 +13,7 @@
 # that each lived under 60 s the supervisor gives up and logs why: something a
 # restart cannot fix (bad config, a dependency down for minutes) needs a human.
 # SURGE_PORT_BASE (default 3000) moves the ports (api, sink, billing, csat, customer-web, registry, timeline,
-# service-web, billing-events = base+0..8).
+# service-web, billing-events, flow-intake = base+0..9).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -25,7 +25,7 @@ mkdir -p "$state/logs" "$state/pids"
 
 base=${SURGE_PORT_BASE:-3000}
 declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5))
-  [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)))
+  [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)) [flow-intake]=$((base + 9)))
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
@@ -38,6 +38,8 @@ ALL=(read-sink read-api)
 # The account timeline and the customer-service page (docs/decisions/0010-timeline.md).
 [[ -f dist/apps/timeline/src/main.js ]] && ALL+=(timeline)
 [[ -f dist/apps/service-web/src/main.js ]] && ALL+=(service-web)
+# Industry flows (D0010): the API on base+9 and a watched inbox in .stack/flow-inbox (docs/industry-flows.md).
+[[ -f dist/apps/flow-intake/src/main.js ]] && ALL+=(flow-intake)
 
 # Dev credentials: the public key verifies customer tokens; API keys by hash.
 set -a
@@ -68,12 +70,14 @@ supervise() {
     # The customer-service page with the development staff sign-in (refused outside development and test).
     [[ $app == service-web ]] && extra=(NODE_ENV=development SERVICE_WEB_DEV_SIGN_IN=true "SERVICE_WEB_DEV_STAFF_KEY=$(cat "$state/dev/staff-api-key")" \
       "TIMELINE_URL=http://127.0.0.1:${PORTS[timeline]}")
+    # The file gateway's drop directory; its files belong to the dev collector key's principal.
+    [[ $app == flow-intake ]] && extra=("FLOW_INBOX_DIR=${FLOW_INBOX_DIR:-$state/flow-inbox}" "FLOW_INBOX_COLLECTOR=${FLOW_INBOX_COLLECTOR:-collector}")
     # Static group membership per app: a restarted consumer takes its partitions back at once. The id
     # names the port too: it must be unique among the group's live members, and a second copy of the
     # services on another SURGE_PORT_BASE joins the same groups (with one shared id the two would fence
     # each other out of the group, back and forth).
     # Customer first: the request path (read-api, customer-web) keeps normal CPU priority; consumers and batch
-    # work (read-sink, billing, csat, registry) run at nice SURGE_BACKGROUND_NICE (10): on contended cores they
+    # work (read-sink, billing, csat, registry, flow-intake) run at nice SURGE_BACKGROUND_NICE (10): on contended cores they
     # lag (bounded by the freshness and bill-run SLOs) before a customer waits. k8s: PriorityClasses.
     local niceness=${SURGE_BACKGROUND_NICE:-10}
     [[ $app == read-api || $app == customer-web || $app == service-web ]] && niceness=0
