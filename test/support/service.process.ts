@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface RunningService {
   readonly url: string;
   readonly output: () => string;
+  /** The service's process id (a benchmark lowers background services' CPU priority, as scripts/services.sh does). */
+  readonly pid: number;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -16,7 +18,9 @@ export interface RunningService {
 export async function startService(app: string, port: number, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<RunningService> {
   // A readiness probe must never be answered by some other process on the port.
   if (await portInUse(port)) throw new Error(`port ${port} is already in use: cannot start ${app} there`);
-  const main = join(__dirname, '..', '..', 'dist', 'apps', app, 'src', 'main.js');
+  // From the sources (jest: test/support) or from a build (a benchmark: dist/test/support), the same dist/.
+  const root = basename(join(__dirname, '..', '..')) === 'dist' ? join(__dirname, '..', '..', '..') : join(__dirname, '..', '..');
+  const main = join(root, 'dist', 'apps', app, 'src', 'main.js');
   const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', main], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,6 +47,7 @@ export async function startService(app: string, port: number, env: Record<string
   }
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
