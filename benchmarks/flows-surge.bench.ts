@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     services.push(await startService('read-sink', PORT + 1, readEnv));
     const api = await startService('read-api', PORT, readEnv);
     services.push(api);
-    const flows = await startService('flow-intake', PORT + 2, { ...common, DATABASE_URL: dbUrl.toString(), API_KEYS: `bench-collector:${sha256Hex(collectorKey)}:flows:submit` });
+    const flows = await startService('flow-intake', PORT + 2, { ...common, DATABASE_URL: dbUrl.toString(), API_KEYS: `bench-collector:${sha256Hex(collectorKey)}:flows:submit`, KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes` });
     services.push(flows);
     // Customer first, as on the local stack (scripts/services.sh) and in k8s (PriorityClasses): the background
     // services run at nice 10, read-api at 0, so on contended cores the flow and the sink wait, not customers.

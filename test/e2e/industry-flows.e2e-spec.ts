@@ -23,7 +23,8 @@ interface FlowView {
   duplicate?: boolean;
   state: string;
   counts: { lines: number; readings: number; readingsPublished: number; readingsRejected: number; heldForReview: number; rejectedByReason: Record<string, number> };
-  links: { self: string; rejections: string };
+  outcomes: { accepted: number; duplicates: number; held: number; rejected: number; undecided: number };
+  links: { self: string; rejections: string; readings: string };
 }
 
 /**
@@ -82,6 +83,7 @@ describe('industry flows end to end', () => {
       FLOW_PROCESSOR_LEASE_MS: '3000',
       FLOW_PROCESSOR_IDLE_MS: '200',
       FLOW_PROCESSOR_BATCH_READINGS: '50',
+      KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`,
     };
     flowsSvc = await startService('flow-intake', 4402, flowEnv);
     ch = createClickHouse(clickHouseSettings(database));
@@ -136,6 +138,17 @@ describe('industry flows end to end', () => {
     expect(rows.slice(1).map((r) => r.split(',')[4])).toEqual(['UNKNOWN_REGISTER', 'UNKNOWN_REGISTER', 'INVALID_MPAN_CORE']);
     expect(rows[1]).toContain(points.at(-1)!.mpan);
 
+    // What the sink decided, per reading with its line.
+    const decidedView = await eventually(async () => {
+      const v = (await view(receipt.flowId)).body;
+      return v.outcomes.undecided === 0 && v.outcomes.accepted === 4 ? v : null;
+    }, 30_000);
+    expect(decidedView.outcomes).toMatchObject({ accepted: 4, duplicates: 0, held: 0, rejected: 0, undecided: 0 });
+    const perReading = (await (await fetch(`${flowsSvc.url}${done.links.readings}`, { headers: { 'x-api-key': collectorKey } })).text()).trim().split('\r\n');
+    expect(perReading[0]).toBe('line,reading_id,mpan,status,reason_code,duplicate_of');
+    expect(perReading[1]).toBe(`${firstLine},${readingId},${points.at(-3)!.mpan},accepted,,`);
+    expect(perReading).toHaveLength(5);
+
     // The same file again changes nothing and says so.
     const again = await send(text);
     expect(again.status).toBe(200);
@@ -177,8 +190,9 @@ describe('industry flows end to end', () => {
   }, 60_000);
 
   it('flow-intake killed mid-file resumes on restart: every reading exactly once in ClickHouse', async () => {
-    const known = points.slice(0, -1);
-    const text = d0010Flow('E2ECRASH01', known, 300); // 29 x 300 = 8,700 readings, 50 a batch
+    // Supply points no earlier test sent readings for: the same reading twice would rightly be a duplicate.
+    const known = points.slice(5, 27);
+    const text = d0010Flow('E2ECRASH01', known, 300); // 22 x 300 = 6,600 readings, 50 a batch
     const res = await send(text);
     expect(res.status).toBe(202);
     const { flowId } = (await res.json()) as FlowView;
@@ -189,7 +203,7 @@ describe('industry flows end to end', () => {
     await flowsSvc.stop('SIGKILL');
     flowsSvc = await startService('flow-intake', 4402, flowEnv);
     const done = await untilDone(flowId, 90_000);
-    expect(done.counts).toMatchObject({ readings: 8700, readingsPublished: 8700, readingsRejected: 0 });
+    expect(done.counts).toMatchObject({ readings: 6600, readingsPublished: 6600, readingsRejected: 0 });
     const counted = await eventually(async () => {
       const rs = await ch.query({
         query: `SELECT count() AS rows, uniqExact(reading_id) AS ids, countIf(status = 'accepted' AND duplicate_of = '') AS counted
@@ -197,10 +211,14 @@ describe('industry flows end to end', () => {
         format: 'JSONEachRow',
       });
       const [row] = await rs.json<{ rows: string; ids: string; counted: string }>();
-      return row && Number(row.ids) === 8700 ? row : null;
+      return row && Number(row.ids) === 6600 ? row : null;
     }, 60_000, 500);
-    expect(Number(counted.rows)).toBe(8700);
+    expect(Number(counted.rows)).toBe(6600);
+    await eventually(async () => {
+      const v = (await view(flowId)).body;
+      return v.outcomes.accepted === 6600 && v.outcomes.undecided === 0 && v.outcomes.duplicates === 0;
+    }, 60_000, 500);
     // Counted once each: none is a duplicate of another (a republished batch kept its first decision).
-    expect(Number(counted.counted)).toBe(8700);
+    expect(Number(counted.counted)).toBe(6600);
   }, 200_000);
 });

@@ -39,6 +39,10 @@ const schema = z.object({
   FLOW_PROCESSOR_IDLE_MS: positiveInt(1_000),
   /** How long a processor's publish waits for acks=all before the batch is retried. */
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
+  /** Record the sink's decisions about flow readings (outcome topics) for the flows' status. */
+  FLOW_OUTCOMES_ENABLED: bool(true),
+  /** The consumer group of the outcome recorder (shared by the instances of one environment). */
+  KAFKA_GROUP_ID: z.string().min(1).default('flow-intake-outcomes'),
   /** A watched inbox directory (a file gateway drops flows here); unset: no inbox. */
   FLOW_INBOX_DIR: z.string().min(1).optional(),
   /** Whose flows the inbox's files are (the principal id of the collector behind the gateway, as in API_KEYS). */

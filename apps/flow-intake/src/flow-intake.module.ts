@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { FlowInboxWatcher } from '@surge/flow-intake/flow-inbox.watcher';
+import { FlowOutcomeRecorder } from '@surge/flow-intake/flow-outcome.recorder';
 import { FlowProcessor } from '@surge/flow-intake/flow.processor';
 import { FlowRepository } from '@surge/flow-intake/flow.repository';
 import { FlowStatusService, flowStatusPath } from '@surge/flow-intake/flow-status.service';
@@ -22,7 +23,7 @@ import { exitForSupervisor } from '@surge/observability/process-exit';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import type { FlowIntakeConfig } from './flow-intake.config';
 import { FlowIntakeRunner, ProcessorWake } from './flow-intake.runner';
-import { FLOW_CONFIG, LOGGER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
+import { FLOW_CONFIG, LOGGER, OUTCOME_CONSUMER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
 import { FlowsController } from './flows.controller';
 import { HealthController } from './health.controller';
 
@@ -85,6 +86,28 @@ export class FlowIntakeModule {
               () => endOffsets(config.KAFKA_BROKERS, topics.registry),
               (record) => logger.warn({ partition: record.partition, offset: String(record.offset) }, 'undecodable registry.v1 record skipped'),
             ),
+          inject: [LOGGER],
+        },
+        { provide: FlowOutcomeRecorder, useFactory: (flows: FlowRepository) => new FlowOutcomeRecorder(flows), inject: [FlowRepository] },
+        {
+          provide: OUTCOME_CONSUMER,
+          useFactory: (logger: SurgeLogger) =>
+            new PlatformaticBatchConsumer({
+              brokers: config.KAFKA_BROKERS,
+              clientId: `${clientId}-outcomes`,
+              groupId: config.KAFKA_GROUP_ID,
+              topics: [topics.readingAccepted.name, topics.readingRejected.name],
+              maxBatchRecords: 2000,
+              maxBatchWaitMs: 200,
+              retryMinMs: 200,
+              retryMaxMs: 10_000,
+              groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID,
+              sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+              giveUpAfterMs: config.KAFKA_CONSUMER_GIVE_UP_MS,
+              onConsumerError: (error, attempt) => logger.warn({ err: error, attempt }, 'outcome consumer broken (Kafka unreachable?); rebuilding'),
+              onBatchFailed: (error, attempt) => logger.warn({ err: String((error as Error)?.message ?? error), attempt }, 'outcomes not recorded (PostgreSQL?); the batch is retried'),
+              onFatal: (error) => exitForSupervisor(logger, error),
+            }),
           inject: [LOGGER],
         },
         {

@@ -1,15 +1,17 @@
 import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { FlowInboxWatcher } from '@surge/flow-intake/flow-inbox.watcher';
+import { FlowOutcomeRecorder } from '@surge/flow-intake/flow-outcome.recorder';
+import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import { FlowProcessor } from '@surge/flow-intake/flow.processor';
 import { RegistryStateFollower } from '@surge/flow-intake/registry-state.follower';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { SurgeLogger } from '@surge/observability/logger.factory';
 import type { FlowIntakeConfig } from './flow-intake.config';
-import { FLOW_CONFIG, LOGGER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
+import { FLOW_CONFIG, LOGGER, OUTCOME_CONSUMER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
 
 /**
- * The background half: the registry follower, the processor loop (one flow at a time; woken by an upload,
+ * The background half: the registry follower, the outcome recorder, the processor loop (one flow at a time; woken by an upload,
  * otherwise polling) and the inbox watcher. On shutdown the processor finishes the batch in hand (published
  * and checkpointed, or not checkpointed and republished by whoever takes the flow next).
  */
@@ -39,6 +41,8 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
     private readonly processor: FlowProcessor,
     @Optional() @Inject(FlowInboxWatcher) private readonly inbox: FlowInboxWatcher | null,
     wake: ProcessorWake,
+    @Inject(OUTCOME_CONSUMER) private readonly outcomes: BatchConsumer,
+    private readonly recorder: FlowOutcomeRecorder,
   ) {
     wake.on(() => this.wake());
   }
@@ -49,6 +53,7 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
       await this.registry.start();
       this.loop = this.run();
     }
+    if (this.config.FLOW_OUTCOMES_ENABLED) await this.outcomes.start((batch) => this.recorder.handle(batch));
     await this.inbox?.start();
   }
 
@@ -62,6 +67,7 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
     this.wake();
     await this.inbox?.stop();
     await this.loop;
+    if (this.config.FLOW_OUTCOMES_ENABLED) await this.outcomes.stop().catch(() => undefined);
     await this.registry.stop().catch(() => undefined);
     await this.publisher.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'publisher close failed'));
     await this.pool.end().catch(() => undefined);

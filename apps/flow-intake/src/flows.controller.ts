@@ -36,4 +36,11 @@ export class FlowsController {
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="flow-${id}-rejections.csv"`);
     return reply.send(Readable.from(csv));
   }
+
+  @Get(':id/readings.csv')
+  async readings(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: FastifyReply) {
+    const csv = await this.status.readingsCsv(p, id);
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="flow-${id}-readings.csv"`);
+    return reply.send(Readable.from(csv));
+  }
 }

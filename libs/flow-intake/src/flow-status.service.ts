@@ -2,7 +2,7 @@ import { hasScope, principalKey, type Principal } from '@surge/auth/principal';
 import { forbidden, notFound } from '@surge/errors/app.error';
 import type { StoredFlow } from './flow.model';
 import type { FlowRepository } from './flow.repository';
-import { REJECTIONS_CSV_HEADER, rejectionCsvRow } from './flow-rejections.csv';
+import { REJECTIONS_CSV_HEADER, csvField, rejectionCsvRow } from './flow-rejections.csv';
 
 export interface FlowStatusView {
   readonly flowId: string;
@@ -28,8 +28,21 @@ export interface FlowStatusView {
     readonly heldForReview: number;
     readonly rejectedByReason: Readonly<Record<string, number>>;
   };
+  /**
+   * What read-sink decided about the published readings (from its outcome events, seconds behind):
+   * accepted (duplicates of a reading already stored counted apart), held and rejected by reason, undecided.
+   */
+  readonly outcomes: {
+    readonly accepted: number;
+    readonly duplicates: number;
+    readonly held: number;
+    readonly rejected: number;
+    readonly undecided: number;
+    readonly heldByReason: Readonly<Record<string, number>>;
+    readonly rejectedByReason: Readonly<Record<string, number>>;
+  };
   readonly lastError: string | null;
-  readonly links: { readonly self: string; readonly rejections: string };
+  readonly links: { readonly self: string; readonly rejections: string; readonly readings: string };
 }
 
 export const flowStatusPath = (flowId: string): string => `/v1/industry/flows/${flowId}`;
@@ -43,7 +56,8 @@ export class FlowStatusService {
 
   async status(principal: Principal, flowId: string): Promise<FlowStatusView> {
     const flow = await this.authorized(principal, flowId);
-    return toView(flow, await this.flows.rejectionsByReason(flow.flowId));
+    const [rejected, outcomes] = await Promise.all([this.flows.rejectionsByReason(flow.flowId), this.flows.outcomeCounts(flow.flowId)]);
+    return toView(flow, rejected, outcomes);
   }
 
   /**
@@ -64,6 +78,21 @@ export class FlowStatusService {
     })();
   }
 
+  /** Every published reading of the flow with its line and the sink's decision, as CSV, streamed. */
+  async readingsCsv(principal: Principal, flowId: string): Promise<AsyncIterable<string>> {
+    const flow = await this.authorized(principal, flowId);
+    const flows = this.flows;
+    return (async function* () {
+      yield 'line,reading_id,mpan,status,reason_code,duplicate_of\r\n';
+      for (let after = 0; ; ) {
+        const page = await flows.readingOutcomes(flow.flowId, after, 1000);
+        if (page.length === 0) return;
+        yield page.map((r) => `${[r.line, r.readingId, r.supplyPointId, r.status ?? 'undecided', r.reasonCode, r.duplicateOf].map(csvField).join(',')}\r\n`).join('');
+        after = page[page.length - 1]!.line;
+      }
+    })();
+  }
+
   async authorized(principal: Principal, flowId: string): Promise<StoredFlow> {
     if (!hasScope(principal, 'flows:submit') && !hasScope(principal, 'flows:read')) {
       throw forbidden('INSUFFICIENT_SCOPE', 'These credentials may not see industry flows (scope flows:submit for a collector\u2019s own, flows:read for all).');
@@ -78,7 +107,19 @@ export class FlowStatusService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function toView(flow: StoredFlow, rejectedByReason: Readonly<Record<string, number>> = {}): FlowStatusView {
+type OutcomeCount = { status: string | null; reasonCode: string; duplicate: boolean; n: number };
+
+export function toView(flow: StoredFlow, rejectedByReason: Readonly<Record<string, number>> = {}, outcomeCounts: readonly OutcomeCount[] = []): FlowStatusView {
+  const outcomes = { accepted: 0, duplicates: 0, held: 0, rejected: 0, undecided: 0, heldByReason: {} as Record<string, number>, rejectedByReason: {} as Record<string, number> };
+  for (const c of outcomeCounts) {
+    if (c.status === null) outcomes.undecided += c.n;
+    else if (c.status === 'accepted') outcomes[c.duplicate ? 'duplicates' : 'accepted'] += c.n;
+    else {
+      outcomes[c.status === 'held' ? 'held' : 'rejected'] += c.n;
+      const byReason = c.status === 'held' ? outcomes.heldByReason : outcomes.rejectedByReason;
+      byReason[c.reasonCode] = (byReason[c.reasonCode] ?? 0) + c.n;
+    }
+  }
   return {
     flowId: flow.flowId,
     flowType: flow.flowType,
@@ -102,7 +143,8 @@ export function toView(flow: StoredFlow, rejectedByReason: Readonly<Record<strin
       heldForReview: flow.heldForReview,
       rejectedByReason,
     },
+    outcomes,
     lastError: flow.lastError,
-    links: { self: flowStatusPath(flow.flowId), rejections: `${flowStatusPath(flow.flowId)}/rejections.csv` },
+    links: { self: flowStatusPath(flow.flowId), rejections: `${flowStatusPath(flow.flowId)}/rejections.csv`, readings: `${flowStatusPath(flow.flowId)}/readings.csv` },
   };
 }

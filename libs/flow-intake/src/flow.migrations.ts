@@ -69,4 +69,28 @@ export const FLOW_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'flow_readings_and_outcomes',
+    // Per-reading outcomes with line numbers: which reading each published line became (written with the
+    // batch's checkpoint), and what the sink decided about it (from the outcome topics, in any order, first
+    // decision kept). Two tables, joined on reading id, because an outcome can arrive before its checkpoint.
+    sql: `
+      CREATE TABLE industry_flow_readings (
+        reading_id uuid PRIMARY KEY,
+        flow_id uuid NOT NULL REFERENCES industry_flows (flow_id),
+        line integer NOT NULL,
+        supply_point_id text NOT NULL
+      );
+      CREATE INDEX industry_flow_readings_by_line ON industry_flow_readings (flow_id, line);
+
+      CREATE TABLE industry_flow_outcomes (
+        reading_id uuid PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('accepted', 'rejected', 'held')),
+        reason_code text NOT NULL,
+        duplicate_of text NOT NULL,
+        decided_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];

@@ -44,3 +44,22 @@ export interface FlowRejection {
   /** Readings this rejection stands for: 1 for a reading, the group's 030s for a rejected group. */
   readonly readings: number;
 }
+
+/** A published reading of a flow and what the sink decided (status null while undecided). */
+export interface FlowReadingOutcome {
+  readonly line: number;
+  readonly readingId: string;
+  readonly supplyPointId: string;
+  readonly status: 'accepted' | 'rejected' | 'held' | null;
+  readonly reasonCode: string;
+  readonly duplicateOf: string;
+}
+
+/** The sink's decision about one reading, as its outcome event says. */
+export interface ReadingDecision {
+  readonly readingId: string;
+  readonly status: 'accepted' | 'rejected' | 'held';
+  readonly reasonCode: string;
+  readonly duplicateOf: string;
+  readonly decidedAt: string;
+}

@@ -90,6 +90,7 @@ export class FlowProcessor {
         batch.readings++;
         if (mapped.ok) {
           batch.records.push({ topic: this.options.topic, key: mapped.event.supplyPointId, value: encodeSubmitted(mapped.event), headers: { 'correlation-id': mapped.event.correlationId, schema: mapped.event.schema } });
+          batch.publishedReadings.push({ line: r.line, readingId: mapped.event.readingId, supplyPointId: mapped.event.supplyPointId });
           if (r.estimated) batch.estimated++;
           if (r.review) batch.held++;
         } else {
@@ -155,6 +156,7 @@ function emptyBatch() {
     groupsRejected: 0,
     records: [] as OutgoingRecord[],
     rejections: [] as FlowRejection[],
+    publishedReadings: [] as { line: number; readingId: string; supplyPointId: string }[],
     progress(): FlowProgress {
       return {
         checkpointLine: b.line,
@@ -165,6 +167,7 @@ function emptyBatch() {
         estimated: b.estimated,
         heldForReview: b.held,
         rejections: b.rejections,
+        publishedReadings: b.publishedReadings,
       };
     },
   };

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { FlowRejection, FlowState, StoredFlow } from './flow.model';
+import type { FlowReadingOutcome, FlowRejection, FlowState, ReadingDecision, StoredFlow } from './flow.model';
 
 type Queryable = Pool | PoolClient;
 
@@ -33,6 +33,8 @@ export interface FlowProgress {
   readonly estimated: number;
   readonly heldForReview: number;
   readonly rejections: readonly FlowRejection[];
+  /** The readings this batch published: line, reading id and supply point. */
+  readonly publishedReadings: readonly { readonly line: number; readonly readingId: string; readonly supplyPointId: string }[];
 }
 
 /** PostgreSQL access for industry flows; every multi-row change is one transaction of the caller's. */
@@ -116,6 +118,14 @@ export class FlowRepository {
           ],
         );
       }
+      if (p.publishedReadings.length > 0) {
+        await client.query(
+          `INSERT INTO industry_flow_readings (reading_id, flow_id, line, supply_point_id)
+           SELECT r, $1, l, s FROM unnest($2::uuid[], $3::int[], $4::text[]) AS t (r, l, s)
+           ON CONFLICT (reading_id) DO NOTHING`,
+          [flowId, p.publishedReadings.map((r) => r.readingId), p.publishedReadings.map((r) => r.line), p.publishedReadings.map((r) => r.supplyPointId)],
+        );
+      }
       await client.query('COMMIT');
       return true;
     } catch (error) {
@@ -148,6 +158,39 @@ export class FlowRepository {
       [flowId, afterLine, limit],
     );
     return rows.map((r) => ({ line: r.line, mpan: r.mpan, meterId: r.meter_id, registerId: r.register_id, reasonCode: r.reason_code, message: r.message, readings: r.readings }));
+  }
+
+  /** The sink's decisions, first one kept (an outcome event is delivered at least once). */
+  async recordDecisions(decisions: readonly ReadingDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO industry_flow_outcomes (reading_id, status, reason_code, duplicate_of, decided_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+       ON CONFLICT (reading_id) DO NOTHING`,
+      [decisions.map((d) => d.readingId), decisions.map((d) => d.status), decisions.map((d) => d.reasonCode), decisions.map((d) => d.duplicateOf), decisions.map((d) => d.decidedAt)],
+    );
+  }
+
+  /** Published readings by what the sink decided: accepted, duplicate, held and rejected by reason, undecided. */
+  async outcomeCounts(flowId: string): Promise<Array<{ status: string | null; reasonCode: string; duplicate: boolean; n: number }>> {
+    const { rows } = await this.pool.query(
+      `SELECT o.status, coalesce(o.reason_code, '') AS reason_code, coalesce(o.duplicate_of, '') <> '' AS duplicate, count(*)::int AS n
+       FROM industry_flow_readings r LEFT JOIN industry_flow_outcomes o USING (reading_id)
+       WHERE r.flow_id = $1 GROUP BY 1, 2, 3`,
+      [flowId],
+    );
+    return rows.map((r) => ({ status: r.status, reasonCode: r.reason_code, duplicate: r.duplicate, n: r.n }));
+  }
+
+  /** Published readings with their outcomes in line order, `limit` at a time after `afterLine`. */
+  async readingOutcomes(flowId: string, afterLine: number, limit: number): Promise<FlowReadingOutcome[]> {
+    const { rows } = await this.pool.query(
+      `SELECT r.line, r.reading_id, r.supply_point_id, o.status, coalesce(o.reason_code, '') AS reason_code, coalesce(o.duplicate_of, '') AS duplicate_of
+       FROM industry_flow_readings r LEFT JOIN industry_flow_outcomes o USING (reading_id)
+       WHERE r.flow_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3`,
+      [flowId, afterLine, limit],
+    );
+    return rows.map((r) => ({ line: r.line, readingId: r.reading_id, supplyPointId: r.supply_point_id, status: r.status, reasonCode: r.reason_code, duplicateOf: r.duplicate_of }));
   }
 
   /** Rejected readings by reason, for the status. */
