@@ -149,6 +149,22 @@ describe('industry flows end to end', () => {
     expect(perReading[1]).toBe(`${firstLine},${readingId},${points.at(-3)!.mpan},accepted,,`);
     expect(perReading).toHaveLength(5);
 
+    // The same reading from the customer too (same register, instant and value) is one reading: theirs is a duplicate.
+    const sp = points.at(-3)!;
+    const customer = await issueCustomerToken(privateKeyPem, { sub: `c-${sp.accountId}`, acc: sp.accountId, sp: [sp.mpan], ms: [sp.meterSerial] }, { issuer, audience });
+    const own = await fetch(`${api.url}/v1/meter-readings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${customer}` },
+      body: JSON.stringify({ supplyPointId: sp.mpan, meterSerial: sp.meterSerial, registerId: 'S', readAt: '2022-01-01T00:00:00Z', value: '10000' }),
+    });
+    expect(own.status).toBe(202);
+    const ownId = ((await own.json()) as { readingId: string }).readingId;
+    const dup = await eventually(async () => {
+      const rs = await ch.query({ query: `SELECT status, duplicate_of FROM meter_readings FINAL WHERE reading_id = ${sqlString(ownId)}`, format: 'JSONEachRow' });
+      return (await rs.json<{ status: string; duplicate_of: string }>())[0];
+    }, 30_000);
+    expect(dup).toEqual({ status: 'accepted', duplicate_of: readingId });
+
     // The same file again changes nothing and says so.
     const again = await send(text);
     expect(again.status).toBe(200);
