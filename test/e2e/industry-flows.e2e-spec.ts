@@ -9,7 +9,7 @@ import { sqlString } from '@surge/clickhouse/clickhouse.sql';
 import { flowReadingId } from '@surge/flow-intake/flow-id';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics, ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { encodeRegistrySnapshot } from '@surge/registry-contracts/registry-change.event';

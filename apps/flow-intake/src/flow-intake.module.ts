@@ -16,7 +16,7 @@ import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { endOffsets } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { exitForSupervisor } from '@surge/observability/process-exit';

@@ -31,7 +31,7 @@ export class HealthController {
     this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres ? 1 : 0);
     this.metrics.dependencyUp.set({ dependency: 'kafka' }, kafka ? 1 : 0);
     const body = { postgres: postgres ? 'up' : 'down', kafka: kafka ? 'up' : 'down' };
-    if (!postgres) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres} (kafka ${body.kafka}).`, 5);
+    if (!postgres) throw unavailable('DEPENDENCY_UNAVAILABLE', `Not ready: postgres ${body.postgres} (kafka ${body.kafka}).`);
     return { status: 'ok', ...body };
   }
 }

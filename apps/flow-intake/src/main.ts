@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigError } from '@surge/config/config.loader';
 import { FLOW_MIGRATIONS, FLOW_MIGRATIONS_TABLE } from '@surge/flow-intake/flow.migrations';
 import { ensureTopics } from '@surge/kafka/topic.admin';
-import { resolveTopics } from '@surge/kafka/topic.catalog';
+import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { createFlowIntakeApp } from './flow-intake.app';

@@ -65,7 +65,7 @@ export class FlowUploadService {
     try {
       client = await this.pool.connect();
     } catch (error) {
-      throw unavailable('DEPENDENCY_UNAVAILABLE', 'The flow store is unavailable; nothing was taken. Send the file again after Retry-After seconds.', 5, error);
+      throw unavailable('DEPENDENCY_UNAVAILABLE', 'The flow store is unavailable; nothing was taken. Send the file again after Retry-After seconds.', { cause: error });
     }
     let broken = false;
     try {
@@ -78,7 +78,7 @@ export class FlowUploadService {
     } catch (error) {
       await client.query('ROLLBACK').catch(() => (broken = true));
       if (error instanceof AppError) throw error;
-      throw unavailable('DEPENDENCY_UNAVAILABLE', 'The flow could not be stored; nothing was taken. Send the file again after Retry-After seconds.', 5, error);
+      throw unavailable('DEPENDENCY_UNAVAILABLE', 'The flow could not be stored; nothing was taken. Send the file again after Retry-After seconds.', { cause: error });
     } finally {
       client.release(broken);
     }
