@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     }),
   });
   if (account.status !== 201 && account.status !== 200) throw new Error(`registry refused the demo account: ${account.status} ${await account.text()}`);
+  // The registry publishes the account on registry.v1 from its outbox right after the commit; flow-intake
+  // matches against what is on the topic when it takes the flow. A moment, so the demo's account is there.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   console.log(`=== an industry flow (D0010) from a data collector: account ${known.accountId}, supply point ${known.supplyPointId}, meter ${known.meterSerial}`);
 
   const fileId = `DEMO${tag.slice(-6)}`;

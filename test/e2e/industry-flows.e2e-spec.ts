@@ -58,8 +58,9 @@ describe('industry flows end to end', () => {
     await ensurePostgresDatabase(admin, database);
     const dbUrl = new URL(testEnv.DATABASE_URL);
     dbUrl.pathname = `/${database}`;
-    // The registry's state, as the registry would have published it (all but the last supply point).
-    await ensureTopics(testEnv.KAFKA_BROKERS, Object.values(topics));
+    // The registry's state, as the registry would have published it (all but the last supply point). Only
+    // registry.v1 is made here: flow-intake starts first and must create what it consumes itself.
+    await ensureTopics(testEnv.KAFKA_BROKERS, [topics.registry]);
     const publisher = new PlatformaticEventPublisher({ brokers: testEnv.KAFKA_BROKERS, clientId: uniqueName('e2e-flows'), deadlineMs: 10_000, maxBufferedRecords: 1000, maxBatchRecords: 100, lingerMs: 1, maxInFlightRequests: 1, lanes: 1 });
     await publisher.publish(points.slice(0, -1).map((p) => ({ topic: topics.registry.name, key: p.accountId, value: encodeRegistrySnapshot(accountSnapshot(p)) })));
     await publisher.close();
@@ -71,8 +72,6 @@ describe('industry flows end to end', () => {
       JWT_AUDIENCE: audience,
     };
     const readEnv = { ...common, CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL, CLICKHOUSE_DATABASE: database, REDIS_URL: testEnv.REDIS_URL, KAFKA_GROUP_ID: `${prefix}read-sink`, API_KEYS: `reader:${sha256Hex(readerKey)}:readings:read` };
-    sink = await startService('read-sink', 4401, readEnv);
-    api = await startService('read-api', 4400, readEnv);
     flowEnv = {
       ...common,
       DATABASE_URL: dbUrl.toString(),
@@ -86,6 +85,8 @@ describe('industry flows end to end', () => {
       KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`,
     };
     flowsSvc = await startService('flow-intake', 4402, flowEnv);
+    sink = await startService('read-sink', 4401, readEnv);
+    api = await startService('read-api', 4400, readEnv);
     ch = createClickHouse(clickHouseSettings(database));
   }, 120_000);
 
