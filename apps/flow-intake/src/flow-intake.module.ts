@@ -26,6 +26,7 @@ import { FlowIntakeRunner, ProcessorWake } from './flow-intake.runner';
 import { FLOW_CONFIG, LOGGER, OUTCOME_CONSUMER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
 import { FlowsController } from './flows.controller';
 import { HealthController } from './health.controller';
+import { OpenApiController } from './openapi.controller';
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
 @Module({})
@@ -36,7 +37,7 @@ export class FlowIntakeModule {
     const processorId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     return {
       module: FlowIntakeModule,
-      controllers: [FlowsController, HealthController, MetricsController],
+      controllers: [FlowsController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: FLOW_CONFIG, useValue: config },
         { provide: METRICS, useValue: metrics },

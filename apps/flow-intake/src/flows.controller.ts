@@ -25,20 +25,20 @@ export class FlowsController {
     return { duplicate: receipt.outcome === 'duplicate', ...toView(receipt.flow) };
   }
 
-  @Get(':id')
-  get(@CurrentPrincipal() p: Principal, @Param('id') id: string) {
+  @Get(':flowId')
+  get(@CurrentPrincipal() p: Principal, @Param('flowId') id: string) {
     return this.status.status(p, id);
   }
 
-  @Get(':id/rejections.csv')
-  async rejections(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: FastifyReply) {
+  @Get(':flowId/rejections.csv')
+  async rejections(@CurrentPrincipal() p: Principal, @Param('flowId') id: string, @Res() reply: FastifyReply) {
     const csv = await this.status.rejectionsCsv(p, id);
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="flow-${id}-rejections.csv"`);
     return reply.send(Readable.from(csv));
   }
 
-  @Get(':id/readings.csv')
-  async readings(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Res() reply: FastifyReply) {
+  @Get(':flowId/readings.csv')
+  async readings(@CurrentPrincipal() p: Principal, @Param('flowId') id: string, @Res() reply: FastifyReply) {
     const csv = await this.status.readingsCsv(p, id);
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="flow-${id}-readings.csv"`);
     return reply.send(Readable.from(csv));
