@@ -17,7 +17,7 @@
  */
 import { cpus, loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';

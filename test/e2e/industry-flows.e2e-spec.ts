@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync, renameSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
 import { sqlString } from '@surge/clickhouse/clickhouse.sql';

@@ -5,7 +5,7 @@ import { bool, brokers, consumerFields, logLevel, port, positiveInt } from '@sur
 // flow-intake takes industry flows (D0010 files) and turns them into readings on meter-readings.v1. It needs
 // PostgreSQL (the raw bytes, the flows, their progress) and Kafka (registry.v1 in, meter-readings.v1 out).
 // No ClickHouse, no Redis, and nothing of read-api: a 100k-line file is parsed here, never on the
-// customers' event loop (docs/decisions/0009-industry-flow-intake.md).
+// customers' event loop (docs/decisions/0010-industry-flow-intake.md).
 const schema = z.object({
   KAFKA_BROKERS: brokers,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),

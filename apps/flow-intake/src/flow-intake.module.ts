@@ -19,13 +19,14 @@ import { endOffsets } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
-import { exitForSupervisor } from '@surge/observability/process-exit';
+import { exitForSupervisor } from '@surge/observability/process-exit.handler';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import type { FlowIntakeConfig } from './flow-intake.config';
 import { FlowIntakeRunner, ProcessorWake } from './flow-intake.runner';
 import { FLOW_CONFIG, LOGGER, OUTCOME_CONSUMER, PG_POOL, PUBLISHER } from './flow-intake.tokens';
 import { FlowsController } from './flows.controller';
-import { HealthController } from './health.controller';
+import { HealthController } from '@surge/observability/health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
@@ -40,6 +41,7 @@ export class FlowIntakeModule {
       controllers: [FlowsController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: FLOW_CONFIG, useValue: config },
+        healthChecksProvider,
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('flow-intake', config.LOG_LEVEL) },
         {

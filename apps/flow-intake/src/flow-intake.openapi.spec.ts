@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@surge/errors/error-codes';
+import { ERROR_CODES } from '@surge/errors/error-codes.catalog';
 import { declaredRoutes, undocumentedRoutes } from '@surge/http/openapi-route.lister';
 import { createMetrics } from '@surge/observability/metrics.catalog';
 import type { FlowIntakeConfig } from './flow-intake.config';

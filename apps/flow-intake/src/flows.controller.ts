@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 import { FlowStatusService, flowStatusPath, toView } from '@surge/flow-intake/flow-status.service';
 import { FlowUploadService } from '@surge/flow-intake/flow-upload.service';

@@ -61,7 +61,7 @@ describe('a D0010 reading as the platform\u2019s reading', () => {
   it('keeps an estimate an estimate and carries the sender\u2019s failed validation as a review', async () => {
     const [, day] = await readings();
     const mapped = mapFlowReading(day!, ctx, lookup);
-    expect(mapped.ok && mapped.event).toMatchObject({ source: 'D', registerId: 'DAY', accountId: 'ACC-2', review: { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05' } });
+    expect(mapped.ok && mapped.event).toMatchObject({ source: 'D', registerId: 'DAY', accountId: 'ACC-2', hold: { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05' } });
   });
 
   it('a register the registry does not know is a rejection with its line and reason, not a reading', async () => {

@@ -1,7 +1,7 @@
 import type { D0010Reading } from '@surge/industry-flow/d0010.events';
 import type { MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
-import { canonicalReadingValue } from '@surge/meter-domain/reading-value';
-import { parseRegisterId } from '@surge/meter-domain/register';
+import { canonicalReadingValue } from '@surge/meter-domain/reading-value.parser';
+import { parseRegisterId } from '@surge/meter-domain/register.model';
 import type { RegisterState } from '@surge/registry-contracts/register-state.projection';
 import { flowReadingId } from './flow-id';
 import type { FlowRejection } from './flow.model';
@@ -67,7 +67,7 @@ export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: 
     correlationId: `flow-${ctx.flowId}`,
     digits: state.digits,
     ...(reading.review
-      ? { review: { reasonCode: reading.review.reasonCode, message: reading.review.message, ...(reading.review.industryCode ? { industryCode: reading.review.industryCode } : {}) } }
+      ? { hold: { reasonCode: reading.review.reasonCode, message: reading.review.message, ...(reading.review.industryCode ? { industryCode: reading.review.industryCode } : {}) } }
       : {}),
   };
   return { ok: true, event };

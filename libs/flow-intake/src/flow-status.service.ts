@@ -1,4 +1,4 @@
-import { hasScope, principalKey, type Principal } from '@surge/auth/principal';
+import { hasScope, principalKey, type Principal } from '@surge/auth/principal.model';
 import { forbidden, notFound } from '@surge/errors/app.error';
 import type { StoredFlow } from './flow.model';
 import type { FlowRepository } from './flow.repository';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import type { Pool, PoolClient } from 'pg';
-import { hasScope, principalKey, type Principal } from '@surge/auth/principal';
+import { hasScope, principalKey, type Principal } from '@surge/auth/principal.model';
 import { AppError, conflict, forbidden, unavailable, validationError } from '@surge/errors/app.error';
 import { D0010StructureTracker } from '@surge/industry-flow/d0010-structure.tracker';
 import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';

@@ -182,8 +182,8 @@ describe('industry flows on PostgreSQL and Kafka', () => {
     expect(mine.length).toBeGreaterThan(expectedPublished); // the batch in flight at the crash went twice, same ids
     const sample = mine.find((e) => e.supplyPointId === points[1]!.mpan)!;
     expect(sample).toMatchObject({ schema: 'meter-reading.submitted.v1', accountId: points[1]!.accountId, channel: 'd0010', source: 'R', registerId: 'S', digits: 6, fuel: 'electricity', unit: 'kWh', submittedAt: flow.receivedAt });
-    const held = mine.find((e) => e.review)!;
-    expect(held).toMatchObject({ supplyPointId: suspect.mpan, review: { reasonCode: 'SUSPECT_READING' } });
+    const held = mine.find((e) => e.hold)!;
+    expect(held).toMatchObject({ supplyPointId: suspect.mpan, hold: { reasonCode: 'SUSPECT_READING' } });
     expect(held.readingId).toBe(flowReadingId(flow.flowId, text.split('\n').findIndex((l) => l.startsWith('030|S|20230101')) + 1));
 
     const status = new FlowStatusService(flows);

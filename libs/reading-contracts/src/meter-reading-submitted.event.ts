@@ -29,12 +29,14 @@ export interface MeterReadingSubmittedV1 {
   /**
    * Set by a producer that knows the reading must not stand as it is (a D0010 flow's suspect flag, failed
    * sender validation or withdrawn reading type): the sink stores it as held with this reason unless its
-   * own checks reject it. Optional and additive: API submissions never carry it.
+   * own checks reject it (staff then decide it like any held reading). Optional and additive: API
+   * submissions never carry it.
    */
-  readonly review?: ReadingReviewV1;
+  readonly hold?: ReadingHoldV1;
 }
 
-export interface ReadingReviewV1 {
+/** Why the producer asks for a reading to be held for review. */
+export interface ReadingHoldV1 {
   readonly reasonCode: string;
   /** The industry validation reason code (two digits), when the producer had one. */
   readonly industryCode?: string;
@@ -63,10 +65,10 @@ export function decodeSubmitted(value: Buffer): MeterReadingSubmittedV1 {
   }
   if (!/^\d{1,12}(\.\d)?$/.test(e.value!)) throw new PoisonRecordError('INVALID_VALUE', `value ${e.value} is not a decimal with at most one place`);
   if (Number.isNaN(Date.parse(e.readAt!))) throw new PoisonRecordError('INVALID_READ_AT', 'readAt is not a date');
-  if (e.review !== undefined) {
-    const r = e.review as Partial<ReadingReviewV1> | null;
+  if (e.hold !== undefined) {
+    const r = e.hold as Partial<ReadingHoldV1> | null;
     if (!r || typeof r !== 'object' || typeof r.reasonCode !== 'string' || r.reasonCode === '' || typeof r.message !== 'string') {
-      throw new PoisonRecordError('INVALID_REVIEW', 'review must be an object with a reasonCode and a message');
+      throw new PoisonRecordError('INVALID_HOLD', 'hold must be an object with a reasonCode and a message');
     }
   }
   return e as MeterReadingSubmittedV1;

@@ -109,8 +109,8 @@ describe('ReadingSinkService decisions', () => {
   });
 
   it('a reading its producer marked for review (a D0010 suspect read) is held with that reason, and stays out of the history', async () => {
-    const review = { reasonCode: 'SUSPECT_READING', message: 'The data collector flagged this reading as suspect (meter reading flag F).' };
-    await sink.handle(asRecords([submittedEvent({ ...base, channel: 'd0010', source: 'R', review })]));
+    const hold = { reasonCode: 'SUSPECT_READING', message: 'The data collector flagged this reading as suspect (meter reading flag F).' };
+    await sink.handle(asRecords([submittedEvent({ ...base, channel: 'd0010', source: 'R', hold })]));
     expect(repo.rows[0]).toMatchObject({ status: 'held', reasonCode: 'SUSPECT_READING', industryCode: '', channel: 'd0010' });
     expect(publisher.records[0]!.topic).toBe('reading.rejected.v1');
     // Not accepted, so it is no history for the next reading: the same reading from a customer is accepted, not a duplicate.
@@ -120,8 +120,8 @@ describe('ReadingSinkService decisions', () => {
 
   it('a reading marked for review that our own checks reject stays rejected', async () => {
     await sink.handle(asRecords([submittedEvent({ ...base, value: '10000.0', readAt: '2025-10-01T00:00:00.000Z' })]));
-    const review = { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05', message: 'failed the sender validation' };
-    await sink.handle(asRecords([submittedEvent({ ...base, value: '9000.0', readAt: '2025-10-10T00:00:00.000Z', review })]));
+    const hold = { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05', message: 'failed the sender validation' };
+    await sink.handle(asRecords([submittedEvent({ ...base, value: '9000.0', readAt: '2025-10-10T00:00:00.000Z', hold })]));
     expect(repo.rows[1]).toMatchObject({ status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', industryCode: '03' });
   });
 });

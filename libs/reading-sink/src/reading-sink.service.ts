@@ -231,7 +231,7 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
   );
   // The producer's own hold (a flow's suspect or failed-validation reading) stands unless our checks found
   // worse: a reading we reject stays rejected, one we would accept or hold for our own reason is held for theirs.
-  const held = event.review && outcome.status === 'accepted' ? event.review : undefined;
+  const held = event.hold && outcome.status === 'accepted' ? event.hold : undefined;
   return {
     readingId: event.readingId,
     accountId: event.accountId,
