@@ -1,9 +1,10 @@
 /**
- * The demo's industry-flow step: a data collector's D0010 file through flow-intake.
- *   node dist/scripts/demo-flow.js [--state .stack] [--flows http://127.0.0.1:3006] [--registry http://127.0.0.1:3005]
- * Registers one account in the registry (so its readings match), uploads a small D0010 for it plus one supply
- * point the registry does not know, polls the flow's status to done and prints the counts, the status URL
- * and the rejection report's URL (with the report itself). Exits non-zero if any step failed.
+ * The demo's industry-flow step: a data collector's D0010 file through flow-intake, to a bill.
+ *   node dist/scripts/demo-flow.js [--state .stack] [--flows URL] [--registry URL] [--billing URL]
+ * Registers a tariff and one account on it in the registry (so the flow's readings match), uploads a small
+ * D0010 for it plus one supply point the registry does not know, polls the flow's status until it is done and
+ * read-sink has decided its readings, prints the counts, the status URL and the rejection report (URL and
+ * rows), then bills the account for March 2022 from the flow's two readings. Exits non-zero if any step failed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const { values: opts } = parseArgs({
     state: { type: 'string', default: '.stack' },
     flows: { type: 'string', default: 'http://127.0.0.1:3006' },
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
+    billing: { type: 'string', default: 'http://127.0.0.1:3002' },
   },
 });
 
@@ -32,6 +34,20 @@ async function main(): Promise<void> {
   const known = { accountId: `FLOW-DEMO-${tag}`, supplyPointId: mpan(n), meterSerial: `FD${tag.slice(-8)}` };
   const unknown = mpan(n + 1);
 
+  const staffJson = { 'content-type': 'application/json', 'x-api-key': staffKey };
+  const tariffId = `FLOW-DEMO-TARIFF-${tag}`;
+  const tariff = await fetch(`${opts.registry}/v1/tariffs`, {
+    method: 'POST',
+    headers: staffJson,
+    body: JSON.stringify({
+      tariffId,
+      name: 'Demo flow electricity',
+      fuel: 'electricity',
+      unitRates: [{ registerKind: 'import', validFrom: '2021-10-01', exVat: '20', incVat: '21' }],
+      standingCharges: [{ validFrom: '2021-10-01', exVat: '23.809524', incVat: '25' }],
+    }),
+  });
+  if (tariff.status !== 201) throw new Error(`registry refused the demo tariff: ${tariff.status} ${await tariff.text()}`);
   const account = await fetch(`${opts.registry}/v1/accounts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': staffKey },
@@ -41,11 +57,13 @@ async function main(): Promise<void> {
       domestic: true,
       vatRate: '0.05',
       supplyPoints: [
-        { supplyPointId: known.supplyPointId, fuel: 'electricity', supplyStart: '2021-01-01', meters: [{ meterSerial: known.meterSerial, installedOn: '2021-01-01', registers: [{ registerId: 'S', kind: 'import', digits: 6, unit: 'kWh', eacKwh: '3100' }] }] },
+        { supplyPointId: known.supplyPointId, fuel: 'electricity', supplyStart: '2022-03-01', meters: [{ meterSerial: known.meterSerial, installedOn: '2022-03-01', registers: [{ registerId: 'S', kind: 'import', digits: 6, unit: 'kWh', eacKwh: '3100' }] }] },
       ],
     }),
   });
-  if (account.status !== 201 && account.status !== 200) throw new Error(`registry refused the demo account: ${account.status} ${await account.text()}`);
+  if (account.status !== 201) throw new Error(`registry refused the demo account: ${account.status} ${await account.text()}`);
+  const agreement = await fetch(`${opts.registry}/v1/accounts/${known.accountId}/agreements`, { method: 'POST', headers: staffJson, body: JSON.stringify({ supplyPointId: known.supplyPointId, tariffId, validFrom: '2022-03-01' }) });
+  if (agreement.status !== 201) throw new Error(`registry refused the demo agreement: ${agreement.status} ${await agreement.text()}`);
   // The registry publishes the account on registry.v1 from its outbox right after the commit; flow-intake
   // matches against what is on the topic when it takes the flow. A moment, so the demo's account is there.
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -68,19 +86,46 @@ async function main(): Promise<void> {
   if (post.status !== 202) throw new Error(`flow-intake answered ${post.status}: ${JSON.stringify(receipt)}`);
   console.log(`  POST /v1/industry/flows -> 202, flow ${receipt.flowId} (the raw file is durable in PostgreSQL)`);
 
-  let status: { state: string; counts: Record<string, unknown> } | undefined;
+  type Status = { state: string; counts: Record<string, unknown>; outcomes: { accepted: number; undecided: number } & Record<string, unknown> };
+  let status: Status | undefined;
   for (let i = 0; i < 120; i++) {
     const r = await fetch(`${opts.flows}${receipt.links.self}`, { headers: { 'x-api-key': collectorKey } });
-    status = (await r.json()) as { state: string; counts: Record<string, unknown> };
-    if (status.state === 'done' || status.state === 'failed') break;
+    status = (await r.json()) as Status;
+    if (status.state === 'failed' || (status.state === 'done' && status.outcomes.undecided === 0)) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  if (status?.state !== 'done') throw new Error(`the flow did not finish: ${JSON.stringify(status)}`);
+  if (status?.state !== 'done' || status.outcomes.accepted !== 2) throw new Error(`the flow did not finish with its 2 readings accepted: ${JSON.stringify(status)}`);
   console.log(`  state ${status.state}: ${JSON.stringify(status.counts)}`);
+  console.log(`  read-sink decided: ${JSON.stringify(status.outcomes)}`);
   const csv = await (await fetch(`${opts.flows}${receipt.links.rejections}`, { headers: { 'x-api-key': collectorKey } })).text();
   console.log(`  status:            curl -H "x-api-key: $(cat ${join(dev, 'collector-api-key')})" ${opts.flows}${receipt.links.self}`);
   console.log(`  rejection report:  curl -H "x-api-key: $(cat ${join(dev, 'collector-api-key')})" ${opts.flows}${receipt.links.rejections}`);
   for (const row of csv.trim().split('\r\n')) console.log(`    ${row}`);
+
+  // The flow's readings bill like any accepted reading: 1 to 31 March, 260 kWh.
+  const run = await fetch(`${opts.billing}/v1/bill-runs`, {
+    method: 'POST',
+    headers: { ...staffJson, 'idempotency-key': `demo-flow-run-${tag}` },
+    body: JSON.stringify({ periodStart: '2022-03-01', periodEnd: '2022-03-31', accountIds: [known.accountId] }),
+  });
+  const started = (await run.json()) as { runId: string };
+  if (run.status !== 202) throw new Error(`billing refused the bill run: ${run.status} ${JSON.stringify(started)}`);
+  let done: { status: string; billed?: number } | undefined;
+  for (let i = 0; i < 60 && (!done || done.status === 'running'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    done = (await (await fetch(`${opts.billing}/v1/bill-runs/${started.runId}`, { headers: { 'x-api-key': staffKey } })).json()) as { status: string; billed?: number };
+  }
+  if (done?.status !== 'completed' || done.billed !== 1) throw new Error(`bill run ${started.runId}: ${JSON.stringify(done)}`);
+  const bills = (await (await fetch(`${opts.billing}/v1/accounts/${known.accountId}/bills`, { headers: { 'x-api-key': staffKey } })).json()) as { items: Array<{ billId: string }> };
+  const billId = bills.items[0]!.billId;
+  const bill = (await (await fetch(`${opts.billing}/v1/accounts/${known.accountId}/bills/${billId}`, { headers: { 'x-api-key': staffKey } })).json()) as {
+    lines: Array<{ description: string; amountPence: string }>;
+    totals: { total: string };
+  };
+  console.log(`  billed from the flow's readings (run ${started.runId}):`);
+  for (const l of bill.lines) console.log(`    ${l.description.padEnd(72)} ${(Number(l.amountPence) / 100).toFixed(2).padStart(9)}`);
+  console.log(`    total ${bill.totals.total}`);
+  console.log(`  the bill:          curl -H "x-api-key: $(cat ${join(dev, 'staff-api-key')})" ${opts.billing}/v1/accounts/${known.accountId}/bills/${billId}`);
 }
 
 main().catch((error) => {
