@@ -242,7 +242,8 @@ prometheus_config() {
   { "targets": ["127.0.0.1:3002"], "labels": { "job": "billing" } },
   { "targets": ["127.0.0.1:3003"], "labels": { "job": "csat" } },
   { "targets": ["127.0.0.1:3006"], "labels": { "job": "timeline" } },
-  { "targets": ["127.0.0.1:3007"], "labels": { "job": "service-web" } }
+  { "targets": ["127.0.0.1:3007"], "labels": { "job": "service-web" } },
+  { "targets": ["127.0.0.1:3009"], "labels": { "job": "flow-intake" } }
 ]
 EOF
     mv "$dir/targets/default.json.tmp" "$dir/targets/default.json"
