@@ -29,6 +29,8 @@ const schema = z.object({
   FLOW_MAX_BYTES: positiveInt(256 * 1024 * 1024),
   /** Bytes per stored chunk: the most of a file held in memory while it is received. */
   FLOW_CHUNK_BYTES: positiveInt(256 * 1024),
+  /** Files received at once (each holds a PostgreSQL connection while it arrives); past it 503 FLOW_INTAKE_BUSY. Below PG_POOL_MAX. */
+  FLOW_MAX_CONCURRENT_UPLOADS: positiveInt(2),
   /** Run the processor in this process (stored flows to readings). */
   FLOW_PROCESSOR_ENABLED: bool(true),
   /** Readings published per batch, then checkpointed. */

@@ -130,7 +130,7 @@ export class FlowIntakeModule {
         },
         {
           provide: FlowUploadService,
-          useFactory: (pool: Pool, wake: ProcessorWake) => new FlowUploadService(pool, { maxBytes: config.FLOW_MAX_BYTES, chunkBytes: config.FLOW_CHUNK_BYTES }, () => wake.wake()),
+          useFactory: (pool: Pool, wake: ProcessorWake) => new FlowUploadService(pool, { maxBytes: config.FLOW_MAX_BYTES, chunkBytes: config.FLOW_CHUNK_BYTES, maxConcurrent: config.FLOW_MAX_CONCURRENT_UPLOADS }, () => wake.wake()),
           inject: [PG_POOL, ProcessorWake],
         },
         { provide: FlowStatusService, useFactory: (flows: FlowRepository) => new FlowStatusService(flows), inject: [FlowRepository] },

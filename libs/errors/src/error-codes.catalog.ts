@@ -97,6 +97,7 @@ export const ERROR_CODES = {
   FLOW_TOO_LARGE: { status: 413, description: 'The industry flow file is larger than the intake takes; split it into several files.' },
   FLOW_ID_REUSED: { status: 409, description: 'A different file with this sender and file id was already received; a file id names one file.' },
   FLOW_NOT_FOUND: { status: 404, description: 'No industry flow with this id for this caller (another collector\u2019s flow looks the same).' },
+  FLOW_INTAKE_BUSY: { status: 503, retryAfterSeconds: RETRY_AFTER_SECONDS.dependencyDown, description: 'As many industry flow files are being received as the intake takes at once; nothing was taken: send the file again after Retry-After seconds.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests from this caller; retry after Retry-After seconds.' },
   INGEST_UNAVAILABLE: { status: 503, retryAfterSeconds: RETRY_AFTER_SECONDS.dependencyDown, description: 'The reading was not confirmed durable in time. It may or may not have been stored: retry after Retry-After seconds with the same Idempotency-Key, and it is stored once.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryAfterSeconds: RETRY_AFTER_SECONDS.dependencyDown, description: 'A dependency is down; retry after Retry-After seconds.' },

@@ -14,6 +14,12 @@ export interface FlowUploadOptions {
   readonly maxBytes: number;
   /** Bytes per stored chunk: the most of a file held in memory while it is received. */
   readonly chunkBytes: number;
+  /**
+   * Uploads received at once. Each holds one PostgreSQL connection (its transaction) for as long as the
+   * sender takes to send the file, so without a cap slow senders could take the whole pool from the
+   * processor and the status routes. Past it: 503 FLOW_INTAKE_BUSY with Retry-After, nothing read.
+   */
+  readonly maxConcurrent?: number;
 }
 
 export interface FlowUploadMeta {
@@ -44,6 +50,7 @@ const FLOW_TYPE = 'D0010';
  */
 export class FlowUploadService {
   private readonly flows: FlowRepository;
+  private receiving = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -61,6 +68,18 @@ export class FlowUploadService {
   }
 
   async receive(body: AsyncIterable<Buffer | string>, meta: FlowUploadMeta): Promise<FlowReceipt> {
+    if (this.receiving >= (this.options.maxConcurrent ?? 2)) {
+      throw unavailable('FLOW_INTAKE_BUSY', `${this.receiving} files are being received already; nothing was taken. Send this one again after Retry-After seconds.`);
+    }
+    this.receiving++;
+    try {
+      return await this.receiveOne(body, meta);
+    } finally {
+      this.receiving--;
+    }
+  }
+
+  private async receiveOne(body: AsyncIterable<Buffer | string>, meta: FlowUploadMeta): Promise<FlowReceipt> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();

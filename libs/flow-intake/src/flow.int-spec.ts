@@ -144,6 +144,26 @@ describe('industry flows on PostgreSQL and Kafka', () => {
     expect(Number((await pool.query('SELECT count(*) AS n FROM industry_flow_chunks')).rows[0].n)).toBe(before);
   });
 
+  it('takes at most maxConcurrent files at once: the next is 503 FLOW_INTAKE_BUSY, nothing read; taken again once one finished', async () => {
+    const capped = new FlowUploadService(pool, { maxBytes: 1024 * 1024, chunkBytes: 512, maxConcurrent: 2 });
+    const texts = [0, 1, 2].map((i) => d0010Flow(`BUSY00000${i}`, points.slice(0, 2), 3));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // A slow sender: the first bytes, then nothing until the gate opens.
+    async function* slow(text: string): AsyncGenerator<Buffer> {
+      yield Buffer.from(text.slice(0, 40));
+      await gate;
+      yield Buffer.from(text.slice(40));
+    }
+    const first = capped.receive(slow(texts[0]!), { owner: 'service:collector-a', via: 'api' });
+    const second = capped.receive(slow(texts[1]!), { owner: 'service:collector-a', via: 'api' });
+    await expect(capped.receive(stream([Buffer.from(texts[2]!)]), { owner: 'service:collector-a', via: 'api' })).rejects.toMatchObject({ code: 'FLOW_INTAKE_BUSY', kind: 'unavailable' });
+    release();
+    expect((await first).outcome).toBe('accepted');
+    expect((await second).outcome).toBe('accepted');
+    expect((await capped.receive(stream([Buffer.from(texts[2]!)]), { owner: 'service:collector-a', via: 'api' })).outcome).toBe('accepted');
+  });
+
   it('refuses a file past the size limit with 413 FLOW_TOO_LARGE, storing nothing', async () => {
     const small = new FlowUploadService(pool, { maxBytes: 2000, chunkBytes: 512 });
     await expect(small.receive(stream(chunksOf(d0010Flow('BIG0000001', points, 5), 300)), { owner: 'service:collector-a', via: 'api' })).rejects.toMatchObject({ code: 'FLOW_TOO_LARGE', kind: 'payload_too_large' });
