@@ -14,7 +14,7 @@ import { mpanCheckDigit } from '@surge/meter-domain/mpan.validator';
 const { values: opts } = parseArgs({
   options: {
     state: { type: 'string', default: '.stack' },
-    flows: { type: 'string', default: 'http://127.0.0.1:3006' },
+    flows: { type: 'string', default: 'http://127.0.0.1:3009' },
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
     billing: { type: 'string', default: 'http://127.0.0.1:3002' },
   },

@@ -5,7 +5,7 @@ import { bool, brokers, consumerFields, logLevel, port, positiveInt } from '@sur
 // flow-intake takes industry flows (D0010 files) and turns them into readings on meter-readings.v1. It needs
 // PostgreSQL (the raw bytes, the flows, their progress) and Kafka (registry.v1 in, meter-readings.v1 out).
 // No ClickHouse, no Redis, and nothing of read-api: a 100k-line file is parsed here, never on the
-// customers' event loop (docs/decisions/0010-industry-flow-intake.md).
+// customers' event loop (docs/decisions/0011-industry-flow-intake.md).
 const schema = z.object({
   KAFKA_BROKERS: brokers,
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
@@ -14,7 +14,7 @@ const schema = z.object({
   DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
   LOG_LEVEL: logLevel,
   HOST: z.string().default('127.0.0.1'),
-  PORT: port(3006),
+  PORT: port(3009),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens (customers are refused here, but a token must be recognised to be refused as 403)'),
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
