@@ -4,7 +4,7 @@ import type { PostgresMigration } from '@surge/postgres/postgres.migrator';
 export const FLOW_MIGRATIONS_TABLE = 'flow_intake_schema_migrations';
 
 /**
- * Industry flows (docs/decisions/0010-industry-flow-intake.md), in their own tables of the platform database:
+ * Industry flows (docs/decisions/0011-industry-flow-intake.md), in their own tables of the platform database:
  * - industry_flows: one row per file taken, unique by its sender and file id (a resubmission finds it), with
  *   the processor's lease and checkpoint (the last line whose reading is published and counted).
  * - industry_flow_chunks: the raw bytes, as received, in order; written in the same transaction as the flow
