@@ -52,4 +52,12 @@ describe('isolation between the read path and billing', () => {
     expect([...packages].filter((p) => ['kafkajs', '@platformatic/kafka'].includes(p))).toEqual([]);
     expect([...packages].filter((p) => ['pg', 'bullmq', 'ioredis', '@clickhouse/client'].includes(p)).sort()).toEqual(['@clickhouse/client', 'bullmq', 'ioredis', 'pg']);
   });
+
+  it('the flexibility credit intake is a process of its own: billing reaches none of it, and it reaches no flexibility internals', () => {
+    const billing = reach('apps/billing/src/main.ts').files;
+    expect([...billing].filter((f) => /credit-intake|flexibility-credit\.intake/.test(f))).toEqual([]);
+    const intake = reach('apps/billing/src/credit-intake.main.ts').files;
+    expect([...intake].filter((f) => /^libs\/flexibility\//.test(f))).toEqual([]);
+    expect([...intake].some((f) => f.startsWith('libs/kafka/'))).toBe(true);
+  });
 });

@@ -222,3 +222,25 @@ export class FlexibilityProgrammeService {
     return result;
   }
 }
+
+/** Programs and events as a VEN sees them (any authenticated caller: programme terms are not secret). */
+export class OpenAdrCatalogue {
+  constructor(private readonly pool: Pool) {}
+
+  programs() {
+    return guard(async () => (await this.pool.query('SELECT programme_id, name, created_at FROM flex_programmes ORDER BY programme_id LIMIT 200')).rows);
+  }
+
+  events(programId: string | undefined) {
+    return guard(
+      async () =>
+        (
+          await this.pool.query(
+            `SELECT event_id, programme_id, window_start, window_end, price_pence_per_kwh::text AS price, created_at FROM flex_events
+              WHERE ($1::text IS NULL OR programme_id = $1) ORDER BY window_start DESC LIMIT 200`,
+            [programId ?? null],
+          )
+        ).rows,
+    );
+  }
+}
