@@ -2,6 +2,7 @@ import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import type { Pool } from 'pg';
 import { sha256Hex } from '@surge/auth/authenticator';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
+import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics } from '@surge/kafka/topic.admin';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
@@ -186,9 +187,9 @@ describe('flexibility end to end', () => {
       bootstrapBrokers: testEnv.KAFKA_BROKERS,
       deserializers: { key: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
-    const stream = await consumer.consume({ topics: [`${prefix}flex.dispatch.v1`, `${prefix}flex.notifications.v1`, `${prefix}flex.membership.v1`], mode: 'earliest', autocommit: false });
+    const stream = await consumer.consume({ topics: ['dispatch', 'notifications', 'membership', 'earned-value'].map((t) => `${prefix}flex.${t}.v1`), mode: 'earliest', autocommit: false });
     stream.on('data', (m) => seen.push({ topic: m.topic, value: JSON.parse(m.value.toString()) }));
-    await eventually(async () => seen.length >= 5, 30_000);
+    await eventually(async () => seen.length >= 6, 30_000);
     const dispatchRecord = seen.find((s) => s.topic.endsWith('flex.dispatch.v1'))!.value;
     expect(dispatchRecord.devices.find((d: { kind: string }) => d.kind === 'stove')).toMatchObject({ action: 'protect', reason: 'protect-window', preferenceVersion: 2 });
     expect(seen.filter((s) => s.topic.endsWith('flex.notifications.v1')).map((s) => s.value.moment).sort()).toEqual(['end', 'start']);
@@ -208,6 +209,20 @@ describe('flexibility end to end', () => {
     expect(bill.body.lines.map((l: { amountPence: string }) => BigInt(l.amountPence)).reduce((a: bigint, b: bigint) => a + b, 0n).toString()).toBe(bill.body.totals.totalPence);
     const applied = await stores.pool.query<{ bill_id: string }>('SELECT bill_id FROM flexibility_credits WHERE account_id = $1', [me.accountId]);
     expect(applied.rows).toEqual([{ bill_id: bills.body.items[0].billId }]);
+
+    // Redelivered: the same credit again on the topic (a relay crash between ack and delete). A sentinel credit
+    // for another account follows it, so once the sentinel is stored the redelivery has been handled too.
+    const earned = seen.find((s) => s.topic.endsWith('flex.earned-value.v1'))!.value;
+    const publisher = new PlatformaticEventPublisher({ brokers: testEnv.KAFKA_BROKERS, clientId: uniqueName('e2e-flex-redeliver'), deadlineMs: 10_000, maxBufferedRecords: 10, maxBatchRecords: 10, lingerMs: 0, maxInFlightRequests: 1, lanes: 1 });
+    const sentinel = { ...earned, creditId: `EP-2022-04-12:${someoneElse.accountId}`, accountId: someoneElse.accountId };
+    await publisher.publish([earned, sentinel].map((v) => ({ topic: `${prefix}flex.earned-value.v1`, key: v.accountId, value: JSON.stringify(v) })));
+    await publisher.close();
+    await eventually(async () => (await stores.pool.query('SELECT 1 FROM flexibility_credits WHERE account_id = $1', [someoneElse.accountId])).rowCount === 1, 30_000);
+    expect((await stores.pool.query('SELECT bill_id FROM flexibility_credits WHERE account_id = $1', [me.accountId])).rows).toEqual(applied.rows);
+    // And the same bill run again: no second bill, the credit still on the first.
+    const again = await call(billing.url, 'POST', '/v1/bill-runs', { ...staff, 'idempotency-key': uniqueName('flex-run') }, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end });
+    await eventually(async () => ((await call(billing.url, 'GET', `/v1/bill-runs/${again.body.runId}`, staff)).body.status === 'completed' ? true : null), 90_000, 500);
+    expect((await call(billing.url, 'GET', `/v1/accounts/${me.accountId}/bills`, her)).body.items).toHaveLength(1);
 
     // Programme view: the stove protected in the evening by every member who has one; delivered by category.
     const view = await f('GET', '/v1/flex/programmes/EVENING-PEAK/view', programme);
