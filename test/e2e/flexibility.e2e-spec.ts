@@ -1,6 +1,6 @@
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import type { Pool } from 'pg';
-import { sha256Hex } from '@surge/auth/authenticator';
+import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics } from '@surge/kafka/topic.admin';

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Authenticator } from '@surge/auth/authenticator';
+import type { Authenticator } from '@surge/auth/authenticator.service';
 import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import { registerCorrelationId } from '@surge/http/correlation-id';

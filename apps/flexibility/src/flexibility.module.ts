@@ -8,6 +8,7 @@ import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
+import { HealthController } from '@surge/observability/health.controller';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
@@ -15,7 +16,7 @@ import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import type { FlexibilityConfig } from './flexibility.config';
 import { FlexibilityRunner } from './flexibility.runner';
 import { FLEX_CONFIG, LOGGER, PG_POOL, PUBLISHER } from './flexibility.tokens';
-import { HealthController } from './health.controller';
+import { healthChecksProvider } from './health-checks.provider';
 import { MembersController } from './members.controller';
 import { OpenAdrController } from './openadr.controller';
 import { ProgrammesController } from './programmes.controller';
@@ -30,6 +31,7 @@ export class FlexibilityModule {
       controllers: [MembersController, ProgrammesController, OpenAdrController, HealthController, MetricsController],
       providers: [
         { provide: FLEX_CONFIG, useValue: config },
+        healthChecksProvider,
         { provide: METRICS, useValue: metrics },
         { provide: LOGGER, useFactory: (): SurgeLogger => createLogger('flexibility', config.LOG_LEVEL) },
         {

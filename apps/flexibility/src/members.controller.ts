@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { FlexibilityMemberService } from '@surge/flexibility/flexibility-member.service';
 import { enrolmentSchema, preferenceSchema, reportSchema } from '@surge/flexibility/flexibility.schema';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';

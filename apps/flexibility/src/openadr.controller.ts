@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { notFound } from '@surge/errors/app.error';
 import { FlexibilityMemberService } from '@surge/flexibility/flexibility-member.service';
 import { OpenAdrCatalogue } from '@surge/flexibility/flexibility-programme.service';

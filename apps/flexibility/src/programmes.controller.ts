@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { FlexibilityProgrammeService } from '@surge/flexibility/flexibility-programme.service';
 import { eventSchema, programmeSchema } from '@surge/flexibility/flexibility.schema';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';

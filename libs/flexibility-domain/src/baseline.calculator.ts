@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { londonTime } from './london-clock';
+import { londonTime } from './london-clock.helper';
 
 /**
  * The baseline: what the member would have used in each half-hour of the event had there been no event.

@@ -1,5 +1,5 @@
 import { DEVICE_BEHAVIOUR, type DeviceKind } from './device.model';
-import { londonTime, parseClock } from './london-clock';
+import { londonTime, parseClock } from './london-clock.helper';
 import type { PreferenceVersion, PreferenceWindow } from './preference.model';
 
 /**

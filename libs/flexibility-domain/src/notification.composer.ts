@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { DEVICE_BEHAVIOUR } from './device.model';
 import type { DispatchDecision } from './dispatch.decider';
-import { spokenClock } from './london-clock';
+import { spokenClock } from './london-clock.helper';
 
 /**
  * The words the member reads. At the start: what is dispatched or paused, when each paused device

@@ -1,5 +1,5 @@
 import { validationError, type FieldIssue } from '@surge/errors/app.error';
-import { parseClock } from './london-clock';
+import { parseClock } from './london-clock.helper';
 
 /**
  * A member's dispatch preference for one device, as one immutable version. Every change makes a new

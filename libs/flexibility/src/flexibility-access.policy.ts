@@ -1,4 +1,4 @@
-import { type Principal, hasScope } from '@surge/auth/principal';
+import { type Principal, hasScope } from '@surge/auth/principal.model';
 import { forbidden, notFound } from '@surge/errors/app.error';
 
 /**

@@ -1,11 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { AppError, conflict, notFound, validationError } from '@surge/errors/app.error';
 import { MEMBERSHIP_SCHEMA } from '@surge/flexibility-contracts/flexibility.events';
 import { checkPreference, type PreferenceWindow } from '@surge/flexibility-domain/preference.model';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { memberOf, ownAccount } from './flexibility-access.policy';
-import { enqueueFacts, type FlexFact } from './flexibility-outbox';
+import { enqueueFacts, type FlexFact } from './flexibility-outbox.writer';
 import type { EnrolmentRequest, PreferenceRequest, ReportRequest } from './flexibility.schema';
 
 export interface FlexServiceOptions {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { OutboxRelayLoop, type OutboxRelayLoopOptions } from '@surge/postgres/outbox-relay.loop';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
-import type { FlexTopicKey } from './flexibility-outbox';
+import type { FlexTopicKey } from './flexibility-outbox.writer';
 
 export interface FlexRelayObserver {
   relayed(count: number, seconds: number): void;

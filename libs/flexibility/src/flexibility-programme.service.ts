@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Principal } from '@surge/auth/principal';
+import type { Principal } from '@surge/auth/principal.model';
 import { conflict, notFound } from '@surge/errors/app.error';
 import { EARNED_VALUE_SCHEMA, NOTIFICATION_SCHEMA, type EarnedValueV1, type NotificationV1 } from '@surge/flexibility-contracts/flexibility.events';
 import { earnedValue } from '@surge/flexibility-domain/earned-value.calculator';
@@ -7,7 +7,7 @@ import { endNotificationText } from '@surge/flexibility-domain/notification.comp
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { requireFlexScope } from './flexibility-access.policy';
 import { guard, type FlexServiceOptions } from './flexibility-member.service';
-import { enqueueFacts, type FlexFact } from './flexibility-outbox';
+import { enqueueFacts, type FlexFact } from './flexibility-outbox.writer';
 import type { EventRequest, ProgrammeRequest } from './flexibility.schema';
 import { dispatchEvent, type DispatchSummary, type EventRow } from './dispatch.engine';
 

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { FlexibilityCreditInput } from '@surge/billing-domain/bill.model';
-import type { DateSpan } from '@surge/billing-domain/calendar';
+import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import type { EarnedValueV1 } from '@surge/flexibility-contracts/flexibility.events';
 
 interface CreditRow {
