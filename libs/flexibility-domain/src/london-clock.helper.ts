@@ -25,7 +25,21 @@ export interface LondonTime {
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
+// Intl formatting costs microseconds a call and a dispatch asks about the same few instants (the event's
+// start, end and resume times) for every device: remember the last answers (bounded).
+const CACHE = new Map<number, LondonTime>();
+
 export function londonTime(instant: Date): LondonTime {
+  const ms = instant.getTime();
+  const hit = CACHE.get(ms);
+  if (hit) return hit;
+  if (CACHE.size >= 4096) CACHE.clear();
+  const t = formatLondon(instant);
+  CACHE.set(ms, t);
+  return t;
+}
+
+function formatLondon(instant: Date): LondonTime {
   const parts = Object.fromEntries(FORMAT.formatToParts(instant).map((p) => [p.type, p.value]));
   return {
     day: `${parts.year}-${parts.month}-${parts.day}`,

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { DISPATCH_SCHEMA, NOTIFICATION_SCHEMA, type DispatchRecordV1, type NotificationV1 } from '@surge/flexibility-contracts/flexibility.events';
+import { DISPATCH_SCHEMA, NOTIFICATION_SCHEMA, type NotificationV1 } from '@surge/flexibility-contracts/flexibility.events';
 import type { DeviceKind } from '@surge/flexibility-domain/device.model';
 import { decideAll, type DispatchDecision, type DeviceToDecide } from '@surge/flexibility-domain/dispatch.decider';
 import { startNotificationText } from '@surge/flexibility-domain/notification.composer';
@@ -33,9 +33,10 @@ const ROWS_PER_STATEMENT = 20_000;
  *
  *   1. one query: the target's devices with the latest preference version recorded before the decision;
  *   2. pure: decideAll (libs/flexibility-domain);
- *   3. bulk inserts (unnest of arrays, 20,000 rows a statement): the decisions, one start notification per
- *      member, and the outbox rows (one flex.dispatch.v1 record per member with all its devices' decisions,
- *      protected ones and why included; one flex.notifications.v1 record per member).
+ *   3. bulk inserts (unnest of arrays, 20,000 rows a statement): the decisions and one start notification
+ *      per member; then the outbox rows, built by PostgreSQL from those rows (one flex.dispatch.v1 record per
+ *      member with all its devices' decisions, protected ones and why included; one flex.notifications.v1
+ *      record per member).
  * All of it commits together or not at all; the relay publishes after the commit (at least once).
  */
 export async function dispatchEvent(c: PoolClient, event: EventRow, decidedAt: Date): Promise<DispatchSummary> {
@@ -65,23 +66,10 @@ export async function dispatchEvent(c: PoolClient, event: EventRow, decidedAt: D
     a.decisions.push(d);
   });
   const at = decidedAt.toISOString();
-  const facts: Array<{ topic: string; key: string; payload: DispatchRecordV1 | NotificationV1 }> = [];
   const notifications: NotificationV1[] = [];
   for (const [accountId, a] of byAccount) {
-    const dispatch: DispatchRecordV1 = {
-      schema: DISPATCH_SCHEMA,
-      dispatchId: `${event.event_id}:${accountId}`,
-      eventId: event.event_id,
-      programmeId: event.programme_id,
-      accountId,
-      windowStart: event.window_start.toISOString(),
-      windowEnd: event.window_end.toISOString(),
-      decidedAt: at,
-      devices: a.decisions.map((d) => ({ deviceId: d.deviceId, kind: d.kind, action: d.action, reason: d.reason, preferenceVersion: d.preferenceVersion, window: d.window, resumeAt: d.resumeAt?.toISOString() ?? null, explanation: d.explanation })),
-    };
     const note: NotificationV1 = { schema: NOTIFICATION_SCHEMA, notificationId: `${event.event_id}:${accountId}:start`, eventId: event.event_id, accountId, moment: 'start', text: startNotificationText(a.decisions), sentAt: at };
     notifications.push(note);
-    facts.push({ topic: 'flexDispatch', key: accountId, payload: dispatch }, { topic: 'flexNotifications', key: accountId, payload: note });
   }
   const decideMs = performance.now() - t0;
   const t1 = performance.now();
@@ -90,7 +78,7 @@ export async function dispatchEvent(c: PoolClient, event: EventRow, decidedAt: D
     const src = rows.slice(i, i + ROWS_PER_STATEMENT);
     await c.query(
       `INSERT INTO flex_dispatch_decisions (event_id, device_id, account_id, kind, category, action, reason, preference_version, decided_window, resume_at, explanation, decided_at)
-       SELECT $1, * , $11 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::timestamptz[], $12::text[])
+       SELECT $1, * , $11 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::json[], $10::timestamptz[], $12::text[])
        ON CONFLICT DO NOTHING`,
       [
         event.event_id,
@@ -116,14 +104,25 @@ export async function dispatchEvent(c: PoolClient, event: EventRow, decidedAt: D
       [part.map((n) => n.notificationId), event.event_id, at, part.map((n) => n.accountId), part.map((n) => n.text)],
     );
   }
-  for (let i = 0; i < facts.length; i += ROWS_PER_STATEMENT) {
-    const part = facts.slice(i, i + ROWS_PER_STATEMENT);
-    await c.query(`INSERT INTO flex_outbox (topic, record_key, payload) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`, [
-      part.map((f) => f.topic),
-      part.map((f) => f.key),
-      part.map((f) => JSON.stringify(f.payload)),
-    ]);
-  }
+  // The outbox records are built by PostgreSQL from the rows just written (immutable: append-only triggers),
+  // in the same transaction: no second copy of 100,000 decisions crosses the wire or gets escaped in JS.
+  await c.query(
+    `INSERT INTO flex_outbox (topic, record_key, payload)
+     SELECT 'flexDispatch', d.account_id, json_build_object(
+              'schema', $2::text, 'dispatchId', $1 || ':' || d.account_id, 'eventId', $1, 'programmeId', $3::text, 'accountId', d.account_id,
+              'windowStart', $4::text, 'windowEnd', $5::text, 'decidedAt', $6::text,
+              'devices', json_agg(json_build_object('deviceId', d.device_id, 'kind', d.kind, 'action', d.action, 'reason', d.reason, 'preferenceVersion', d.preference_version,
+                                                    'window', d.decided_window, 'resumeAt', to_char(d.resume_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'explanation', d.explanation) ORDER BY d.device_id))
+       FROM flex_dispatch_decisions d WHERE d.event_id = $1 GROUP BY d.account_id ORDER BY d.account_id`,
+    [event.event_id, DISPATCH_SCHEMA, event.programme_id, event.window_start.toISOString(), event.window_end.toISOString(), at],
+  );
+  await c.query(
+    `INSERT INTO flex_outbox (topic, record_key, payload)
+     SELECT 'flexNotifications', n.account_id, json_build_object('schema', $2::text, 'notificationId', n.notification_id, 'eventId', n.event_id, 'accountId', n.account_id,
+              'moment', n.moment, 'text', n.text, 'sentAt', $3::text)
+       FROM flex_notifications n WHERE n.event_id = $1 AND n.moment = 'start' ORDER BY n.account_id`,
+    [event.event_id, NOTIFICATION_SCHEMA, at],
+  );
   const dispatched = decisions.filter((d) => d.action === 'dispatch').length;
   return { eventId: event.event_id, devices: decisions.length, dispatched, protected: decisions.length - dispatched, members: byAccount.size, decideMs, recordMs: performance.now() - t1 };
 }

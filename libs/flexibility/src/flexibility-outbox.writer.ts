@@ -15,7 +15,7 @@ export async function enqueueFacts(client: PoolClient, facts: readonly FlexFact[
   if (facts.length === 0) return;
   await client.query(
     `INSERT INTO flex_outbox (topic, record_key, payload)
-     SELECT x.topic, x.record_key, x.payload FROM json_to_recordset($1::json) AS x(topic text, record_key text, payload jsonb)`,
+     SELECT x.topic, x.record_key, x.payload FROM json_to_recordset($1::json) AS x(topic text, record_key text, payload json)`,
     [JSON.stringify(facts.map((f) => ({ topic: f.topic, record_key: f.payload.accountId, payload: f.payload })))],
   );
 }

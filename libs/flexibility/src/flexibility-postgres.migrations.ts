@@ -55,8 +55,10 @@ export const FLEXIBILITY_MIGRATIONS: readonly PostgresMigration[] = [
         settled_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       );
+      -- No foreign key to flex_events: the dispatch holds the event row locked, and a per-row FK check
+      -- would cost 100,000 lookups in the one transaction that must finish in seconds.
       CREATE TABLE flex_dispatch_decisions (
-        event_id text NOT NULL REFERENCES flex_events (event_id),
+        event_id text NOT NULL,
         device_id text NOT NULL,
         account_id text NOT NULL,
         kind text NOT NULL,
@@ -64,7 +66,7 @@ export const FLEXIBILITY_MIGRATIONS: readonly PostgresMigration[] = [
         action text NOT NULL CHECK (action IN ('dispatch', 'protect')),
         reason text NOT NULL,
         preference_version integer,
-        decided_window jsonb,
+        decided_window json,
         resume_at timestamptz,
         explanation text NOT NULL,
         decided_at timestamptz NOT NULL,
@@ -109,7 +111,8 @@ export const FLEXIBILITY_MIGRATIONS: readonly PostgresMigration[] = [
         seq bigserial PRIMARY KEY,
         topic text NOT NULL,
         record_key text NOT NULL,
-        payload jsonb NOT NULL
+        -- json, not jsonb: written once, read once as text by the relay; no parsing into jsonb on the way in.
+        payload json NOT NULL
       );
       CREATE FUNCTION flex_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME; END $$;
