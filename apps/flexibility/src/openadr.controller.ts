@@ -3,7 +3,7 @@ import type { Principal } from '@surge/auth/principal.model';
 import { notFound } from '@surge/errors/app.error';
 import { FlexibilityMemberService } from '@surge/flexibility/flexibility-member.service';
 import { OpenAdrCatalogue } from '@surge/flexibility/flexibility-programme.service';
-import { fromOadrReport, toOadrEvent, toOadrProgram } from '@surge/flexibility/openadr3.mapper';
+import { fromOadrReport, toOadrEvent, toOadrProgram, toOadrReport } from '@surge/flexibility/openadr3.mapper';
 import { AuthGuard, CurrentPrincipal } from '@surge/http/auth.guard';
 
 /**
@@ -31,6 +31,6 @@ export class OpenAdrController {
     if (p.kind !== 'customer') throw notFound('ACCOUNT_NOT_FOUND', 'Reports come from a member\u2019s device, with the member\u2019s token.');
     const { eventId, report } = fromOadrReport(body);
     const stored = await this.members.report(p, p.accountId, eventId, report);
-    return { ...(body as object), id: stored.reportId, objectType: 'REPORT', createdDateTime: new Date().toISOString() };
+    return toOadrReport(body, stored.reportId, new Date());
   }
 }

@@ -73,7 +73,14 @@ export function fromOadrReport(body: unknown): { eventId: string; report: Report
       intervals.push({ start: new Date(period.start).toISOString(), durationMinutes: parseIsoDuration(period.duration), usageKwh: String(usage), baselineKwh: String(baseline), ...(delta === undefined ? {} : { deltaKwh: String(delta) }) });
     });
   });
-  const reportId = (b.id ?? b.reportName ?? '').replace(/[^A-Za-z0-9._~-]/g, '-').slice(0, 128);
+  // No id or name: the event and client name identify it (a VEN retrying sends the same; other content is 409).
+  const reportId = (b.id ?? b.reportName ?? `${b.eventID}-${b.clientName ?? 'ven'}`).replace(/[^A-Za-z0-9._~-]/g, '-').slice(0, 128);
   if (!reportId) throw problem('reportName', 'names the report (its id for retries)');
   return { eventId: b.eventID, report: { reportId, clientName: b.clientName ?? 'ven', deviceId: undefined, intervals } };
+}
+
+/** The created report as OpenADR 3 answers it: the body as received, with the VTN's id, type and times. */
+export function toOadrReport(body: unknown, reportId: string, at: Date) {
+  const now = at.toISOString();
+  return { ...(body as object), id: reportId, objectType: 'REPORT', createdDateTime: now, modificationDateTime: now };
 }
