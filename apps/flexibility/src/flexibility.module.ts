@@ -18,6 +18,7 @@ import { FlexibilityRunner } from './flexibility.runner';
 import { FLEX_CONFIG, LOGGER, PG_POOL, PUBLISHER } from './flexibility.tokens';
 import { healthChecksProvider } from './health-checks.provider';
 import { MembersController } from './members.controller';
+import { OpenApiController } from './openapi.controller';
 import { OpenAdrController } from './openadr.controller';
 import { ProgrammesController } from './programmes.controller';
 
@@ -28,7 +29,7 @@ export class FlexibilityModule {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     return {
       module: FlexibilityModule,
-      controllers: [MembersController, ProgrammesController, OpenAdrController, HealthController, MetricsController],
+      controllers: [MembersController, ProgrammesController, OpenAdrController, HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: FLEX_CONFIG, useValue: config },
         healthChecksProvider,
