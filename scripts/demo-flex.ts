@@ -8,7 +8,7 @@
  *      the dispatch record (dispatched and protected, with why) and her start notification are printed;
  *   4. her home's VEN posts an OpenADR 3 report (usage and baseline per half-hour); the event is settled:
  *      "You contributed 4.2 kWh. You earned £2.40.";
- *   5. billing's credit intake takes the credit from flex.earned-value.v1; her bill carries it as its own line.
+ *   5. billing-events (billing's Kafka side) takes the credit from flex.earned-value.v1; her bill carries it as its own line.
  * Exits 1 if any step failed. Each run uses new ids (from the clock).
  *
  *   node dist/scripts/demo-flex.js [--state .stack] [--read-api URL] [--billing URL] [--registry URL] [--flexibility URL]
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   console.log(`  she is told: "${settled.credits[0].text}"`);
 
   console.log('=== billing: the credit on her next bill');
-  await sleep(3000); // the relay and billing's credit intake move the credit (seconds)
+  await sleep(3000); // the flexibility relay and billing-events move the credit (seconds)
   const run = expectStatus('start the bill run', await call(billing, 'POST', '/v1/bill-runs', { ...staff, 'idempotency-key': `demo-flex-run-${stamp}` }, { periodStart: '2022-03-12', periodEnd: '2022-04-21', accountIds: [accountId] }), 202);
   const done = await until('the bill run', 30_000, async () => {
     const s = await call(billing, 'GET', `/v1/bill-runs/${run.runId}`, staff);
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const bill = expectStatus('fetch the bill', await call(billing, 'GET', `/v1/accounts/${accountId}/bills/${list.items[0].billId}`, her), 200);
   for (const l of bill.lines as Array<{ description: string; amountPence: string }>) console.log(`  ${l.description.padEnd(80)} ${(Number(l.amountPence) / 100).toFixed(2).padStart(9)}`);
   console.log(`  total ${bill.totals.total}`);
-  if (!bill.lines.some((l: { kind: string }) => l.kind === 'flexibility-credit')) throw new StepFailed('the bill has no flexibility credit line (is billing-credits running? npm run services -- status)');
+  if (!bill.lines.some((l: { kind: string }) => l.kind === 'flexibility-credit')) throw new StepFailed('the bill has no flexibility credit line (is billing-events running? npm run services -- status)');
   const view = expectStatus('programme view', await call(flex, 'GET', `/v1/flex/programmes/${programmeId}/view`, staff), 200);
   for (const p of view.protection) console.log(`  programme view: ${p.insight}`);
 }

@@ -9,13 +9,13 @@ import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { DEMO_PERIOD, demoAccount } from '@surge-test/fixtures/demo-population.generator';
 import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
-import { startService, startWorker, type RunningService } from '@surge-test/support/service.process';
+import { startService, type RunningService } from '@surge-test/support/service.process';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 
 /**
  * Issue 17, the story end to end on BUILT services and the real stack: flexibility (port 4609, its own
- * database), billing (4602, its own stores) and billing's credit intake (consuming flex.earned-value.v1
- * under this test's topic prefix). The member enrols a battery, a dryer (allow) and an induction stove
+ * database), billing (4602, its own stores) and billing-events (4603: billing's Kafka side, which takes
+ * flex.earned-value.v1 into billing's flexibility_credits, under this test's topic prefix). The member enrols a battery, a dryer (allow) and an induction stove
  * (protected in the evening); the programme dispatches an 18:00-19:00 event; the stove is protected with
  * its reason and preference version; the member is told the issue's words; her device reports (OpenADR 3)
  * give 4.2 kWh, £2.40; the credit is its own line on her next bill, once, however often it is redelivered.
@@ -32,7 +32,7 @@ describe('flexibility end to end', () => {
   let flexPool: Pool;
   let flex: RunningService;
   let billing: RunningService;
-  let intake: Awaited<ReturnType<typeof startWorker>>;
+  let billingEvents: RunningService;
   let privateKeyPem: string;
   let consumer: Consumer<string, Buffer, string, string> | undefined;
   const me = demoAccount(5, 'E2EF');
@@ -70,17 +70,17 @@ describe('flexibility end to end', () => {
       BILLING_QUEUE_PREFIX: uniqueName('e2e-flex-billing'),
       KAFKA_BROKERS: '127.0.0.1:1',
     });
-    intake = await startWorker(
-      'billing',
-      'credit-intake.main',
-      { DATABASE_URL: stores.databaseUrl, KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_GROUP_ID: uniqueName('e2e-flex-credits') },
-      /credit intake consuming/,
-    );
+    billingEvents = await startService('billing-events', 4603, {
+      DATABASE_URL: stores.databaseUrl,
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      FLEX_CREDITS_GROUP_ID: uniqueName('e2e-flex-credits'),
+    });
   }, 120_000);
 
   afterAll(async () => {
     await consumer?.close(true).catch(() => undefined);
-    await intake?.stop();
+    await billingEvents?.stop();
     await flex?.stop();
     await billing?.stop();
     await flexPool?.end();
@@ -195,7 +195,7 @@ describe('flexibility end to end', () => {
     expect(seen.filter((s) => s.topic.endsWith('flex.notifications.v1')).map((s) => s.value.moment).sort()).toEqual(['end', 'start']);
     expect(seen.find((s) => s.value.change === 'category-change-requested')?.value).toMatchObject({ accountId: me.accountId, categoryFrom: 'D', categoryTo: 'C' });
 
-    // Billing's intake stores the credit; the next bill run puts it on her bill as its own line.
+    // billing-events stores the credit; the next bill run puts it on her bill as its own line.
     await eventually(async () => (await stores.pool.query('SELECT 1 FROM flexibility_credits WHERE account_id = $1', [me.accountId])).rowCount === 1, 30_000);
     const staff = { 'x-api-key': billingKey };
     const run = await call(billing.url, 'POST', '/v1/bill-runs', { ...staff, 'idempotency-key': uniqueName('flex-run') }, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end });

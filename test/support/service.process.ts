@@ -71,38 +71,3 @@ function portInUse(port: number): Promise<boolean> {
     socket.on('error', () => resolve(false));
   });
 }
-
-/**
- * Starts a built process without an HTTP port (e.g. billing's credit intake, dist/apps/<app>/src/<entry>.js)
- * and waits until its output shows `readyPattern`.
- */
-export async function startWorker(app: string, entry: string, env: Record<string, string>, readyPattern: RegExp, readyTimeoutMs = 60_000): Promise<Omit<RunningService, 'url'>> {
-  const main = join(__dirname, '..', '..', 'dist', 'apps', app, 'src', `${entry}.js`);
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', main], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += String(d)));
-  child.stderr?.on('data', (d) => (output += String(d)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + readyTimeoutMs;
-  while (!readyPattern.test(output)) {
-    if (child.exitCode !== null) throw new Error(`${app}/${entry} exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${app}/${entry} not ready within ${readyTimeoutMs} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
-      clearTimeout(timer);
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}

@@ -53,11 +53,11 @@ describe('isolation between the read path and billing', () => {
     expect([...packages].filter((p) => ['pg', 'bullmq', 'ioredis', '@clickhouse/client'].includes(p)).sort()).toEqual(['@clickhouse/client', 'bullmq', 'ioredis', 'pg']);
   });
 
-  it('the flexibility credit intake is a process of its own: billing reaches none of it, and it reaches no flexibility internals', () => {
+  it('flexibility credits come in through billing-events: billing reaches none of that, and billing-events no flexibility internals', () => {
     const billing = reach('apps/billing/src/main.ts').files;
-    expect([...billing].filter((f) => /credit-intake|flexibility-credit\.intake/.test(f))).toEqual([]);
-    const intake = reach('apps/billing/src/credit-intake.main.ts').files;
-    expect([...intake].filter((f) => /^libs\/flexibility\//.test(f))).toEqual([]);
-    expect([...intake].some((f) => f.startsWith('libs/kafka/'))).toBe(true);
+    expect([...billing].filter((f) => /flexibility-credit\.intake/.test(f))).toEqual([]);
+    const events = reach('apps/billing-events/src/main.ts').files;
+    expect(events.has('libs/billing/src/flex-credits/flexibility-credit.intake.ts')).toBe(true);
+    expect([...events].filter((f) => /^libs\/flexibility\//.test(f))).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ function group(rows: readonly CreditRow[]): Map<string, FlexibilityCreditInput[]
 const COLUMNS = 'credit_id, account_id, programme_name, window_start, window_end, delivered_kwh::text AS delivered_kwh, price_pence_per_kwh::text AS price_pence_per_kwh, earned_pence::text AS earned_pence';
 
 /**
- * Billing's flexibility credits: its own table, fed from flex.earned-value.v1 by the credit intake. A bill
+ * Billing's flexibility credits: its own table, fed from flex.earned-value.v1 by the credit intake (run by billing-events). A bill
  * takes every credit of its account not yet on a bill whose event ended before the bill period's end
  * (London): the member's NEXT bill. A correction re-uses the credits its period's bill carried, so a
  * recomputation never reverses a credit.
