@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
     'read-api': { type: 'string', default: 'http://127.0.0.1:3000' },
     billing: { type: 'string', default: 'http://127.0.0.1:3002' },
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
-    flexibility: { type: 'string', default: 'http://127.0.0.1:3009' },
+    flexibility: { type: 'string', default: 'http://127.0.0.1:3010' },
   },
 });
 const api = opts['read-api']!;

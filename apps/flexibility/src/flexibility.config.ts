@@ -12,7 +12,7 @@ const schema = z.object({
   DATABASE_URL: z.string().default('postgres://surge:surge@127.0.0.1:5432/surge'),
   LOG_LEVEL: logLevel,
   HOST: z.string().default('127.0.0.1'),
-  PORT: port(3009),
+  PORT: port(3010),
   JWT_PUBLIC_KEY: z.string().min(1, 'a PEM public key (SPKI) that verifies customer tokens (members enrol with their own token)'),
   JWT_ALGORITHM: z.enum(['ES256', 'RS256', 'EdDSA']).default('ES256'),
   JWT_ISSUER: z.string().min(1).default('https://id.surge.local'),
