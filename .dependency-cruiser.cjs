@@ -1,7 +1,7 @@
 // The dependency rules of the code base, checked with the tests (npm run lint:deps).
 // Pure domain libraries: the validation, tariff and billing maths. They must
 // stay free of frameworks and drivers so they run anywhere and test without servers.
-const PURE_DOMAIN = '^libs/(meter-domain|billing-domain|slo)/';
+const PURE_DOMAIN = '^libs/(meter-domain|billing-domain|flexibility-domain|slo)/';
 // Industry flow grammars and parsers: pure too, and narrower still (they build on
 // the meter domain only, and do no I/O: the caller streams the file's lines in).
 const INDUSTRY_FLOW = '^libs/industry-flow/';
@@ -10,7 +10,7 @@ const INDUSTRY_FLOW = '^libs/industry-flow/';
 const ADAPTERS = '^libs/(kafka|clickhouse|postgres|redis|http|config|observability|validation|errors|auth)/';
 // Features: their services, repositories and tables. The reading feature is one feature in four libs,
 // split by deployable (intake for read-api, sink for read-sink, query, and the store both use).
-const FEATURES = '^libs/(reading-(intake|sink|query|review|store)|billing|csat|registry|flow-intake)/';
+const FEATURES = '^libs/(reading-(intake|sink|query|review|store)|billing|csat|registry|flow-intake|flexibility)/';
 // What crosses between features: events and published tables, versioned, owned by one feature each.
 const CONTRACTS = '^libs/[^/]+-contracts/';
 module.exports = {
@@ -99,7 +99,7 @@ module.exports = {
       name: 'feature-imports-other-feature',
       comment: 'A feature lib imports another feature only through its contracts (libs/*-contracts), never its services, repositories or migrations. The five reading-* libs are one feature.',
       severity: 'error',
-      from: { path: '^libs/(reading|billing|csat|registry|flow)(-(?:intake|sink|query|review|store))?/' },
+      from: { path: '^libs/(reading|billing|csat|registry|flow|flexibility)(-(?:intake|sink|query|review|store))?/' },
       to: { path: FEATURES, pathNot: '^libs/$1(-(intake|sink|query|review|store))?/' },
     },
     {

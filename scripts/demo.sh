@@ -27,6 +27,11 @@ if [[ -f dist/apps/flow-intake/src/main.js ]]; then
   echo
   node dist/scripts/demo-flow.js --state .stack || day_rc=$?
 fi
+echo
+# Issue 17: a flexibility event that protects her stove, pays her, and credits her bill.
+if [[ -f dist/apps/flexibility/src/main.js ]]; then
+  node dist/scripts/demo-flex.js --state .stack || day_rc=$?
+fi
 if [[ -f scripts/surge-bench.sh && ${SURGE_DEMO_SKIP_SURGE:-0} != 1 ]]; then
   echo; echo "=== a short surge-day run (surge-load), its SLO verdict, then the loss audit"
   SURGE_PROFILE=short bash scripts/surge-bench.sh

@@ -16,9 +16,9 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   devDependencies: Record<string, string>;
 };
 const SERVICES = ['read-api', 'read-sink', 'billing', 'csat'] as const;
-/** Deployed on Kubernetes: the four plus the registry, the timeline and flow-intake (not in docker-compose.yml yet). */
-const K8S_SERVICES = [...SERVICES, 'registry', 'timeline', 'flow-intake'] as const;
-const PORTS: Record<(typeof K8S_SERVICES)[number], number> = { 'read-api': 3000, 'read-sink': 3001, billing: 3002, csat: 3003, registry: 3005, timeline: 3006, 'flow-intake': 3009 };
+/** Deployed on Kubernetes: the four plus the registry, the timeline, flow-intake and flexibility (not in docker-compose.yml yet). */
+const K8S_SERVICES = [...SERVICES, 'registry', 'timeline', 'flow-intake', 'flexibility'] as const;
+const PORTS: Record<(typeof K8S_SERVICES)[number], number> = { 'read-api': 3000, 'read-sink': 3001, billing: 3002, csat: 3003, registry: 3005, timeline: 3006, 'flow-intake': 3009, flexibility: 3010 };
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any };
 
@@ -172,6 +172,7 @@ describe('k8s manifests', () => {
         registry: ['DATABASE_URL', 'KAFKA_BROKERS', 'API_KEYS'],
         timeline: ['DATABASE_URL', 'KAFKA_BROKERS'],
         'flow-intake': ['DATABASE_URL', 'KAFKA_BROKERS', 'API_KEYS'],
+        flexibility: ['DATABASE_URL', 'KAFKA_BROKERS', 'API_KEYS', 'JWT_PUBLIC_KEY'],
       };
       for (const name of ['PORT', 'LOG_LEVEL', ...required[service]!]) expect(names).toContain(name);
     });
@@ -193,7 +194,7 @@ describe('k8s manifests', () => {
   it('prefers read-api on a shared node: a higher PriorityClass, Guaranteed CPU, and background classes that never preempt', () => {
     const priority = (service: string) => find('PriorityClass', find('Deployment', service).spec.template.spec.priorityClassName);
     const api = priority('read-api');
-    for (const service of ['read-sink', 'billing', 'csat', 'registry', 'timeline', 'flow-intake']) {
+    for (const service of ['read-sink', 'billing', 'csat', 'registry', 'timeline', 'flow-intake', 'flexibility']) {
       expect(priority(service).value).toBeLessThan(api.value);
       expect(priority(service).preemptionPolicy).toBe('Never');
     }
@@ -253,6 +254,7 @@ describe('k8s NetworkPolicies', () => {
     registry: ['kafka', 'postgresql'],
     timeline: ['kafka', 'postgresql'],
     'flow-intake': ['kafka', 'postgresql'],
+    flexibility: ['kafka', 'postgresql'],
   };
   const podLabelsOf = (service: string) => find('Deployment', service).spec.template.metadata.labels as Record<string, string>;
   const selects = (policy: Doc, labels: Record<string, string>) =>

@@ -27,7 +27,7 @@ async function init(dir: string): Promise<void> {
   const staff = readFileSync(join(dir, 'staff-api-key'), 'utf8');
   const apiKeys = [
     `collector:${sha256Hex(collector)}:readings:submit|readings:read|flows:submit`,
-    `staff:${sha256Hex(staff)}:readings:read|readings:review|billing:run|billing:read|csat:read|registry:write|registry:read|timeline:read|flows:read`,
+    `staff:${sha256Hex(staff)}:readings:read|readings:review|billing:run|billing:read|csat:read|registry:write|registry:read|timeline:read|flows:read|flex:manage`,
   ].join(',');
   process.stdout.write(`API_KEYS='${apiKeys}'\nJWT_ISSUER='${DEV_ISSUER}'\nJWT_AUDIENCE='${DEV_AUDIENCE}'\n`);
 }

@@ -13,7 +13,7 @@
 # that each lived under 60 s the supervisor gives up and logs why: something a
 # restart cannot fix (bad config, a dependency down for minutes) needs a human.
 # SURGE_PORT_BASE (default 3000) moves the ports (api, sink, billing, csat, customer-web, registry, timeline,
-# service-web, billing-events, flow-intake = base+0..9).
+# service-web, billing-events, flow-intake = base+0..9) and flexibility (base+10).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -25,7 +25,7 @@ mkdir -p "$state/logs" "$state/pids"
 
 base=${SURGE_PORT_BASE:-3000}
 declare -A PORTS=([read-api]=$base [read-sink]=$((base + 1)) [billing]=$((base + 2)) [csat]=$((base + 3)) [customer-web]=$((base + 4)) [registry]=$((base + 5))
-  [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)) [flow-intake]=$((base + 9)))
+  [timeline]=$((base + 6)) [service-web]=$((base + 7)) [billing-events]=$((base + 8)) [flow-intake]=$((base + 9)) [flexibility]=$((base + 10)))
 MAX_QUICK_RESTARTS=${SURGE_MAX_QUICK_RESTARTS:-8}
 ALL=(read-sink read-api)
 [[ -f dist/apps/billing/src/main.js ]] && ALL+=(billing)
@@ -40,6 +40,8 @@ ALL=(read-sink read-api)
 [[ -f dist/apps/service-web/src/main.js ]] && ALL+=(service-web)
 # Industry flows (D0010): the API on base+9 and a watched inbox in .stack/flow-inbox (docs/industry-flows.md).
 [[ -f dist/apps/flow-intake/src/main.js ]] && ALL+=(flow-intake)
+# Flexibility (its own tables; its credits reach billing through billing-events): docs/decisions/0017-flexibility.md.
+[[ -f dist/apps/flexibility/src/main.js ]] && ALL+=(flexibility)
 
 # Dev credentials: the public key verifies customer tokens; API keys by hash.
 set -a

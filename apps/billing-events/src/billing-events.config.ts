@@ -3,9 +3,11 @@ import { loadConfig } from '@surge/config/config.loader';
 import { bool, brokers, logLevel, port, positiveInt } from '@surge/config/config.fields';
 
 /**
- * The billing-events process: billing's own relay from its PostgreSQL outbox (bill_event_outbox) to
- * billing.bills.v1. A process of its own, so the billing API and bill-run workers keep no Kafka setting
- * and no Kafka code (billing.isolation.spec.ts): with Kafka down, bills still issue and their events wait.
+ * The billing-events process: billing's own Kafka side. Out: the relay from its PostgreSQL outbox
+ * (bill_event_outbox) to billing.bills.v1. In: flexibility credits from flex.earned-value.v1 into billing's
+ * flexibility_credits (issue 17). A process of its own, so the billing API and bill-run workers keep no Kafka
+ * setting and no Kafka code (billing.isolation.spec.ts): with Kafka down, bills still issue, their events
+ * wait, and credits wait on the topic for a later bill.
  */
 const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -22,6 +24,13 @@ const schema = z.object({
   BILL_EVENTS_RETRY_MIN_MS: positiveInt(200),
   BILL_EVENTS_RETRY_MAX_MS: positiveInt(10_000),
   ENSURE_TOPICS: bool(true),
+  /** Consume flex.earned-value.v1 into flexibility_credits (its own consumer group). */
+  FLEX_CREDITS_ENABLED: bool(true),
+  FLEX_CREDITS_GROUP_ID: z.string().min(1).default('billing-flexibility-credits'),
+  /** Static membership id (services.sh and k8s set one per replica); unset, one of its own per start. */
+  KAFKA_GROUP_INSTANCE_ID: z.string().min(1).optional(),
+  FLEX_CREDITS_BATCH: positiveInt(500),
+  FLEX_CREDITS_WAIT_MS: positiveInt(200),
 });
 
 export type BillingEventsConfig = z.infer<typeof schema>;

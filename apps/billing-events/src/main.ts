@@ -1,4 +1,7 @@
 import { createServer } from 'node:http';
+import { FlexibilityCreditIntake } from '@surge/billing/flex-credits/flexibility-credit.intake';
+import { FlexibilityCreditRepository } from '@surge/billing/flex-credits/flexibility-credit.repository';
+import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { ConfigError } from '@surge/config/config.loader';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { ensureTopics } from '@surge/kafka/topic.admin';
@@ -12,12 +15,14 @@ import { loadBillingEventsConfig } from './billing-events.config';
  * billing-events: publishes every new bill (bill.issued.v1, from bill_event_outbox, written in the chunk's
  * transaction) to billing.bills.v1. At least once, in issue order per account; the rows are deleted only
  * after the ack. Billing's migrations create the table: this process waits for it rather than migrating.
+ * It also takes flexibility credits (flex.earned-value.v1, issue 17) into billing's flexibility_credits: at
+ * least once from Kafka (offsets committed after the insert), once in the table (credit id is the key).
  */
 async function main(): Promise<void> {
   const config = loadBillingEventsConfig(process.env);
   const logger = createLogger('billing-events', config.LOG_LEVEL);
   const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
-  if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, [topics.bills]);
+  if (config.ENSURE_TOPICS) await ensureTopics(config.KAFKA_BROKERS, [topics.bills, ...(config.FLEX_CREDITS_ENABLED ? [topics.flexEarnedValue] : [])]);
   const pool = createPostgresPool(config.DATABASE_URL, { max: 2, applicationName: 'billing-events' });
   const publisher = new PlatformaticEventPublisher({
     brokers: config.KAFKA_BROKERS,
@@ -40,13 +45,38 @@ async function main(): Promise<void> {
     },
   );
   relay.start();
+  const credits = config.FLEX_CREDITS_ENABLED
+    ? new PlatformaticBatchConsumer({
+        brokers: config.KAFKA_BROKERS,
+        clientId: `${config.KAFKA_CLIENT_ID}-credits`,
+        groupId: config.FLEX_CREDITS_GROUP_ID,
+        topics: [topics.flexEarnedValue.name],
+        maxBatchRecords: config.FLEX_CREDITS_BATCH,
+        maxBatchWaitMs: config.FLEX_CREDITS_WAIT_MS,
+        retryMinMs: config.BILL_EVENTS_RETRY_MIN_MS,
+        retryMaxMs: config.BILL_EVENTS_RETRY_MAX_MS,
+        ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: config.KAFKA_GROUP_INSTANCE_ID } : {}),
+        onBatchFailed: (e, attempt) => logger.warn({ attempt, err: String(e) }, 'flexibility credits not stored yet (PostgreSQL down or not migrated); the batch is retried'),
+        onFatal: (e) => {
+          logger.error({ err: String(e) }, 'the credit consumer gave up; exiting for the supervisor to restart it');
+          process.exit(70);
+        },
+      })
+    : null;
+  if (credits) {
+    const intake = new FlexibilityCreditIntake(new FlexibilityCreditRepository(pool), {
+      stored: (n, records) => n > 0 && logger.info({ newCredits: n, records }, 'flexibility credits stored'),
+      poison: (reason, key) => logger.error({ key, reason }, 'a flex.earned-value.v1 record is not a credit; skipped'),
+    });
+    await credits.start((batch) => intake.handle(batch));
+  }
   // Health for the supervisor and k8s: live while the process runs; ready while PostgreSQL answers (the
   // backlog is reported: Kafka down makes it grow, which is what the outbox is for, not a reason to restart).
   const health = createServer((req, res) => {
     if (req.url === '/health/live') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     if (req.url !== '/health/ready') return void res.writeHead(404).end();
     relay.pending().then(
-      (backlog) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', postgres: 'up', backlog })),
+      (backlog) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', postgres: 'up', backlog, credits: credits ? (credits.isHealthy() ? 'consuming' : 'reconnecting') : 'off' })),
       () => res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end('{"error":{"code":"DEPENDENCY_UNAVAILABLE","message":"PostgreSQL down"}}'),
     );
   });
@@ -54,6 +84,7 @@ async function main(): Promise<void> {
   logger.info({ topic: topics.bills.name, port: config.PORT }, 'relaying bill events');
   const stop = async () => {
     health.close();
+    await credits?.stop().catch(() => undefined);
     await relay.stop();
     await publisher.close().catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -52,4 +52,12 @@ describe('isolation between the read path and billing', () => {
     expect([...packages].filter((p) => ['kafkajs', '@platformatic/kafka'].includes(p))).toEqual([]);
     expect([...packages].filter((p) => ['pg', 'bullmq', 'ioredis', '@clickhouse/client'].includes(p)).sort()).toEqual(['@clickhouse/client', 'bullmq', 'ioredis', 'pg']);
   });
+
+  it('flexibility credits come in through billing-events: billing reaches none of that, and billing-events no flexibility internals', () => {
+    const billing = reach('apps/billing/src/main.ts').files;
+    expect([...billing].filter((f) => /flexibility-credit\.intake/.test(f))).toEqual([]);
+    const events = reach('apps/billing-events/src/main.ts').files;
+    expect(events.has('libs/billing/src/flex-credits/flexibility-credit.intake.ts')).toBe(true);
+    expect([...events].filter((f) => /^libs\/flexibility\//.test(f))).toEqual([]);
+  });
 });

@@ -14,7 +14,9 @@ export type Scope =
   | 'registry:read'
   | 'timeline:read' // customer service: any account's timeline and the account search
   | 'flows:submit' // send industry flow files (D0010) and see their own flows' status and reports (data collectors)
-  | 'flows:read'; // see any collector's flows (operations staff)
+  | 'flows:read' // see any collector's flows (operations staff)
+  | 'flex:manage' // flexibility programme team: programmes, events, dispatch, settlement
+  | 'flex:read';
 
 export interface CustomerPrincipal {
   readonly kind: 'customer';

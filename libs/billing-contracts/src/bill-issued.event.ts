@@ -14,7 +14,8 @@ export const BILL_ISSUED_SCHEMA = 'bill.issued.v1';
 
 export interface BillLineV1 {
   readonly lineNo: number;
-  readonly kind: 'energy' | 'export-credit' | 'standing-charge' | 'vat';
+  /** 'flexibility-credit' (issue 17, additive): a flexibility programme's payment, negative, outside the scope of VAT. */
+  readonly kind: 'energy' | 'export-credit' | 'standing-charge' | 'vat' | 'flexibility-credit';
   readonly description: string;
   readonly periodFrom: string;
   readonly periodTo: string;

@@ -493,3 +493,23 @@ describe('calculateBill properties', () => {
     );
   });
 });
+
+describe('flexibility credits on a bill (issue 17)', () => {
+  const input = electricityBill('2022-03-01', '2022-04-30', [importRegister(read('2022-03-01', '10000'), read('2022-04-30', '10600'), [read('2022-03-31', '10300')])]);
+  const credit = { creditId: 'EV-1:ACC-1', description: 'Flexibility credit: EV-1, 4.2 kWh at 57.15p/kWh', earnedPence: '240', deliveredKwh: '4.2' };
+
+  it('a credit is its own negative line outside the scope of VAT: VAT unchanged, total 240p lower', () => {
+    const without = calculateBill(input);
+    const withCredit = calculateBill({ ...input, credits: [credit] });
+    const line = withCredit.lines.find((l) => l.kind === 'flexibility-credit')!;
+    expect(line).toMatchObject({ amountPence: '-240', vatRate: null, creditId: 'EV-1:ACC-1', kWh: '4.2', description: credit.description });
+    expect(withCredit.totals.vatPence).toBe(without.totals.vatPence);
+    expect(Number(withCredit.totals.totalPence)).toBe(Number(without.totals.totalPence) - 240);
+    expect(sumLines(withCredit.lines)).toBe(withCredit.totals.totalPence);
+  });
+
+  it('the same credit twice, or a credit in fractions of a penny, is refused', () => {
+    expect(() => calculateBill({ ...input, credits: [credit, credit] })).toThrow(BillingDomainError);
+    expect(() => calculateBill({ ...input, credits: [{ ...credit, earnedPence: '240.5' }] })).toThrow(BillingDomainError);
+  });
+});

@@ -25,6 +25,7 @@ import {
   BillTotals,
   CustomerCategory,
   EstimateBasis,
+  FlexibilityCreditInput,
   MeterReading,
   RegisterInput,
   SupplyPointInput,
@@ -305,6 +306,32 @@ export function vatLines(netLines: readonly BillLine[], period: DateSpan): BillL
 }
 
 /**
+ * One line per flexibility credit, the amount already in whole pence (rounded once, by the flexibility
+ * domain, when the event was settled), negative, outside the scope of VAT (vatRate null: no VAT line
+ * picks it up). A credit id twice on one bill is a bug upstream and refused.
+ */
+export function flexibilityCreditLines(credits: readonly FlexibilityCreditInput[], period: DateSpan): BillLine[] {
+  const seen = new Set<string>();
+  return credits.map((c) => {
+    if (seen.has(c.creditId)) throw new InvalidBillingInputError(`Flexibility credit ${c.creditId} listed twice`);
+    seen.add(c.creditId);
+    if (!/^\d+$/.test(c.earnedPence)) throw new InvalidBillingInputError(`Flexibility credit ${c.creditId}: earnedPence must be whole pence, got '${c.earnedPence}'`);
+    return {
+      kind: 'flexibility-credit',
+      description: c.description,
+      periodFrom: period.start,
+      periodTo: period.end,
+      kWh: c.deliveredKwh,
+      ratePence: null,
+      vatRate: null,
+      amountPence: c.earnedPence === '0' ? '0' : `-${c.earnedPence}`,
+      estimated: false,
+      creditId: c.creditId,
+    };
+  });
+}
+
+/**
  * Computes a bill: energy and export lines per register x tariff rate period, standing
  * charges per day at that day's rate, VAT per rate, and totals equal to the sum of the lines.
  * Pure and deterministic; returns a deeply frozen bill. Throws a BillingDomainError on
@@ -352,6 +379,7 @@ export function calculateBill(input: BillInput): Bill {
     }
     netLines.push(...standingChargeLines(supplyPoint, period, vatRate));
   }
+  netLines.push(...flexibilityCreditLines(input.credits ?? [], period));
   const lines = [...netLines, ...vatLines(netLines, period)];
   return deepFreeze({
     billId: input.billId,

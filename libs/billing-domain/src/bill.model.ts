@@ -56,10 +56,27 @@ export interface BillInput {
   readonly account: AccountInput;
   readonly period: DateSpan;
   readonly supplyPoints: readonly SupplyPointInput[];
+  /** Flexibility payments to credit on this bill (billing's own copy of flex.earned-value.v1; each applied once). */
+  readonly credits?: readonly FlexibilityCreditInput[];
+}
+
+/**
+ * A flexibility programme's payment for energy a member did not use during an event, credited as its own
+ * line. Outside the scope of VAT (like export payments: a payment for a service to the grid, not a
+ * discount on supply), so it changes no VAT line.
+ */
+export interface FlexibilityCreditInput {
+  /** `<eventId>:<accountId>`, from the event; the line names it so the credit is applied once. */
+  readonly creditId: string;
+  /** e.g. "Flexibility credit: Evening peak 1 Dec 2026 18:00-19:00, 4.2 kWh at 57.15p/kWh". */
+  readonly description: string;
+  /** Whole pence earned (positive); the line's amount is its negative. */
+  readonly earnedPence: string;
+  readonly deliveredKwh: string;
 }
 
 /** Kinds of bill line. */
-export type BillLineKind = 'energy' | 'export-credit' | 'standing-charge' | 'vat';
+export type BillLineKind = 'energy' | 'export-credit' | 'standing-charge' | 'vat' | 'flexibility-credit';
 
 /** One line of a bill. amountPence is whole pence, fixed once (money.ts); export credits and reversals are negative. */
 export interface BillLine {
@@ -89,6 +106,8 @@ export interface BillLine {
   readonly basePence?: string;
   readonly amountPence: string;
   readonly estimated: boolean;
+  /** Flexibility credit lines: the credit applied (not stored on the line row; billing marks the credit). */
+  readonly creditId?: string;
 }
 
 /** A reading as used on the bill, with the billing day it stands for (the start of that day). */

@@ -43,7 +43,8 @@ export function settlementRows(bills: readonly Bill[]): SettlementRow[] {
   const groups = new Map<string, Accumulator>();
   for (const bill of bills) {
     for (const line of bill.lines) {
-      if (line.kind === 'vat') continue;
+      // Flexibility credits are the programme's payments, not supply priced by a tariff: not settled here.
+      if (line.kind === 'vat' || line.kind === 'flexibility-credit') continue;
       if (line.tariffId === undefined || line.fuel === undefined || line.ratePeriodFrom === undefined) {
         throw new InvalidBillingInputError(`Bill ${bill.billId} has a ${line.kind} line without tariff, fuel or rate period`, { billId: bill.billId });
       }

@@ -388,4 +388,33 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'flexibility_credits',
+    // Flexibility credits (issue 17): billing's OWN copy of flex.earned-value.v1, written by the credit
+    // intake (flex-credits/flexibility-credit.intake.ts), never by flexibility. credit_id = <event>:<account> is
+    // the key: a redelivered event inserts nothing. bill_id is set once, by the chunk transaction of the
+    // bill that carries the credit line (UPDATE ... WHERE bill_id IS NULL), so a credit lands on one bill.
+    sql: `
+      ALTER TABLE bill_lines DROP CONSTRAINT bill_lines_kind_check;
+      ALTER TABLE bill_lines ADD CONSTRAINT bill_lines_kind_check CHECK (kind IN ('energy', 'export-credit', 'standing-charge', 'vat', 'flexibility-credit'));
+      CREATE TABLE flexibility_credits (
+        credit_id text PRIMARY KEY,
+        account_id text NOT NULL,
+        event_id text NOT NULL,
+        programme_name text NOT NULL,
+        window_start timestamptz NOT NULL,
+        window_end timestamptz NOT NULL,
+        delivered_kwh numeric NOT NULL,
+        price_pence_per_kwh numeric NOT NULL,
+        earned_pence bigint NOT NULL CHECK (earned_pence >= 0),
+        received_at timestamptz NOT NULL DEFAULT now(),
+        bill_id uuid,
+        applied_period_start date,
+        applied_period_end date
+      );
+      CREATE INDEX flexibility_credits_pending ON flexibility_credits (account_id) WHERE bill_id IS NULL;
+      CREATE INDEX flexibility_credits_applied ON flexibility_credits (account_id, applied_period_start) WHERE bill_id IS NOT NULL;
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import { FlexibilityCreditRepository } from './flex-credits/flexibility-credit.repository';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ConnectionOptions } from 'bullmq';
 import type { Pool } from 'pg';
@@ -79,6 +80,7 @@ export function createBilling(pool: Pool, ch: ClickHouseClient, settings: Billin
     historyDays: settings.historyDays,
     ...(options.onPhase ? { onPhase: options.onPhase } : {}),
     onChunkWritten: () => marksRelay.nudge(),
+    credits: new FlexibilityCreditRepository(pool),
   });
   const queue = new BillRunQueue({
     connection: settings.producerRedis ?? settings.redis,

@@ -21,6 +21,7 @@ import { calculateBill } from '@surge/billing-domain/bill.calculator';
 import { correctBill } from '@surge/billing-domain/bill-correction.calculator';
 import { addDays, type DateSpan } from '@surge/billing-domain/calendar.model';
 import type { Tariff } from '@surge/billing-domain/tariff.model';
+import type { FlexibilityCreditInput } from '@surge/billing-domain/bill.model';
 import { AccountBillingError, describeFailure } from './account-billing.error';
 import { uuidV7 } from '../bills/bill-id.generator';
 import type { BillingAccount, PreviousClosing, RegisterReading } from '../accounts-tariffs/billing-account.model';
@@ -50,6 +51,14 @@ export interface BillRunProcessorOptions {
   readonly onPhase?: (phase: ChunkPhase, ms: number, accounts: number) => void;
   /** A chunk's bills committed (the billed-reading relay is nudged: their marks are queued). */
   readonly onChunkWritten?: () => void;
+  /** Flexibility credits (billing's own table, fed from flex.earned-value.v1); none when absent. */
+  readonly credits?: FlexibilityCreditSource;
+}
+
+/** Where a chunk's flexibility credits come from (flex-credits/flexibility-credit.repository.ts). */
+export interface FlexibilityCreditSource {
+  pendingFor(accountIds: readonly string[], period: DateSpan): Promise<Map<string, FlexibilityCreditInput[]>>;
+  appliedFor(accountIds: readonly string[], period: DateSpan): Promise<Map<string, FlexibilityCreditInput[]>>;
 }
 
 export type ChunkResult = ({ readonly status: 'done'; readonly accounts: number } & ChunkCounts) | { readonly status: 'already-finished' };
@@ -109,7 +118,7 @@ export class BillRunProcessor {
         outcomes.push({ accountId, status: 'failed', reasonCode: 'PERIOD_ALREADY_BILLED', reason: `Bill ${other.billId} already covers ${other.period.start} to ${other.period.end}` });
       } else toBill.push(accountId);
     }
-    const data = await this.load(ctx, toBill);
+    const [data, credits] = await Promise.all([this.load(ctx, toBill), this.options.credits?.pendingFor(toBill, period) ?? new Map<string, FlexibilityCreditInput[]>()]);
     const t = performance.now();
     for (const accountId of toBill) {
       try {
@@ -119,7 +128,7 @@ export class BillRunProcessor {
           tariffs: ctx.tariffs,
           calorificValue: ctx.calorificValue,
         });
-        const bill = calculateBill(input);
+        const bill = calculateBill({ ...input, credits: credits.get(accountId) ?? [] });
         outcomes.push({ accountId, status: 'billed', newBill: { bill, kind: 'bill', revision: 0, runId: ctx.run.runId, readingSources: sources, recomputed: null } });
       } catch (error) {
         const f = describeFailure(error);
@@ -139,7 +148,8 @@ export class BillRunProcessor {
       outcomes.push({ accountId, status: 'failed', reasonCode: 'NO_BILL_TO_CORRECT', reason: `No bill for ${period.start} to ${period.end} to correct` });
       return false;
     });
-    const data = await this.load(ctx, toCorrect);
+    // The credits the period's bill carried are part of what it should have been: a recomputation keeps them.
+    const [data, credits] = await Promise.all([this.load(ctx, toCorrect), this.options.credits?.appliedFor(toCorrect, period) ?? new Map<string, FlexibilityCreditInput[]>()]);
     const t = performance.now();
     for (const accountId of toCorrect) {
       const base = effective.get(accountId)!;
@@ -150,7 +160,7 @@ export class BillRunProcessor {
           tariffs: ctx.tariffs,
           calorificValue: ctx.calorificValue,
         });
-        const recomputed = calculateBill(input);
+        const recomputed = calculateBill({ ...input, credits: credits.get(accountId) ?? [] });
         const correction = correctBill(base.bill, recomputed);
         if (correction.lines.length === 0) {
           outcomes.push({ accountId, status: 'skipped', billId: base.billId, reasonCode: 'NO_CHANGE', reason: 'Recomputed bill equals the issued one' });

@@ -3,6 +3,7 @@ import type { Bill, BillRegister } from '@surge/billing-domain/bill.model';
 import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { type PreviousClosing, previousClosingKey } from '../accounts-tariffs/billing-account.model';
 import { outboxRowsFor } from '../billed-mark/billed-reading.mapper';
+import { markCreditsApplied } from '../flex-credits/flexibility-credit.repository';
 import { type BillKind, type BillLineRow, type BillRow, type NewBill, effectiveBill, fromBillRow, toBillRow, toLineRows } from './bill-row.mapper';
 
 const BILL_COLUMNS = `b.bill_id, b.account_id, b.period_start::text, b.period_end::text, b.kind, b.revision, b.corrects_bill_id, b.run_id,
@@ -223,6 +224,13 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
   if (lines.length > 0) {
     await client.query(`INSERT INTO bill_lines (${LINE_FIELDS}) SELECT ${LINE_FIELDS} FROM json_to_recordset($1::json) AS x(${LINE_RECORD})`, [JSON.stringify(lines)]);
   }
+  // Flexibility credits land on ordinary bills only (a correction re-uses those its bill carried).
+  await markCreditsApplied(
+    client,
+    bills
+      .filter((b) => b.kind === 'bill' && inserted.has(b.bill.billId))
+      .map((b) => ({ billId: b.bill.billId, period: b.bill.period, creditIds: b.bill.lines.flatMap((l) => (l.kind === 'flexibility-credit' && l.creditId ? [l.creditId] : [])) })),
+  );
   if (inserted.size > 0) await queueBillEvents(client, [...inserted]);
   const marks = outboxRowsFor(bills, inserted);
   if (marks.length > 0) {
