@@ -55,6 +55,8 @@ const { values: opts } = parseArgs({
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
     timeline: { type: 'string', default: 'http://127.0.0.1:3006' },
     'service-web': { type: 'string', default: 'http://127.0.0.1:3007' },
+    'flow-intake': { type: 'string', default: 'http://127.0.0.1:3009' },
+    flexibility: { type: 'string', default: 'http://127.0.0.1:3010' },
     start: { type: 'string' },
     prefix: { type: 'string' },
     summary: { type: 'string' },
@@ -149,14 +151,14 @@ const dayEndIso = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_00
 
 /** Each service's base URL and the pages it serves (probed: only what answers is listed), then Prometheus. */
 async function printUrls(): Promise<void> {
-  for (const [name, base] of Object.entries({ ...SERVICES, registry: opts.registry, timeline: opts.timeline })) {
+  for (const [name, base] of Object.entries({ ...SERVICES, registry: opts.registry, timeline: opts.timeline, 'flow-intake': opts['flow-intake'], flexibility: opts.flexibility })) {
     const paths: string[] = [];
     for (const p of ['/health/ready', '/metrics', '/openapi.json']) {
       const a = await fetch(`${base}${p}`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
       if (a?.ok) paths.push(p);
       await a?.body?.cancel().catch(() => undefined);
     }
-    say(`  ${name.padEnd(10)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
+    say(`  ${name.padEnd(12)} ${base}${paths.length ? `  ${paths.map((p) => `${base}${p}`).join('  ')}` : '  (not answering)'}`);
   }
   const page = await fetch(`${opts['customer-web']}/`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
   await page?.body?.cancel().catch(() => undefined);
