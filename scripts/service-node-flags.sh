@@ -3,11 +3,12 @@
 # mirrored by NODE_OPTIONS in k8s/. Why: V8 grows a busy process's heap far past its live set (read-api
 # held 100 MB live in a 343 MB heap, 444 MB RSS, in the full surge run) and never hands it back; a heap
 # cap makes it collect sooner instead, so every service stays under its 300 MB RSS budget (issue 10).
-# The caps leave room above the live sets measured under the 14x surge (docs/benchmarks.md).
+# The caps leave room above the live sets measured under the 14x surge (docs/benchmarks.md). read-sink has none:
+# capped at 224 MB its heap thrashed in the full surge (0.56 ms of CPU per reading against 0.12 uncapped, the
+# backlog's batches and the registry projection need the room), which cost freshness far more than RSS is worth.
 service_node_flags() { # service_node_flags <app>
   case $1 in
     read-api) echo "--max-old-space-size=192" ;;
-    read-sink) echo "--max-old-space-size=224" ;;
     *) echo "" ;;
   esac
 }

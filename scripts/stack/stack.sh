@@ -28,8 +28,8 @@ CH_INTERSERVER_PORT=${CH_INTERSERVER_PORT:-9009}
 PG_PORT=${PG_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
-# CPU niceness of the servers off the request path (ClickHouse, Prometheus): 10 lets read-api, Kafka and Redis
-# win the cores when they are contended; 0 turns it off.
+# CPU niceness of the servers off the read path (Prometheus): 10 lets read-api, Kafka, Redis, the sink and
+# ClickHouse win the cores when they are contended; 0 turns it off (docs/runbook.md, "One box").
 BACKGROUND_NICE=${SURGE_BACKGROUND_NICE:-10}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -159,9 +159,8 @@ clickhouse_up() {
   local dir=$state/clickhouse
   mkdir -p "$dir/tmp" "$dir/format_schemas" "$dir/user_files"
   log "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
-  # Customer first (docs/runbook.md, "One box"): analytics and monitoring yield the CPU to the request path
-  # (read-api, Kafka, Redis) when the cores are contended; k8s says the same with PriorityClasses.
-  nohup nice -n "$BACKGROUND_NICE" clickhouse-server --config-file=/etc/clickhouse-server/config.xml -- \
+  # ClickHouse stays at normal priority: the sink's inserts and history queries are the freshness SLO's path.
+  nohup clickhouse-server --config-file=/etc/clickhouse-server/config.xml -- \
     --path="$dir/" --tmp_path="$dir/tmp/" --user_files_path="$dir/user_files/" \
     --format_schema_path="$dir/format_schemas/" \
     --logger.log="$state/logs/clickhouse.log" --logger.errorlog="$state/logs/clickhouse.err.log" \

@@ -33,6 +33,8 @@ describe('flexibility end to end', () => {
   let flex: RunningService;
   let billing: RunningService;
   let billingEvents: RunningService;
+  let timeline: RunningService;
+  const timelineKey = 'e2e-flex-timeline-staff-key-0123456789';
   let privateKeyPem: string;
   let consumer: Consumer<string, Buffer, string, string> | undefined;
   const me = demoAccount(5, 'E2EF');
@@ -76,10 +78,21 @@ describe('flexibility end to end', () => {
       KAFKA_TOPIC_PREFIX: prefix,
       FLEX_CREDITS_GROUP_ID: uniqueName('e2e-flex-credits'),
     });
+    // The account timeline (issue 16) reads the flex.* facts and billing's bills from the same topics.
+    timeline = await startService('timeline', 4606, {
+      ...auth,
+      DATABASE_URL: url.toString(),
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      API_KEYS: `staff:${sha256Hex(timelineKey)}:timeline:read`,
+      TIMELINE_KAFKA_GROUP_ID: uniqueName('e2e-flex-timeline'),
+      TIMELINE_MAX_BATCH_WAIT_MS: '50',
+    });
   }, 120_000);
 
   afterAll(async () => {
     await consumer?.close(true).catch(() => undefined);
+    await timeline?.stop();
     await billingEvents?.stop();
     await flex?.stop();
     await billing?.stop();
@@ -231,5 +244,17 @@ describe('flexibility end to end', () => {
       expect.arrayContaining([expect.objectContaining({ kind: 'stove', dayPart: 'evening', protectionRatePercent: 100, insight: '100% of members with a stove protect it in evening windows' })]),
     );
     expect(view.body.deliveredByCategory.C).toMatchObject({ members: 1, deliveredKwh: '4.2', earnedPence: '240' });
+
+    // All of it on her timeline, for customer service: the dispatch with the protected stove, the words she was
+    // told, what she earned, and the bill that carried the credit.
+    const story = await eventually(async () => {
+      const page = await call(timeline.url, 'GET', `/v1/accounts/${me.accountId}/timeline?limit=50`, { 'x-api-key': timelineKey });
+      const kinds = ((page.body.items ?? []) as { kind: string }[]).map((e) => e.kind);
+      return ['flexibility.dispatched', 'flexibility.notified', 'flexibility.earned', 'bill.issued'].every((k) => kinds.includes(k)) ? page.body.items : undefined;
+    }, 30_000);
+    const entry = (kind: string) => (story as { kind: string; summary: string }[]).find((e) => e.kind === kind)!;
+    expect(entry('flexibility.dispatched').summary).toContain('protected stove');
+    expect((story as { kind: string; summary: string }[]).some((e) => e.kind === 'flexibility.notified' && e.summary.includes('Dinner uninterrupted.'))).toBe(true);
+    expect(entry('flexibility.earned').summary).toContain('earned £2.40');
   }, 240_000);
 });

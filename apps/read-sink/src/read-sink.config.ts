@@ -13,10 +13,9 @@ const schema = z.object({
   SINK_MAX_BATCH_WAIT_MS: positiveInt(300),
   /**
    * Historic readings kept in memory across batches (RegisterHistoryCache), about 200 bytes each:
-   * 150,000 is ~30 MB and covers the registers of a surge's busiest minutes, inside the sink's heap cap
-   * (scripts/service-node-flags.sh, 224 MB) and its 300 MB RSS budget. 0 turns it off.
+   * 300,000 is ~60 MB and covers the registers of a surge's busiest minutes. 0 turns it off.
    */
-  SINK_HISTORY_CACHE_READINGS: z.coerce.number().int().min(0).default(150_000),
+  SINK_HISTORY_CACHE_READINGS: z.coerce.number().int().min(0).default(300_000),
   /**
    * Bytes per Kafka fetch (in total and per partition). A submitted reading is about 0.5 kB, so 4 MiB
    * is roughly 8,000 readings: more than a batch, far less than a backlog held in memory at once.

@@ -91,3 +91,67 @@ describe('timeline cursor', () => {
     }
   });
 });
+
+describe('flexibility facts on the timeline', () => {
+  const at = '2022-04-12T17:45:00.000Z';
+  const dispatch = {
+    schema: 'flex.dispatch.v1',
+    dispatchId: 'EV1:ACC-1',
+    eventId: 'EV1',
+    programmeId: 'P1',
+    accountId: 'ACC-1',
+    windowStart: '2022-04-12T17:00:00.000Z',
+    windowEnd: '2022-04-12T18:00:00.000Z',
+    decidedAt: at,
+    devices: [
+      { deviceId: 'd1', kind: 'dryer', action: 'dispatch', reason: 'allowed', preferenceVersion: 1, window: null, resumeAt: '2022-04-12T17:45:00.000Z', explanation: 'Dryer paused' },
+      { deviceId: 'd2', kind: 'stove', action: 'protect', reason: 'preference', preferenceVersion: 2, window: { mode: 'protect', from: '17:00', to: '20:00' }, resumeAt: null, explanation: 'Dinner uninterrupted' },
+    ],
+  };
+
+  it('shows which devices fired and which were protected, with the preference that protected them', () => {
+    const r = mapRecord('flexibility', JSON.stringify(dispatch));
+    expect(r.kind).toBe('entry');
+    if (r.kind !== 'entry') return;
+    expect(r.entry).toMatchObject({ entryId: 'flex:dispatch:EV1:ACC-1', kind: 'flexibility.dispatched', family: 'flexibility', source: 'flexibility', accountId: 'ACC-1' });
+    expect(r.entry.summary).toContain('dispatched dryer');
+    expect(r.entry.summary).toContain('protected stove');
+    expect((r.entry.details.devices as { preferenceVersion: number }[])[1]!.preferenceVersion).toBe(2);
+  });
+
+  it('keeps the words the member was told and what she earned, once per event however often it is redelivered', () => {
+    const told = mapRecord(
+      'flexibility',
+      JSON.stringify({ schema: 'flex.notification.v1', notificationId: 'EV1:ACC-1:start', eventId: 'EV1', accountId: 'ACC-1', moment: 'start', text: 'Battery dispatching now. Dryer paused; will resume at 6:45. Dinner uninterrupted.', sentAt: at }),
+    );
+    expect(told.kind === 'entry' && told.entry.summary).toContain('Dinner uninterrupted.');
+    const earned = {
+      schema: 'flex.earned-value.v1',
+      creditId: 'EV1:ACC-1',
+      eventId: 'EV1',
+      programmeId: 'P1',
+      programmeName: 'Evening peak',
+      accountId: 'ACC-1',
+      category: 'C',
+      windowStart: dispatch.windowStart,
+      windowEnd: dispatch.windowEnd,
+      baselineKwh: '6.0',
+      actualKwh: '1.8',
+      deliveredKwh: '4.2',
+      pricePencePerKwh: '57.14',
+      earnedPence: '240',
+      source: 'device-report',
+      settledAt: '2022-04-12T19:00:00.000Z',
+    };
+    const first = mapRecord('flexibility', JSON.stringify(earned));
+    const again = mapRecord('flexibility', Buffer.from(JSON.stringify(earned)));
+    expect(first).toEqual(again);
+    expect(first.kind === 'entry' && first.entry.summary).toBe('Contributed 4.2 kWh in Evening peak: earned £2.40, credited on the next bill');
+    expect(first.kind === 'entry' && first.entry.entryId).toBe('flex:earned:EV1:ACC-1');
+  });
+
+  it('skips a record that is none of the four facts', () => {
+    expect(mapRecord('flexibility', JSON.stringify({ schema: 'flex.unknown.v1', accountId: 'ACC-1' }))).toEqual({ kind: 'skip', reason: 'malformed' });
+    expect(mapRecord('flexibility', 'not json')).toEqual({ kind: 'skip', reason: 'malformed' });
+  });
+});

@@ -2,10 +2,20 @@ import { decodeBillIssued, type BillIssuedV1 } from '@surge/billing-contracts/bi
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { decodeSurveyEvent, SURVEY_ANSWERED_SCHEMA, type SurveyEventV1 } from '@surge/survey-contracts/survey-event.event';
+import {
+  dispatchRecordV1,
+  earnedValueV1,
+  membershipV1,
+  notificationV1,
+  type DispatchRecordV1,
+  type EarnedValueV1,
+  type MembershipV1,
+  type NotificationV1,
+} from '@surge/flexibility-contracts/flexibility.events';
 import type { AccountIdentifiers, TimelineEntry } from './timeline-entry.model';
 
 /** Which contract a topic carries (the app maps its resolved topic names onto these). */
-export type TimelineTopicKind = 'reading-outcome' | 'bill' | 'survey' | 'registry';
+export type TimelineTopicKind = 'reading-outcome' | 'bill' | 'survey' | 'registry' | 'flexibility';
 
 export type MappedRecord =
   | { readonly kind: 'entry'; readonly entry: TimelineEntry }
@@ -53,7 +63,103 @@ export function mapRecord(topic: TimelineTopicKind, value: Buffer | string): Map
       if (!okAccount(a.accountId) || !/^\d{1,19}$/.test(String(a.revision)) || !Array.isArray(a.supplyPoints)) return { kind: 'skip', reason: 'malformed' };
       return { kind: 'identifiers', identifiers: identifiersOf(a), entry: okInstant(a.changedAt) ? fromRegistry(a) : null };
     }
+    case 'flexibility': {
+      const e = parseJson<{ schema?: unknown }>(value);
+      const entry = e ? fromFlexibility(e) : null;
+      if (!entry || !okAccount(entry.accountId) || !okInstant(entry.occurredAt)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'entry', entry };
+    }
   }
+}
+
+/** One of the flexibility programme's four facts (libs/flexibility-contracts), or null when it is none of them. */
+export function fromFlexibility(e: { schema?: unknown }): TimelineEntry | null {
+  const dispatch = dispatchRecordV1.safeParse(e);
+  if (dispatch.success) return fromDispatch(dispatch.data);
+  const notification = notificationV1.safeParse(e);
+  if (notification.success) return fromNotification(notification.data);
+  const earned = earnedValueV1.safeParse(e);
+  if (earned.success) return fromEarnedValue(earned.data);
+  const membership = membershipV1.safeParse(e);
+  if (membership.success) return fromMembership(membership.data);
+  return null;
+}
+
+const flexLink = (eventId: string) => ({ type: 'flex-event' as const, id: eventId, href: `/v1/flex/events/${eventId}` });
+
+function fromDispatch(e: DispatchRecordV1): TimelineEntry {
+  const fired = e.devices.filter((d) => d.action === 'dispatch').map((d) => d.kind);
+  const protectedDevices = e.devices.filter((d) => d.action === 'protect');
+  return {
+    entryId: `flex:dispatch:${e.dispatchId}`,
+    accountId: e.accountId,
+    kind: 'flexibility.dispatched',
+    family: 'flexibility',
+    occurredAt: iso(e.decidedAt),
+    source: 'flexibility',
+    summary:
+      `Flexibility event ${iso(e.windowStart)} to ${iso(e.windowEnd)}: ${fired.length > 0 ? `dispatched ${fired.join(', ')}` : 'nothing dispatched'}` +
+      (protectedDevices.length > 0 ? `; protected ${protectedDevices.map((d) => d.kind).join(', ')}` : ''),
+    link: flexLink(e.eventId),
+    // Which devices fired and which were protected and why (the preference and its version): what a rep is asked.
+    details: { eventId: e.eventId, programmeId: e.programmeId, windowStart: e.windowStart, windowEnd: e.windowEnd, devices: e.devices },
+    staffNote: null,
+  };
+}
+
+function fromNotification(e: NotificationV1): TimelineEntry {
+  return {
+    entryId: `flex:notification:${e.notificationId}`,
+    accountId: e.accountId,
+    kind: 'flexibility.notified',
+    family: 'flexibility',
+    occurredAt: iso(e.sentAt),
+    source: 'flexibility',
+    summary: `Told at the ${e.moment} of the event: "${e.text}"`,
+    link: flexLink(e.eventId),
+    details: { eventId: e.eventId, moment: e.moment, text: e.text },
+    staffNote: null,
+  };
+}
+
+function fromEarnedValue(e: EarnedValueV1): TimelineEntry {
+  return {
+    entryId: `flex:earned:${e.creditId}`,
+    accountId: e.accountId,
+    kind: 'flexibility.earned',
+    family: 'flexibility',
+    occurredAt: iso(e.settledAt),
+    source: 'flexibility',
+    summary: `Contributed ${e.deliveredKwh} kWh in ${e.programmeName}: earned ${pounds(e.earnedPence)}, credited on the next bill`,
+    link: flexLink(e.eventId),
+    details: {
+      eventId: e.eventId,
+      creditId: e.creditId,
+      baselineKwh: e.baselineKwh,
+      actualKwh: e.actualKwh,
+      deliveredKwh: e.deliveredKwh,
+      pricePencePerKwh: e.pricePencePerKwh,
+      earnedPence: e.earnedPence,
+      source: e.source,
+    },
+    staffNote: `Usage from ${e.source}; baseline ${e.baselineKwh} kWh, actual ${e.actualKwh} kWh`,
+  };
+}
+
+function fromMembership(e: MembershipV1): TimelineEntry {
+  const moved = e.categoryFrom && e.categoryTo && e.categoryFrom !== e.categoryTo ? ` (category ${e.categoryFrom} to ${e.categoryTo})` : '';
+  return {
+    entryId: `flex:membership:${e.membershipEventId}`,
+    accountId: e.accountId,
+    kind: 'flexibility.enrolled',
+    family: 'flexibility',
+    occurredAt: iso(e.at),
+    source: 'flexibility',
+    summary: e.change === 'enrolled' ? `Enrolled in flexibility${moved}` : `Category change requested${moved}: ${e.reason}`,
+    link: { type: 'account', id: e.accountId, href: `/v1/accounts/${e.accountId}` },
+    details: { change: e.change, categoryFrom: e.categoryFrom, categoryTo: e.categoryTo, reason: e.reason },
+    staffNote: null,
+  };
 }
 
 export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {

@@ -59,4 +59,14 @@ export const TIMELINE_PG_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'flexibility_family',
+    sql: `
+      -- Flexibility facts (dispatch decisions, notifications, earned value, enrolment) join the story.
+      ALTER TABLE timeline.entries DROP CONSTRAINT IF EXISTS entries_family_check;
+      ALTER TABLE timeline.entries ADD CONSTRAINT entries_family_check
+        CHECK (family IN ('reading', 'bill', 'survey', 'registry', 'flexibility'));
+    `,
+  },
 ];

@@ -31,13 +31,26 @@ export const lookupQuerySchema = z
   })
   .strict();
 
-const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account']), id: z.string(), href: z.string() });
+const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account', 'flex-event']), id: z.string(), href: z.string() });
 
 export const timelineEntrySchema = z.object({
   id: z.string().describe('Stable: derived from the source event, the same after a rebuild'),
-  kind: z.enum(['reading.accepted', 'reading.rejected', 'reading.held', 'bill.issued', 'bill.corrected', 'survey.invited', 'survey.answered', 'registry.changed']),
+  kind: z.enum([
+    'reading.accepted',
+    'reading.rejected',
+    'reading.held',
+    'bill.issued',
+    'bill.corrected',
+    'survey.invited',
+    'survey.answered',
+    'registry.changed',
+    'flexibility.enrolled',
+    'flexibility.dispatched',
+    'flexibility.notified',
+    'flexibility.earned',
+  ]),
   occurredAt: z.string().describe('When it happened in the owning service (ISO 8601 UTC)'),
-  source: z.enum(['read-sink', 'billing', 'csat', 'registry']),
+  source: z.enum(['read-sink', 'billing', 'csat', 'registry', 'flexibility']),
   summary: z.string(),
   link: linkSchema,
   details: z.record(z.string(), z.unknown()).describe('reading: outcome, reason, value; bill: totals and lines (pence); survey: score, comment'),

@@ -4,7 +4,17 @@ import type { TimelineTopicKind } from './timeline-entry.mapper';
 
 /** The topics the timeline consumes (its own group; it never produces), each with the contract it carries. */
 export function timelineTopics(topics: TopicCatalog): readonly TopicSpec[] {
-  return [topics.readingAccepted, topics.readingRejected, topics.bills, topics.surveys, topics.registry];
+  return [
+    topics.readingAccepted,
+    topics.readingRejected,
+    topics.bills,
+    topics.surveys,
+    topics.registry,
+    topics.flexDispatch,
+    topics.flexNotifications,
+    topics.flexEarnedValue,
+    topics.flexMembership,
+  ];
 }
 
 export function timelineTopicMap(topics: TopicCatalog): ReadonlyMap<string, TimelineTopicKind> {
@@ -14,5 +24,9 @@ export function timelineTopicMap(topics: TopicCatalog): ReadonlyMap<string, Time
     [topics.bills.name, 'bill'],
     [topics.surveys.name, 'survey'],
     [topics.registry.name, 'registry'],
+    [topics.flexDispatch.name, 'flexibility'],
+    [topics.flexNotifications.name, 'flexibility'],
+    [topics.flexEarnedValue.name, 'flexibility'],
+    [topics.flexMembership.name, 'flexibility'],
   ]);
 }

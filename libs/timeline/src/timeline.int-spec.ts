@@ -13,7 +13,7 @@ import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { SURVEY_ANSWERED_SCHEMA, SURVEY_INVITED_SCHEMA } from '@surge/survey-contracts/survey-event.event';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
-import { timelineTopicMap } from './timeline-topic.map';
+import { timelineTopicMap, timelineTopics } from './timeline-topic.map';
 import { TimelineProjector } from './timeline-projector.service';
 import { TimelineQueryService } from './timeline-query.service';
 import { TIMELINE_PG_MIGRATIONS, TIMELINE_PG_TRACKING_TABLE } from './timeline-postgres.migrations';
@@ -91,7 +91,7 @@ describe('timeline against Kafka and PostgreSQL', () => {
 
   beforeAll(async () => {
     topics = resolveTopics(prefix);
-    await ensureTopics(testEnv.KAFKA_BROKERS, [topics.readingAccepted, topics.readingRejected, topics.bills, topics.surveys, topics.registry]);
+    await ensureTopics(testEnv.KAFKA_BROKERS, timelineTopics(topics));
     for (const db of databases) {
       await ensurePostgresDatabase(admin, db);
       const url = new URL(testEnv.DATABASE_URL);
@@ -108,7 +108,7 @@ describe('timeline against Kafka and PostgreSQL', () => {
     for (const pool of pools) await pool.end();
     for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await deleteTopics(testEnv.KAFKA_BROKERS, [topics.readingAccepted.name, topics.readingRejected.name, topics.bills.name, topics.surveys.name, topics.registry.name]).catch(() => undefined);
+    await deleteTopics(testEnv.KAFKA_BROKERS, timelineTopics(topics).map((t) => t.name)).catch(() => undefined);
   });
 
   it('builds each story in order, catches up after downtime, ignores redelivery, and a rebuild from the topics gives the same answer', async () => {
