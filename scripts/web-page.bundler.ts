@@ -1,9 +1,9 @@
 /**
- * Builds service-web's static page (the customer-service page): one minified script (esbuild), one
- * stylesheet, and the
- * shell that names them by content hash, each precompressed with brotli and
- * gzip. Hashed names are cached for a year; the shell is revalidated.
- *   node dist/scripts/service-web.bundler.js [outDir]   (run by npm run build)
+ * Builds a page's static files (customer-web's submit page, service-web's customer-service page): one minified
+ * script (esbuild, with the pure validators of libs/meter-domain bundled in where the page uses them), one
+ * stylesheet, and the shell that names them by content hash, each precompressed with brotli and gzip. Hashed
+ * names are cached for a year; the shell is revalidated.
+ *   node dist/scripts/web-page.bundler.js <customer-web|service-web> [outDir]   (run by npm run build, once per page)
  * Prints the page weight, compressed, against its budget and fails over it.
  */
 import { createHash } from 'node:crypto';
@@ -12,18 +12,28 @@ import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Budget for the page's script, brotli-compressed (docs/decisions/0007-customer-web.md). */
+/** Budget for a page's script, brotli-compressed (docs/decisions/0007-customer-web.md). */
 export const SCRIPT_BUDGET_BYTES = 50 * 1024;
-/** Budget for everything the page downloads (shell, script, style), brotli-compressed. */
+/** Budget for everything a page downloads (shell, script, style), brotli-compressed. */
 export const PAGE_BUDGET_BYTES = 64 * 1024;
 
+/** The pages, by app: the entry script under apps/<app>/web and the name its hashed bundle gets. */
+const PAGES = {
+  'customer-web': { entry: 'submit.page.ts', script: 'submit', report: 'customerWeb' },
+  'service-web': { entry: 'service.page.ts', script: 'service', report: 'serviceWeb' },
+} as const;
+type PageApp = keyof typeof PAGES;
+
 const root = join(__dirname, '..', '..');
-const web = join(root, 'apps', 'service-web', 'web');
-const out = process.argv[2] ?? join(root, 'dist', 'apps', 'service-web', 'public');
 
 async function main(): Promise<void> {
+  const app = process.argv[2] as PageApp;
+  if (!(app in PAGES)) throw new Error(`usage: web-page.bundler <${Object.keys(PAGES).join('|')}> [outDir]`);
+  const page = PAGES[app];
+  const web = join(root, 'apps', app, 'web');
+  const out = process.argv[3] ?? join(root, 'dist', 'apps', app, 'public');
   const result = await build({
-    entryPoints: [join(web, 'service.page.ts')],
+    entryPoints: [join(web, page.entry)],
     bundle: true,
     minify: true,
     format: 'iife',
@@ -36,7 +46,7 @@ async function main(): Promise<void> {
   const js = Buffer.from(result.outputFiles[0]!.contents);
   const css = readFileSync(join(web, 'style.css'));
   const hash = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 12);
-  const jsName = `service.${hash(js)}.js`;
+  const jsName = `${page.script}.${hash(js)}.js`;
   const cssName = `style.${hash(css)}.css`;
   const html = Buffer.from(readFileSync(join(web, 'index.html'), 'utf8').replace('__JS__', jsName).replace('__CSS__', cssName));
   rmSync(out, { recursive: true, force: true });
@@ -51,10 +61,10 @@ async function main(): Promise<void> {
     sizes[path] = { raw: body.length, br: br.length, gzip: gz.length };
   }
   const script = sizes[join('assets', jsName)]!;
-  const page = Object.values(sizes).reduce((s, x) => s + x.br, 0);
-  console.log(JSON.stringify({ serviceWeb: { out, sizes, scriptBrotliBytes: script.br, scriptBudgetBytes: SCRIPT_BUDGET_BYTES, pageBrotliBytes: page, pageBudgetBytes: PAGE_BUDGET_BYTES } }));
-  if (script.br > SCRIPT_BUDGET_BYTES || page > PAGE_BUDGET_BYTES) {
-    console.error(`service-web over its page-weight budget: script ${script.br} B (budget ${SCRIPT_BUDGET_BYTES}), page ${page} B (budget ${PAGE_BUDGET_BYTES})`);
+  const total = Object.values(sizes).reduce((s, x) => s + x.br, 0);
+  console.log(JSON.stringify({ [page.report]: { out, sizes, scriptBrotliBytes: script.br, scriptBudgetBytes: SCRIPT_BUDGET_BYTES, pageBrotliBytes: total, pageBudgetBytes: PAGE_BUDGET_BYTES } }));
+  if (script.br > SCRIPT_BUDGET_BYTES || total > PAGE_BUDGET_BYTES) {
+    console.error(`${app} over its page-weight budget: script ${script.br} B (budget ${SCRIPT_BUDGET_BYTES}), page ${total} B (budget ${PAGE_BUDGET_BYTES})`);
     process.exit(1);
   }
 }
