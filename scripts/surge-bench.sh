@@ -187,6 +187,14 @@ node dist/scripts/surge-report.js "$dir" "$dir/report.json"
 if [[ ${SURGE_KEEP:-0} != 1 ]]; then
   cleanup
   curl -fsS "${CLICKHOUSE_URL:-http://127.0.0.1:8123}/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null || true
+  # The run's topics go too: every run created the whole catalogue under its prefix (~80 partitions), and a broker
+  # left with thousands of partitions from earlier runs is slower for every later run (2,279 after a day here).
+  node -e '
+    const { deleteTopics } = require("./dist/libs/kafka/src/topic.admin.js");
+    const { resolveTopics } = require("./dist/libs/topic-catalog/src/topic.catalog.js");
+    const names = Object.values(resolveTopics(process.argv[1])).map((t) => t.name);
+    deleteTopics(process.argv[2].split(","), names).catch(() => undefined);
+  ' "$prefix" "${KAFKA_BROKERS:-127.0.0.1:9092}" || true
 fi
 echo; echo "report: $dir/report.json   human report: $dir/load/report.html"
 exit $(( auditrc != 0 ? auditrc : (loadrc == 3 ? 3 : 0) ))
