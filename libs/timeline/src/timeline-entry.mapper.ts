@@ -3,6 +3,10 @@ import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { decodeSurveyEvent, SURVEY_ANSWERED_SCHEMA, type SurveyEventV1 } from '@surge/survey-contracts/survey-event.event';
 import {
+  DISPATCH_SCHEMA,
+  EARNED_VALUE_SCHEMA,
+  MEMBERSHIP_SCHEMA,
+  NOTIFICATION_SCHEMA,
   dispatchRecordV1,
   earnedValueV1,
   membershipV1,
@@ -72,17 +76,28 @@ export function mapRecord(topic: TimelineTopicKind, value: Buffer | string): Map
   }
 }
 
-/** One of the flexibility programme's four facts (libs/flexibility-contracts), or null when it is none of them. */
+/** One of the flexibility programme's four facts (libs/flexibility-contracts), by its schema; null when it is none. */
 export function fromFlexibility(e: { schema?: unknown }): TimelineEntry | null {
-  const dispatch = dispatchRecordV1.safeParse(e);
-  if (dispatch.success) return fromDispatch(dispatch.data);
-  const notification = notificationV1.safeParse(e);
-  if (notification.success) return fromNotification(notification.data);
-  const earned = earnedValueV1.safeParse(e);
-  if (earned.success) return fromEarnedValue(earned.data);
-  const membership = membershipV1.safeParse(e);
-  if (membership.success) return fromMembership(membership.data);
-  return null;
+  switch (e.schema) {
+    case DISPATCH_SCHEMA: {
+      const r = dispatchRecordV1.safeParse(e);
+      return r.success ? fromDispatch(r.data) : null;
+    }
+    case NOTIFICATION_SCHEMA: {
+      const r = notificationV1.safeParse(e);
+      return r.success ? fromNotification(r.data) : null;
+    }
+    case EARNED_VALUE_SCHEMA: {
+      const r = earnedValueV1.safeParse(e);
+      return r.success ? fromEarnedValue(r.data) : null;
+    }
+    case MEMBERSHIP_SCHEMA: {
+      const r = membershipV1.safeParse(e);
+      return r.success ? fromMembership(r.data) : null;
+    }
+    default:
+      return null;
+  }
 }
 
 const flexLink = (eventId: string) => ({ type: 'flex-event' as const, id: eventId, href: `/v1/flex/events/${eventId}` });
