@@ -92,7 +92,12 @@ describe('demo day end to end', () => {
     try {
       ({ stdout } = await promisify(execFile)(
         process.execPath,
-        [script, '--state', state, '--read-api', urls.api, '--read-sink', urls.sink, '--billing', urls.billing, '--csat', urls.csat, '--prometheus', 'http://127.0.0.1:3959', '--summary', summaryFile],
+        [
+          ...[script, '--state', state, '--read-api', urls.api, '--read-sink', urls.sink, '--billing', urls.billing, '--csat', urls.csat, '--summary', summaryFile],
+          // Everything this test does not start points at a closed port, never at the default one: services a demo
+          // left running on this machine (other keys) answered 401 to the day's timeline step and failed the run.
+          ...['--prometheus', '--timeline', '--registry', '--customer-web', '--service-web', '--flow-intake', '--flexibility'].flatMap((o) => [o, 'http://127.0.0.1:3959']),
+        ],
         // The seed (billing-cli, a child of the script) reads the stores from the environment.
         { env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL!, CLICKHOUSE_URL: env.CLICKHOUSE_URL!, CLICKHOUSE_DATABASE: database }, timeout: 80_000 },
       ));
