@@ -7,6 +7,8 @@
 #   4. the ceiling: the same scenario closed loop against read-api and against a bare HTTP
 #      server that only answers 202; the ratio of the two;
 #   5. CPU seconds and peak RSS of every process; alerts Prometheus fired and the SLIs it computed.
+# SURGE_COMPANIONS=a,b: work that runs beside the surge (scripts/surge-companions/<name>.sh; see its README):
+#   each starts before the load, stops by itself, and writes companion-<name>.json the report prints.
 # SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (20000: a surge is many customers with a
 # reading or two each), SURGE_NODE_FLAGS (extra node flags for the services, e.g. --cpu-prof), SURGE_NORMAL_PEAK (iterations/s, 40), SURGE_MULTIPLE (14), SURGE_API_INSTANCES (1).
 # Loopback only; every stage is bounded in time and stops by itself.
@@ -109,6 +111,8 @@ proc_list() {
   done
   for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do printf 'read-api-%s\t%s\n' "$i" "$(cat "$dir/read-api-$i.pid")"; done
   [[ -f $dir/load.pid ]] && printf 'load-generator\t%s\n' "$(cat "$dir/load.pid")"
+  # Processes the companions started (scripts/surge-companions/README.md).
+  cat "$dir"/companion-*.pids 2>/dev/null || true
   return 0
 }
 # CPU ticks (utime+stime) of each process, for the per-process CPU seconds of the run.
@@ -127,6 +131,19 @@ sample_rss() {
   done
 }
 sample_rss & pids+=($!)
+
+# Companions: other work of the day (an industry flow, a bill run, the timeline) beside the surge. Each is
+# started here, before the load, bounded in time, and writes $dir/companion-<name>.json when it stops.
+companion_pids=()
+IFS=',' read -r -a companions <<<"${SURGE_COMPANIONS:-}"
+for c in "${companions[@]}"; do
+  [[ -z $c ]] && continue
+  [[ -f scripts/surge-companions/$c.sh ]] || { echo "unknown companion $c (scripts/surge-companions/)" >&2; exit 2; }
+  SURGE_DIR=$dir SURGE_RUN=$run SURGE_PREFIX=$prefix SURGE_DB=$db SURGE_API_PORT=$api_port SURGE_SINK_PORT=$sink_port \
+    SURGE_FIXTURES=$dir/fixtures.json SURGE_PROFILE=$profile bash "scripts/surge-companions/$c.sh" >"$dir/companion-$c.log" 2>&1 &
+  companion_pids+=($!); pids+=($!)
+done
+(( ${#companion_pids[@]} > 0 )) && echo "=== companions beside the surge: ${SURGE_COMPANIONS}" && sleep "${SURGE_COMPANION_LEAD_SECONDS:-2}"
 
 echo "=== surge-load: surge-day scenario against read-api (thresholds are the SLOs)"
 cpu_snapshot "$dir/cpu-start.tsv"
@@ -158,6 +175,8 @@ esac
 
 auditrc=0
 node dist/scripts/surge-audit.js "$dir/load/results.jsonl" "$dir/load/summary.json" "http://127.0.0.1:$sink_port/metrics" "$dir/report.json" || auditrc=$?
+# The companions finish their own work (each is bounded in time) before the run's CPU is taken.
+for p in "${companion_pids[@]}"; do wait "$p" 2>/dev/null || true; done
 # The sink has caught up (or the audit gave up waiting): the CPU the run cost each process.
 cpu_snapshot "$dir/cpu-end.tsv"
 if (( probe == 1 )); then wait "$probepid" 2>/dev/null || true; fi

@@ -8,7 +8,7 @@
  * ceiling), prometheus.json when Prometheus ran (alerts fired, its SLIs) and page-probe.json when
  * the Chromium probe ran (TTFB, LCP and submit-to-answer of the customer's page through the surge).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, reportFile] = process.argv.slice(2);
@@ -35,6 +35,14 @@ interface PageProbe {
   slos: { slo: string; expression: string; value: number | null; ok: boolean }[];
 }
 
+/** What a surge companion (scripts/surge-companions/) wrote about its work beside the surge. */
+interface CompanionReport {
+  title: string;
+  lines?: string[];
+  slos?: { name: string; ok: boolean; value: number | string | null }[];
+  figures?: Record<string, unknown>;
+}
+
 interface LoadSummary {
   requests: number;
   requestsPerSecond: number;
@@ -49,7 +57,8 @@ function main(): void {
   const start = new Map(tsv(join(dir!, 'cpu-start.tsv')));
   const cpuSeconds: Record<string, number> = {};
   for (const [name, ticks] of tsv(join(dir!, 'cpu-end.tsv'))) {
-    if (start.has(name)) cpuSeconds[name] = round((ticks - start.get(name)!) / TICKS_PER_SECOND, 10);
+    // A process missing from the start snapshot was started during the run (a companion's): all its CPU is the run's.
+    cpuSeconds[name] = round((ticks - (start.get(name) ?? 0)) / TICKS_PER_SECOND, 10);
   }
   if (load) cpuSeconds['load-generator'] = round(load.generator.cpuSeconds, 10);
 
@@ -64,6 +73,11 @@ function main(): void {
 
   const prometheus = readJson<{ alertsFired: unknown[]; slis: unknown }>(join(dir!, 'prometheus.json'));
   const page = readJson<PageProbe>(join(dir!, 'page-probe.json'));
+  const companions: Record<string, CompanionReport> = {};
+  for (const file of readdirSync(dir!).filter((f) => /^companion-.+\.json$/.test(f)).sort()) {
+    const c = readJson<CompanionReport>(join(dir!, file));
+    if (c) companions[file.slice('companion-'.length, -'.json'.length)] = c;
+  }
   const stored = Number(report['storedInClickHouse'] ?? 0);
   const efficiency = {
     // CPU over the surge and the sink's catch-up, divided by the work done.
@@ -71,7 +85,8 @@ function main(): void {
     readSinkCpuMsPerReading: stored > 0 && cpuSeconds['read-sink'] !== undefined ? round((cpuSeconds['read-sink'] * 1000) / stored, 1000) : null,
   };
   const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null,
-    pageLoad: page ? { iterations: page.iterations, failures: page.failures.length, metrics: page.metrics, slos: page.slos } : null };
+    pageLoad: page ? { iterations: page.iterations, failures: page.failures.length, metrics: page.metrics, slos: page.slos } : null,
+    companions };
   writeFileSync(reportFile!, JSON.stringify(full, null, 2));
 
   console.log('\n=== ceiling (closed loop)');
@@ -86,6 +101,11 @@ function main(): void {
     console.log(`\n=== the customer's page in Chromium through the surge: ${page.iterations} loads and submissions, ${page.failures.length} failed`);
     for (const [name, m] of Object.entries(page.metrics)) console.log(`  ${name.padEnd(20)} p50 ${m.p50 ?? 'n/a'} ms  p95 ${m.p95 ?? 'n/a'} ms  p99 ${m.p99 ?? 'n/a'} ms  (${m.count})`);
     for (const v of page.slos) console.log(`  ${v.ok ? 'ok  ' : 'FAIL'} ${v.slo.padEnd(22)} ${v.expression.padEnd(14)} ${v.value ?? 'n/a'} ms`);
+  }
+  for (const [name, c] of Object.entries(companions)) {
+    console.log(`\n=== beside the surge: ${c.title} (${name})`);
+    for (const line of c.lines ?? []) console.log(`  ${line}`);
+    for (const v of c.slos ?? []) console.log(`  ${v.ok ? 'ok  ' : 'FAIL'} ${v.name.padEnd(40)} ${v.value ?? 'n/a'}`);
   }
   if (prometheus) {
     console.log(`\n=== alerts Prometheus fired during the run: ${prometheus.alertsFired.length}`);
