@@ -9,7 +9,8 @@
 #   5. CPU seconds and peak RSS of every process; alerts Prometheus fired and the SLIs it computed.
 # SURGE_COMPANIONS=a,b: work that runs beside the surge (scripts/surge-companions/<name>.sh; see its README):
 #   each starts before the load, stops by itself, and writes companion-<name>.json the report prints.
-# SURGE_PROFILE=full|short (default full, ~3 min), SURGE_CUSTOMERS (20000: a surge is many customers with a
+# SURGE_PROFILE=full|short|overload (default full, ~3 min; overload: run it with SURGE_MULTIPLE=28, its verdict is
+#   graceful degradation: accepted p99, 503s fast and with Retry-After, nobody waiting 1 s, errors 0 within 10 s), SURGE_CUSTOMERS (20000: a surge is many customers with a
 # reading or two each), SURGE_NODE_FLAGS (extra node flags for the services, e.g. --cpu-prof), SURGE_NORMAL_PEAK (iterations/s, 40), SURGE_MULTIPLE (14), SURGE_API_INSTANCES (1).
 # Loopback only; every stage is bounded in time and stops by itself.
 # --capacity-search: the highest multiple at which every SLO holds (scripts/surge-capacity-search.sh).
@@ -154,13 +155,13 @@ loadrc=0
 loadpid=$!; echo $loadpid >"$dir/load.pid"
 # Through the whole surge, a real browser loads the submit page and submits a reading every 3 s.
 if (( probe == 1 )); then
-  surge_seconds=$([[ $profile == short ]] && echo 35 || echo 180)
+  surge_seconds=$(case $profile in short) echo 35 ;; overload) echo 52 ;; *) echo 180 ;; esac)
   node dist/scripts/page-probe.js --url "http://127.0.0.1:$web_port" --state "$state" --duration "$surge_seconds" --every 3 --chromium "$root/scripts/chromium-unprivileged.sh" \
     --out "$dir/page-probe.json" >"$dir/page-probe.log" 2>&1 &
   probepid=$!; pids+=($probepid)
 fi
 # Half-way, keep what the SREs' dashboards would show (metrics moving during a surge) and where the cores go.
-( sleep "$([[ $profile == short ]] && echo 20 || echo 90)"
+( sleep "$(case $profile in short) echo 20 ;; overload) echo 25 ;; *) echo 90 ;; esac)"
   curl -fsS "http://127.0.0.1:$api_port/metrics" >"$dir/metrics-read-api-midrun.txt" 2>/dev/null
   curl -fsS "http://127.0.0.1:$sink_port/metrics" >"$dir/metrics-read-sink-midrun.txt" 2>/dev/null
   top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)

@@ -43,7 +43,28 @@ interface CompanionReport {
   figures?: Record<string, unknown>;
 }
 
+interface LatencyFigures {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Beyond capacity, from surge-load (load-tests/surge-load/overload.go). */
+interface OverloadFigures {
+  accepted: LatencyFigures;
+  shed: number;
+  shedLatency: LatencyFigures;
+  shedWithin50msShare: number;
+  shedWithRetryAfter: number;
+  longestWaitMs: number;
+  recoverySeconds: number;
+  checks: { name: string; limit: number; value: number; ok: boolean }[];
+}
+
 interface LoadSummary {
+  profile?: string;
+  overload?: OverloadFigures;
   requests: number;
   requestsPerSecond: number;
   routes: Record<string, { requests: number }>;
@@ -86,9 +107,16 @@ function main(): void {
   };
   const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null,
     pageLoad: page ? { iterations: page.iterations, failures: page.failures.length, metrics: page.metrics, slos: page.slos } : null,
-    companions };
+    companions, overload: load?.overload ?? null };
   writeFileSync(reportFile!, JSON.stringify(full, null, 2));
 
+  const overload = load?.overload;
+  if (overload) {
+    console.log(`\n=== beyond capacity${load?.profile === 'overload' ? ' (the overload profile: its verdict)' : ''}`);
+    console.log(`  ${overload.shed} refused 503: p50 ${overload.shedLatency.p50.toFixed(1)} ms, p99 ${overload.shedLatency.p99.toFixed(1)} ms, ${(100 * overload.shedWithin50msShare).toFixed(1)}% within 50 ms, ${overload.shedWithRetryAfter} with Retry-After`);
+    console.log(`  accepted p99 ${overload.accepted.p99.toFixed(1)} ms; longest wait ${overload.longestWaitMs.toFixed(1)} ms; errors back to 0 ${overload.recoverySeconds} s after the peak`);
+    for (const c of overload.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(36)} ${c.value.toFixed(1).padStart(9)} (limit ${c.limit})`);
+  }
   console.log('\n=== ceiling (closed loop)');
   if (ceiling) console.log(`  read-api ${ceiling.apiRps} req/s, bare 202 server ${ceiling.bareRps} req/s: read-api reaches ${(100 * ceiling.ratio).toFixed(1)}% of the bare ceiling`);
   else console.log('  not measured');

@@ -64,7 +64,9 @@ type Summary struct {
 	SubmitErrorRate              float64                 `json:"submitErrorRate"`
 	Thresholds                   []Verdict               `json:"thresholds"`
 	AllThresholdsMet             bool                    `json:"allThresholdsMet"`
-	Generator                    struct {
+	// Beyond capacity (open-model profiles): the refused answered fast, the accepted kept fast, recovery.
+	Overload  *Overload `json:"overload,omitempty"`
+	Generator struct {
 		CPUSeconds float64 `json:"cpuSeconds"`
 		PeakRssMiB float64 `json:"peakRssMiB"`
 	} `json:"generator"`
@@ -73,7 +75,7 @@ type Summary struct {
 func main() {
 	target := flag.String("target", "http://127.0.0.1:3000", "read-api base URL (loopback only)")
 	fixturesPath := flag.String("fixtures", "", "fixtures.json from scripts/surge-fixtures.ts")
-	profile := flag.String("profile", "full", "full | short | constant | capacity")
+	profile := flag.String("profile", "full", "full | short | overload | constant | capacity")
 	normalPeak := flag.Float64("normal-peak", 40, "surge profiles: iterations/s on an ordinary busy evening")
 	multiple := flag.Float64("multiple", 14, "surge profiles: the peak as a multiple of the normal peak")
 	rate := flag.Float64("rate", 100, "constant: single submissions/s")
@@ -156,8 +158,8 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 	client := &http.Client{
 		Timeout: timeout,
 		Transport: &trackingTransport{s: scenario, base: &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+			Proxy:       nil,
+			DialContext: (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 			// Bounded: without it, vegeta under overload opens a connection per stuck request and the
 			// generator's own CPU collapses the offered rate (docs/decisions/0006-load-tool.md, run 4).
 			MaxConnsPerHost:     maxConns,
@@ -180,8 +182,9 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 	var attacks []attack
 	var offeredPeak float64
 	expected := 0 // requests the profile offers (0: closed loop, no schedule to keep)
+	var peakEnds time.Duration
 	switch profile {
-	case "full", "short":
+	case "full", "short", "overload":
 		stages, err := surgeStages(profile, normalPeak, multiple)
 		if err != nil {
 			return err
@@ -189,6 +192,7 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 		p := StagedPacer{Start: normalPeak, Stages: stages, Scale: mix.RequestsPerIteration()}
 		offeredPeak = normalPeak * multiple * p.scale()
 		expected = p.ExpectedRequests()
+		peakEnds = p.PeakEnds()
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(64)), scenario.Targeter(), p, p.total() + time.Second, "surge"})
 	case "constant":
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(32)), scenario.Targeter(), vegeta.Rate{Freq: int(rate), Per: time.Second}, duration, "singles"})
@@ -197,11 +201,12 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 		}
 		offeredPeak = rate + batchRate
 		expected = int((rate + batchRate) * duration.Seconds())
+		peakEnds = duration
 	case "capacity":
 		// Closed loop: a zero rate means each of `workers` sends its next request as soon as it has an answer.
 		attacks = append(attacks, attack{newAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers)), scenario.Targeter(), vegeta.Rate{Freq: 0}, duration, "capacity"})
 	default:
-		return fmt.Errorf("unknown profile %q (full, short, constant, capacity)", profile)
+		return fmt.Errorf("unknown profile %q (full, short, overload, constant, capacity)", profile)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -248,6 +253,14 @@ func run(target, fixturesPath, profile string, normalPeak, multiple, rate, batch
 	// vegeta falling behind reports no error, it just sends less.
 	s.ExpectedRequests = expected
 	s.GeneratorKeptUp = expected == 0 || float64(s.Requests) >= 0.99*float64(expected)
+	if expected > 0 {
+		s.Overload = summarizeOverload(rec, peakEnds)
+		// Beyond capacity the SLO thresholds are expected to break (the excess is refused): the verdict of an
+		// overload run is whether it degraded gracefully.
+		if profile == "overload" {
+			s.AllThresholdsMet = s.Overload.AllChecksMet
+		}
+	}
 	raw, _ := json.MarshalIndent(s, "", "  ")
 	if err := os.WriteFile(filepath.Join(outDir, "summary.json"), raw, 0o644); err != nil {
 		return err
@@ -339,6 +352,9 @@ func printSummary(s *Summary, outDir string) {
 			value = fmt.Sprintf("%.1f ms", v.Value)
 		}
 		fmt.Printf("  %s %-20s %-7s %-22s %s\n", word, v.SLO, v.Route, v.Expression, value)
+	}
+	if s.Overload != nil {
+		printOverload(s.Overload)
 	}
 	fmt.Printf("  generator: %.1f CPU s, peak RSS %.0f MiB\n  report: %s\n", s.Generator.CPUSeconds, s.Generator.PeakRssMiB, filepath.Join(outDir, "report.html"))
 }

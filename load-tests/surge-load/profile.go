@@ -27,6 +27,16 @@ func surgeStages(profile string, normalPeak, multiple float64) ([]Stage, error) 
 			{normalPeak, 20 * time.Second},
 			{normalPeak, 10 * time.Second},
 		}, nil
+	case "overload":
+		// Beyond capacity (run it at 28x): a short climb, a plateau, the drop, then long enough at the normal
+		// peak (15 s) to see whether errors are back to 0 within 10 s of the peak passing.
+		return []Stage{
+			{normalPeak, 5 * time.Second},
+			{peak, 10 * time.Second},
+			{peak, 20 * time.Second},
+			{normalPeak, 2 * time.Second},
+			{normalPeak, 15 * time.Second},
+		}, nil
 	case "short":
 		return []Stage{
 			{normalPeak, 5 * time.Second},
@@ -35,7 +45,7 @@ func surgeStages(profile string, normalPeak, multiple float64) ([]Stage, error) 
 			{normalPeak, 5 * time.Second},
 		}, nil
 	}
-	return nil, fmt.Errorf("unknown surge profile %q (full, short)", profile)
+	return nil, fmt.Errorf("unknown surge profile %q (full, short, overload)", profile)
 }
 
 // StagedPacer is an open-model pacer: the n-th request is due at the instant
@@ -131,4 +141,22 @@ func (p StagedPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bo
 // ExpectedRequests is the number of requests the profile offers in all.
 func (p StagedPacer) ExpectedRequests() int {
 	return int(math.Floor(p.hits(p.total())))
+}
+
+// PeakEnds is when the profile's last stage at its peak rate ends: "after the peak passes" counts from here.
+func (p StagedPacer) PeakEnds() time.Duration {
+	var at, end time.Duration
+	peak := 0.0
+	for _, s := range p.Stages {
+		if s.Target > peak {
+			peak = s.Target
+		}
+	}
+	for _, s := range p.Stages {
+		at += s.Duration
+		if s.Target == peak {
+			end = at
+		}
+	}
+	return end
 }

@@ -49,11 +49,11 @@ func (tt *trackingTransport) RoundTrip(req *http.Request) (*http.Response, error
 // RouteStats holds every latency of one route (exact percentiles: a surge
 // day is a few hundred thousand requests) and its status counts.
 type RouteStats struct {
-	Requests   int            `json:"requests"`
-	Readings   int            `json:"readings"`
-	Statuses   map[string]int `json:"statuses"` // "0" = no response (transport error or timeout)
-	latencies  []float64
-	codes      []uint16
+	Requests  int            `json:"requests"`
+	Readings  int            `json:"readings"`
+	Statuses  map[string]int `json:"statuses"` // "0" = no response (transport error or timeout)
+	latencies []float64
+	codes     []uint16
 }
 
 type second struct {
@@ -65,16 +65,21 @@ type second struct {
 // Recorder consumes results in one goroutine: the per-request log, the
 // per-route figures and the per-second series of the report.
 type Recorder struct {
-	log       *bufio.Writer
-	logFile   *os.File
-	routes    map[string]*RouteStats
-	seconds   map[int64]*second
-	began     time.Time
-	first     time.Time
-	last      time.Time
-	accepted  int
+	log      *bufio.Writer
+	logFile  *os.File
+	routes   map[string]*RouteStats
+	seconds  map[int64]*second
+	began    time.Time
+	first    time.Time
+	last     time.Time
+	accepted int
 	// Acceptances whose reading ids could not be read (see acceptedAnswer).
 	unreadable int
+	// Beyond capacity: what the refused were told and how fast, how long anyone waited (overload.go).
+	shedLat            []float64
+	shedWithRetryAfter int
+	acceptedLat        []float64
+	longestMs          float64
 }
 
 func NewRecorder(logPath string) (*Recorder, error) {
@@ -196,6 +201,18 @@ func (r *Recorder) Add(res *vegeta.Result, batchSize int) {
 		r.seconds[sec] = s
 	}
 	s.byClass[statusClass(res.Code)]++
+	if ms > r.longestMs {
+		r.longestMs = ms
+	}
+	switch {
+	case res.Code == 503:
+		r.shedLat = append(r.shedLat, ms)
+		if res.Headers.Get("Retry-After") != "" {
+			r.shedWithRetryAfter++
+		}
+	case res.Code >= 200 && res.Code < 300:
+		r.acceptedLat = append(r.acceptedLat, ms)
+	}
 	s.accepted += len(ids)
 	if route == "submit" {
 		s.submitLat = append(s.submitLat, ms)

@@ -33,7 +33,7 @@ describe('p1363ToDer', () => {
   it('a tampered signature still fails verification after conversion', () => {
     const data = Buffer.from('payload');
     const p1363 = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-    p1363[10] ^= 1;
+    p1363[10] = p1363[10]! ^ 1;
     expect(verify('sha256', data, publicKey, p1363ToDer(p1363)!)).toBe(false);
   });
 });
