@@ -49,10 +49,12 @@ for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/
 "$load" -target "http://127.0.0.1:$port" -fixtures "$dir/fixtures.json" -profile constant -mix surge -rate 100 -batch-rate 2 \
   -duration 5s -run-id "$run-warm" -no-log -out "$dir/warm" >/dev/null 2>&1 || true
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
-before=$(ticks)
+# Read and write system calls too (/proc/<pid>/io): a count, unlike time, that contention does not move.
+sysc() { awk '/^syscr|^syscw/ {printf "%s ", $2}' "/proc/$pid/io"; }
+before=$(ticks); sysc_before=$(sysc)
 "$load" -target "http://127.0.0.1:$port" -fixtures "$dir/fixtures.json" -profile constant -mix surge -rate "${READ_API_BENCH_RATE:-300}" \
   -batch-rate "${READ_API_BENCH_BATCH_RATE:-8}" -duration "${READ_API_BENCH_SECONDS:-20}s" -run-id "$run" -no-log -out "$dir/load" >"$dir/load.txt" 2>&1 || true
-after=$(ticks)
+after=$(ticks); sysc_after=$(sysc)
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
 node -e '
   const s = require(process.argv[1]);
@@ -61,5 +63,8 @@ node -e '
   const shed = Object.values(s.routes).reduce((n, r) => n + (r.statuses["503"] ?? 0), 0);
   const r = { requests: s.requests, answered2xx: ok, shed503: shed, cpuMs, cpuMsPerRequest: +(cpuMs / s.requests).toFixed(3),
     submitP50: s.routes.submit?.latencyMs.p50, submitP99: s.routes.submit?.latencyMs.p99, peakRssMiB: Number(process.argv[4]) };
+  const [r0, w0] = process.argv[5].trim().split(" ").map(Number), [r1, w1] = process.argv[6].trim().split(" ").map(Number);
+  r.readSyscallsPerRequest = +((r1 - r0) / s.requests).toFixed(2);
+  r.writeSyscallsPerRequest = +((w1 - w0) / s.requests).toFixed(2);
   console.log(JSON.stringify(r));
-' "$dir/load/summary.json" "$before" "$after" "$rss" | tee "$dir/read-api-cpu.json"
+' "$dir/load/summary.json" "$before" "$after" "$rss" "$sysc_before" "$sysc_after" | tee "$dir/read-api-cpu.json"
