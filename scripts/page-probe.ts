@@ -40,6 +40,11 @@ export interface PageProbeReport {
   failures: { at: string; error: string }[];
   metrics: { ttfb_ms: Percentiles; lcp_ms: Percentiles; submit_to_answer_ms: Percentiles };
   slos: { slo: string; metric: string; expression: string; percentile: number; maxMs: number; value: number | null; ok: boolean }[];
+  /**
+   * CPU seconds the browser used (every Chromium process, reaped: the cutime + cstime of this process after the
+   * browser closed), null where /proc is not there. On one box the customer's device shares the platform's cores.
+   */
+  browserCpuSeconds: number | null;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
       // No sample proves nothing: a latency objective without loads is not met.
       return { slo: t.slo, metric: t.metric, expression: t.expression, percentile: t.percentile!, maxMs: t.maxMs!, value: value === null ? null : Math.round(value * 10) / 10, ok: value !== null && value < t.maxMs! };
     });
-  const report: PageProbeReport = { url: args.url, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), iterations, failures, metrics, slos };
+  const report: PageProbeReport = { url: args.url, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), iterations, failures, metrics, slos, browserCpuSeconds: reapedChildrenCpuSeconds() };
   const text = JSON.stringify(report, null, 2);
   if (args.out) writeFileSync(args.out, `${text}\n`);
   console.log(text);
@@ -156,4 +161,15 @@ if (require.main === module) {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
   });
+}
+
+/** CPU of this process's reaped descendants (fields 16 and 17 of /proc/self/stat, in USER_HZ = 100). */
+function reapedChildrenCpuSeconds(): number | null {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    // After "pid (comm) ", field 3 (state) is index 0: cutime (16) and cstime (17) are indexes 13 and 14.
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
 }

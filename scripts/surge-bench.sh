@@ -106,8 +106,8 @@ sleep 2
 
 # Processes whose CPU and memory the report gives (name, pid).
 proc_list() {
-  for name in read-api read-sink kafka clickhouse; do
-    local f=$dir/$name.pid; [[ $name == kafka || $name == clickhouse ]] && f=$state/pids/$name.pid
+  for name in read-api read-sink customer-web kafka clickhouse redis prometheus; do
+    local f=$dir/$name.pid; [[ $name == kafka || $name == clickhouse || $name == redis || $name == prometheus ]] && f=$state/pids/$name.pid
     [[ -f $f ]] && printf '%s\t%s\n' "$name" "$(cat "$f")"
   done
   for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do printf 'read-api-%s\t%s\n' "$i" "$(cat "$dir/read-api-$i.pid")"; done

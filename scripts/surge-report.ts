@@ -33,6 +33,7 @@ interface PageProbe {
   failures: { at: string; error: string }[];
   metrics: Record<string, { count: number; p50: number | null; p95: number | null; p99: number | null }>;
   slos: { slo: string; expression: string; value: number | null; ok: boolean }[];
+  browserCpuSeconds?: number | null;
 }
 
 /** What a surge companion (scripts/surge-companions/) wrote about its work beside the surge. */
@@ -99,6 +100,8 @@ function main(): void {
     const c = readJson<CompanionReport>(join(dir!, file));
     if (c) companions[file.slice('companion-'.length, -'.json'.length)] = c;
   }
+  // The probe's browser, reaped by the probe (scripts/page-probe.ts): its CPU over the surge, no RSS.
+  if (page?.browserCpuSeconds != null) cpuSeconds['chromium (probe)'] = round(page.browserCpuSeconds, 10);
   const stored = Number(report['storedInClickHouse'] ?? 0);
   const efficiency = {
     // CPU over the surge and the sink's catch-up, divided by the work done.
