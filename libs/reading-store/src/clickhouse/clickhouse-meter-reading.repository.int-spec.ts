@@ -195,4 +195,36 @@ describe('reading lookups with the bills that used them (ClickHouse)', () => {
     expect([...history.values()].every((h) => h.length === 1)).toBe(true);
     expect(history.get(`${account}|${1_000_000_000_123}|S`)![0]!.value).toBe('123.0');
   });
+
+  // The history query names accounts, not registers, when each account has few in the batch: the rows of an
+  // account's other registers come back too and must not be taken into the register asked for.
+  it('reads the history of the registers asked for only, not of the same accounts\' other registers', async () => {
+    const account = `ACC-TWO-${randomUUID()}`;
+    const asked = reading(account, '2022-03-01T07:00:00.000Z', { supplyPointId: '1200023305967', registerId: 'S', value: '100' });
+    const other = reading(account, '2022-03-02T07:00:00.000Z', { supplyPointId: '1200023305967', registerId: 'NIGHT', value: '7' });
+    const gas = reading(account, '2022-03-03T07:00:00.000Z', { supplyPointId: '9876543210', registerId: 'S', fuel: 'gas', unit: 'm3', value: '55' });
+    await repo.insert([asked, other, gas]);
+    const history = await repo.acceptedHistory([asked]);
+    expect([...history.keys()]).toEqual([`${account}|1200023305967|S`]);
+    expect(history.get(`${account}|1200023305967|S`)!.map((h) => h.value)).toEqual(['100.0']);
+    // Many registers of one account in one chunk name their tuples: still exactly those asked for.
+    const many = Array.from({ length: 30 }, (_, i) => reading(account, '2022-03-04T07:00:00.000Z', { supplyPointId: String(1_100_000_000_000 + i), value: String(i) }));
+    await repo.insert(many);
+    const some = await repo.acceptedHistory(many.slice(0, 10));
+    expect(some.size).toBe(10);
+    expect([...some.values()].every((h) => h.length === 1)).toBe(true);
+  });
+
+  // Regression guard: with accounts named instead of registers, the chunk holding an account's first register
+  // also reads the rows of its register in the next chunk; taken there too, that history would hold each row twice.
+  it('an account whose registers fall in two chunks gets each register\'s history once', async () => {
+    const shared = `ACC-SPLIT-${randomUUID()}`;
+    const singles = Array.from({ length: 999 }, (_, i) => reading(`ACC-ONE-${i}-${randomUUID()}`, '2022-03-01T07:00:00.000Z', { value: String(i) }));
+    const first = reading(shared, '2022-03-01T07:00:00.000Z', { supplyPointId: '1200023305967', registerId: 'S', value: '10' });
+    const second = reading(shared, '2022-03-02T07:00:00.000Z', { supplyPointId: '1200023305967', registerId: 'NIGHT', value: '20' });
+    await repo.insert([...singles, first, second]);
+    const history = await repo.acceptedHistory([...singles, first, second]); // first is the 1,000th key, second the 1,001st
+    expect(history.get(`${shared}|1200023305967|S`)!.map((h) => h.value)).toEqual(['10.0']);
+    expect(history.get(`${shared}|1200023305967|NIGHT`)!.map((h) => h.value)).toEqual(['20.0']);
+  });
 });
