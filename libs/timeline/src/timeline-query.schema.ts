@@ -31,7 +31,7 @@ export const lookupQuerySchema = z
   })
   .strict();
 
-const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account', 'flex-event']), id: z.string(), href: z.string() });
+const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account', 'flex-event', 'industry-flow']), id: z.string(), href: z.string() });
 
 export const timelineEntrySchema = z.object({
   id: z.string().describe('Stable: derived from the source event, the same after a rebuild'),
@@ -48,12 +48,15 @@ export const timelineEntrySchema = z.object({
     'flexibility.dispatched',
     'flexibility.notified',
     'flexibility.earned',
+    'flow.ingested',
   ]),
   occurredAt: z.string().describe('When it happened in the owning service (ISO 8601 UTC)'),
-  source: z.enum(['read-sink', 'billing', 'csat', 'registry', 'flexibility']),
+  source: z.enum(['read-sink', 'billing', 'csat', 'registry', 'flexibility', 'flow-intake']),
   summary: z.string(),
   link: linkSchema,
-  details: z.record(z.string(), z.unknown()).describe('reading: outcome, reason, value; bill: totals and lines (pence); survey: score, comment'),
+  details: z
+    .record(z.string(), z.unknown())
+    .describe('reading: outcome, reason, value, channel (and flowId when it came in an industry flow); bill: totals and lines (pence); survey: score, comment; flow: file id, sender, readings and outcomes (accepted, held, rejected, undecided)'),
   staffNote: z.string().nullable().optional().describe('Staff only: absent for a customer token'),
 });
 

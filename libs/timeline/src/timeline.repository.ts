@@ -18,6 +18,13 @@ export interface StoredEntry extends TimelineEntry {
   readonly occurredAtMs: number;
 }
 
+/** What read-sink decided about one flow's readings for one account (each reading's latest decision). */
+export interface FlowReadingCounts {
+  readonly accepted: number;
+  readonly held: number;
+  readonly rejected: number;
+}
+
 export interface AccountMatch {
   readonly accountId: string;
   readonly matchedOn: 'account_id' | 'mpan' | 'meter_serial';
@@ -31,6 +38,8 @@ export interface TimelineRepository {
   /** Whether the timeline knows the account at all (an entry or a registry snapshot). */
   knows(accountId: string): Promise<boolean>;
   find(term: string, limit: number): Promise<AccountMatch[]>;
+  /** Per flow id, the decisions about the account's readings that came in it (latest decision per reading). */
+  flowReadingCounts(accountId: string, flowIds: readonly string[]): Promise<ReadonlyMap<string, FlowReadingCounts>>;
 }
 
 interface EntryRow {
@@ -118,6 +127,30 @@ export class PgTimelineRepository implements TimelineRepository {
       [accountId],
     );
     return rows[0]?.known === true;
+  }
+
+  /**
+   * Reads only the account's reading entries that came in these flows (partial index entries_by_flow), and of each
+   * reading its newest decision: a held reading accepted on review counts as accepted.
+   */
+  async flowReadingCounts(accountId: string, flowIds: readonly string[]): Promise<ReadonlyMap<string, FlowReadingCounts>> {
+    const out = new Map<string, { accepted: number; held: number; rejected: number }>();
+    if (flowIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ flow_id: string; status: string; n: number }>(
+      `SELECT flow_id, status, count(*)::int AS n FROM (
+         SELECT DISTINCT ON (details->>'readingId') details->>'flowId' AS flow_id, details->>'status' AS status
+         FROM timeline.entries
+         WHERE account_id = $1 AND family = 'reading' AND details ? 'flowId' AND details->>'flowId' = ANY($2::text[])
+         ORDER BY details->>'readingId', occurred_at DESC, entry_id DESC
+       ) latest GROUP BY flow_id, status`,
+      [accountId, flowIds],
+    );
+    for (const r of rows) {
+      const c = out.get(r.flow_id) ?? { accepted: 0, held: 0, rejected: 0 };
+      if (r.status === 'accepted' || r.status === 'held' || r.status === 'rejected') c[r.status] += r.n;
+      out.set(r.flow_id, c);
+    }
+    return out;
   }
 
   /** Exact matches only (an MPAN, a serial or an account id as typed, trimmed): a search must not leak near neighbours. */
