@@ -119,14 +119,16 @@ proc_list() {
 # CPU ticks (utime+stime) of each process, for the per-process CPU seconds of the run.
 cpu_snapshot() { # cpu_snapshot <out.tsv>
   proc_list | while IFS=$'\t' read -r name p; do
-    [[ -r /proc/$p/stat ]] && awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"
+    # A process gone by now (a companion's, stopped by itself) is skipped; the loop must not end on its failed test
+    # (set -e would stop the bench right here, before the report).
+    if [[ -r /proc/$p/stat ]]; then awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"; fi
   done >"$1"
 }
 # Peak RSS of each process, sampled every second (VmHWM where the process is ours to read).
 sample_rss() {
   while true; do
     proc_list | while IFS=$'\t' read -r name p; do
-      [[ -r /proc/$p/status ]] && awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" 2>/dev/null
+      if [[ -r /proc/$p/status ]]; then awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" 2>/dev/null || true; fi
     done >>"$dir/rss.tsv"
     sleep 1
   done

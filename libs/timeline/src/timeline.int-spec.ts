@@ -116,7 +116,13 @@ describe('timeline against Kafka and PostgreSQL', () => {
     const [poolA, poolB] = pools as [Pool, Pool];
     const repoA = new PgTimelineRepository(poolA);
     const stored: string[] = [];
-    const projectorA = new TimelineProjector(repoA, timelineTopicMap(topics), { projected: () => undefined, skipped: () => undefined, stored: (source) => stored.push(source) });
+    const afterTopic: number[] = [];
+    const projectorA = new TimelineProjector(repoA, timelineTopicMap(topics), {
+      projected: () => undefined,
+      skipped: () => undefined,
+      stored: (source) => stored.push(source),
+      storedAfterTopic: (_source, seconds) => afterTopic.push(seconds),
+    });
     const serviceA = new TimelineQueryService(repoA);
 
     const firstHalf = [registry(ACCOUNT, 1, 'OLD1'), outcome(ACCOUNT, 10, { status: 'rejected', reasonCode: 'NEGATIVE_ADVANCE', message: 'Lower than before' }), ...survey(ACCOUNT, 11, false), outcome(OTHER, 12, { supplyPointId: '1299999999999', meterSerial: 'OTHER1' })];
@@ -149,6 +155,9 @@ describe('timeline against Kafka and PostgreSQL', () => {
     await projectorA.handle(again.slice(3));
     expect(await allPages(serviceA, staff, ACCOUNT)).toEqual(built);
     expect(stored.length).toBe(storedBefore); // a redelivery stores nothing, so it is not measured again
+    // The timeline's own part, from the record on its topic to the entry stored: once per entry, seconds here.
+    expect(afterTopic).toHaveLength(storedBefore);
+    expect(afterTopic.every((s) => s >= 0 && s < 60)).toBe(true);
 
     // Rebuild from scratch: a new database and a new consumer group read every topic from the beginning.
     const repoB = new PgTimelineRepository(poolB);
