@@ -240,6 +240,22 @@ describe('timeline against Kafka and PostgreSQL', () => {
     expect(pages).toHaveLength(6);
   });
 
+  it('registry snapshots of many accounts in one batch: each account keeps its highest revision, in three statements whatever the batch', async () => {
+    const repo = new PgTimelineRepository(pools[0]!);
+    const service = new TimelineQueryService(repo);
+    const [x, y] = [uniqueName('acct'), uniqueName('acct')];
+    const ids = (accountId: string, revision: bigint, serial: string) => ({ accountId, revision, supplyPointIds: [], meterSerials: [serial] });
+    const tag = randomUUID().slice(0, 6).toUpperCase();
+    await repo.apply([], [ids(x, 5n, `XA${tag}`), ids(y, 1n, `YB${tag}`), ids(x, 3n, `XZ${tag}`)]);
+    await repo.apply([], [ids(x, 4n, `XC${tag}`), ids(y, 2n, `YD${tag}`)]);
+    const found = async (q: string) => (await service.lookup(staff, { q })).matches.map((m) => m.accountId);
+    expect(await found(`XA${tag}`)).toEqual([x]); // revision 5 stays: 3 (same batch) and 4 (later batch) are older
+    expect(await found(`XZ${tag}`)).toEqual([]);
+    expect(await found(`XC${tag}`)).toEqual([]);
+    expect(await found(`YB${tag}`)).toEqual([]); // revision 2 replaced 1
+    expect(await found(`YD${tag}`)).toEqual([y]);
+  });
+
   it('filters by kind and time, hides staff notes from the customer, and answers 404 for another account or an unknown one', async () => {
     const service = new TimelineQueryService(new PgTimelineRepository(pools[0]!));
     const bills = await service.timeline(staff, ACCOUNT, { kind: 'bill' });

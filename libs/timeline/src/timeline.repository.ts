@@ -71,7 +71,7 @@ export class PgTimelineRepository implements TimelineRepository {
         stored = await insertEntries(client, entries);
         await insertReadingIdentifiers(client, entries);
       }
-      for (const ids of latestPerAccount(identifiers)) await upsertIdentifiers(client, ids);
+      if (identifiers.length > 0) await upsertIdentifiers(client, latestPerAccount(identifiers));
       return stored;
     });
   }
@@ -211,18 +211,40 @@ async function insertReadingIdentifiers(client: PoolClient, entries: readonly Ti
   );
 }
 
-async function upsertIdentifiers(client: PoolClient, ids: AccountIdentifiers): Promise<void> {
-  const { rowCount } = await client.query(
-    `INSERT INTO timeline.accounts (account_id, revision) VALUES ($1, $2)
-     ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision WHERE timeline.accounts.revision < EXCLUDED.revision`,
-    [ids.accountId, ids.revision.toString()],
+/**
+ * A batch's snapshots in three statements whatever their number (a registry republish is one snapshot per account):
+ * the accounts whose revision this batch advanced, then their identifiers replaced. `all` holds one snapshot per
+ * account (latestPerAccount), so no row is touched twice by one statement.
+ */
+async function upsertIdentifiers(client: PoolClient, all: readonly AccountIdentifiers[]): Promise<void> {
+  const { rows } = await client.query<{ account_id: string }>(
+    `INSERT INTO timeline.accounts (account_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision WHERE timeline.accounts.revision < EXCLUDED.revision
+     RETURNING account_id`,
+    [all.map((i) => i.accountId), all.map((i) => i.revision.toString())],
   );
-  if (!rowCount) return; // an older or the same revision: what we hold is at least as new
-  await client.query('DELETE FROM timeline.account_identifiers WHERE account_id = $1', [ids.accountId]);
+  // An older or the same revision is not returned: what we hold is at least as new.
+  const advanced = new Set(rows.map((r) => r.account_id));
+  if (advanced.size === 0) return;
+  await client.query('DELETE FROM timeline.account_identifiers WHERE account_id = ANY($1::text[])', [[...advanced]]);
+  const accountIds: string[] = [];
+  const kinds: string[] = [];
+  const values: string[] = [];
+  for (const ids of all) {
+    if (!advanced.has(ids.accountId)) continue;
+    const add = (kind: string, value: string) => {
+      accountIds.push(ids.accountId);
+      kinds.push(kind);
+      values.push(value);
+    };
+    for (const v of ids.supplyPointIds) add('mpan', v);
+    for (const v of ids.meterSerials) add('meter_serial', v);
+  }
+  if (accountIds.length === 0) return;
   await client.query(
     `INSERT INTO timeline.account_identifiers (account_id, kind, value)
-     SELECT $1, kind, value FROM unnest($2::text[], $3::text[]) AS t(kind, value) ON CONFLICT DO NOTHING`,
-    [ids.accountId, [...ids.supplyPointIds.map(() => 'mpan'), ...ids.meterSerials.map(() => 'meter_serial')], [...ids.supplyPointIds, ...ids.meterSerials]],
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [accountIds, kinds, values],
   );
 }
 
