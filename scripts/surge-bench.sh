@@ -147,6 +147,13 @@ for c in "${companions[@]}"; do
   companion_pids+=($!); pids+=($!)
 done
 (( ${#companion_pids[@]} > 0 )) && echo "=== companions beside the surge: ${SURGE_COMPANIONS}" && sleep "${SURGE_COMPANION_LEAD_SECONDS:-2}"
+# A companion that must be up before the load (a service of its own to start on contended cores) says so with
+# companion-<name>.starting at once and companion-<name>.ready when it is; the load waits for it, at most 120 s.
+for c in "${companions[@]}"; do
+  [[ -n $c && -f $dir/companion-$c.starting ]] || continue
+  for _ in $(seq 1 240); do [[ -f $dir/companion-$c.ready ]] && break; sleep 0.5; done
+  [[ -f $dir/companion-$c.ready ]] || echo "companion $c not ready after 120 s; the load starts anyway" >&2
+done
 
 echo "=== surge-load: surge-day scenario against read-api (thresholds are the SLOs)"
 cpu_snapshot "$dir/cpu-start.tsv"

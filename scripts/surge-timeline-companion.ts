@@ -99,6 +99,15 @@ async function main(): Promise<void> {
       if (exitedWith !== null || Date.now() > readyBy) throw new Error(`the timeline did not become ready (see ${join(dir, 'timeline.log')})`);
       await sleep(250);
     }
+    // Up when its consumer is assigned (the lag it reports has partitions), so the load meets a timeline already
+    // following its topics; the bench waits for companion-timeline.ready before the load (README).
+    const assignedBy = Date.now() + 60_000;
+    while (Date.now() < assignedBy && exitedWith === null) {
+      const body = (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.json()).catch(() => null)) as { lag?: Record<string, number> } | null;
+      if (body?.lag && Object.keys(body.lag).length > 0) break;
+      await sleep(500);
+    }
+    writeFileSync(join(dir, 'companion-timeline.ready'), `${new Date().toISOString()}\n`);
     // From ready on: start-up (Nest, migrations) is not the surge's cost.
     cpuStart = cpuTicks(pid);
     const started = Date.now();

@@ -7,4 +7,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
+# The load waits for companion-timeline.ready (written once the timeline is up and its consumer assigned).
+touch "$SURGE_DIR/companion-timeline.starting"
 exec node dist/scripts/surge-timeline-companion.js
