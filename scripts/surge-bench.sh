@@ -123,6 +123,8 @@ cpu_snapshot() { # cpu_snapshot <out.tsv>
     # (set -e would stop the bench right here, before the report).
     if [[ -r /proc/$p/stat ]]; then awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"; fi
   done >"$1"
+  # ...and its last ticks, taken by the companion as it stopped it (README), so its CPU is in the table too.
+  cat "$dir"/companion-*.cpu-end.tsv >>"$1" 2>/dev/null || true
 }
 # Peak RSS of each process, sampled every second (VmHWM where the process is ours to read).
 sample_rss() {
