@@ -4,6 +4,7 @@ import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry
 import { SURVEY_ANSWERED_SCHEMA } from '@surge/survey-contracts/survey-event.event';
 import { mapRecord } from './timeline-entry.mapper';
 import { decodeCursor, encodeCursor, withFlowOutcomes } from './timeline-query.service';
+import { timelineQuerySchema } from './timeline-query.schema';
 import { FLOW_ACCOUNT_INGESTED_SCHEMA, type FlowAccountIngestedV1 } from '@surge/flow-contracts/flow-account-ingested.event';
 
 const outcome: ReadingOutcomeV1 = {
@@ -90,6 +91,12 @@ describe('timeline cursor', () => {
     for (const bad of ['', 'xyz', Buffer.from('1e300|bill:x').toString('base64url'), Buffer.from('12|drop table').toString('base64url')]) {
       expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
     }
+  });
+
+  it('a cursor after a flow entry of an account with a 128-character id is one the query takes', () => {
+    const cursor = encodeCursor(1_700_000_000_000, `flow:0b5c0d6e-1f2a-5b3c-8d4e-5f6a7b8c9d0e:${'a'.repeat(128)}`);
+    expect(timelineQuerySchema.safeParse({ cursor }).success).toBe(true);
+    expect(decodeCursor(cursor).entryId).toContain('a'.repeat(128));
   });
 
   it('pages on past a flexibility or an industry flow entry (a page may end on one)', () => {

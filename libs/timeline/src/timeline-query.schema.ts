@@ -13,7 +13,9 @@ const instant = z
 export const timelineQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE).describe(`Entries per page, 1 to ${MAX_PAGE}`),
-    cursor: z.string().max(200).optional().describe('nextCursor of the previous page, exactly as received'),
+    // A cursor is base64url of "<ms>|<entry id>"; a flow or flexibility entry's id holds a 36-character id and an
+    // account id of up to 128: up to ~250 characters encoded.
+    cursor: z.string().max(400).optional().describe('nextCursor of the previous page, exactly as received'),
     kind: z
       .string()
       .max(100)
