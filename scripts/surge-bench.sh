@@ -119,14 +119,18 @@ proc_list() {
 # CPU ticks (utime+stime) of each process, for the per-process CPU seconds of the run.
 cpu_snapshot() { # cpu_snapshot <out.tsv>
   proc_list | while IFS=$'\t' read -r name p; do
-    [[ -r /proc/$p/stat ]] && awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"
+    # A process gone by now (a companion's, stopped by itself) is skipped; the loop must not end on its failed test
+    # (set -e would stop the bench right here, before the report).
+    if [[ -r /proc/$p/stat ]]; then awk -v n="$name" '{ sub(/^.*\) /, ""); print n"\t"($12 + $13) }' "/proc/$p/stat"; fi
   done >"$1"
+  # ...and its last ticks, taken by the companion as it stopped it (README), so its CPU is in the table too.
+  cat "$dir"/companion-*.cpu-end.tsv >>"$1" 2>/dev/null || true
 }
 # Peak RSS of each process, sampled every second (VmHWM where the process is ours to read).
 sample_rss() {
   while true; do
     proc_list | while IFS=$'\t' read -r name p; do
-      [[ -r /proc/$p/status ]] && awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" 2>/dev/null
+      if [[ -r /proc/$p/status ]]; then awk -v n="$name" '/VmHWM/ {print n"\t"$2}' "/proc/$p/status" 2>/dev/null || true; fi
     done >>"$dir/rss.tsv"
     sleep 1
   done
@@ -145,6 +149,13 @@ for c in "${companions[@]}"; do
   companion_pids+=($!); pids+=($!)
 done
 (( ${#companion_pids[@]} > 0 )) && echo "=== companions beside the surge: ${SURGE_COMPANIONS}" && sleep "${SURGE_COMPANION_LEAD_SECONDS:-2}"
+# A companion that must be up before the load (a service of its own to start on contended cores) says so with
+# companion-<name>.starting at once and companion-<name>.ready when it is; the load waits for it, at most 120 s.
+for c in "${companions[@]}"; do
+  [[ -n $c && -f $dir/companion-$c.starting ]] || continue
+  for _ in $(seq 1 240); do [[ -f $dir/companion-$c.ready ]] && break; sleep 0.5; done
+  [[ -f $dir/companion-$c.ready ]] || echo "companion $c not ready after 120 s; the load starts anyway" >&2
+done
 
 echo "=== surge-load: surge-day scenario against read-api (thresholds are the SLOs)"
 cpu_snapshot "$dir/cpu-start.tsv"

@@ -8,7 +8,10 @@ import puppeteer from 'puppeteer-core';
 import { sha256Hex } from '@surge/auth/authenticator.service';
 import { issueCustomerToken } from '@surge/auth/token.issuer';
 import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { deleteTopics } from '@surge/kafka/topic.admin';
+import { encodeRegistrySnapshot } from '@surge/registry-contracts/registry-change.event';
+import { accountSnapshot } from '@surge-test/fixtures/d0010-flow.stub';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
@@ -22,7 +25,7 @@ declare const document: any;
 declare const sessionStorage: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506, web: 4507, billingEvents: 4508 } as const;
+const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506, web: 4507, billingEvents: 4508, flows: 4509 } as const;
 
 /**
  * The account timeline end to end (issue 16), on the BUILT services (ports 4501-4508, own topics, databases,
@@ -31,6 +34,8 @@ const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506
  * a note); the staff and the customer timeline show all of it in order (the note for staff only), the
  * customer-service page in Chromium finds the account by MPAN and opens the reviewed reading with its note, the
  * rejected one, the bill's lines and the answer; a customer token cannot use the page; an unknown account is said so.
+ * Then an industry flow (D0010) carries a reading for the account: the flow and its reading (channel D0010 flow) are on
+ * the timeline, the flow with what the sink decided, and the page opens the flow.
  * Last the isolation: with the timeline stopped a reading is still taken and decided, and the timeline
  * catches up when it is back.
  */
@@ -38,6 +43,7 @@ describe('account timeline end to end', () => {
   const database = uniqueName('e2e_timeline');
   const prefix = `${uniqueName('e2e_timeline')}.`;
   const staffKey = 'e2e-timeline-staff-key-0123456789';
+  const collectorKey = 'e2e-timeline-collector-key-0123456789';
   const admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
   const pgUrl = new URL(testEnv.DATABASE_URL);
   pgUrl.pathname = `/${database}`;
@@ -69,7 +75,7 @@ describe('account timeline end to end', () => {
       JWT_PUBLIC_KEY: keys.publicKeyPem,
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
-      API_KEYS: `staff:${sha256Hex(staffKey)}:readings:read|readings:review|billing:run|billing:read|csat:read|timeline:read`,
+      API_KEYS: `staff:${sha256Hex(staffKey)}:readings:read|readings:review|billing:run|billing:read|csat:read|timeline:read,collector:${sha256Hex(collectorKey)}:flows:submit`,
       KAFKA_GROUP_ID: `${prefix}read-sink`,
       CSAT_KAFKA_GROUP_ID: `${prefix}csat`,
       TIMELINE_KAFKA_GROUP_ID: `${prefix}timeline`,
@@ -264,6 +270,65 @@ describe('account timeline end to end', () => {
       await page.close();
     }
   }, 60_000);
+
+  it('an industry flow with a reading for the account: the flow (file id, sender, what the sink decided) and its reading (channel D0010 flow) on the timeline, and on the page', async () => {
+    // The registry's state of the account, as the registry would publish it (the demo seeds accounts without it):
+    // flow-intake matches a flow's readings to accounts only through registry.v1.
+    const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
+    const digits = reviewed.value.length;
+    const snapshot = accountSnapshot({ accountId: summary.accountId, mpan: summary.supplyPointId, meterSerial: summary.meterSerial, registerId: 'S' });
+    const point = snapshot.supplyPoints[0]!;
+    const meter = point.meters[0]!;
+    const registered = { ...snapshot, supplyPoints: [{ ...point, meters: [{ ...meter, registers: meter.registers.map((r) => ({ ...r, digits })) }] }] };
+    const publisher = new PlatformaticEventPublisher({ brokers: testEnv.KAFKA_BROKERS, clientId: uniqueName('e2e-timeline'), deadlineMs: 10_000, maxBufferedRecords: 100, maxBatchRecords: 10, lingerMs: 1, maxInFlightRequests: 1, lanes: 1 });
+    await publisher.publish([{ topic: resolveTopics(prefix).registry.name, key: summary.accountId, value: encodeRegistrySnapshot(registered) }]);
+    await publisher.close();
+    svc.flows = await startService('flow-intake', PORTS.flows, { ...env, KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`, FLOW_PROCESSOR_IDLE_MS: '200' });
+
+    const fileId = `E2ETL${Date.now() % 100000}`;
+    const value = `${Number(reviewed.value) + 40}.0`;
+    const lines = [`ZHV|${fileId}|D0010002|D|UDMS|X|SRGE|20260101093000||||OPER|`, `026|${summary.supplyPointId}|V|`, `028|${summary.meterSerial}|R|`, `030|S|20220520000000|${value}|||T|N|`];
+    const text = `${[...lines, `ZPT|${fileId}|${lines.length - 1}||1|20260101094500|`].join('\n')}\n`;
+    const sent = await fetch(`${url('flows')}/v1/industry/flows`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-api-key': collectorKey }, body: text });
+    expect(sent.status).toBe(202);
+    const { flowId } = (await sent.json()) as { flowId: string };
+
+    const flowEntry = await eventually(async () => {
+      const r = await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=flow`, { apiKey: staffKey });
+      const e = r.body?.items?.[0];
+      return e && e.details.outcomes.undecided === 0 ? e : undefined;
+    }, 60_000);
+    expect(flowEntry).toMatchObject({
+      kind: 'flow.ingested',
+      source: 'flow-intake',
+      summary: `Industry flow ${fileId} from D UDMS: 1 reading (1 accepted, 0 held for review, 0 rejected)`,
+      link: { type: 'industry-flow', id: flowId, href: `/v1/industry/flows/${flowId}` },
+      details: { fileId, readings: 1, outcomes: { accepted: 1, held: 0, rejected: 0, undecided: 0 } },
+    });
+    const readings = (await get(url('timeline'), `/v1/accounts/${summary.accountId}/timeline?kind=reading&limit=3`, { token })).body.items as { summary: string; details: { channel: string; flowId?: string } }[];
+    expect(readings[0]).toMatchObject({ summary: expect.stringContaining('(D0010 flow) accepted'), details: { channel: 'd0010', flowId } });
+
+    const page: Page = await browser!.newPage();
+    try {
+      await page.goto(`${url('web')}/`, { waitUntil: 'load' });
+      await page.waitForSelector('#staff-id', { visible: true });
+      await page.type('#staff-id', 'agent.2');
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('#q', { visible: true });
+      await page.type('#q', summary.accountId);
+      await page.click('#search-form button[type=submit]');
+      await page.waitForSelector('#entries li[data-kind="flow.ingested"]', { timeout: 10_000 });
+      expect(await page.$eval('#entries li[data-kind="flow.ingested"]', (li: any) => li.textContent as string)).toContain(`Industry flow ${fileId} from D UDMS: 1 reading (1 accepted`);
+      await page.click('#entries li[data-kind="flow.ingested"] button');
+      await page.waitForSelector('#detail', { visible: true });
+      const detail = await page.$eval('#detail', (el: any) => el.textContent as string);
+      expect(detail).toContain(`Industry flow ${fileId}`);
+      expect(detail).toContain('Readings for this account1');
+      expect(detail).toContain(`/v1/industry/flows/${flowId}`);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 
   it('with the timeline down, a reading is still taken and decided; the timeline catches up when it is back', async () => {
     await svc.timeline!.stop();

@@ -120,7 +120,7 @@ export class FlowIntakeModule {
               flows,
               publisher,
               { lookup: (sp, serial, reg) => registry.register(sp, serial, reg), caughtUp: () => registry.caughtUp() },
-              { processorId, batchReadings: config.FLOW_PROCESSOR_BATCH_READINGS, leaseMs: config.FLOW_PROCESSOR_LEASE_MS, topic: topics.meterReadings.name },
+              { processorId, batchReadings: config.FLOW_PROCESSOR_BATCH_READINGS, leaseMs: config.FLOW_PROCESSOR_LEASE_MS, topic: topics.meterReadings.name, flowsTopic: topics.industryFlows.name },
               {
                 published: (n) => metrics.readings.inc({ outcome: 'received', reason: 'none' }, n),
                 finished: (flow, state, seconds) => logger.info({ flowId: flow.flowId, fileId: flow.fileId, state, seconds }, 'flow processed'),

@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   if (config.ENSURE_TOPICS) {
     const topics = resolveTopics(config.KAFKA_TOPIC_PREFIX);
     // Everything it consumes must exist before it subscribes (a consumer of a missing topic fails to start).
-    await ensureTopics(config.KAFKA_BROKERS, [topics.meterReadings, topics.registry, topics.readingAccepted, topics.readingRejected]);
+    await ensureTopics(config.KAFKA_BROKERS, [topics.meterReadings, topics.registry, topics.readingAccepted, topics.readingRejected, topics.industryFlows]);
   }
   const app = await createFlowIntakeApp(config);
   await app.listen(config.PORT, config.HOST);

@@ -166,7 +166,8 @@ function openDetail(e: Entry): void {
     row(table, 'Read at', typeof d.readAt === 'string' ? when(d.readAt) : d.readAt);
     row(table, 'Register', d.registerId);
     row(table, 'Supply point (MPAN)', d.supplyPointId);
-    row(table, 'Channel', d.channel);
+    row(table, 'Channel', d.channel === 'd0010' ? 'D0010 industry flow' : d.channel);
+    if (d.flowId) row(table, 'Industry flow', d.flowId);
     if (d.reviewed) row(table, 'Decided on review', 'yes (the reviewer\'s note is in the staff note below)');
     row(table, 'Reading id', d.readingId);
     body.append(table);
@@ -195,6 +196,21 @@ function openDetail(e: Entry): void {
       row(table, 'Comment', d.comment);
     } else row(table, 'Expires', typeof d.expiresAt === 'string' ? when(d.expiresAt) : d.expiresAt);
     row(table, 'About reading', d.readingId);
+    body.append(table);
+  } else if (e.link.type === 'industry-flow') {
+    const sender = d.sender as { role?: string; mpid?: string } | undefined;
+    const outcomes = (d.outcomes ?? {}) as { accepted?: number; held?: number; rejected?: number; undecided?: number };
+    $('detail-title').textContent = `Industry flow ${d.fileId}`;
+    row(table, 'Flow type', d.flowType);
+    row(table, 'Sender', sender ? `${sender.role} ${sender.mpid}` : undefined);
+    row(table, 'Readings for this account', d.readings);
+    row(table, 'Accepted', outcomes.accepted);
+    row(table, 'Held for review', outcomes.held);
+    row(table, 'Rejected', outcomes.rejected);
+    row(table, 'Not decided yet', outcomes.undecided);
+    row(table, 'Supply points', Array.isArray(d.supplyPointIds) ? d.supplyPointIds.join(', ') : d.supplyPointIds);
+    row(table, 'Flow status (flow-intake)', e.link.href);
+    row(table, 'Flow id', d.flowId);
     body.append(table);
   } else {
     $('detail-title').textContent = 'Account change';

@@ -55,6 +55,7 @@ export class TimelineModule {
               projected: (entries) => metrics.sinkBatchSize.observe({ sink: 'timeline' }, entries),
               // How far behind its sources the timeline is (issue 16: an outcome on the timeline within 10 s, p99).
               stored: (source, seconds) => metrics.timelineFreshness.observe({ source }, seconds),
+              storedAfterTopic: (source, seconds) => metrics.timelineProjectionDelay.observe({ source }, seconds),
               skipped: (record, reason) => logger.warn({ reason, source: `${record.topic}/${record.partition}/${record.offset}` }, 'record skipped by the timeline (still on the topic)'),
             }),
           inject: [PG_POOL, METRICS, LOGGER],

@@ -93,4 +93,13 @@ export const FLOW_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'flow_readings_account',
+    // Which account each published reading is for (the registry's answer when it was matched), written with
+    // the batch's checkpoint: at the flow's end its per-account announcement (industry-flows.v1) is counted
+    // from here, so a flow resumed after a crash still counts the readings published before it. Null for
+    // readings published before this version (those flows were done and announced nothing).
+    sql: `ALTER TABLE industry_flow_readings ADD COLUMN account_id text;`,
+  },
 ];

@@ -4,6 +4,7 @@ import type { D0010Event } from '@surge/industry-flow/d0010.events';
 import { D0010StructureError } from '@surge/industry-flow/d0010-structure.tracker';
 import { splitFlowLineBatches } from '@surge/industry-flow/flow-line.splitter';
 import { encodeSubmitted } from '@surge/reading-contracts/meter-reading-submitted.event';
+import { encodeFlowAccountIngested, flowAccountEventId, FLOW_ACCOUNT_INGESTED_SCHEMA } from '@surge/flow-contracts/flow-account-ingested.event';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { FlowRejection, StoredFlow } from './flow.model';
@@ -18,6 +19,11 @@ export interface FlowProcessorOptions {
   /** A processor that stops renewing its lease for this long is presumed dead; another takes the flow over. */
   readonly leaseMs: number;
   readonly topic: string;
+  /**
+   * industry-flows.v1: where a processed flow is announced, one event per account it carried readings for (the
+   * account timeline's "industry flow ingested"). Unset: no announcement.
+   */
+  readonly flowsTopic?: string;
 }
 
 export interface FlowRegistry {
@@ -90,7 +96,7 @@ export class FlowProcessor {
         batch.readings++;
         if (mapped.ok) {
           batch.records.push({ topic: this.options.topic, key: mapped.event.supplyPointId, value: encodeSubmitted(mapped.event), headers: { 'correlation-id': mapped.event.correlationId, schema: mapped.event.schema } });
-          batch.publishedReadings.push({ line: r.line, readingId: mapped.event.readingId, supplyPointId: mapped.event.supplyPointId });
+          batch.publishedReadings.push({ line: r.line, readingId: mapped.event.readingId, supplyPointId: mapped.event.supplyPointId, accountId: mapped.event.accountId });
           if (r.estimated) batch.estimated++;
           if (r.review) batch.held++;
         } else {
@@ -118,6 +124,7 @@ export class FlowProcessor {
       // The last batch checkpoints at the file's last line, so even a flow ending in rejections moves its checkpoint.
       batch.line = Math.max(batch.line, flow.lines, flow.checkpointLine + 1);
       if (!(await flush())) return 'lost';
+      await this.announce(flow);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!(await this.flows.finish(flow.flowId, me, 'done', null))) return 'lost';
       this.observer.finished(flow, 'done', seconds);
@@ -132,6 +139,42 @@ export class FlowProcessor {
       // Kafka or PostgreSQL: give the flow back; it resumes from its checkpoint.
       await this.flows.release(flow.flowId, me, String((error as Error)?.message ?? error).slice(0, 500)).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * After the flow's last batch is published and checkpointed, before it is marked done: one event per account
+   * it carried readings for (acks=all, in batches). A crash or a Kafka failure here leaves the flow processing;
+   * it is taken again, finds nothing left to publish, and announces again with the same event ids (consumers
+   * deduplicate): at least once, never lost. The counts come from the checkpointed rows, not from this run's
+   * memory, so a flow resumed after a crash announces all of its readings.
+   */
+  private async announce(flow: StoredFlow): Promise<void> {
+    const topic = this.options.flowsTopic;
+    if (!topic) return;
+    const processedAt = new Date().toISOString();
+    const accounts = await this.flows.accountsTouched(flow.flowId);
+    for (let i = 0; i < accounts.length; i += this.options.batchReadings) {
+      await this.publisher.publish(
+        accounts.slice(i, i + this.options.batchReadings).map((a) => ({
+          topic,
+          key: a.accountId,
+          value: encodeFlowAccountIngested({
+            schema: FLOW_ACCOUNT_INGESTED_SCHEMA,
+            eventId: flowAccountEventId(flow.flowId, a.accountId),
+            flowId: flow.flowId,
+            flowType: flow.flowType,
+            fileId: flow.fileId,
+            sender: { role: flow.senderRole, mpid: flow.senderMpid },
+            accountId: a.accountId,
+            readings: a.readings,
+            supplyPointIds: a.supplyPointIds.slice(0, 1000),
+            receivedAt: flow.receivedAt,
+            processedAt,
+          }),
+          headers: { schema: FLOW_ACCOUNT_INGESTED_SCHEMA, 'correlation-id': `flow-${flow.flowId}` },
+        })),
+      );
     }
   }
 
@@ -156,7 +199,7 @@ function emptyBatch() {
     groupsRejected: 0,
     records: [] as OutgoingRecord[],
     rejections: [] as FlowRejection[],
-    publishedReadings: [] as { line: number; readingId: string; supplyPointId: string }[],
+    publishedReadings: [] as { line: number; readingId: string; supplyPointId: string; accountId: string }[],
     progress(): FlowProgress {
       return {
         checkpointLine: b.line,

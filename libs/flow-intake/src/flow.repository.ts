@@ -33,8 +33,8 @@ export interface FlowProgress {
   readonly estimated: number;
   readonly heldForReview: number;
   readonly rejections: readonly FlowRejection[];
-  /** The readings this batch published: line, reading id and supply point. */
-  readonly publishedReadings: readonly { readonly line: number; readonly readingId: string; readonly supplyPointId: string }[];
+  /** The readings this batch published: line, reading id, supply point and the account it was matched to. */
+  readonly publishedReadings: readonly { readonly line: number; readonly readingId: string; readonly supplyPointId: string; readonly accountId: string }[];
 }
 
 /** PostgreSQL access for industry flows; every multi-row change is one transaction of the caller's. */
@@ -120,10 +120,10 @@ export class FlowRepository {
       }
       if (p.publishedReadings.length > 0) {
         await client.query(
-          `INSERT INTO industry_flow_readings (reading_id, flow_id, line, supply_point_id)
-           SELECT r, $1, l, s FROM unnest($2::uuid[], $3::int[], $4::text[]) AS t (r, l, s)
+          `INSERT INTO industry_flow_readings (reading_id, flow_id, line, supply_point_id, account_id)
+           SELECT r, $1, l, s, a FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[]) AS t (r, l, s, a)
            ON CONFLICT (reading_id) DO NOTHING`,
-          [flowId, p.publishedReadings.map((r) => r.readingId), p.publishedReadings.map((r) => r.line), p.publishedReadings.map((r) => r.supplyPointId)],
+          [flowId, p.publishedReadings.map((r) => r.readingId), p.publishedReadings.map((r) => r.line), p.publishedReadings.map((r) => r.supplyPointId), p.publishedReadings.map((r) => r.accountId)],
         );
       }
       await client.query('COMMIT');
@@ -148,6 +148,19 @@ export class FlowRepository {
   /** Lets another processor (or this one, later) take the flow at once, e.g. when the registry is not caught up yet. */
   async release(flowId: string, owner: string, error: string | null): Promise<void> {
     await this.pool.query(`UPDATE industry_flows SET lease_until = NULL, lease_owner = NULL, last_error = $3 WHERE flow_id = $1 AND lease_owner = $2`, [flowId, owner, error]);
+  }
+
+  /**
+   * The accounts a flow's published readings were for, with their counts and supply points (from the checkpointed
+   * rows, so readings published before a crash are counted too): what the flow's announcement says per account.
+   */
+  async accountsTouched(flowId: string): Promise<Array<{ accountId: string; readings: number; supplyPointIds: string[] }>> {
+    const { rows } = await this.pool.query<{ account_id: string; n: number; supply_points: string[] }>(
+      `SELECT account_id, count(*)::int AS n, array_agg(DISTINCT supply_point_id ORDER BY supply_point_id) AS supply_points
+       FROM industry_flow_readings WHERE flow_id = $1 AND account_id IS NOT NULL AND account_id <> '' GROUP BY account_id ORDER BY account_id`,
+      [flowId],
+    );
+    return rows.map((r) => ({ accountId: r.account_id, readings: r.n, supplyPointIds: r.supply_points }));
   }
 
   /** Rejections in line order, `limit` at a time after `afterLine` (the report is streamed, never held whole). */

@@ -16,6 +16,7 @@ const EXPECTED: Record<string, { type: string; labels: string[] }> = {
   surge_sink_dead_letters_total: { type: 'counter', labels: ['sink', 'reason'] },
   surge_reading_freshness_seconds: { type: 'histogram', labels: [] },
   surge_timeline_freshness_seconds: { type: 'histogram', labels: ['source'] },
+  surge_timeline_projection_seconds: { type: 'histogram', labels: ['source'] },
   surge_readings_total: { type: 'counter', labels: ['outcome', 'reason'] },
   surge_db_errors_total: { type: 'counter', labels: ['db', 'operation'] },
   surge_queue_jobs: { type: 'gauge', labels: ['queue', 'state'] },

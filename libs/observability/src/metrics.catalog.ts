@@ -133,6 +133,12 @@ export const METRIC_DEFINITIONS = {
     ['source'],
     FRESHNESS_BUCKETS,
   ),
+  timelineProjectionDelay: histogram(
+    'surge_timeline_projection_seconds',
+    "Time from a fact's record reaching its topic (the record timestamp) to its entry being stored on the account timeline: the timeline's own part of surge_timeline_freshness_seconds, by source service.",
+    ['source'],
+    FRESHNESS_BUCKETS,
+  ),
   readings: counter(
     'surge_readings_total',
     'Meter readings by outcome (received|accepted|rejected|held) and stable reason code (libs/errors; "none" when accepted).',

@@ -3,7 +3,9 @@ import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { SURVEY_ANSWERED_SCHEMA } from '@surge/survey-contracts/survey-event.event';
 import { mapRecord } from './timeline-entry.mapper';
-import { decodeCursor, encodeCursor } from './timeline-query.service';
+import { decodeCursor, encodeCursor, withFlowOutcomes } from './timeline-query.service';
+import { timelineQuerySchema } from './timeline-query.schema';
+import { FLOW_ACCOUNT_INGESTED_SCHEMA, type FlowAccountIngestedV1 } from '@surge/flow-contracts/flow-account-ingested.event';
 
 const outcome: ReadingOutcomeV1 = {
   schema: 'reading.outcome.v1',
@@ -88,6 +90,78 @@ describe('timeline cursor', () => {
     expect(decodeCursor(encodeCursor(1_700_000_000_000, 'bill:b-1'))).toEqual({ occurredAtMs: 1_700_000_000_000, entryId: 'bill:b-1' });
     for (const bad of ['', 'xyz', Buffer.from('1e300|bill:x').toString('base64url'), Buffer.from('12|drop table').toString('base64url')]) {
       expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }));
+    }
+  });
+
+  it('a cursor after a flow entry of an account with a 128-character id is one the query takes', () => {
+    const cursor = encodeCursor(1_700_000_000_000, `flow:0b5c0d6e-1f2a-5b3c-8d4e-5f6a7b8c9d0e:${'a'.repeat(128)}`);
+    expect(timelineQuerySchema.safeParse({ cursor }).success).toBe(true);
+    expect(decodeCursor(cursor).entryId).toContain('a'.repeat(128));
+  });
+
+  it('pages on past a flexibility or an industry flow entry (a page may end on one)', () => {
+    for (const id of ['flex:dispatch:EV1:ACC-1', 'flow:0b5c0d6e-1f2a-5b3c-8d4e-5f6a7b8c9d0e:ACC-1']) {
+      expect(decodeCursor(encodeCursor(1_700_000_000_000, id))).toEqual({ occurredAtMs: 1_700_000_000_000, entryId: id });
+    }
+  });
+});
+
+describe('industry flows on the timeline', () => {
+  const flowId = '0b5c0d6e-1f2a-5b3c-8d4e-5f6a7b8c9d0e';
+  const ingested: FlowAccountIngestedV1 = {
+    schema: FLOW_ACCOUNT_INGESTED_SCHEMA,
+    eventId: `${flowId}:A-1`,
+    flowId,
+    flowType: 'D0010',
+    fileId: 'F000123',
+    sender: { role: 'D', mpid: 'UDMS' },
+    accountId: 'A-1',
+    readings: 3,
+    supplyPointIds: ['1200000000001'],
+    receivedAt: '2026-03-31T07:00:00Z',
+    processedAt: '2026-03-31T07:00:04Z',
+  };
+
+  it('a flow that carried readings for the account: file id, sender and count, linked to the flow, at its receipt; the same event twice is the same entry', () => {
+    const m = mapRecord('industry-flow', JSON.stringify(ingested));
+    expect(m.kind).toBe('entry');
+    if (m.kind !== 'entry') return;
+    expect(m.entry).toMatchObject({
+      entryId: `flow:${flowId}:A-1`,
+      accountId: 'A-1',
+      kind: 'flow.ingested',
+      family: 'flow',
+      source: 'flow-intake',
+      occurredAt: '2026-03-31T07:00:00.000Z',
+      summary: 'Industry flow F000123 from D UDMS: 3 readings',
+      link: { type: 'industry-flow', id: flowId, href: `/v1/industry/flows/${flowId}` },
+      details: { fileId: 'F000123', sender: { role: 'D', mpid: 'UDMS' }, readings: 3 },
+    });
+    expect(mapRecord('industry-flow', Buffer.from(JSON.stringify(ingested)))).toEqual(m);
+  });
+
+  it('the page adds what read-sink decided about the flow\'s readings', () => {
+    const m = mapRecord('industry-flow', JSON.stringify(ingested));
+    if (m.kind !== 'entry') throw new Error('not an entry');
+    const stored = { ...m.entry, occurredAtMs: Date.parse(m.entry.occurredAt) };
+    expect(withFlowOutcomes(stored, { accepted: 1, held: 1, rejected: 0 })).toMatchObject({
+      summary: 'Industry flow F000123 from D UDMS: 3 readings (1 accepted, 1 held for review, 0 rejected, 1 not decided yet)',
+      details: { outcomes: { accepted: 1, held: 1, rejected: 0, undecided: 1 } },
+    });
+    expect(withFlowOutcomes(stored, { accepted: 2, held: 0, rejected: 1 }).summary).toBe('Industry flow F000123 from D UDMS: 3 readings (2 accepted, 0 held for review, 1 rejected)');
+  });
+
+  it('a reading from a flow says its channel and names its flow; a website reading says its channel and names none', () => {
+    const fromFlow = mapRecord('reading-outcome', JSON.stringify({ ...outcome, channel: 'd0010', status: 'accepted', reasonCode: null, message: null, correlationId: `flow-${flowId}` }));
+    expect(fromFlow.kind === 'entry' && fromFlow.entry).toMatchObject({ summary: 'Reading 1234 on meter S1 register 1 (D0010 flow) accepted', details: { channel: 'd0010', flowId } });
+    const web = mapRecord('reading-outcome', JSON.stringify(outcome));
+    expect(web.kind === 'entry' && web.entry.summary).toBe('Reading 1234 on meter S1 register 1 (website) rejected: NEGATIVE_ADVANCE');
+    expect(web.kind === 'entry' && 'flowId' in web.entry.details).toBe(false);
+  });
+
+  it('a malformed flow event is skipped', () => {
+    for (const bad of ['nope', JSON.stringify({ ...ingested, readings: 0 }), JSON.stringify({ ...ingested, accountId: 'has space' }), JSON.stringify({ ...ingested, schema: 'x' })]) {
+      expect(mapRecord('industry-flow', bad)).toEqual({ kind: 'skip', reason: 'malformed' });
     }
   });
 });

@@ -1,4 +1,5 @@
 import { decodeBillIssued, type BillIssuedV1 } from '@surge/billing-contracts/bill-issued.event';
+import { decodeFlowAccountIngested, type FlowAccountIngestedV1 } from '@surge/flow-contracts/flow-account-ingested.event';
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
 import { ACCOUNT_SNAPSHOT_SCHEMA, type AccountSnapshotV1 } from '@surge/registry-contracts/registry-change.event';
 import { decodeSurveyEvent, SURVEY_ANSWERED_SCHEMA, type SurveyEventV1 } from '@surge/survey-contracts/survey-event.event';
@@ -19,7 +20,7 @@ import {
 import type { AccountIdentifiers, TimelineEntry } from './timeline-entry.model';
 
 /** Which contract a topic carries (the app maps its resolved topic names onto these). */
-export type TimelineTopicKind = 'reading-outcome' | 'bill' | 'survey' | 'registry' | 'flexibility';
+export type TimelineTopicKind = 'reading-outcome' | 'bill' | 'survey' | 'registry' | 'flexibility' | 'industry-flow';
 
 export type MappedRecord =
   | { readonly kind: 'entry'; readonly entry: TimelineEntry }
@@ -73,7 +74,35 @@ export function mapRecord(topic: TimelineTopicKind, value: Buffer | string): Map
       if (!entry || !okAccount(entry.accountId) || !okInstant(entry.occurredAt)) return { kind: 'skip', reason: 'malformed' };
       return { kind: 'entry', entry };
     }
+    case 'industry-flow': {
+      const e = decodeFlowAccountIngested(value);
+      if (!e || !okAccount(e.accountId)) return { kind: 'skip', reason: 'malformed' };
+      return { kind: 'entry', entry: fromFlowAccountIngested(e) };
+    }
   }
+}
+
+/**
+ * An industry flow that carried readings for the account. Its instant is the flow's receipt (when the sender's
+ * readings reached us, the same on every republish), so on the timeline it comes before the decisions about its
+ * readings. The summary gives what intake knows; what read-sink decided about those readings (accepted, held,
+ * rejected) is counted from the account's own reading entries when a page is read (TimelineQueryService), so it
+ * is current after a review and the same after a rebuild.
+ */
+export function fromFlowAccountIngested(e: FlowAccountIngestedV1): TimelineEntry {
+  const sender = `${e.sender.role} ${e.sender.mpid}`;
+  return {
+    entryId: `flow:${e.flowId}:${e.accountId}`,
+    accountId: e.accountId,
+    kind: 'flow.ingested',
+    family: 'flow',
+    occurredAt: iso(e.receivedAt),
+    source: 'flow-intake',
+    summary: `Industry flow ${e.fileId} from ${sender}: ${e.readings} reading${e.readings === 1 ? '' : 's'}`,
+    link: { type: 'industry-flow', id: e.flowId, href: `/v1/industry/flows/${e.flowId}` },
+    details: { flowId: e.flowId, flowType: e.flowType, fileId: e.fileId, sender: e.sender, readings: e.readings, supplyPointIds: e.supplyPointIds, processedAt: e.processedAt },
+    staffNote: `Flow ${e.flowId}: the flow's status and per-line outcomes are at GET /v1/industry/flows/${e.flowId} (flow-intake, flows:read)`,
+  };
 }
 
 /** One of the flexibility programme's four facts (libs/flexibility-contracts), by its schema; null when it is none. */
@@ -181,6 +210,7 @@ export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
   const decided = e.status === 'accepted' ? 'accepted' : e.status === 'held' ? 'held for review' : 'rejected';
   const what = e.reviewId ? `${decided} on review` : decided;
   const reason = e.reasonCode ? `: ${e.reasonCode}` : '';
+  const flowId = flowIdOf(e);
   return {
     // One entry per (reading, decision): a held reading later decided gets a second entry, a redelivery none.
     entryId: `reading:${e.readingId}:${e.status}`,
@@ -189,7 +219,7 @@ export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
     family: 'reading',
     occurredAt: iso(e.decidedAt),
     source: 'read-sink',
-    summary: `Reading ${e.value} on meter ${e.meterSerial} register ${e.registerId} ${what}${reason}`,
+    summary: `Reading ${e.value} on meter ${e.meterSerial} register ${e.registerId} (${channelName(e.channel)}) ${what}${reason}`,
     link: { type: 'reading', id: e.readingId, href: `/v1/meter-readings/${e.readingId}` },
     details: {
       readingId: e.readingId,
@@ -202,11 +232,22 @@ export function fromReadingOutcome(e: ReadingOutcomeV1): TimelineEntry {
       meterSerial: e.meterSerial,
       registerId: e.registerId,
       channel: e.channel,
+      ...(flowId ? { flowId } : {}),
       duplicateOf: e.duplicateOf,
       reviewed: e.reviewId !== undefined,
     },
     staffNote: readingStaffNote(e),
   };
+}
+
+const CHANNEL_NAMES: Readonly<Record<string, string>> = { web: 'website', app: 'app', collector: 'meter reading collector', d0010: 'D0010 flow' };
+const channelName = (channel: string): string => CHANNEL_NAMES[channel] ?? channel;
+
+/** flow-intake names its readings' correlation id `flow-<flowId>` (flow-reading.mapper): the flow a reading came in. */
+const FLOW_CORRELATION = /^flow-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+function flowIdOf(e: ReadingOutcomeV1): string | null {
+  if (e.channel !== 'd0010' || typeof e.correlationId !== 'string') return null;
+  return FLOW_CORRELATION.exec(e.correlationId)?.[1] ?? null;
 }
 
 /** Staff only: the reviewer's note when a review decided the reading, and the correlation id to find the request in the logs. */

@@ -4,7 +4,7 @@
  * batching and after any number of redeliveries, gives the same entries: that is what makes the read
  * model rebuildable from the topics.
  */
-export const TIMELINE_FAMILIES = ['reading', 'bill', 'survey', 'registry', 'flexibility'] as const;
+export const TIMELINE_FAMILIES = ['reading', 'bill', 'survey', 'registry', 'flexibility', 'flow'] as const;
 export type TimelineFamily = (typeof TIMELINE_FAMILIES)[number];
 
 export type TimelineKind =
@@ -19,13 +19,14 @@ export type TimelineKind =
   | 'flexibility.enrolled'
   | 'flexibility.dispatched'
   | 'flexibility.notified'
-  | 'flexibility.earned';
+  | 'flexibility.earned'
+  | 'flow.ingested';
 
-export type TimelineSource = 'read-sink' | 'billing' | 'csat' | 'registry' | 'flexibility';
+export type TimelineSource = 'read-sink' | 'billing' | 'csat' | 'registry' | 'flexibility' | 'flow-intake';
 
 export interface TimelineLink {
   /** What the entry is about; the page opens it from the entry's details. */
-  readonly type: 'reading' | 'bill' | 'survey' | 'account' | 'flex-event';
+  readonly type: 'reading' | 'bill' | 'survey' | 'account' | 'flex-event' | 'industry-flow';
   readonly id: string;
   /** Where the owning service serves the thing itself (relative to that service's API). */
   readonly href: string;

@@ -69,4 +69,17 @@ export const TIMELINE_PG_MIGRATIONS: readonly PostgresMigration[] = [
         CHECK (family IN ('reading', 'bill', 'survey', 'registry', 'flexibility'));
     `,
   },
+  {
+    version: 3,
+    name: 'industry_flow_family',
+    sql: `
+      -- Industry flows (industry-flows.v1, one entry per flow and account) join the story.
+      ALTER TABLE timeline.entries DROP CONSTRAINT IF EXISTS entries_family_check;
+      ALTER TABLE timeline.entries ADD CONSTRAINT entries_family_check
+        CHECK (family IN ('reading', 'bill', 'survey', 'registry', 'flexibility', 'flow'));
+      -- A flow entry's outcome counts are read from the account's reading entries of that flow when a page
+      -- shows it: only readings that came in a flow are in this index, so it costs the surge's web readings nothing.
+      CREATE INDEX entries_by_flow ON timeline.entries (account_id, (details->>'flowId')) WHERE family = 'reading' AND details ? 'flowId';
+    `,
+  },
 ];

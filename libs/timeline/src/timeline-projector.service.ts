@@ -7,6 +7,12 @@ export interface ProjectorObserver {
   projected(entries: number, identifiers: number): void;
   /** Once per entry this batch stored (not for redeliveries): seconds from the fact to its entry on the timeline. */
   stored?(source: TimelineEntry['source'], seconds: number): void;
+  /**
+   * Once per entry this batch stored: seconds from its record reaching the topic (the record's timestamp) to its
+   * entry on the timeline. The timeline's own part of `stored` (the rest is the source's, e.g. the sink's ClickHouse
+   * write and outcome publish after its decision).
+   */
+  storedAfterTopic?(source: TimelineEntry['source'], seconds: number): void;
   skipped(record: ConsumedRecord, reason: 'malformed' | 'unknown-topic'): void;
 }
 
@@ -32,6 +38,7 @@ export class TimelineProjector {
 
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
     const entries: TimelineEntry[] = [];
+    const onTopicAt = new Map<string, number>();
     const identifiers: AccountIdentifiers[] = [];
     for (const record of batch) {
       const topic = this.topics.get(record.topic);
@@ -48,10 +55,17 @@ export class TimelineProjector {
         identifiers.push(mapped.identifiers);
         if (mapped.entry) entries.push(mapped.entry);
       } else entries.push(mapped.entry);
+      const entry = mapped.entry;
+      if (entry && !onTopicAt.has(entry.entryId)) onTopicAt.set(entry.entryId, record.timestamp);
     }
     const stored = await this.repository.apply(entries, identifiers);
     const now = this.clock();
-    for (const e of entries) if (stored.has(e.entryId)) this.observer.stored?.(e.source, Math.max(0, (now - Date.parse(e.occurredAt)) / 1000));
+    for (const e of entries) {
+      if (!stored.has(e.entryId)) continue;
+      this.observer.stored?.(e.source, Math.max(0, (now - Date.parse(e.occurredAt)) / 1000));
+      const at = onTopicAt.get(e.entryId);
+      if (at !== undefined && Number.isFinite(at) && at > 0) this.observer.storedAfterTopic?.(e.source, Math.max(0, (now - at) / 1000));
+    }
     this.observer.projected(entries.length, identifiers.length);
   }
 }

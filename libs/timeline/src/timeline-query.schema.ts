@@ -13,7 +13,9 @@ const instant = z
 export const timelineQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE).describe(`Entries per page, 1 to ${MAX_PAGE}`),
-    cursor: z.string().max(200).optional().describe('nextCursor of the previous page, exactly as received'),
+    // A cursor is base64url of "<ms>|<entry id>"; a flow or flexibility entry's id holds a 36-character id and an
+    // account id of up to 128: up to ~250 characters encoded.
+    cursor: z.string().max(400).optional().describe('nextCursor of the previous page, exactly as received'),
     kind: z
       .string()
       .max(100)
@@ -31,7 +33,7 @@ export const lookupQuerySchema = z
   })
   .strict();
 
-const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account', 'flex-event']), id: z.string(), href: z.string() });
+const linkSchema = z.object({ type: z.enum(['reading', 'bill', 'survey', 'account', 'flex-event', 'industry-flow']), id: z.string(), href: z.string() });
 
 export const timelineEntrySchema = z.object({
   id: z.string().describe('Stable: derived from the source event, the same after a rebuild'),
@@ -48,12 +50,15 @@ export const timelineEntrySchema = z.object({
     'flexibility.dispatched',
     'flexibility.notified',
     'flexibility.earned',
+    'flow.ingested',
   ]),
   occurredAt: z.string().describe('When it happened in the owning service (ISO 8601 UTC)'),
-  source: z.enum(['read-sink', 'billing', 'csat', 'registry', 'flexibility']),
+  source: z.enum(['read-sink', 'billing', 'csat', 'registry', 'flexibility', 'flow-intake']),
   summary: z.string(),
   link: linkSchema,
-  details: z.record(z.string(), z.unknown()).describe('reading: outcome, reason, value; bill: totals and lines (pence); survey: score, comment'),
+  details: z
+    .record(z.string(), z.unknown())
+    .describe('reading: outcome, reason, value, channel (and flowId when it came in an industry flow); bill: totals and lines (pence); survey: score, comment; flow: file id, sender, readings and outcomes (accepted, held, rejected, undecided)'),
   staffNote: z.string().nullable().optional().describe('Staff only: absent for a customer token'),
 });
 

@@ -3,10 +3,11 @@ import { forbidden, notFound, validationError } from '@surge/errors/app.error';
 import { parseOrThrow } from '@surge/validation/schema.parser';
 import type { TimelineFamily } from './timeline-entry.model';
 import { lookupQuerySchema, timelineQuerySchema, type TimelinePage } from './timeline-query.schema';
-import type { StoredEntry, TimelineRepository } from './timeline.repository';
+import type { FlowReadingCounts, StoredEntry, TimelineRepository } from './timeline.repository';
 
 const LATEST_CURSOR_MS = Date.UTC(9999, 11, 31);
-const ENTRY_ID = /^(reading|bill|survey|registry):[A-Za-z0-9._~:-]{1,200}$/;
+// Every prefix the mapper derives entry ids with (a page ending on a flexibility or flow entry must page on).
+const ENTRY_ID = /^(reading|bill|survey|registry|flex|flow):[A-Za-z0-9._~:-]{1,300}$/;
 
 /**
  * An account's story for customer service (API key with `timeline:read`) and for the customer themself
@@ -37,9 +38,11 @@ export class TimelineQueryService {
     // Staff asking about an account the timeline never heard of: say so (the page shows it), rather than an empty story.
     if (rows.length === 0 && staff && before === undefined && !(await this.repository.knows(accountId))) throw accountNotFound(accountId);
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    const flowIds = rows.filter((r) => r.family === 'flow').map((r) => r.link.id);
+    const flowCounts = flowIds.length > 0 ? await this.repository.flowReadingCounts(accountId, flowIds) : new Map<string, FlowReadingCounts>();
     return {
       accountId,
-      items: rows.map((r) => view(r, staff)),
+      items: rows.map((r) => view(r.family === 'flow' ? withFlowOutcomes(r, flowCounts.get(r.link.id)) : r, staff)),
       nextCursor: last ? encodeCursor(last.occurredAtMs, last.entryId) : null,
     };
   }
@@ -66,6 +69,18 @@ function authorize(principal: Principal, accountId: string): boolean {
 function view(r: StoredEntry, staff: boolean) {
   const base = { id: r.entryId, kind: r.kind, occurredAt: r.occurredAt, source: r.source, summary: r.summary, link: r.link, details: r.details };
   return staff ? { ...base, staffNote: r.staffNote } : base;
+}
+
+/**
+ * A flow entry with what read-sink decided about its readings, counted when the page is read from the account's
+ * reading entries (so a review since shows), appended to the summary and under details.outcomes.
+ */
+export function withFlowOutcomes(r: StoredEntry, counts: FlowReadingCounts = { accepted: 0, held: 0, rejected: 0 }): StoredEntry {
+  const readings = typeof r.details.readings === 'number' ? r.details.readings : 0;
+  const undecided = Math.max(0, readings - counts.accepted - counts.held - counts.rejected);
+  const parts = [`${counts.accepted} accepted`, `${counts.held} held for review`, `${counts.rejected} rejected`];
+  if (undecided > 0) parts.push(`${undecided} not decided yet`);
+  return { ...r, summary: `${r.summary} (${parts.join(', ')})`, details: { ...r.details, outcomes: { ...counts, undecided } } };
 }
 
 const accountNotFound = (id: string) => notFound('ACCOUNT_NOT_FOUND', `No account ${id.slice(0, 64)} is known to the timeline for this caller. Check the id, or search by MPAN or meter serial.`);

@@ -14,6 +14,7 @@ export function timelineTopics(topics: TopicCatalog): readonly TopicSpec[] {
     topics.flexNotifications,
     topics.flexEarnedValue,
     topics.flexMembership,
+    topics.industryFlows,
   ];
 }
 
@@ -28,5 +29,6 @@ export function timelineTopicMap(topics: TopicCatalog): ReadonlyMap<string, Time
     [topics.flexNotifications.name, 'flexibility'],
     [topics.flexEarnedValue.name, 'flexibility'],
     [topics.flexMembership.name, 'flexibility'],
+    [topics.industryFlows.name, 'industry-flow'],
   ]);
 }

@@ -18,6 +18,13 @@ export interface StoredEntry extends TimelineEntry {
   readonly occurredAtMs: number;
 }
 
+/** What read-sink decided about one flow's readings for one account (each reading's latest decision). */
+export interface FlowReadingCounts {
+  readonly accepted: number;
+  readonly held: number;
+  readonly rejected: number;
+}
+
 export interface AccountMatch {
   readonly accountId: string;
   readonly matchedOn: 'account_id' | 'mpan' | 'meter_serial';
@@ -31,6 +38,8 @@ export interface TimelineRepository {
   /** Whether the timeline knows the account at all (an entry or a registry snapshot). */
   knows(accountId: string): Promise<boolean>;
   find(term: string, limit: number): Promise<AccountMatch[]>;
+  /** Per flow id, the decisions about the account's readings that came in it (latest decision per reading). */
+  flowReadingCounts(accountId: string, flowIds: readonly string[]): Promise<ReadonlyMap<string, FlowReadingCounts>>;
 }
 
 interface EntryRow {
@@ -62,7 +71,7 @@ export class PgTimelineRepository implements TimelineRepository {
         stored = await insertEntries(client, entries);
         await insertReadingIdentifiers(client, entries);
       }
-      for (const ids of latestPerAccount(identifiers)) await upsertIdentifiers(client, ids);
+      if (identifiers.length > 0) await upsertIdentifiers(client, latestPerAccount(identifiers));
       return stored;
     });
   }
@@ -118,6 +127,30 @@ export class PgTimelineRepository implements TimelineRepository {
       [accountId],
     );
     return rows[0]?.known === true;
+  }
+
+  /**
+   * Reads only the account's reading entries that came in these flows (partial index entries_by_flow), and of each
+   * reading its newest decision: a held reading accepted on review counts as accepted.
+   */
+  async flowReadingCounts(accountId: string, flowIds: readonly string[]): Promise<ReadonlyMap<string, FlowReadingCounts>> {
+    const out = new Map<string, { accepted: number; held: number; rejected: number }>();
+    if (flowIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ flow_id: string; status: string; n: number }>(
+      `SELECT flow_id, status, count(*)::int AS n FROM (
+         SELECT DISTINCT ON (details->>'readingId') details->>'flowId' AS flow_id, details->>'status' AS status
+         FROM timeline.entries
+         WHERE account_id = $1 AND family = 'reading' AND details ? 'flowId' AND details->>'flowId' = ANY($2::text[])
+         ORDER BY details->>'readingId', occurred_at DESC, entry_id DESC
+       ) latest GROUP BY flow_id, status`,
+      [accountId, flowIds],
+    );
+    for (const r of rows) {
+      const c = out.get(r.flow_id) ?? { accepted: 0, held: 0, rejected: 0 };
+      if (r.status === 'accepted' || r.status === 'held' || r.status === 'rejected') c[r.status] += r.n;
+      out.set(r.flow_id, c);
+    }
+    return out;
   }
 
   /** Exact matches only (an MPAN, a serial or an account id as typed, trimmed): a search must not leak near neighbours. */
@@ -178,18 +211,40 @@ async function insertReadingIdentifiers(client: PoolClient, entries: readonly Ti
   );
 }
 
-async function upsertIdentifiers(client: PoolClient, ids: AccountIdentifiers): Promise<void> {
-  const { rowCount } = await client.query(
-    `INSERT INTO timeline.accounts (account_id, revision) VALUES ($1, $2)
-     ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision WHERE timeline.accounts.revision < EXCLUDED.revision`,
-    [ids.accountId, ids.revision.toString()],
+/**
+ * A batch's snapshots in three statements whatever their number (a registry republish is one snapshot per account):
+ * the accounts whose revision this batch advanced, then their identifiers replaced. `all` holds one snapshot per
+ * account (latestPerAccount), so no row is touched twice by one statement.
+ */
+async function upsertIdentifiers(client: PoolClient, all: readonly AccountIdentifiers[]): Promise<void> {
+  const { rows } = await client.query<{ account_id: string }>(
+    `INSERT INTO timeline.accounts (account_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])
+     ON CONFLICT (account_id) DO UPDATE SET revision = EXCLUDED.revision WHERE timeline.accounts.revision < EXCLUDED.revision
+     RETURNING account_id`,
+    [all.map((i) => i.accountId), all.map((i) => i.revision.toString())],
   );
-  if (!rowCount) return; // an older or the same revision: what we hold is at least as new
-  await client.query('DELETE FROM timeline.account_identifiers WHERE account_id = $1', [ids.accountId]);
+  // An older or the same revision is not returned: what we hold is at least as new.
+  const advanced = new Set(rows.map((r) => r.account_id));
+  if (advanced.size === 0) return;
+  await client.query('DELETE FROM timeline.account_identifiers WHERE account_id = ANY($1::text[])', [[...advanced]]);
+  const accountIds: string[] = [];
+  const kinds: string[] = [];
+  const values: string[] = [];
+  for (const ids of all) {
+    if (!advanced.has(ids.accountId)) continue;
+    const add = (kind: string, value: string) => {
+      accountIds.push(ids.accountId);
+      kinds.push(kind);
+      values.push(value);
+    };
+    for (const v of ids.supplyPointIds) add('mpan', v);
+    for (const v of ids.meterSerials) add('meter_serial', v);
+  }
+  if (accountIds.length === 0) return;
   await client.query(
     `INSERT INTO timeline.account_identifiers (account_id, kind, value)
-     SELECT $1, kind, value FROM unnest($2::text[], $3::text[]) AS t(kind, value) ON CONFLICT DO NOTHING`,
-    [ids.accountId, [...ids.supplyPointIds.map(() => 'mpan'), ...ids.meterSerials.map(() => 'meter_serial')], [...ids.supplyPointIds, ...ids.meterSerials]],
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
+    [accountIds, kinds, values],
   );
 }
 

@@ -1,6 +1,7 @@
 import type { TopicSpec } from '@surge/kafka/topic.model';
 import { BILLING_TOPICS } from '@surge/billing-contracts/billing.topics';
 import { FLEXIBILITY_TOPICS } from '@surge/flexibility-contracts/flexibility.topics';
+import { FLOW_TOPICS } from '@surge/flow-contracts/flow.topics';
 import { READING_TOPICS } from '@surge/reading-contracts/reading.topics';
 import { REGISTRY_TOPICS } from '@surge/registry-contracts/registry.topics';
 import { SURVEY_TOPICS } from '@surge/survey-contracts/survey.topics';
@@ -10,7 +11,7 @@ import { SURVEY_TOPICS } from '@surge/survey-contracts/survey.topics';
  * own topics; libs/kafka knows none). Apps create them all at start-up (ENSURE_TOPICS), so any service can
  * start first.
  */
-export const TOPICS = { ...READING_TOPICS, ...REGISTRY_TOPICS, ...BILLING_TOPICS, ...SURVEY_TOPICS, ...FLEXIBILITY_TOPICS } as const satisfies Record<string, TopicSpec>;
+export const TOPICS = { ...READING_TOPICS, ...REGISTRY_TOPICS, ...BILLING_TOPICS, ...SURVEY_TOPICS, ...FLEXIBILITY_TOPICS, ...FLOW_TOPICS } as const satisfies Record<string, TopicSpec>;
 
 export type TopicCatalog = { readonly [K in keyof typeof TOPICS]: TopicSpec };
 
