@@ -51,6 +51,10 @@ export function toOadrEvent(e: { event_id: string; programme_id: string; window_
     intervalPeriod: { start: e.window_start.toISOString(), duration: isoDuration(minutes) },
     // GBP per kWh (OpenADR prices are in currency units; our pence / 100, exact as a decimal string's number).
     intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [Number(e.price) / 100] }] }],
+    // What the event asks the VEN to report: USAGE per half-hour, per resource, including the intervals
+    // BEFORE the event (historical): the history our baseline is computed from (the previous 10 working
+    // days' same half-hours; BASELINE_LOOKBACK_DAYS at most).
+    reportDescriptors: [{ payloadType: 'USAGE', readingType: 'DIRECT_READ', units: 'KWH', aggregate: false, startInterval: -1, numIntervals: -1, historical: true, frequency: -1, repeat: 1 }],
   };
 }
 
