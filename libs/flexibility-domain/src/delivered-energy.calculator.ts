@@ -1,4 +1,4 @@
-import { BaselineUnavailableError, tenDayBaseline, type HalfHourUsage } from './baseline.calculator';
+import { BaselineUnavailableError, instantMs, tenDayBaseline, type HalfHourUsage } from './baseline.calculator';
 import type { IntervalUsage } from './earned-value.calculator';
 
 /**
@@ -37,7 +37,7 @@ export function deliveredIntervals(input: DeliveredInput): DeliveredResult {
   for (const [resource, usage] of input.usageByResource) {
     const actual = new Map<number, string>();
     for (const u of usage) {
-      const t = Date.parse(u.start);
+      const t = instantMs(u.start);
       if (t >= start && t < end) actual.set(t, u.kWh);
     }
     for (let t = start; t < end; t += HALF_HOUR_MS) {
