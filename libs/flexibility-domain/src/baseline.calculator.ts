@@ -47,14 +47,16 @@ export const instantMs = (start: string | number): number => (typeof start === '
 
 export function tenDayBaseline(input: BaselineInput): { slots: BaselineSlot[]; days: string[] } {
   const eventDay = londonTime(input.windowStart).day;
-  const byDay = new Map<string, Map<number, Decimal>>();
+  // Decimal strings kept as they came: only the chosen days' half-hours become Decimals (a settlement runs this for every member).
+  const byDay = new Map<string, Map<number, string[]>>();
   for (const h of input.history) {
-    const t = londonTime(new Date(instantMs(h.start)));
+    const t = londonTime(instantMs(h.start));
     if (t.day >= eventDay || t.weekday === 0 || t.weekday === 6 || input.excludedDays.has(t.day)) continue;
     let slots = byDay.get(t.day);
     if (!slots) byDay.set(t.day, (slots = new Map()));
     const prev = slots.get(t.minuteOfDay);
-    slots.set(t.minuteOfDay, prev ? prev.plus(h.kWh) : new Decimal(h.kWh));
+    if (prev) prev.push(h.kWh);
+    else slots.set(t.minuteOfDay, [h.kWh]);
   }
   const wanted: Array<{ start: Date; minute: number }> = [];
   for (let t = input.windowStart.getTime(); t < input.windowEnd.getTime(); t += 30 * 60_000) wanted.push({ start: new Date(t), minute: londonTime(new Date(t)).minuteOfDay });
@@ -69,7 +71,7 @@ export function tenDayBaseline(input: BaselineInput): { slots: BaselineSlot[]; d
   }
   const slots = wanted.map((w) => ({
     start: w.start.toISOString(),
-    kWh: Decimal.sum(...days.map((d) => byDay.get(d)!.get(w.minute)!)).div(days.length).toString(),
+    kWh: Decimal.sum(...days.flatMap((d) => byDay.get(d)!.get(w.minute)!)).div(days.length).toString(),
   }));
   return { slots, days: days.sort() };
 }
