@@ -103,12 +103,12 @@ describe('registry: category changes from flexibility enrolments', () => {
   const total = (outcome: string) => handled.reduce((n, o) => n + (o[outcome] ?? 0), 0);
 
   it('moves a D account to C with its own history row, published on registry.v1, once however often the request is redelivered', async () => {
-    await send(['not json', fact('FLEX-D', 'enrolled'), fact('FLEX-D', 'category-change-requested'), fact('FLEX-D', 'category-change-requested')]);
+    await send(['not json', JSON.stringify({ ...fact('FLEX-D', 'category-change-requested'), membershipEventId: 'bad-at', at: 'yesterday' }), fact('FLEX-D', 'enrolled'), fact('FLEX-D', 'category-change-requested'), fact('FLEX-D', 'category-change-requested')]);
     await eventually(async () => total('applied') + total('duplicate') >= 2, 30_000);
     expect(total('applied')).toBe(1);
     expect(total('duplicate')).toBe(1);
     expect(total('ignored')).toBe(1);
-    expect(poison).toHaveLength(1);
+    expect(poison).toHaveLength(2);
 
     const view = await service.getAccount(writer, 'FLEX-D');
     expect(view.account.category).toBe('C');

@@ -46,6 +46,8 @@ export class FlexMembershipIntake {
       let fact: MembershipV1;
       try {
         fact = membershipV1.parse(JSON.parse(r.value.toString('utf8')));
+        // Checked here, not by PostgreSQL: a bad instant would fail the transaction and stall the partition.
+        if (Number.isNaN(Date.parse(fact.at))) throw new Error(`at ${JSON.stringify(fact.at).slice(0, 40)} is not an instant`);
       } catch (e) {
         this.observer.poison(String((e as Error).message).slice(0, 300), r.key);
         continue;
