@@ -3,11 +3,13 @@
  *   1. registry staff create a tariff and a category D account (the member of the story), she submits an
  *      opening and a closing reading (12 March and 21 April 2022);
  *   2. she enrols a battery, a dryer (allow) and an induction stove, protected 17:00-20:00 (a second
- *      preference version; the first is kept) - enrolling moves her from D to C;
+ *      preference version; the first is kept) - enrolling moves her from D to C: the registry applies it from
+ *      flex.membership.v1 (a new history row) and publishes it on registry.v1;
  *   3. the programme team creates an event 18:00-19:00 on 12 April 2022 at 57.15p/kWh and dispatches it:
  *      the dispatch record (dispatched and protected, with why) and her start notification are printed;
- *   4. her home's VEN posts an OpenADR 3 report (usage and baseline per half-hour); the event is settled:
- *      "You contributed 4.2 kWh. You earned £2.40.";
+ *   4. her home's VEN posts an OpenADR 3 report: USAGE per half-hour for the event's half-hours on the 14
+ *      days before (the event asks for history) and in the window; the settlement computes her baseline
+ *      from that history (the previous 10 working days): "You contributed 4.2 kWh. You earned £2.40.";
  *   5. billing-events (billing's Kafka side) takes the credit from flex.earned-value.v1; her bill carries it as its own line.
  * Exits 1 if any step failed. Each run uses new ids (from the clock).
  *
@@ -110,6 +112,12 @@ async function main(): Promise<void> {
     ],
   }), 201);
   console.log(`  enrolled 3 devices; category ${enrolled.categoryChange ? `${enrolled.categoryChange.from} -> ${enrolled.categoryChange.to} (published on flex.membership.v1 for the registry)` : enrolled.category}`);
+  const moved = await until('the registry moves her to C', 30_000, async () => {
+    const r = await call(registry, 'GET', `/v1/accounts/${accountId}`, staff);
+    return r.body?.account?.category === 'C' ? r.body : null;
+  });
+  const latest = moved.history.categories[moved.history.categories.length - 1];
+  console.log(`  registry: category C from ${latest.effectiveFrom} (history v${latest.version}, recorded by ${latest.recordedBy}; v1 D kept)`);
   const pref = expectStatus('protect the stove', await call(flex, 'PUT', `/v1/flex/accounts/${accountId}/devices/${accountId}-stove/preference`, her, { mode: 'allow', windows: [{ mode: 'protect', from: '17:00', to: '20:00' }] }), 200);
   console.log(`  induction stove: protect 17:00-20:00 (preference v${pref.version}; v1 kept)`);
 
@@ -127,10 +135,21 @@ async function main(): Promise<void> {
   console.log(`  she is told: "${activity.notifications.find((n: { moment: string }) => n.moment === 'start').text}"`);
 
   console.log('=== her VEN reports (OpenADR 3), the event is settled');
+  // The same London half-hours on the 14 days before (10 working days alternating 2.4 and 2.8 kWh, the
+  // weekend's 9 left out by the baseline) and 0.5 kWh in each half-hour of the event.
+  const windowStart = Date.parse('2022-04-12T17:00:00Z');
+  const half = (at: number, kwh: number) => ({ intervalPeriod: { start: new Date(at).toISOString(), duration: 'PT30M' }, payloads: [{ type: 'USAGE', values: [kwh] }] });
+  const history = Array.from({ length: 14 }, (_, i) => 14 - i).flatMap((back) => {
+    const day = windowStart - back * 86_400_000;
+    const weekend = [0, 6].includes(new Date(day).getUTCDay());
+    const kwh = weekend ? [9, 9] : back % 2 ? [2.4, 2.8] : [2.8, 2.4];
+    return [half(day, kwh[0]!), half(day + 1_800_000, kwh[1]!)];
+  });
   expectStatus('report', await call(flex, 'POST', '/openadr3/reports', her, {
     programID: programmeId, eventID: eventId, clientName: 'demo-ven', reportName: `${eventId}-${accountId}`,
-    resources: [{ resourceName: 'home', intervals: [0, 1].map((i) => ({ id: i, intervalPeriod: { start: new Date(Date.parse('2022-04-12T17:00:00Z') + i * 1_800_000).toISOString(), duration: 'PT30M' }, payloads: [{ type: 'USAGE', values: [0.5] }, { type: 'BASELINE', values: [2.6] }] })) }],
+    resources: [{ resourceName: 'home', intervals: [...history, half(windowStart, 0.5), half(windowStart + 1_800_000, 0.5)].map((i, id) => ({ id, ...i })) }],
   }), 201);
+  console.log(`  her VEN reported ${history.length + 2} half-hours of usage: 29 Mar to 11 Apr (history) and the event's two`);
   const settled = expectStatus('settle', await call(flex, 'POST', `/v1/flex/events/${eventId}/settlement`, staff), 200);
   console.log(`  she is told: "${settled.credits[0].text}"`);
 

@@ -14,11 +14,15 @@ import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.co
 
 /**
  * Issue 17, the story end to end on BUILT services and the real stack: flexibility (port 4609, its own
- * database), billing (4602, its own stores) and billing-events (4603: billing's Kafka side, which takes
- * flex.earned-value.v1 into billing's flexibility_credits, under this test's topic prefix). The member enrols a battery, a dryer (allow) and an induction stove
- * (protected in the evening); the programme dispatches an 18:00-19:00 event; the stove is protected with
- * its reason and preference version; the member is told the issue's words; her device reports (OpenADR 3)
- * give 4.2 kWh, £2.40; the credit is its own line on her next bill, once, however often it is redelivered.
+ * database), billing (4602, its own stores), billing-events (4603: billing's Kafka side, which takes
+ * flex.earned-value.v1 into billing's flexibility_credits, under this test's topic prefix) and the registry
+ * (4605, on billing's database like in production, which applies flex.membership.v1's category change). The
+ * member, a category D customer, enrols a battery, a dryer (allow) and an induction stove (protected in the
+ * evening) and the registry moves her to C, with a history row, on registry.v1; the programme dispatches an
+ * 18:00-19:00 event; the stove is protected with its reason and preference version; she is told the issue's
+ * words; her VEN reports (OpenADR 3) her usage for the 14 days before and the event's half-hours, and the
+ * settlement computes her baseline from that history (10 working days): 4.2 kWh, £2.40, whatever BASELINE
+ * the VEN states; the credit is its own line on her next bill, once, however often it is redelivered.
  */
 describe('flexibility end to end', () => {
   const issuer = 'https://id.e2e.local';
@@ -34,6 +38,8 @@ describe('flexibility end to end', () => {
   let billing: RunningService;
   let billingEvents: RunningService;
   let timeline: RunningService;
+  let registry: RunningService;
+  const registryKey = 'e2e-flex-registry-staff-key-0123456789';
   const timelineKey = 'e2e-flex-timeline-staff-key-0123456789';
   let privateKeyPem: string;
   let consumer: Consumer<string, Buffer, string, string> | undefined;
@@ -78,6 +84,18 @@ describe('flexibility end to end', () => {
       KAFKA_TOPIC_PREFIX: prefix,
       FLEX_CREDITS_GROUP_ID: uniqueName('e2e-flex-credits'),
     });
+    // She is a passive consumer (D) in the registry before she enrols; the registry's migrations (run at its
+    // start) give every seeded account its first history row.
+    await stores.pool.query(`UPDATE accounts SET category = 'D' WHERE account_id = $1`, [me.accountId]);
+    registry = await startService('registry', 4605, {
+      ...auth,
+      DATABASE_URL: stores.databaseUrl,
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      API_KEYS: `staff:${sha256Hex(registryKey)}:registry:read`,
+      REGISTRY_FLEX_MEMBERSHIP_GROUP_ID: uniqueName('e2e-flex-registry'),
+      REGISTRY_RELAY_IDLE_MS: '200',
+    });
     // The account timeline (issue 16) reads the flex.* facts and billing's bills from the same topics.
     timeline = await startService('timeline', 4606, {
       ...auth,
@@ -93,6 +111,7 @@ describe('flexibility end to end', () => {
   afterAll(async () => {
     await consumer?.close(true).catch(() => undefined);
     await timeline?.stop();
+    await registry?.stop();
     await billingEvents?.stop();
     await flex?.stop();
     await billing?.stop();
@@ -100,7 +119,7 @@ describe('flexibility end to end', () => {
     await stores?.drop();
     await admin.query(`DROP DATABASE IF EXISTS ${flexDb} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await deleteTopics(testEnv.KAFKA_BROKERS, ['flex.dispatch.v1', 'flex.notifications.v1', 'flex.earned-value.v1', 'flex.membership.v1'].map((t) => `${prefix}${t}`)).catch(() => undefined);
+    await deleteTopics(testEnv.KAFKA_BROKERS, ['flex.dispatch.v1', 'flex.notifications.v1', 'flex.earned-value.v1', 'flex.membership.v1', 'registry.v1'].map((t) => `${prefix}${t}`)).catch(() => undefined);
   });
 
   const call = async (base: string, method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body?: unknown) => {
@@ -114,7 +133,7 @@ describe('flexibility end to end', () => {
     authorization: `Bearer ${await issueCustomerToken(privateKeyPem, { sub: `c-${a.accountId}`, acc: a.accountId, sp: a.supplyPoints.map((s) => s.supplyPointId), ms: a.supplyPoints.map((s) => s.meterSerial) }, { issuer, audience })}`,
   });
 
-  it('enrols, dispatches, protects the stove, notifies her, pays her from her device reports and credits her next bill once', async () => {
+  it('enrols (D moves to C in the registry), dispatches, protects the stove, notifies her, pays her from her reported usage history and credits her next bill once', async () => {
     const her = await tokenOf(me);
     const enrolled = await f('POST', `/v1/flex/accounts/${me.accountId}/enrolment`, her, {
       region: '14',
@@ -128,6 +147,15 @@ describe('flexibility end to end', () => {
     expect(enrolled.status).toBe(201);
     // A D customer who enrols moves to C (and the change is published for the registry).
     expect(enrolled.body).toMatchObject({ category: 'C', categoryChange: { from: 'D', to: 'C' } });
+    // The registry, the owner of accounts, applies it from flex.membership.v1: a new history row, the old kept.
+    const account = await eventually(async () => {
+      const r = await call(registry.url, 'GET', `/v1/accounts/${me.accountId}`, { 'x-api-key': registryKey });
+      return r.body.account?.category === 'C' ? r.body : undefined;
+    }, 30_000);
+    expect(account.history.categories.map((v: { version: number; category: string; recordedBy: string }) => [v.version, v.category, v.recordedBy])).toEqual([
+      [1, 'D', 'migration'],
+      [2, 'C', `flexibility:${me.accountId}:category-D-C`],
+    ]);
     // Dinner is the line: the stove is protected in the evening. A new version; the first is kept.
     const pref = await f('PUT', `/v1/flex/accounts/${me.accountId}/devices/${me.accountId}-stove/preference`, her, { mode: 'allow', windows: [{ mode: 'protect', from: '17:00', to: '20:00' }] });
     expect(pref.status).toBe(200);
@@ -165,25 +193,23 @@ describe('flexibility end to end', () => {
     // Her devices report through OpenADR 3 (as a VEN would, with her token): usage and baseline per half-hour.
     const oadrEvents = await f('GET', '/openadr3/events?programID=EVENING-PEAK', her);
     expect(oadrEvents.body[0]).toMatchObject({ id: 'EP-2022-04-12', objectType: 'EVENT', programID: 'EVENING-PEAK', intervalPeriod: { start: '2022-04-12T17:00:00.000Z', duration: 'PT1H' } });
+    // The event asks for USAGE including history; her VEN sends the same half-hours on the 14 days before
+    // (29 March to 11 April: 10 working days alternating 2.4 and 2.8 kWh, a weekend at 9) and 0.5 in each
+    // half-hour of the event. The BASELINE it states (9.9) is its own side's figure and is not what is paid.
+    expect(oadrEvents.body[0].reportDescriptors).toEqual([expect.objectContaining({ payloadType: 'USAGE', historical: true })]);
+    const half = (at: number, kwh: number) => ({ intervalPeriod: { start: new Date(at).toISOString(), duration: 'PT30M' }, payloads: [{ type: 'USAGE', values: [kwh] }, { type: 'BASELINE', values: [9.9] }] });
+    const usage = [14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].flatMap((daysBack) => {
+      const day = Date.parse(windowStart) - daysBack * 86_400_000;
+      const weekday = new Date(day).getUTCDay();
+      const kwh = weekday === 0 || weekday === 6 ? [9, 9] : daysBack % 2 ? [2.4, 2.8] : [2.8, 2.4];
+      return [half(day, kwh[0]!), half(day + 1_800_000, kwh[1]!)];
+    });
     const report = {
       programID: 'EVENING-PEAK',
       eventID: 'EP-2022-04-12',
       clientName: 'her-home-ven',
       reportName: `${me.accountId}-EP-2022-04-12`,
-      resources: [
-        {
-          resourceName: 'home',
-          intervals: [0, 1].map((i) => ({
-            id: i,
-            intervalPeriod: { start: new Date(Date.parse(windowStart) + i * 1_800_000).toISOString(), duration: 'PT30M' },
-            payloads: [
-              { type: 'USAGE', values: [0.5] },
-              { type: 'BASELINE', values: [2.6] },
-              { type: 'DELTA_USAGE', values: [2.1] },
-            ],
-          })),
-        },
-      ],
+      resources: [{ resourceName: 'home', intervals: [...usage, half(Date.parse(windowStart), 0.5), half(Date.parse(windowStart) + 1_800_000, 0.5)].map((i, id) => ({ id, ...i })) }],
     };
     expect((await f('POST', '/openadr3/reports', her, report)).status).toBe(201);
     expect((await f('POST', '/openadr3/reports', other, report)).status).toBe(404);
@@ -256,5 +282,12 @@ describe('flexibility end to end', () => {
     expect(entry('flexibility.dispatched').summary).toContain('protected stove');
     expect((story as { kind: string; summary: string }[]).some((e) => e.kind === 'flexibility.notified' && e.summary.includes('Dinner uninterrupted.'))).toBe(true);
     expect(entry('flexibility.earned').summary).toContain('earned £2.40');
+    // And the registry's change of her category, from registry.v1.
+    const registryChanges = await eventually(async () => {
+      const page = await call(timeline.url, 'GET', `/v1/accounts/${me.accountId}/timeline?limit=50`, { 'x-api-key': timelineKey });
+      const found = ((page.body.items ?? []) as Array<{ kind: string; details: { category?: string } }>).filter((e) => e.kind === 'registry.changed' && e.details.category === 'C');
+      return found.length > 0 ? found : undefined;
+    }, 30_000);
+    expect(registryChanges).toHaveLength(1);
   }, 240_000);
 });

@@ -16,8 +16,9 @@ const run = promisify(execFile);
  * The device-facing side against an OpenADR 3 client no one here wrote: PyPI openadr3-client (ElaadNL,
  * Apache-2.0), installed by scripts/openadr3-client.setup.sh into a venv under .stack. The BUILT flexibility
  * service on port 4608 with its own database; the client (test/openadr3/openadr3-client.check.py) reads the
- * programs and events through its own OpenADR 3.0.1 models and posts a report with USAGE and BASELINE, which
- * the settlement then pays.
+ * programs and events through its own OpenADR 3.0.1 models (the event's reportDescriptors ask for USAGE,
+ * historical) and posts a report with USAGE for the 14 days before the event and the event's half-hours; the
+ * settlement computes the baseline from that history (the 10 working days) and pays 4.2 kWh, £2.40.
  */
 describe('OpenADR 3: a third-party VEN client', () => {
   const issuer = 'https://id.e2e.local';
@@ -78,7 +79,7 @@ describe('OpenADR 3: a third-party VEN client', () => {
       throw new Error(`the openadr3-client check failed:\n${e.stderr ?? ''}${e.stdout ?? ''}`);
     });
     const seen = JSON.parse(stdout.trim().split('\n').pop()!);
-    expect(seen).toMatchObject({ programs: ['OADR-PEAK'], event: 'OADR-EV-1', duration: '1:00:00', report: 'OADR-EV-1-pypi-ven' });
+    expect(seen).toMatchObject({ programs: ['OADR-PEAK'], event: 'OADR-EV-1', duration: '1:00:00', report: 'OADR-EV-1-pypi-ven', intervals: 30, historical: true });
 
     const settled = await call('POST', '/v1/flex/events/OADR-EV-1/settlement', staff);
     expect(settled.body.credits).toEqual([{ accountId, deliveredKwh: '4.2', earnedPence: '240', text: 'You contributed 4.2 kWh. You earned £2.40.' }]);

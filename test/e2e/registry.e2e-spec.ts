@@ -60,7 +60,7 @@ describe('registry end to end', () => {
     await pool?.end();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
-    await deleteTopics(testEnv.KAFKA_BROKERS, [`${prefix}registry.v1`]).catch(() => undefined);
+    await deleteTopics(testEnv.KAFKA_BROKERS, [`${prefix}registry.v1`, `${prefix}flex.membership.v1`]).catch(() => undefined);
   });
 
   const call = async (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown, raw?: string) => {

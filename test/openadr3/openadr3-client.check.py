@@ -5,7 +5,10 @@ The test plays the identity provider: the client's OAuth2 client-credentials req
 endpoint started here, which hands back the member's bearer token (OADR_MEMBER_TOKEN); the client then
 calls the VTN (OADR_VTN_URL, e.g. http://127.0.0.1:4609/openadr3) with it, as a real VEN would.
   1. GET programs and events (validated by the client's own pydantic models of the OpenADR 3.0.1 schema);
-  2. POST a report for OADR_EVENT_ID with USAGE and BASELINE per half-hour.
+  2. POST a report for OADR_EVENT_ID with USAGE per half-hour, as the event's reportDescriptors ask
+     (historical): the same London half-hours on the 14 days before the event (weekends too: the VTN's
+     baseline leaves them out, not the VEN) at 2.6 kWh each, and 0.5 kWh in each half-hour of the event;
+     the BASELINE it states (2.6) is its own side's figure, kept but not paid on.
 Prints one JSON line with what it saw; exits non-zero on any failure.
 """
 import json
@@ -54,13 +57,20 @@ def main() -> None:
     events = ven.events.get_events(target=None, pagination=None, program_id=os.environ["OADR_PROGRAM_ID"])
     event = next(e for e in events if e.id == os.environ["OADR_EVENT_ID"])
     start = event.interval_period.start
+    descriptor = event.report_descriptors[0]
+    assert descriptor.payload_type == ReportPayloadType.USAGE and descriptor.historical, descriptor
+    halves = int(event.interval_period.duration / timedelta(minutes=30))
+    # The event's London half-hours on the 14 days before (the event is in BST like its history here, so
+    # the same UTC offset; a VEN crossing a clock change would step in local time).
+    history = [(start - timedelta(days=d) + timedelta(minutes=30 * i), 2.6) for d in range(14, 0, -1) for i in range(halves)]
+    window = [(start + timedelta(minutes=30 * i), 0.5) for i in range(halves)]
     intervals = tuple(
         Interval(
-            id=i,
-            interval_period=IntervalPeriod(start=start + timedelta(minutes=30 * i), duration=timedelta(minutes=30)),
-            payloads=(ReportPayload(type=ReportPayloadType.USAGE, values=(0.5,)), ReportPayload(type=ReportPayloadType.BASELINE, values=(2.6,))),
+            id=n,
+            interval_period=IntervalPeriod(start=at, duration=timedelta(minutes=30)),
+            payloads=(ReportPayload(type=ReportPayloadType.USAGE, values=(kwh,)), ReportPayload(type=ReportPayloadType.BASELINE, values=(2.6,))),
         )
-        for i in range(2)
+        for n, (at, kwh) in enumerate(history + window)
     )
     report = NewReport(
         programID=event.program_id,
@@ -70,7 +80,7 @@ def main() -> None:
         resources=(ReportResource(resource_name="home", intervals=intervals),),
     )
     created = ven.reports.create_report(report)
-    print(json.dumps({"programs": [p.id for p in programs], "event": event.id, "eventStart": start.isoformat(), "duration": str(event.interval_period.duration), "report": created.id}))
+    print(json.dumps({"programs": [p.id for p in programs], "event": event.id, "eventStart": start.isoformat(), "duration": str(event.interval_period.duration), "report": created.id, "intervals": len(intervals), "historical": descriptor.historical}))
 
 
 if __name__ == "__main__":

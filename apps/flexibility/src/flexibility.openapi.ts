@@ -49,7 +49,7 @@ export function buildFlexibilityOpenApi(): OpenApiObject {
         get: { summary: 'Decisions about the member\u2019s devices (with why), notifications sent, earned value', parameters: [accountId], responses: { '200': jsonResponse('Activity', obj), ...edgeResponses({ notFound: 'ACCOUNT_NOT_FOUND' }) } },
       },
       '/v1/flex/accounts/{accountId}/events/{eventId}/reports': {
-        post: { summary: 'A device report for an event (usage and baseline per interval)', parameters: [accountId, eventId], requestBody: jsonBody(schemaOf(reportSchema)), responses: { '201': jsonResponse('The report as stored', obj), ...conflict('REPORT_ALREADY_RECEIVED'), ...edgeResponses({ notFound: 'ACCOUNT_NOT_FOUND, FLEX_EVENT_NOT_FOUND, DEVICE_NOT_FOUND' }), ...bodyResponses() } },
+        post: { summary: 'A device report for an event: USAGE per half-hour and resource, for the window and the 42 days before it (the history the baseline is computed from); 400 REPORT_INTERVAL_NOT_HALF_HOUR, REPORT_OUTSIDE_WINDOW', parameters: [accountId, eventId], requestBody: jsonBody(schemaOf(reportSchema)), responses: { '201': jsonResponse('The report as stored', obj), ...conflict('REPORT_ALREADY_RECEIVED, USAGE_ALREADY_REPORTED'), ...edgeResponses({ notFound: 'ACCOUNT_NOT_FOUND, FLEX_EVENT_NOT_FOUND, DEVICE_NOT_FOUND' }), ...bodyResponses() } },
       },
       '/v1/flex/programmes': {
         post: { summary: 'Create a programme (flex:manage)', requestBody: jsonBody(schemaOf(programmeSchema)), responses: { '201': jsonResponse('The programme', obj), ...conflict('PROGRAMME_ALREADY_EXISTS'), ...edgeResponses(), ...bodyResponses() } },
@@ -72,7 +72,7 @@ export function buildFlexibilityOpenApi(): OpenApiObject {
       '/openadr3/programs': { get: { summary: 'OpenADR 3 programs', responses: { '200': jsonResponse('Programs', list), ...edgeResponses() } } },
       '/openadr3/events': { get: { summary: 'OpenADR 3 events (intervalPeriod, PRICE payload)', parameters: [queryParameter('programID', 'Only this program\u2019s events', { type: 'string' })], responses: { '200': jsonResponse('Events', list), ...edgeResponses() } } },
       '/openadr3/reports': {
-        post: { summary: 'An OpenADR 3 report from the member\u2019s VEN (USAGE, BASELINE, DELTA_USAGE per interval)', requestBody: jsonBody(obj), responses: { '201': jsonResponse('The created report', obj), ...conflict('REPORT_ALREADY_RECEIVED'), ...edgeResponses({ notFound: 'ACCOUNT_NOT_FOUND, FLEX_EVENT_NOT_FOUND' }), ...bodyResponses() } },
+        post: { summary: 'An OpenADR 3 report from the member\u2019s VEN: USAGE per half-hour (PT30M) and resource, history included as the event\u2019s reportDescriptors ask; a BASELINE is kept, never paid on', requestBody: jsonBody(obj), responses: { '201': jsonResponse('The created report', obj), ...conflict('REPORT_ALREADY_RECEIVED, USAGE_ALREADY_REPORTED'), ...edgeResponses({ notFound: 'ACCOUNT_NOT_FOUND, FLEX_EVENT_NOT_FOUND' }), ...bodyResponses() } },
       },
     },
   });

@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   }
   if (config.ENSURE_TOPICS) {
     // Best effort: with Kafka down the registry still takes changes (the outbox holds their events).
-    await ensureTopics(config.KAFKA_BROKERS, [resolveTopics(config.KAFKA_TOPIC_PREFIX).registry]).catch((e: unknown) =>
+    await ensureTopics(config.KAFKA_BROKERS, [resolveTopics(config.KAFKA_TOPIC_PREFIX).registry, ...(config.REGISTRY_FLEX_MEMBERSHIP_ENABLED ? [resolveTopics(config.KAFKA_TOPIC_PREFIX).flexMembership] : [])]).catch((e: unknown) =>
       console.error(JSON.stringify({ level: 'warn', service: 'registry', msg: 'could not ensure registry.v1; the relay retries until Kafka is back', err: String(e) })),
     );
   }

@@ -3,7 +3,7 @@ import { loadConfig } from '@surge/config/config.loader';
 import { bool, brokers, logLevel, port, positiveInt } from '@surge/config/config.fields';
 
 // The registry needs PostgreSQL (the registry's tables, in billing's database: docs/decisions/0008-registry.md)
-// and Kafka (its outbox relay publishes registry.v1). No ClickHouse, no Redis, no other service: it starts and
+// and Kafka (its outbox relay publishes registry.v1; it consumes flex.membership.v1). No ClickHouse, no Redis, no other service: it starts and
 // takes changes while Kafka is down (events wait in the outbox).
 const schema = z.object({
   KAFKA_BROKERS: brokers,
@@ -34,6 +34,14 @@ const schema = z.object({
   /** How long the relay waits for acks=all before the batch is retried. */
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
   REGISTRY_METRICS_INTERVAL_MS: positiveInt(5000),
+  /** Apply the D -> C category change a flexibility enrolment asks for on flex.membership.v1 (issue 17). */
+  REGISTRY_FLEX_MEMBERSHIP_ENABLED: bool(true),
+  /** The registry's own consumer group: its offsets are nobody else's (billing-events and the timeline have theirs). */
+  REGISTRY_FLEX_MEMBERSHIP_GROUP_ID: z.string().min(1).default('registry-flex-membership'),
+  REGISTRY_FLEX_MEMBERSHIP_BATCH: positiveInt(200),
+  REGISTRY_FLEX_MEMBERSHIP_WAIT_MS: positiveInt(200),
+  /** Static group membership (KIP-345): the pod or native instance name. */
+  KAFKA_GROUP_INSTANCE_ID: z.string().min(1).optional(),
 });
 
 export type RegistryConfig = z.infer<typeof schema>;

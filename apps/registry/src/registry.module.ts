@@ -4,11 +4,13 @@ import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
+import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
 import type { SurgeMetrics } from '@surge/observability/metrics.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { FlexMembershipIntake } from '@surge/registry/flex-membership.intake';
 import { RegistryOutboxRelay } from '@surge/registry/registry-outbox.relay';
 import { RegistryService } from '@surge/registry/registry.service';
 import { AccountsController } from './accounts.controller';
@@ -17,7 +19,7 @@ import { healthChecksProvider } from './health-checks.provider';
 import { OpenApiController } from './openapi.controller';
 import type { RegistryConfig } from './registry.config';
 import { RegistryRunner } from './registry.runner';
-import { LOGGER, PG_POOL, PUBLISHER, REGISTRY_CONFIG } from './registry.tokens';
+import { LOGGER, MEMBERSHIP_CONSUMER, PG_POOL, PUBLISHER, REGISTRY_CONFIG } from './registry.tokens';
 import { TariffsController } from './tariffs.controller';
 
 /** Wiring only: every adapter is built from the validated config here and nowhere else. */
@@ -88,6 +90,43 @@ export class RegistryModule {
           provide: RegistryService,
           useFactory: (pool: Pool, relay: RegistryOutboxRelay) => new RegistryService(pool, { onCommitted: () => relay.nudge() }),
           inject: [PG_POOL, RegistryOutboxRelay],
+        },
+        {
+          // flex.membership.v1 -> category history (issue 17): its own group, offsets committed after the transaction.
+          provide: MEMBERSHIP_CONSUMER,
+          useFactory: (logger: SurgeLogger): PlatformaticBatchConsumer | null =>
+            config.REGISTRY_FLEX_MEMBERSHIP_ENABLED
+              ? new PlatformaticBatchConsumer({
+                  brokers: config.KAFKA_BROKERS,
+                  clientId: `${config.KAFKA_CLIENT_ID ?? 'registry'}-membership`,
+                  groupId: config.REGISTRY_FLEX_MEMBERSHIP_GROUP_ID,
+                  topics: [topics.flexMembership.name],
+                  maxBatchRecords: config.REGISTRY_FLEX_MEMBERSHIP_BATCH,
+                  maxBatchWaitMs: config.REGISTRY_FLEX_MEMBERSHIP_WAIT_MS,
+                  retryMinMs: config.REGISTRY_RELAY_RETRY_MIN_MS,
+                  retryMaxMs: config.REGISTRY_RELAY_RETRY_MAX_MS,
+                  ...(config.KAFKA_GROUP_INSTANCE_ID ? { groupInstanceId: `${config.KAFKA_GROUP_INSTANCE_ID}-membership` } : {}),
+                  onBatchFailed: (e, attempt) => logger.warn({ attempt, err: String((e as Error)?.message ?? e) }, 'flexibility category changes not applied yet (PostgreSQL down?); the batch is retried, nothing committed'),
+                  onFatal: (e) => {
+                    logger.error({ err: String(e) }, 'the membership consumer gave up; exiting for the supervisor to restart it');
+                    process.exit(70);
+                  },
+                })
+              : null,
+          inject: [LOGGER],
+        },
+        {
+          provide: FlexMembershipIntake,
+          useFactory: (pool: Pool, relay: RegistryOutboxRelay, logger: SurgeLogger) =>
+            new FlexMembershipIntake(
+              pool,
+              {
+                handled: (outcomes) => logger.info({ outcomes }, 'flexibility membership requests handled'),
+                poison: (reason, key) => logger.error({ key, reason }, 'a flex.membership.v1 record is not the contract; skipped'),
+              },
+              () => relay.nudge(),
+            ),
+          inject: [PG_POOL, RegistryOutboxRelay, LOGGER],
         },
         authenticatorProvider(config),
         AuthGuard,

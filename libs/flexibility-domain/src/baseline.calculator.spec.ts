@@ -33,4 +33,19 @@ describe('the baseline: mean of the same half-hours over the previous 10 working
   it('too few days with data is no baseline, not a guess', () => {
     expect(() => tenDayBaseline({ ...window, history: usage(days.slice(0, 4).map((d) => [d, '1', '1'])), excludedDays: new Set() })).toThrow(BaselineUnavailableError);
   });
+
+  it('a day with a half-hour missing is left out and the next older complete day takes its place', () => {
+    const history = usage(days.map((d): [string, string, string] => [d, '1', '1'])).filter((u) => u.start !== '2026-11-24T18:30:00Z');
+    const b = tenDayBaseline({ ...window, history: [...history.filter((u) => u.start !== '2026-11-24T18:00:00Z'), { start: '2026-11-24T18:00:00Z', kWh: '40' }], excludedDays: new Set() });
+    expect(b.days).not.toContain('2026-11-24');
+    expect(b.days).toHaveLength(10);
+    expect(b.days[0]).toBe('2026-11-16'); // the 11th working day back, needed now
+    expect(b.slots.map((s) => s.kWh)).toEqual(['1', '1']);
+  });
+
+  it('the mean is exact: thirds stay decimals, never binary floating point', () => {
+    const history = usage(days.slice(1).map((d, i): [string, string, string] => [d, i < 5 ? '0.1' : '0.2', '0.3']));
+    const b = tenDayBaseline({ ...window, history, excludedDays: new Set() });
+    expect(b.slots.map((s) => s.kWh)).toEqual(['0.15', '0.3']);
+  });
 });

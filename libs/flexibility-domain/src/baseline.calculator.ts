@@ -16,8 +16,8 @@ export const BASELINE_DAYS = 10;
 export const BASELINE_MIN_DAYS = 5;
 
 export interface HalfHourUsage {
-  /** Start of the half-hour (ISO instant). */
-  readonly start: string;
+  /** Start of the half-hour: an ISO instant, or ms since the epoch (a settlement reads a million of them: no parsing). */
+  readonly start: string | number;
   /** Decimal string. */
   readonly kWh: string;
 }
@@ -43,15 +43,20 @@ export interface BaselineSlot {
   readonly kWh: string;
 }
 
+export const instantMs = (start: string | number): number => (typeof start === 'number' ? start : Date.parse(start));
+
 export function tenDayBaseline(input: BaselineInput): { slots: BaselineSlot[]; days: string[] } {
   const eventDay = londonTime(input.windowStart).day;
-  const byDay = new Map<string, Map<number, Decimal>>();
+  // Decimal strings kept as they came: only the chosen days' half-hours become Decimals (a settlement runs this for every member).
+  const byDay = new Map<string, Map<number, string[]>>();
   for (const h of input.history) {
-    const t = londonTime(new Date(h.start));
+    const t = londonTime(instantMs(h.start));
     if (t.day >= eventDay || t.weekday === 0 || t.weekday === 6 || input.excludedDays.has(t.day)) continue;
     let slots = byDay.get(t.day);
     if (!slots) byDay.set(t.day, (slots = new Map()));
-    slots.set(t.minuteOfDay, (slots.get(t.minuteOfDay) ?? new Decimal(0)).plus(h.kWh));
+    const prev = slots.get(t.minuteOfDay);
+    if (prev) prev.push(h.kWh);
+    else slots.set(t.minuteOfDay, [h.kWh]);
   }
   const wanted: Array<{ start: Date; minute: number }> = [];
   for (let t = input.windowStart.getTime(); t < input.windowEnd.getTime(); t += 30 * 60_000) wanted.push({ start: new Date(t), minute: londonTime(new Date(t)).minuteOfDay });
@@ -66,7 +71,7 @@ export function tenDayBaseline(input: BaselineInput): { slots: BaselineSlot[]; d
   }
   const slots = wanted.map((w) => ({
     start: w.start.toISOString(),
-    kWh: Decimal.sum(...days.map((d) => byDay.get(d)!.get(w.minute)!)).div(days.length).toString(),
+    kWh: Decimal.sum(...days.flatMap((d) => byDay.get(d)!.get(w.minute)!)).div(days.length).toString(),
   }));
   return { slots, days: days.sort() };
 }

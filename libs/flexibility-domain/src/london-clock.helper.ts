@@ -29,12 +29,13 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 // start, end and resume times) for every device: remember the last answers (bounded).
 const CACHE = new Map<number, LondonTime>();
 
-export function londonTime(instant: Date): LondonTime {
-  const ms = instant.getTime();
+/** An instant, or ms since the epoch (a settlement asks about a million stored half-hours: no Date each). */
+export function londonTime(instant: Date | number): LondonTime {
+  const ms = typeof instant === 'number' ? instant : instant.getTime();
   const hit = CACHE.get(ms);
   if (hit) return hit;
   if (CACHE.size >= 4096) CACHE.clear();
-  const t = formatLondon(instant);
+  const t = formatLondon(new Date(ms));
   CACHE.set(ms, t);
   return t;
 }

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Principal } from '@surge/auth/principal.model';
 import { AppError, conflict, notFound, validationError } from '@surge/errors/app.error';
 import { MEMBERSHIP_SCHEMA } from '@surge/flexibility-contracts/flexibility.events';
+import { BASELINE_LOOKBACK_DAYS, HALF_HOUR_MS } from '@surge/flexibility-domain/delivered-energy.calculator';
 import { checkPreference, type PreferenceWindow } from '@surge/flexibility-domain/preference.model';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { memberOf, ownAccount } from './flexibility-access.policy';
@@ -109,9 +110,12 @@ export class FlexibilityMemberService {
   }
 
   /**
-   * A device report for an event (OpenADR 3 report: per interval USAGE and BASELINE, kWh). The member's
-   * own account only; the same reportId again with the same content is a no-op (a VEN retrying), with
-   * other content 409. Intervals must lie inside the event window.
+   * A device report for an event (OpenADR 3 report: half-hours of USAGE per resource, kWh). The member's
+   * own account only. Intervals may cover the event window and the BASELINE_LOOKBACK_DAYS before it: the
+   * history our baseline is computed from (the event asks for it: reportDescriptors, historical). Each
+   * half-hour is kept once in flex_usage_intervals; the same value again is a no-op (a VEN retrying, or the
+   * same history sent with the next event's report), another value is 409 USAGE_ALREADY_REPORTED and
+   * nothing of the report is stored. The same reportId with other content is 409 REPORT_ALREADY_RECEIVED.
    */
   async report(principal: Principal, accountId: string, eventId: string, req: ReportRequest) {
     ownAccount(principal, accountId);
@@ -123,13 +127,27 @@ export class FlexibilityMemberService {
       );
       if (!ev.rowCount) throw notFound('FLEX_EVENT_NOT_FOUND', `No dispatched event ${eventId} for account ${accountId}.`);
       const { window_start: ws, window_end: we } = ev.rows[0]!;
+      const earliest = ws.getTime() - BASELINE_LOOKBACK_DAYS * 24 * 3600_000;
+      const seen = new Set<string>();
       req.intervals.forEach((i, n) => {
         const s = Date.parse(i.start);
-        if (s < ws.getTime() || s + i.durationMinutes * 60_000 > we.getTime()) {
-          throw validationError('REPORT_OUTSIDE_WINDOW', `Interval ${n} (${i.start}, ${i.durationMinutes} min) lies outside the event window ${ws.toISOString()} to ${we.toISOString()}.`, [
-            { code: 'REPORT_OUTSIDE_WINDOW', field: `intervals[${n}].start`, message: 'inside the event window' },
+        if (i.durationMinutes !== 30 || s % HALF_HOUR_MS !== 0) {
+          throw validationError('REPORT_INTERVAL_NOT_HALF_HOUR', `Interval ${n} (${i.start}, ${i.durationMinutes} min) is not a half-hour starting on the hour or half past; report usage per half-hour (PT30M).`, [
+            { code: 'REPORT_INTERVAL_NOT_HALF_HOUR', field: `intervals[${n}]`, message: 'a half-hour (PT30M) starting on the hour or half past' },
           ]);
         }
+        if (s < earliest || s + HALF_HOUR_MS > we.getTime()) {
+          throw validationError('REPORT_OUTSIDE_WINDOW', `Interval ${n} (${i.start}) lies outside what event ${eventId} takes: its window up to ${we.toISOString()} and the ${BASELINE_LOOKBACK_DAYS} days before ${ws.toISOString()}.`, [
+            { code: 'REPORT_OUTSIDE_WINDOW', field: `intervals[${n}].start`, message: `inside the event window or the ${BASELINE_LOOKBACK_DAYS} days before it` },
+          ]);
+        }
+        const key = `${i.resource}|${s}`;
+        if (seen.has(key)) {
+          throw validationError('VALIDATION_FAILED', `Interval ${n} repeats the half-hour from ${i.start} of resource ${i.resource}; send each half-hour once.`, [
+            { code: 'DUPLICATE_INTERVAL', field: `intervals[${n}].start`, message: 'each half-hour of a resource once' },
+          ]);
+        }
+        seen.add(key);
       });
       if (req.deviceId) await this.requireDevice(c, accountId, req.deviceId, false);
       const ins = await c.query(
@@ -139,8 +157,24 @@ export class FlexibilityMemberService {
       if (!ins.rowCount) {
         const same = await c.query('SELECT 1 FROM flex_reports WHERE report_id = $1 AND event_id = $2 AND account_id = $3 AND intervals = $4::jsonb', [req.reportId, eventId, accountId, JSON.stringify(req.intervals)]);
         if (!same.rowCount) throw conflict('REPORT_ALREADY_RECEIVED', `Report ${req.reportId} was already received with other content; send a new reportId.`);
+        return { reportId: req.reportId, eventId, accountId, intervals: req.intervals.length, newIntervals: 0 };
       }
-      return { reportId: req.reportId, eventId, accountId, intervals: req.intervals.length };
+      // One statement: the new half-hours inserted, and the already stored ones that disagree found (the
+      // CTE's inserts are not visible to the outer SELECT, so only earlier rows are compared).
+      const { rows } = await c.query<{ resource: string; at: Date; kwh: string; inserted: string }>(
+        `WITH x AS (SELECT * FROM json_to_recordset($1::json) AS x(resource text, interval_start timestamptz, kwh numeric)),
+              ins AS (INSERT INTO flex_usage_intervals (account_id, resource, interval_start, kwh, report_id)
+                      SELECT $2, resource, interval_start, kwh, $3 FROM x ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT x.resource, x.interval_start AS at, u.kwh::text AS kwh, (SELECT count(*) FROM ins)::text AS inserted
+           FROM x LEFT JOIN flex_usage_intervals u ON u.account_id = $2 AND u.resource = x.resource AND u.interval_start = x.interval_start AND u.kwh <> x.kwh
+          ORDER BY u.kwh IS NULL, x.interval_start LIMIT 1`,
+        [JSON.stringify(req.intervals.map((i) => ({ resource: i.resource, interval_start: i.start, kwh: i.usageKwh }))), accountId, req.reportId],
+      );
+      const clash = rows[0];
+      if (clash?.kwh != null) {
+        throw conflict('USAGE_ALREADY_REPORTED', `The half-hour from ${clash.at.toISOString()} of resource ${clash.resource} was already reported as ${clash.kwh} kWh; reported usage is not rewritten. Nothing of report ${req.reportId} was stored.`);
+      }
+      return { reportId: req.reportId, eventId, accountId, intervals: req.intervals.length, newIntervals: Number(clash?.inserted ?? 0) };
     });
   }
 

@@ -120,4 +120,24 @@ export const FLEXIBILITY_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TRIGGER flex_dispatch_decisions_append_only BEFORE UPDATE OR DELETE ON flex_dispatch_decisions FOR EACH ROW EXECUTE FUNCTION flex_refuse_change();
     `,
   },
+  {
+    version: 2,
+    name: 'usage_intervals',
+    // Half-hourly usage from the members' VEN reports (OpenADR 3 USAGE), history and event windows alike:
+    // the settlement computes OUR baseline from it (the previous 10 working days) instead of paying the
+    // BASELINE a VEN states. One row per member, resource and half-hour; a reported half-hour is never
+    // rewritten (a different value later is refused: rewriting history before a settlement is how a
+    // baseline is gamed). kWh numeric without scale: exact decimal strings round-trip.
+    sql: `
+      CREATE TABLE flex_usage_intervals (
+        account_id text NOT NULL,
+        resource text NOT NULL,
+        interval_start timestamptz NOT NULL,
+        kwh numeric NOT NULL CHECK (kwh >= 0),
+        report_id text NOT NULL,
+        PRIMARY KEY (account_id, resource, interval_start)
+      );
+      CREATE TRIGGER flex_usage_intervals_append_only BEFORE UPDATE OR DELETE ON flex_usage_intervals FOR EACH ROW EXECUTE FUNCTION flex_refuse_change();
+    `,
+  },
 ];

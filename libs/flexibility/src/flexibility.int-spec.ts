@@ -71,4 +71,61 @@ describe('flexibility on PostgreSQL', () => {
     const refused = await programmes.settle(staff, 'INT-FUTURE').catch((e: AppError) => e);
     expect(refused).toMatchObject({ code: 'FLEX_EVENT_NOT_ENDED' });
   });
+
+  describe('earned value from the half-hours her VEN reported (our baseline, not the VEN\'s)', () => {
+    // Tuesday 12 April 2022, 18:00-19:00 London (BST: 17:00Z). Working days before it, newest first:
+    // 11, 8, 7, 6 (an earlier event day of hers), 5, 4, 1 April, 31, 30, 29, 28 March.
+    const storyStart = '2022-04-12T17:00:00.000Z';
+    const days = ['2022-03-28', '2022-03-29', '2022-03-30', '2022-03-31', '2022-04-01', '2022-04-04', '2022-04-05', '2022-04-06', '2022-04-07', '2022-04-08', '2022-04-11'];
+    const half = (day: string, kWh: string, resource = 'home') => [0, 1].map((i) => ({ resource, start: new Date(Date.parse(`${day}T17:00:00Z`) + i * 1_800_000).toISOString(), durationMinutes: 30, usageKwh: kWh }));
+    const history = (list: string[]) => list.flatMap((d) => half(d, d === '2022-04-06' ? '0.1' : '2.6'));
+    const report = (reportId: string, intervals: ReturnType<typeof half>) => ({ reportId, clientName: 'int-ven', intervals });
+
+    beforeAll(async () => {
+      for (const a of ['INT-R', 'INT-S']) await members.enrol(member(a), a, { region: 'R9', category: 'D', devices: [{ deviceId: `${a}-battery`, kind: 'battery' }] });
+      await programmes.createEvent(staff, 'INT', { eventId: 'INT-PAST', windowStart: '2022-04-06T17:00:00Z', windowEnd: '2022-04-06T18:00:00Z', target: { regions: ['R9'] }, requestedKw: '1', pricePencePerKwh: '10' });
+      await programmes.createEvent(staff, 'INT', { eventId: 'INT-STORY', windowStart: storyStart, windowEnd: '2022-04-12T18:00:00Z', target: { regions: ['R9'] }, requestedKw: '1', pricePencePerKwh: '57.15' });
+      await programmes.dispatch(staff, 'INT-PAST');
+      await programmes.dispatch(staff, 'INT-STORY');
+    });
+
+    it('refuses intervals it cannot settle on, whole: not a half-hour, too far back, after the window, a half-hour twice', async () => {
+      const quarter = { resource: 'home', start: storyStart, durationMinutes: 15, usageKwh: '0.2' };
+      await expect(members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('bad-1', [quarter]))).rejects.toMatchObject({ code: 'REPORT_INTERVAL_NOT_HALF_HOUR' });
+      await expect(members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('bad-2', [...half('2022-04-11', '1'), ...half('2022-02-25', '1')]))).rejects.toMatchObject({ code: 'REPORT_OUTSIDE_WINDOW' });
+      await expect(members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('bad-3', [{ resource: 'home', start: '2022-04-12T18:00:00.000Z', durationMinutes: 30, usageKwh: '1' }]))).rejects.toMatchObject({ code: 'REPORT_OUTSIDE_WINDOW' });
+      await expect(members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('bad-4', [...half('2022-04-11', '1'), ...half('2022-04-11', '1')]))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(members.report(member('INT-S'), 'INT-R', 'INT-STORY', report('bad-5', half('2022-04-11', '1')))).rejects.toMatchObject({ kind: 'not_found' });
+      expect(await count(`SELECT count(*) AS n FROM flex_usage_intervals WHERE account_id IN ('INT-R', 'INT-S')`)).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM flex_reports WHERE report_id LIKE 'bad-%'`)).toBe(0);
+    });
+
+    it('computes 4.2 kWh and £2.40 from 10 working days of her reported history (her earlier event day and the weekend left out)', async () => {
+      // History (with the weekend's high use, which is not a working day) and the event window, in one report.
+      const weekend = [...half('2022-04-09', '9'), ...half('2022-04-10', '9')];
+      const stored = await members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('INT-R-1', [...history(days), ...weekend, ...half('2022-04-12', '0.5')]));
+      expect(stored).toMatchObject({ intervals: 28, newIntervals: 28 });
+      // A retry is a no-op; the same history again in another report adds nothing and is not a clash.
+      expect(await members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('INT-R-1', [...history(days), ...weekend, ...half('2022-04-12', '0.5')]))).toMatchObject({ newIntervals: 0 });
+      expect(await members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('INT-R-2', half('2022-04-11', '2.60')))).toMatchObject({ newIntervals: 0 });
+      // Rewriting a reported half-hour (raising her baseline before settlement) is refused, and nothing of that report is kept.
+      await expect(members.report(member('INT-R'), 'INT-R', 'INT-STORY', report('INT-R-3', [...half('2022-03-25', '2.6'), ...half('2022-04-11', '5')]))).rejects.toMatchObject({ code: 'USAGE_ALREADY_REPORTED' });
+      expect(await count(`SELECT count(*) AS n FROM flex_usage_intervals WHERE account_id = 'INT-R'`)).toBe(28);
+
+      // INT-S's VEN has sent only three days so far: no baseline yet, not a guess.
+      await members.report(member('INT-S'), 'INT-S', 'INT-STORY', report('INT-S-1', [...history(days.slice(-3)), ...half('2022-04-12', '1')]));
+      const first = await programmes.settle(staff, 'INT-STORY');
+      expect(first.credits).toEqual([{ accountId: 'INT-R', deliveredKwh: '4.2', earnedPence: '240', text: 'You contributed 4.2 kWh. You earned £2.40.' }]);
+      expect(first.unsettled).toEqual([expect.objectContaining({ accountId: 'INT-S', reason: 'no-baseline' })]);
+      const v = await pool.query(`SELECT baseline_kwh::text AS b, actual_kwh::text AS a, source FROM flex_earned_values WHERE event_id = 'INT-STORY'`);
+      expect(v.rows).toEqual([{ b: '5.2', a: '1', source: 'device-report' }]);
+
+      // Her history arrives late; the next run settles her (once), and INT-R is not paid twice.
+      await members.report(member('INT-S'), 'INT-S', 'INT-STORY', report('INT-S-2', history(days.slice(0, 8))));
+      const second = await programmes.settle(staff, 'INT-STORY');
+      expect(second.credits).toEqual([{ accountId: 'INT-S', deliveredKwh: '3.2', earnedPence: '183', text: expect.any(String) }]);
+      expect(second.unsettledMembers).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM flex_outbox WHERE topic = 'flexEarnedValue'`)).toBe(2);
+    });
+  });
 });

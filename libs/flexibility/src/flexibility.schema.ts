@@ -47,19 +47,38 @@ export const eventSchema = z
   })
   .strict()
   .refine((e) => Date.parse(e.windowEnd) > Date.parse(e.windowStart), { message: 'windowEnd must be after windowStart', path: ['windowEnd'] })
-  .refine((e) => Date.parse(e.windowEnd) - Date.parse(e.windowStart) <= 24 * 3600_000, { message: 'an event lasts at most 24 hours', path: ['windowEnd'] });
+  .refine((e) => Date.parse(e.windowEnd) - Date.parse(e.windowStart) <= 24 * 3600_000, { message: 'an event lasts at most 24 hours', path: ['windowEnd'] })
+  // Usage is settled per half-hour: a window of whole half-hours (on the hour or half past).
+  .refine((e) => Date.parse(e.windowStart) % 1_800_000 === 0, { message: 'starts on the hour or half past', path: ['windowStart'] })
+  .refine((e) => Date.parse(e.windowEnd) % 1_800_000 === 0, { message: 'ends on the hour or half past', path: ['windowEnd'] });
 export type EventRequest = z.infer<typeof eventSchema>;
 
-/** A device report (OpenADR 3 report, the subset we read): intervals of USAGE and BASELINE in kWh. */
+/**
+ * A device report (OpenADR 3 report, the subset we read): half-hours of USAGE in kWh per resource (the
+ * member's meter or a sub-meter), for the event window and the days before it (the history our baseline
+ * is computed from). A VEN's BASELINE is kept with the report as its side's figure, never paid on.
+ */
 export const reportSchema = z
   .object({
     reportId: id,
     deviceId: id.optional(),
     clientName: z.string().min(1).max(120).default('member-device'),
     intervals: z
-      .array(z.object({ start: instant, durationMinutes: z.number().int().positive().max(1440), usageKwh: decimal, baselineKwh: decimal, deltaKwh: z.string().regex(/^-?\d+(\.\d+)?$/).optional() }).strict())
+      .array(
+        z
+          .object({
+            resource: id.default('home'),
+            start: instant,
+            durationMinutes: z.number().int().positive().max(1440),
+            usageKwh: decimal,
+            baselineKwh: decimal.optional(),
+            deltaKwh: z.string().regex(/^-?\d+(\.\d+)?$/).optional(),
+          })
+          .strict(),
+      )
       .min(1)
-      .max(96),
+      // 42 days of a 4-hour window's half-hours (the body limit, 64 KiB, binds first for OpenADR's verbose JSON).
+      .max(2016),
   })
   .strict();
 export type ReportRequest = z.infer<typeof reportSchema>;

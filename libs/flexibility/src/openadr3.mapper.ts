@@ -51,26 +51,47 @@ export function toOadrEvent(e: { event_id: string; programme_id: string; window_
     intervalPeriod: { start: e.window_start.toISOString(), duration: isoDuration(minutes) },
     // GBP per kWh (OpenADR prices are in currency units; our pence / 100, exact as a decimal string's number).
     intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [Number(e.price) / 100] }] }],
+    // What the event asks the VEN to report: USAGE per half-hour, per resource, including the intervals
+    // BEFORE the event (historical): the history our baseline is computed from (the previous 10 working
+    // days' same half-hours; BASELINE_LOOKBACK_DAYS at most).
+    reportDescriptors: [{ payloadType: 'USAGE', readingType: 'DIRECT_READ', units: 'KWH', aggregate: false, startInterval: -1, numIntervals: -1, historical: true, frequency: -1, repeat: 1 }],
   };
 }
 
-/** An OpenADR 3 report body to our report: every resource's intervals, USAGE and BASELINE required. */
+/** An OpenADR 3 report body to our report: every resource's intervals, USAGE required (BASELINE kept if sent). */
 export function fromOadrReport(body: unknown): { eventId: string; report: ReportRequest } {
   const b = body as { id?: string; eventID?: string; clientName?: string; reportName?: string; resources?: Array<{ resourceName?: string; intervalPeriod?: OadrIntervalPeriod; intervals?: OadrInterval[] }> };
   const problem = (field: string, message: string) => validationError('VALIDATION_FAILED', `The report is not valid: ${field} ${message}.`, [{ code: 'INVALID_REPORT', field, message }]);
   if (typeof b?.eventID !== 'string') throw problem('eventID', 'names the event reported on');
   if (!Array.isArray(b.resources) || b.resources.length === 0) throw problem('resources', 'holds at least one resource with intervals');
   const intervals: ReportRequest['intervals'][number][] = [];
+  // A JSON number like 0.1 prints back as "0.1": its shortest round-trip form is the decimal the VEN wrote.
+  const kwh = (v: number | string, where: string): string => {
+    const text = String(v);
+    if (!/^\d+(\.\d+)?$/.test(text)) throw problem(where, 'is a non-negative number of kWh');
+    return text;
+  };
   b.resources.forEach((r, ri) => {
+    const resource = r.resourceName ?? 'home';
+    if (!/^[A-Za-z0-9._~-]{1,128}$/.test(resource)) throw problem(`resources[${ri}].resourceName`, 'is letters, digits, ".", "_", "~" and "-", at most 128');
     (r.intervals ?? []).forEach((i, ii) => {
       const period = i.intervalPeriod ?? r.intervalPeriod;
       if (!period) throw problem(`resources[${ri}].intervals[${ii}].intervalPeriod`, 'is required (or one on the resource)');
       const value = (type: string) => i.payloads?.find((p) => p.type === type)?.values?.[0];
       const usage = value('USAGE');
+      if (usage === undefined) throw problem(`resources[${ri}].intervals[${ii}].payloads`, 'carry a USAGE value (kWh)');
       const baseline = value('BASELINE');
-      if (usage === undefined || baseline === undefined) throw problem(`resources[${ri}].intervals[${ii}].payloads`, 'carry USAGE and BASELINE values (kWh)');
       const delta = value('DELTA_USAGE');
-      intervals.push({ start: new Date(period.start).toISOString(), durationMinutes: parseIsoDuration(period.duration), usageKwh: String(usage), baselineKwh: String(baseline), ...(delta === undefined ? {} : { deltaKwh: String(delta) }) });
+      const when = Date.parse(period.start);
+      if (Number.isNaN(when)) throw problem(`resources[${ri}].intervals[${ii}].intervalPeriod.start`, 'is an ISO 8601 instant');
+      intervals.push({
+        resource,
+        start: new Date(when).toISOString(),
+        durationMinutes: parseIsoDuration(period.duration),
+        usageKwh: kwh(usage, `resources[${ri}].intervals[${ii}] USAGE`),
+        ...(baseline === undefined ? {} : { baselineKwh: kwh(baseline, `resources[${ri}].intervals[${ii}] BASELINE`) }),
+        ...(delta === undefined ? {} : { deltaKwh: String(delta) }),
+      });
     });
   });
   // No id or name: the event and client name identify it (a VEN retrying sends the same; other content is 409).

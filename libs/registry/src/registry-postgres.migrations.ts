@@ -92,4 +92,23 @@ export const REGISTRY_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'flexibility_membership_requests',
+    // Category changes asked for on flex.membership.v1 (issue 17), one row per request id, written in the
+    // transaction that applied (or declined) it: a redelivered request finds its row and changes nothing.
+    sql: `
+      CREATE TABLE registry_membership_requests (
+        request_id text PRIMARY KEY,
+        account_id text NOT NULL,
+        category_from char(1) NOT NULL,
+        category_to char(1) NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('applied', 'already-moved', 'unknown-account', 'not-allowed')),
+        category_version integer,
+        requested_at timestamptz NOT NULL,
+        handled_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX registry_membership_requests_account ON registry_membership_requests (account_id);
+    `,
+  },
 ];
