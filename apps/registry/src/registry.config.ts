@@ -36,7 +36,7 @@ const schema = z.object({
   REGISTRY_METRICS_INTERVAL_MS: positiveInt(5000),
   /** Apply the D -> C category change a flexibility enrolment asks for on flex.membership.v1 (issue 17). */
   REGISTRY_FLEX_MEMBERSHIP_ENABLED: bool(true),
-  /** The registry's own consumer group: its offsets are nobody else's (billing-events and the timeline have theirs). */
+  /** The registry's own consumer group: its offsets are nobody else's (each consumer of the topic has its own group). */
   REGISTRY_FLEX_MEMBERSHIP_GROUP_ID: z.string().min(1).default('registry-flex-membership'),
   REGISTRY_FLEX_MEMBERSHIP_BATCH: positiveInt(200),
   REGISTRY_FLEX_MEMBERSHIP_WAIT_MS: positiveInt(200),
