@@ -5,13 +5,18 @@ import type { TopicSpec } from './topic.model';
  * Creates missing topics with their partitions and config; existing topics
  * are left as they are (changing partition counts would reshuffle keys).
  * Safe to run at every start and from many instances at once.
+ * Returns only once every topic it created has a leader for each partition (bounded by `readyWithinMs`): a
+ * consumer that subscribed the moment CreateTopics answered was told "unknown topic" and gave up (seen when
+ * the timeline started on a fresh prefix).
  */
-export async function ensureTopics(brokers: string[], specs: readonly TopicSpec[], replicas = 1): Promise<void> {
+export async function ensureTopics(brokers: string[], specs: readonly TopicSpec[], replicas = 1, readyWithinMs = 15_000): Promise<void> {
   const admin = new Admin({ clientId: 'surge-topic-admin', bootstrapBrokers: brokers, retries: 5, retryDelay: 500 });
+  const created: TopicSpec[] = [];
   try {
     const existing = new Set(await admin.listTopics());
     for (const spec of specs) {
       if (existing.has(spec.name)) continue;
+      created.push(spec);
       try {
         await admin.createTopics({
           topics: [spec.name],
@@ -24,8 +29,28 @@ export async function ensureTopics(brokers: string[], specs: readonly TopicSpec[
         if (!/already exists/i.test(String((error as Error)?.message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error;
       }
     }
+    if (created.length > 0) await untilLed(admin, created, readyWithinMs);
   } finally {
     await admin.close();
+  }
+}
+
+/** Waits until the broker's metadata gives each topic all its partitions, each with a leader; throws past the deadline. */
+async function untilLed(admin: Admin, specs: readonly TopicSpec[], withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      const metadata = await admin.metadata({ topics: specs.map((s) => s.name), forceUpdate: true });
+      const led = specs.every((spec) => {
+        const topic = metadata.topics.get(spec.name);
+        return topic !== undefined && topic.partitions.length >= spec.partitions && topic.partitions.every((p) => p !== undefined && p.leader >= 0);
+      });
+      if (led) return;
+    } catch {
+      // Not known yet (UNKNOWN_TOPIC_OR_PARTITION): ask again.
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${specs.map((s) => s.name).join(', ')} have no leader ${withinMs} ms after they were created`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
