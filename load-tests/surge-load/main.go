@@ -354,7 +354,7 @@ func printSummary(s *Summary, outDir string) {
 		fmt.Printf("  %s %-20s %-7s %-22s %s\n", word, v.SLO, v.Route, v.Expression, value)
 	}
 	if s.Overload != nil {
-		printOverload(s.Overload)
+		printOverload(s.Overload, s.Profile == "overload")
 	}
 	fmt.Printf("  generator: %.1f CPU s, peak RSS %.0f MiB\n  report: %s\n", s.Generator.CPUSeconds, s.Generator.PeakRssMiB, filepath.Join(outDir, "report.html"))
 }

@@ -87,9 +87,12 @@ func summarizeOverload(rec *Recorder, peakEnds time.Duration) *Overload {
 	return o
 }
 
-func printOverload(o *Overload) {
+func printOverload(o *Overload, verdict bool) {
 	fmt.Printf("  beyond capacity: %d refused 503 (p50 %.1f ms, p99 %.1f ms, %.1f%% within 50 ms, %d with Retry-After); accepted p99 %.1f ms; longest wait %.1f ms; errors until second %d, peak ended at %d: back to 0 after %.0f s\n",
 		o.Shed, o.ShedLatency.P50, o.ShedLatency.P99, 100*o.ShedWithin50msShare, o.ShedWithRetryAfter, o.Accepted.P99, o.LongestWaitMs, o.LastErrorSecond, o.PeakEndsAtSecond, o.RecoverySeconds)
+	if !verdict {
+		return // within capacity the SLO thresholds are the verdict; the checks are the overload profile's
+	}
 	for _, c := range o.Checks {
 		word := "ok  "
 		if !c.OK {
