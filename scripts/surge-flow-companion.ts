@@ -40,13 +40,14 @@ interface FlowStatus {
 }
 
 /** CPU seconds (utime + stime) and peak RSS (VmHWM) of a live process, from /proc; nulls when unreadable. */
-function processFigures(pid: number): { cpuSeconds: number | null; peakRssMiB: number | null } {
+function processFigures(pid: number): { ticks: number | null; cpuSeconds: number | null; peakRssMiB: number | null } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const ticks = Number(stat[11]) + Number(stat[12]);
     const hwm = /^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return { cpuSeconds: +((Number(stat[11]) + Number(stat[12])) / 100).toFixed(1), peakRssMiB: hwm ? Math.round(Number(hwm) / 1024) : null };
+    return { ticks, cpuSeconds: +(ticks / 100).toFixed(1), peakRssMiB: hwm ? Math.round(Number(hwm) / 1024) : null };
   } catch {
-    return { cpuSeconds: null, peakRssMiB: null };
+    return { ticks: null, cpuSeconds: null, peakRssMiB: null };
   }
 }
 
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
     // Background priority, as on the local stack and in k8s: on shared cores the customer comes first.
     setPriority(flows.pid, 10);
     writeFileSync(join(dir, 'companion-flow.pids'), `flow-intake\t${flows.pid}\n`);
+    // Up, following the run's registry and outcome topics: the bench may start the load (README: .starting/.ready).
+    writeFileSync(join(dir, 'companion-flow.ready'), `${new Date().toISOString()}\n`);
 
     await new Promise((r) => setTimeout(r, delayS * 1000));
     const t0 = performance.now();
@@ -121,8 +124,10 @@ async function main(): Promise<void> {
         break;
       }
     }
-    // flow-intake is stopped before the bench's closing CPU snapshot: its own figures, taken here.
+    // flow-intake is stopped before the bench's closing CPU snapshot: its own figures, taken here, and its last
+    // CPU ticks for the report's table (README: companion-<name>.cpu-end.tsv).
     const proc = processFigures(flows.pid);
+    if (proc.ticks !== null) writeFileSync(join(dir, 'companion-flow.cpu-end.tsv'), `flow-intake\t${proc.ticks}\n`);
     const secs = (t: number | undefined) => (t === undefined ? null : +((t - t202) / 1000).toFixed(1));
     const decidedSeconds = secs(decidedAt);
     const ok = decidedSeconds !== null && decidedSeconds <= SLO_SECONDS;
@@ -150,6 +155,8 @@ async function main(): Promise<void> {
     });
     console.log(`flow companion: decided ${decidedSeconds ?? 'never'} s after the 202 (SLO ${SLO_SECONDS} s: ${ok ? 'met' : 'NOT met'})`);
   } catch (error) {
+    // Never keep the load waiting for a companion that failed.
+    writeFileSync(join(dir, 'companion-flow.ready'), `${new Date().toISOString()} (failed)\n`);
     report({ title: 'industry flow beside the surge', lines: [`FAILED: ${String((error as Error)?.message ?? error)}`], slos: [{ name: `flow decided within ${SLO_SECONDS} s`, ok: false, value: null }], figures: {} });
     throw error;
   } finally {

@@ -7,4 +7,6 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
+# The load waits for companion-flow.ready (written once flow-intake is up), at most 120 s (README).
+touch "$SURGE_DIR/companion-flow.starting"
 exec node dist/scripts/surge-flow-companion.js
