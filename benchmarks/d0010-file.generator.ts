@@ -100,6 +100,16 @@ export interface GeneratedD0010Options {
   readonly seed?: number;
   /** One reading in this many gets a 032 validation result (0: none). Default 10. */
   readonly validationEvery?: number;
+  /**
+   * Cycle through this many supply points (group i is supply point i mod N, with the same meter and
+   * registers every time), so a registry of N accounts matches every reading. Default: a new one per group.
+   */
+  readonly supplyPoints?: number;
+}
+
+/** The meter and registers of supply point `index` when the file cycles supply points (see `supplyPoints`). */
+export function generatedSupplyPoint(index: number): { readonly mpanCore: string; readonly meterId: string; readonly registers: readonly string[] } {
+  return { mpanCore: mpanCoreFrom(10 + (index % 14), index), meterId: `S${String(index).padStart(9, '0')}`, registers: index % 10 < 3 ? ['DY', 'NT'] : ['S'] };
 }
 
 const READING_TYPES = ['R', 'C', 'X', 'D', 'A', 'F', 'I', 'Z', 'S'] as const;
@@ -119,12 +129,19 @@ export function* generateD0010Lines(options: GeneratedD0010Options): Generator<s
   let groups = 0;
   let written = 0;
   while (written < options.readings) {
-    const registers = options.readings - written >= 2 && rand() < 0.3 ? ['DY', 'NT'] : ['S'];
+    const cycled = options.supplyPoints ? generatedSupplyPoint(groups % options.supplyPoints) : undefined;
+    const registers = cycled
+      ? options.readings - written >= cycled.registers.length
+        ? cycled.registers
+        : cycled.registers.slice(0, 1)
+      : options.readings - written >= 2 && rand() < 0.3
+        ? ['DY', 'NT']
+        : ['S'];
     const day = 1 + Math.floor(rand() * 28);
     const readAtLocal = `202203${String(day).padStart(2, '0')}000000`;
     const meters: D0010MeterModel[] = [
       {
-        meterId: `S${String(groups).padStart(9, '0')}`,
+        meterId: cycled?.meterId ?? `S${String(groups).padStart(9, '0')}`,
         readingType: READING_TYPES[Math.floor(rand() * READING_TYPES.length)]!,
         readings: registers.map((registerId) => {
           written++;
@@ -140,7 +157,7 @@ export function* generateD0010Lines(options: GeneratedD0010Options): Generator<s
         }),
       },
     ];
-    const group: D0010GroupModel = { mpanCore: mpanCoreFrom(10 + (groups % 14), groups), bscValidationStatus: 'V', meters };
+    const group: D0010GroupModel = { mpanCore: cycled?.mpanCore ?? mpanCoreFrom(10 + (groups % 14), groups), bscValidationStatus: 'V', meters };
     groups++;
     for (const line of groupLines(group)) {
       records++;

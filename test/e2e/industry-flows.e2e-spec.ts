@@ -22,7 +22,7 @@ interface FlowView {
   flowId: string;
   duplicate?: boolean;
   state: string;
-  counts: { lines: number; readings: number; readingsPublished: number; readingsRejected: number; heldForReview: number; rejectedByReason: Record<string, number> };
+  counts: { lines: number; readings: number; readingsPublished: number; readingsRejected: number; heldForReview: number; heldUnmatched: number; released: number; rejectedByReason: Record<string, number> };
   outcomes: { accepted: number; duplicates: number; held: number; rejected: number; undecided: number };
   links: { self: string; rejections: string; readings: string };
 }
@@ -120,7 +120,8 @@ describe('industry flows end to end', () => {
     expect(receipt).toMatchObject({ duplicate: false, state: 'stored', links: { self: `/v1/industry/flows/${receipt.flowId}` } });
 
     const done = await untilDone(receipt.flowId);
-    expect(done.counts).toMatchObject({ readings: 7, readingsPublished: 4, readingsRejected: 3, rejectedByReason: { UNKNOWN_REGISTER: 2, INVALID_MPAN_CORE: 1 } });
+    // The last supply point is not on the registry: its 2 readings are held (UNMATCHED_SUPPLY_POINT), not dropped.
+    expect(done.counts).toMatchObject({ readings: 7, readingsPublished: 4, readingsRejected: 1, heldUnmatched: 2, rejectedByReason: { INVALID_MPAN_CORE: 1 } });
 
     const firstLine = lineOf(text, `030|S|20220101`);
     const readingId = flowReadingId(receipt.flowId, firstLine);
@@ -136,19 +137,19 @@ describe('industry flows end to end', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const rows = (await csv.text()).trim().split('\r\n');
     expect(rows[0]).toBe('line,mpan,meter_id,register_id,reason_code,message,readings');
-    expect(rows.slice(1).map((r) => r.split(',')[4])).toEqual(['UNKNOWN_REGISTER', 'UNKNOWN_REGISTER', 'INVALID_MPAN_CORE']);
-    expect(rows[1]).toContain(points.at(-1)!.mpan);
+    expect(rows.slice(1).map((r) => r.split(',')[4])).toEqual(['INVALID_MPAN_CORE']);
 
     // What the sink decided, per reading with its line.
     const decidedView = await eventually(async () => {
       const v = (await view(receipt.flowId)).body;
       return v.outcomes.undecided === 0 && v.outcomes.accepted === 4 ? v : null;
     }, 30_000);
-    expect(decidedView.outcomes).toMatchObject({ accepted: 4, duplicates: 0, held: 0, rejected: 0, undecided: 0 });
+    expect(decidedView.outcomes).toMatchObject({ accepted: 4, duplicates: 0, held: 2, rejected: 0, undecided: 0, heldByReason: { UNMATCHED_SUPPLY_POINT: 2 } });
     const perReading = (await (await fetch(`${flowsSvc.url}${done.links.readings}`, { headers: { 'x-api-key': collectorKey } })).text()).trim().split('\r\n');
     expect(perReading[0]).toBe('line,reading_id,mpan,status,reason_code,duplicate_of');
     expect(perReading[1]).toBe(`${firstLine},${readingId},${points.at(-3)!.mpan},accepted,,`);
-    expect(perReading).toHaveLength(5);
+    expect(perReading).toHaveLength(7);
+    expect(perReading.slice(5).map((r) => r.split(',').slice(2, 5).join(','))).toEqual([`${points.at(-1)!.mpan},held,UNMATCHED_SUPPLY_POINT`, `${points.at(-1)!.mpan},held,UNMATCHED_SUPPLY_POINT`]);
 
     // The same reading from the customer too (same register, instant and value) is one reading: theirs is a duplicate.
     const sp = points.at(-3)!;
@@ -178,6 +179,39 @@ describe('industry flows end to end', () => {
     const asCustomer = await fetch(`${flowsSvc.url}/v1/industry/flows`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` }, body: text });
     expect(asCustomer.status).toBe(403);
   }, 120_000);
+
+  it('customer and industry readings of one register are judged in the order they reached the topic (one partition, one sink)', async () => {
+    const sp = points[2]!; // no other test sends readings for it
+    const token = await issueCustomerToken(privateKeyPem, { sub: `c-${sp.accountId}`, acc: sp.accountId, sp: [sp.mpan], ms: [sp.meterSerial] }, { issuer, audience });
+    const submit = async (readAt: string, value: string) => {
+      const r = await fetch(`${api.url}/v1/meter-readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ supplyPointId: sp.mpan, meterSerial: sp.meterSerial, registerId: 'S', readAt, value }),
+      });
+      expect(r.status).toBe(202);
+      return ((await r.json()) as { readingId: string }).readingId;
+    };
+    const decision = (readingId: string) =>
+      eventually(async () => {
+        const rs = await ch.query({ query: `SELECT status, reason_code FROM meter_readings FINAL WHERE reading_id = ${sqlString(readingId)}`, format: 'JSONEachRow' });
+        return (await rs.json<{ status: string; reason_code: string }>())[0];
+      }, 30_000);
+    // 1. The customer's reading first.
+    const first = await submit('2022-02-01T00:00:00Z', '20000');
+    expect(await decision(first)).toEqual({ status: 'accepted', reason_code: '' });
+    // 2. Then a flow: a reading below the customer's (judged after it: negative advance) and one above it.
+    const text = d0010Flow('E2EORDER01', [], 0, [[`026|${sp.mpan}|V|`, `028|${sp.meterSerial}|R|`, '030|S|20220202000000|19990.0|||T|N|', '030|S|20220203000000|20010.0|||T|N|']]);
+    const res = await send(text);
+    expect(res.status).toBe(202);
+    const { flowId } = (await res.json()) as FlowView;
+    await untilDone(flowId);
+    expect(await decision(flowReadingId(flowId, lineOf(text, '030|S|20220202')))).toEqual({ status: 'rejected', reason_code: 'NEGATIVE_ADVANCE' });
+    expect(await decision(flowReadingId(flowId, lineOf(text, '030|S|20220203')))).toEqual({ status: 'accepted', reason_code: '' });
+    // 3. The customer again, below the flow's accepted reading: judged after it, so a negative advance too.
+    const last = await submit('2022-02-04T00:00:00Z', '20005');
+    expect(await decision(last)).toEqual({ status: 'rejected', reason_code: 'NEGATIVE_ADVANCE' });
+  }, 90_000);
 
   it('bad files get a 4xx with a stable code and nothing is taken', async () => {
     const good = d0010Flow('E2EFLOW002', points.slice(0, 2), 2);

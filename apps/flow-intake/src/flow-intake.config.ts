@@ -35,10 +35,21 @@ const schema = z.object({
   FLOW_PROCESSOR_ENABLED: bool(true),
   /** Readings published per batch, then checkpointed. */
   FLOW_PROCESSOR_BATCH_READINGS: positiveInt(1000),
+  /**
+   * Batches published ahead of their checkpoints: parsing, acks=all and the PostgreSQL checkpoint overlap
+   * instead of taking turns (each checkpoint still commits only after its own batch is acknowledged).
+   */
+  FLOW_PROCESSOR_PIPELINE: positiveInt(4),
   /** A processor silent this long is presumed dead and its flow taken over (each batch renews it). */
   FLOW_PROCESSOR_LEASE_MS: positiveInt(30_000),
   /** How often an idle processor looks for stored flows (an upload in this process wakes it at once). */
   FLOW_PROCESSOR_IDLE_MS: positiveInt(1_000),
+  /**
+   * How often every held reading (registry did not know its register) is looked at again, whatever this
+   * process saw on registry.v1: another instance's holds, a change missed. A change this process sees for a
+   * supply point it knows to be waiting releases at once.
+   */
+  FLOW_HELD_SWEEP_MS: positiveInt(60_000),
   /** How long a processor's publish waits for acks=all before the batch is retried. */
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
   /** Record the sink's decisions about flow readings (outcome topics) for the flows' status. */

@@ -9,6 +9,7 @@ import { FlowRepository } from '@surge/flow-intake/flow.repository';
 import { FlowStatusService, flowStatusPath } from '@surge/flow-intake/flow-status.service';
 import { FlowUploadService } from '@surge/flow-intake/flow-upload.service';
 import { RegistryStateFollower } from '@surge/flow-intake/registry-state.follower';
+import { HeldReadingReleaser } from '@surge/flow-intake/held-reading.releaser';
 import { AuthGuard } from '@surge/http/auth.guard';
 import { authenticatorProvider } from '@surge/http/authenticator.provider';
 import { METRICS, MetricsController } from '@surge/http/metrics.controller';
@@ -60,7 +61,8 @@ export class FlowIntakeModule {
               brokers: config.KAFKA_BROKERS,
               clientId,
               deadlineMs: config.KAFKA_PUBLISH_DEADLINE_MS,
-              maxBufferedRecords: config.FLOW_PROCESSOR_BATCH_READINGS * 4,
+              // The pipelined batches, and the held readings a release publishes beside them.
+              maxBufferedRecords: config.FLOW_PROCESSOR_BATCH_READINGS * (config.FLOW_PROCESSOR_PIPELINE + 2),
               maxBatchRecords: 500,
               lingerMs: 5,
               maxInFlightRequests: 2,
@@ -114,19 +116,31 @@ export class FlowIntakeModule {
           inject: [LOGGER],
         },
         {
+          provide: HeldReadingReleaser,
+          useFactory: (flows: FlowRepository, publisher: EventPublisher, registry: RegistryStateFollower) => {
+            const releaser = new HeldReadingReleaser(flows, publisher, (sp, serial, reg) => registry.register(sp, serial, reg), { topic: topics.meterReadings.name, pageSize: config.FLOW_PROCESSOR_BATCH_READINGS }, (n) =>
+              metrics.readings.inc({ outcome: 'received', reason: 'none' }, n),
+            );
+            registry.onChange((ids) => releaser.registryChanged(ids));
+            return releaser;
+          },
+          inject: [FlowRepository, PUBLISHER, RegistryStateFollower],
+        },
+        {
           provide: FlowProcessor,
-          useFactory: (flows: FlowRepository, publisher: EventPublisher, registry: RegistryStateFollower, logger: SurgeLogger) =>
+          useFactory: (flows: FlowRepository, publisher: EventPublisher, registry: RegistryStateFollower, releaser: HeldReadingReleaser, logger: SurgeLogger) =>
             new FlowProcessor(
               flows,
               publisher,
               { lookup: (sp, serial, reg) => registry.register(sp, serial, reg), caughtUp: () => registry.caughtUp() },
-              { processorId, batchReadings: config.FLOW_PROCESSOR_BATCH_READINGS, leaseMs: config.FLOW_PROCESSOR_LEASE_MS, topic: topics.meterReadings.name, flowsTopic: topics.industryFlows.name },
+              { processorId, batchReadings: config.FLOW_PROCESSOR_BATCH_READINGS, leaseMs: config.FLOW_PROCESSOR_LEASE_MS, topic: topics.meterReadings.name, pipelineDepth: config.FLOW_PROCESSOR_PIPELINE, flowsTopic: topics.industryFlows.name },
               {
                 published: (n) => metrics.readings.inc({ outcome: 'received', reason: 'none' }, n),
+                held: (ids) => releaser.held(ids),
                 finished: (flow, state, seconds) => logger.info({ flowId: flow.flowId, fileId: flow.fileId, state, seconds }, 'flow processed'),
               },
             ),
-          inject: [FlowRepository, PUBLISHER, RegistryStateFollower, LOGGER],
+          inject: [FlowRepository, PUBLISHER, RegistryStateFollower, HeldReadingReleaser, LOGGER],
         },
         {
           provide: FlowUploadService,

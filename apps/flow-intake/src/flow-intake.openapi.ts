@@ -16,7 +16,7 @@ const flowView: OpenApiObject = {
     receivedAt: { type: 'string', format: 'date-time' },
     receivedVia: { enum: ['api', 'inbox'] },
     counts: {
-      ...counts(['lines', 'records', 'groups', 'readings', 'readingsPublished', 'readingsRejected', 'groupsRejected', 'estimated', 'heldForReview']),
+      ...counts(['lines', 'records', 'groups', 'readings', 'readingsPublished', 'readingsRejected', 'groupsRejected', 'estimated', 'heldForReview', 'heldUnmatched', 'released']),
       description: 'What the flow held and what the processor did with it (grows while processing; exact once done)',
     },
     outcomes: { ...counts(['accepted', 'duplicates', 'held', 'rejected', 'undecided']), description: 'What read-sink decided about the published readings (seconds behind)' },

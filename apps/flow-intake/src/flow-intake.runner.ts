@@ -5,6 +5,7 @@ import { FlowOutcomeRecorder } from '@surge/flow-intake/flow-outcome.recorder';
 import type { BatchConsumer } from '@surge/kafka/batch-consumer';
 import { FlowProcessor } from '@surge/flow-intake/flow.processor';
 import { RegistryStateFollower } from '@surge/flow-intake/registry-state.follower';
+import { HeldReadingReleaser } from '@surge/flow-intake/held-reading.releaser';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { SurgeLogger } from '@surge/observability/logger.factory';
 import type { FlowIntakeConfig } from './flow-intake.config';
@@ -30,6 +31,7 @@ export class ProcessorWake {
 export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopping = false;
   private loop: Promise<void> | null = null;
+  private releaseLoop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
 
   constructor(
@@ -43,6 +45,7 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
     wake: ProcessorWake,
     @Inject(OUTCOME_CONSUMER) private readonly outcomes: BatchConsumer,
     private readonly recorder: FlowOutcomeRecorder,
+    private readonly releaser: HeldReadingReleaser,
   ) {
     wake.on(() => this.wake());
   }
@@ -52,6 +55,7 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
       // Start-up fails (and the supervisor retries) when Kafka cannot be joined at all.
       await this.registry.start();
       this.loop = this.run();
+      this.releaseLoop = this.runReleases();
     }
     if (this.config.FLOW_OUTCOMES_ENABLED) await this.outcomes.start((batch) => this.recorder.handle(batch));
     await this.inbox?.start();
@@ -67,10 +71,42 @@ export class FlowIntakeRunner implements OnApplicationBootstrap, OnApplicationSh
     this.wake();
     await this.inbox?.stop();
     await this.loop;
+    await this.releaseLoop;
     if (this.config.FLOW_OUTCOMES_ENABLED) await this.outcomes.stop().catch(() => undefined);
     await this.registry.stop().catch(() => undefined);
     await this.publisher.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'publisher close failed'));
     await this.pool.end().catch(() => undefined);
+  }
+
+  /**
+   * Held readings out once the registry knows their register: a look whenever a change or a hold asks for
+   * one (every 250 ms at most), a sweep of all of them once the registry is read to its end and then every
+   * FLOW_HELD_SWEEP_MS. Errors back off; what was not released stays held and is looked at again.
+   */
+  private async runReleases(): Promise<void> {
+    let caughtUp = false;
+    let lastSweep = 0;
+    let delay = 250;
+    while (!this.stopping) {
+      try {
+        if (!caughtUp) caughtUp = await this.registry.caughtUp().catch(() => false);
+        if (caughtUp) {
+          if (Date.now() - lastSweep >= this.config.FLOW_HELD_SWEEP_MS) {
+            this.releaser.sweep();
+            lastSweep = Date.now();
+          }
+          if (this.releaser.pending) {
+            const n = await this.releaser.releaseDue();
+            if (n > 0) this.logger.info({ readings: n }, 'held flow readings released (the registry now knows their registers)');
+          }
+        }
+        delay = 250;
+      } catch (error) {
+        this.logger.warn({ err: String((error as Error)?.message ?? error) }, 'held flow readings not released yet; retried');
+        delay = Math.min(delay * 2, 10_000);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
 
   private async run(): Promise<void> {

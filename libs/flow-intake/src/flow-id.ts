@@ -1,8 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-/** A name-based UUID (v5 layout over SHA-1) in the flow feature's own namespace. */
+/**
+ * A name-based UUID (v5 layout over SHA-1) in the flow feature's own namespace. One-shot `hash` (the same
+ * digest as createHash().update(prefix).update(name)): a million-reading flow names a million readings, and
+ * the streaming Hash object cost three native calls and an object each.
+ */
 function nameUuid(name: string): string {
-  const h = createHash('sha1').update('surge-industry-flow:').update(name).digest();
+  const h = hash('sha1', `surge-industry-flow:${name}`, 'buffer');
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');

@@ -18,7 +18,8 @@ export class FlowOutcomeRecorder {
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
     const decisions: ReadingDecision[] = [];
     for (const record of batch) {
-      if (!FLOW_CORRELATION.test(record.headers['correlation-id'] ?? '')) continue;
+      const correlation = record.headers['correlation-id'] ?? '';
+      if (!FLOW_CORRELATION.test(correlation)) continue;
       let outcome: ReadingOutcomeV1;
       try {
         outcome = JSON.parse(record.value.toString('utf8')) as ReadingOutcomeV1;
@@ -26,7 +27,7 @@ export class FlowOutcomeRecorder {
         continue;
       }
       if (outcome?.schema !== 'reading.outcome.v1' || !['accepted', 'rejected', 'held'].includes(outcome.status)) continue;
-      decisions.push({ readingId: outcome.readingId, status: outcome.status, reasonCode: outcome.reasonCode ?? '', duplicateOf: outcome.duplicateOf ?? '', decidedAt: outcome.decidedAt });
+      decisions.push({ readingId: outcome.readingId, flowId: correlation.slice('flow-'.length), status: outcome.status, reasonCode: outcome.reasonCode ?? '', duplicateOf: outcome.duplicateOf ?? '', decidedAt: outcome.decidedAt });
     }
     await this.flows.recordDecisions(decisions);
   }

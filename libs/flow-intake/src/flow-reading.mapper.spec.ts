@@ -3,7 +3,7 @@ import { parseD0010 } from '@surge/industry-flow/d0010.parser';
 import type { D0010Reading } from '@surge/industry-flow/d0010.events';
 import type { RegisterState } from '@surge/registry-contracts/register-state.projection';
 import { flowIdOf, flowReadingId } from './flow-id';
-import { mapFlowReading, platformRegisterId } from './flow-reading.mapper';
+import { lookupHeld, mapFlowReading, matchedReading, platformRegisterId } from './flow-reading.mapper';
 
 const FILE = `ZHV|F000000001|D0010002|D|UDMS|X|SRGE|20220401093000||||OPER|
 026|1200023305967|V|
@@ -37,7 +37,7 @@ describe('a D0010 reading as the platform\u2019s reading', () => {
     const [routine] = await readings();
     const mapped = mapFlowReading(routine!, ctx, lookup);
     expect(mapped).toEqual({
-      ok: true,
+      kind: 'reading',
       event: {
         schema: 'meter-reading.submitted.v1',
         readingId: flowReadingId(flowId, 4),
@@ -61,14 +61,31 @@ describe('a D0010 reading as the platform\u2019s reading', () => {
   it('keeps an estimate an estimate and carries the sender\u2019s failed validation as a review', async () => {
     const [, day] = await readings();
     const mapped = mapFlowReading(day!, ctx, lookup);
-    expect(mapped.ok && mapped.event).toMatchObject({ source: 'D', registerId: 'DAY', accountId: 'ACC-2', hold: { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05' } });
+    expect(mapped.kind === 'reading' && mapped.event).toMatchObject({ source: 'D', registerId: 'DAY', accountId: 'ACC-2', hold: { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05' } });
   });
 
-  it('a register the registry does not know is a rejection with its line and reason, not a reading', async () => {
+  it('a register the registry does not know (yet) is held with UNMATCHED_SUPPLY_POINT, never dropped; released later as the same reading', async () => {
     const [, , night] = await readings();
-    expect(mapFlowReading(night!, ctx, lookup)).toMatchObject({
-      ok: false,
-      rejection: { line: 9, mpan: '1900001059816', meterId: 'S95105287', registerId: 'NT', reasonCode: 'UNKNOWN_REGISTER', readings: 1 },
+    const mapped = mapFlowReading(night!, ctx, lookup);
+    expect(mapped).toMatchObject({
+      kind: 'held',
+      held: { line: 9, readingId: flowReadingId(flowId, 9), supplyPointId: '1900001059816', meterSerial: 'S95105287', registerId: 'NIGHT', reasonCode: 'UNMATCHED_SUPPLY_POINT' },
+    });
+    if (mapped.kind !== 'held') throw new Error('held expected');
+    expect(lookupHeld(mapped.held, lookup)).toBeUndefined();
+    // The registry learns the register: the held reading is exactly what the flow would have published then.
+    const later = new Map(registry).set('1900001059816|S95105287|NIGHT', state('ACC-2'));
+    const laterLookup = (sp: string, serial: string, reg: string) => later.get(`${sp}|${serial}|${reg}`);
+    const direct = mapFlowReading(night!, ctx, laterLookup);
+    expect(direct.kind).toBe('reading');
+    expect(matchedReading(mapped.held.reading, lookupHeld(mapped.held, laterLookup)!)).toEqual(direct.kind === 'reading' && direct.event);
+  });
+
+  it('a register id that names no platform register is a rejection with its line and reason', async () => {
+    const [, , night] = await readings();
+    expect(mapFlowReading({ ...night!, registerId: 'ZZ' }, ctx, lookup)).toMatchObject({
+      kind: 'rejected',
+      rejection: { line: 9, mpan: '1900001059816', meterId: 'S95105287', registerId: 'ZZ', reasonCode: 'UNKNOWN_REGISTER', readings: 1 },
     });
   });
 
@@ -78,6 +95,9 @@ describe('a D0010 reading as the platform\u2019s reading', () => {
     expect(flowIdOf('D0010', 'D', 'OTHR', 'F000000001')).not.toBe(flowId);
     expect(flowReadingId(flowId, 4)).toBe(flowReadingId(flowId, 4));
     expect(flowReadingId(flowId, 4)).not.toBe(flowReadingId(flowId, 5));
+    // Pinned: ids already published must never change (a reprocessed or released reading names the same one).
+    expect(flowId).toBe('8dc009f5-975f-5157-8293-8bf161bcfe73');
+    expect(flowReadingId(flowId, 4)).toBe('09f3e9c4-51e5-59b8-a062-203e81bf93b0');
   });
 
   it.each([

@@ -27,36 +27,63 @@ export interface FlowContext {
   readonly receivedAt: string;
 }
 
-export type MappedReading = { readonly ok: true; readonly event: MeterReadingSubmittedV1 } | { readonly ok: false; readonly rejection: FlowRejection };
+/**
+ * A reading whose supply point, meter or register the registry does not know (yet): kept by flow-intake
+ * (industry_flow_held), never dropped, and published once the registry has it. `reading` is the event it
+ * will be, less what only the registry can say (account and digits), so its release is deterministic.
+ */
+export interface HeldFlowReading {
+  readonly line: number;
+  readonly readingId: string;
+  readonly supplyPointId: string;
+  readonly meterSerial: string;
+  readonly registerId: string;
+  readonly reasonCode: typeof UNMATCHED_SUPPLY_POINT;
+  readonly message: string;
+  readonly reading: PendingReading;
+}
+
+export type PendingReading = Omit<MeterReadingSubmittedV1, 'accountId' | 'digits'>;
+
+/** The held reason of a reading the registry cannot match yet (shown in the flow's status and readings.csv). */
+export const UNMATCHED_SUPPLY_POINT = 'UNMATCHED_SUPPLY_POINT';
+
+export type MappedReading =
+  | { readonly kind: 'reading'; readonly event: MeterReadingSubmittedV1 }
+  | { readonly kind: 'held'; readonly held: HeldFlowReading }
+  | { readonly kind: 'rejected'; readonly rejection: FlowRejection };
 
 /**
- * One parsed 030 as the platform's reading, matched to its account through the registry, or the reason it
- * cannot be (the report's row). Deterministic: the same flow and line always make the same event, so a
- * reprocessed flow republishes identical records and the sink stores each reading once.
+ * One parsed 030 as the platform's reading, matched to its account through the registry; held when the
+ * registry does not know its supply point, meter or register (it may learn it later: a new supplier's
+ * accounts arrive after their readings); rejected only when its register id names no platform register
+ * (the report's row). Deterministic: the same flow and line always make the same event, so a reprocessed
+ * flow republishes identical records and the sink stores each reading once.
  */
 export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: RegisterLookup): MappedReading {
-  const reject = (reasonCode: string, message: string): MappedReading => ({
-    ok: false,
-    rejection: { line: reading.line, mpan: reading.mpanCore, meterId: reading.meterId, registerId: reading.registerId, reasonCode, message, readings: 1 },
-  });
   const registerId = platformRegisterId(reading.registerId);
-  if (!registerId) return reject('UNKNOWN_REGISTER', `Meter register id "${reading.registerId}" is not one the platform knows (S, 01, DAY/DY, NIGHT/NT, A1/EXPORT).`);
-  // The flow writes the meter id as printed (it may hold spaces); the registry keeps serials without them.
-  const serial = reading.meterId.replace(/ /g, '');
-  const state = lookup(reading.mpanCore, serial, registerId) ?? lookup(reading.mpanCore, serial.toUpperCase(), registerId);
-  if (!state) {
-    return reject(
-      'UNKNOWN_REGISTER',
-      `No account in the registry has supply point ${reading.mpanCore} with meter ${serial} and register ${registerId}; register the meter (or correct the flow) and send the file again with a new file id.`,
-    );
+  if (!registerId) {
+    return {
+      kind: 'rejected',
+      rejection: {
+        line: reading.line,
+        mpan: reading.mpanCore,
+        meterId: reading.meterId,
+        registerId: reading.registerId,
+        reasonCode: 'UNKNOWN_REGISTER',
+        message: `Meter register id "${reading.registerId}" is not one the platform knows (S, 01, DAY/DY, NIGHT/NT, A1/EXPORT).`,
+        readings: 1,
+      },
+    };
   }
-  const event: MeterReadingSubmittedV1 = {
+  // The flow writes the meter id as printed (it may hold spaces); the registry keeps serials without them.
+  const serial = reading.meterId.replace(/ /g, '').toUpperCase();
+  const pending: PendingReading = {
     schema: 'meter-reading.submitted.v1',
     readingId: flowReadingId(ctx.flowId, reading.line),
-    accountId: state.accountId,
     supplyPointId: reading.mpanCore,
     fuel: 'electricity',
-    meterSerial: serial.toUpperCase(),
+    meterSerial: serial,
     registerId,
     readAt: reading.readAt,
     value: canonicalReadingValue(reading.value),
@@ -65,10 +92,37 @@ export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: 
     channel: 'd0010',
     submittedAt: ctx.receivedAt,
     correlationId: `flow-${ctx.flowId}`,
-    digits: state.digits,
     ...(reading.review
       ? { hold: { reasonCode: reading.review.reasonCode, message: reading.review.message, ...(reading.review.industryCode ? { industryCode: reading.review.industryCode } : {}) } }
       : {}),
   };
-  return { ok: true, event };
+  const rawSerial = reading.meterId.replace(/ /g, '');
+  const state = lookupHeld({ supplyPointId: reading.mpanCore, meterSerial: rawSerial, registerId }, lookup);
+  if (!state) {
+    return {
+      kind: 'held',
+      held: {
+        line: reading.line,
+        readingId: pending.readingId,
+        supplyPointId: reading.mpanCore,
+        meterSerial: rawSerial,
+        registerId,
+        reasonCode: UNMATCHED_SUPPLY_POINT,
+        message: `No account in the registry has supply point ${reading.mpanCore} with meter ${serial} and register ${registerId} yet; the reading is held and published as soon as the registry has it.`,
+        reading: pending,
+      },
+    };
+  }
+  return { kind: 'reading', event: matchedReading(pending, state) };
+}
+
+/** The held reading as it is published once the registry knows its register: the same id, the account's digits. */
+export function matchedReading(pending: PendingReading, state: RegisterState): MeterReadingSubmittedV1 {
+  return { ...pending, accountId: state.accountId, digits: state.digits };
+}
+
+/** A held reading's register, looked up again (the registry may have learnt it since). */
+export function lookupHeld(held: Pick<HeldFlowReading, 'supplyPointId' | 'meterSerial' | 'registerId'>, lookup: RegisterLookup): RegisterState | undefined {
+  const upper = held.meterSerial.toUpperCase();
+  return lookup(held.supplyPointId, held.meterSerial, held.registerId) ?? (upper === held.meterSerial ? undefined : lookup(held.supplyPointId, upper, held.registerId));
 }

@@ -1,6 +1,8 @@
 import { hasScope, principalKey, type Principal } from '@surge/auth/principal.model';
 import { forbidden, notFound } from '@surge/errors/app.error';
 import type { StoredFlow } from './flow.model';
+import { flowReadingId } from './flow-id';
+import { UNMATCHED_SUPPLY_POINT } from './flow-reading.mapper';
 import type { FlowRepository } from './flow.repository';
 import { REJECTIONS_CSV_HEADER, csvField, rejectionCsvRow } from './flow-rejections.csv';
 
@@ -26,6 +28,10 @@ export interface FlowStatusView {
     readonly groupsRejected: number;
     readonly estimated: number;
     readonly heldForReview: number;
+    /** Held because the registry does not know their supply point, meter or register yet (published once it does). */
+    readonly heldUnmatched: number;
+    /** Held readings since published (counted in readingsPublished too). */
+    readonly released: number;
     readonly rejectedByReason: Readonly<Record<string, number>>;
   };
   /**
@@ -56,8 +62,12 @@ export class FlowStatusService {
 
   async status(principal: Principal, flowId: string): Promise<FlowStatusView> {
     const flow = await this.authorized(principal, flowId);
-    const [rejected, outcomes] = await Promise.all([this.flows.rejectionsByReason(flow.flowId), this.flows.outcomeCounts(flow.flowId)]);
-    return toView(flow, rejected, outcomes);
+    const [rejected, decided] = await Promise.all([this.flows.rejectionsByReason(flow.flowId), this.flows.outcomeCounts(flow.flowId)]);
+    // Published and not (yet) decided by the sink. An outcome can arrive before its batch's checkpoint (the
+    // sink is quick): never below zero.
+    const known = decided.filter((c) => !(c.status === 'held' && c.reasonCode === UNMATCHED_SUPPLY_POINT)).reduce((n, c) => n + c.n, 0);
+    const undecided = Math.max(0, flow.readingsPublished - known);
+    return toView(flow, rejected, [...decided, ...(undecided > 0 ? [{ status: null, reasonCode: '', duplicate: false, n: undecided }] : [])]);
   }
 
   /**
@@ -78,16 +88,35 @@ export class FlowStatusService {
     })();
   }
 
-  /** Every published reading of the flow with its line and the sink's decision, as CSV, streamed. */
+  /**
+   * Every reading of the flow with its line and the sink's decision, as CSV, streamed a batch at a time:
+   * in the order they were published (file order; released ones after), then those still held for want of
+   * a registry match (`held`, UNMATCHED_SUPPLY_POINT: not on the topic yet).
+   */
   async readingsCsv(principal: Principal, flowId: string): Promise<AsyncIterable<string>> {
     const flow = await this.authorized(principal, flowId);
     const flows = this.flows;
+    const row = (line: number, readingId: string, mpan: string, status: string, reasonCode: string, duplicateOf: string) =>
+      `${[line, readingId, mpan, status, reasonCode, duplicateOf].map(csvField).join(',')}\r\n`;
     return (async function* () {
       yield 'line,reading_id,mpan,status,reason_code,duplicate_of\r\n';
+      for (let after = '0'; ; ) {
+        const batch = await flows.publishedBatch(flow.flowId, after);
+        if (!batch) break;
+        const ids = batch.lines.map((line) => flowReadingId(flow.flowId, line));
+        const decided = await flows.decisionsOf(ids);
+        yield batch.lines
+          .map((line, i) => {
+            const d = decided.get(ids[i]!);
+            return row(line, ids[i]!, batch.supplyPoints[i]!, d?.status ?? 'undecided', d?.reasonCode ?? '', d?.duplicateOf ?? '');
+          })
+          .join('');
+        after = batch.id;
+      }
       for (let after = 0; ; ) {
-        const page = await flows.readingOutcomes(flow.flowId, after, 1000);
+        const page = await flows.heldReadings(flow.flowId, after, 1000);
         if (page.length === 0) return;
-        yield page.map((r) => `${[r.line, r.readingId, r.supplyPointId, r.status ?? 'undecided', r.reasonCode, r.duplicateOf].map(csvField).join(',')}\r\n`).join('');
+        yield page.map((h) => row(h.line, h.readingId, h.supplyPointId, 'held', h.reasonCode, '')).join('');
         after = page[page.length - 1]!.line;
       }
     })();
@@ -141,6 +170,8 @@ export function toView(flow: StoredFlow, rejectedByReason: Readonly<Record<strin
       groupsRejected: flow.groupsRejected,
       estimated: flow.estimated,
       heldForReview: flow.heldForReview,
+      heldUnmatched: flow.heldUnmatched,
+      released: flow.released,
       rejectedByReason,
     },
     outcomes,

@@ -20,6 +20,7 @@ import { FlowRepository } from './flow.repository';
 import { FlowStatusService } from './flow-status.service';
 import { FlowUploadService } from './flow-upload.service';
 import { RegistryStateFollower } from './registry-state.follower';
+import { HeldReadingReleaser } from './held-reading.releaser';
 
 const chunksOf = (text: string, size: number): Buffer[] => {
   const b = Buffer.from(text);
@@ -63,6 +64,8 @@ describe('industry flows on PostgreSQL and Kafka', () => {
   let upload: FlowUploadService;
   let reader: Consumer<string, Buffer, string, string>;
   const published: MeterReadingSubmittedV1[] = [];
+  let crashFlowId = '';
+  let crashText = '';
 
   beforeAll(async () => {
     await ensurePostgresDatabase(admin, dbName);
@@ -103,7 +106,7 @@ describe('industry flows on PostgreSQL and Kafka', () => {
   });
 
   const processor = (id: string, pub: EventPublisher = publisher, leaseMs = 60_000) =>
-    new FlowProcessor(flows, pub, { lookup: (a, b, c) => follower.register(a, b, c), caughtUp: () => follower.caughtUp() }, { processorId: id, batchReadings: 25, leaseMs, topic: topics.meterReadings.name });
+    new FlowProcessor(flows, pub, { lookup: (a, b, c) => follower.register(a, b, c), caughtUp: () => follower.caughtUp() }, { processorId: id, batchReadings: 25, leaseMs, topic: topics.meterReadings.name, pipelineDepth: 3 });
   const chunkRows = async (flowId: string) => Number((await pool.query('SELECT count(*) AS n FROM industry_flow_chunks WHERE flow_id = $1', [flowId])).rows[0].n);
 
   it('stores the raw bytes in chunks before answering, byte for byte; the same file again is a duplicate and changes nothing', async () => {
@@ -191,7 +194,10 @@ describe('industry flows on PostgreSQL and Kafka', () => {
 
     const done = (await flows.find(flow.flowId))!;
     const expectedPublished = 19 * 12 + 1;
-    expect(done).toMatchObject({ state: 'done', readings: 20 * 12 + 1 + 1, readingsPublished: expectedPublished, readingsRejected: 12 + 1, groupsRejected: 1, heldForReview: 1 });
+    // The last supply point is unknown to the registry: its 12 readings are held, not rejected.
+    expect(done).toMatchObject({ state: 'done', readings: 20 * 12 + 1 + 1, readingsPublished: expectedPublished, readingsRejected: 1, heldUnmatched: 12, released: 0, groupsRejected: 1, heldForReview: 1 });
+    crashFlowId = flow.flowId;
+    crashText = text;
     const ids = new Set<string>();
     await eventually(async () => {
       ids.clear();
@@ -208,16 +214,78 @@ describe('industry flows on PostgreSQL and Kafka', () => {
 
     const status = new FlowStatusService(flows);
     const view = await status.status(collector, flow.flowId);
-    expect(view.counts.rejectedByReason).toEqual({ INVALID_MPAN_CORE: 1, UNKNOWN_REGISTER: 12 });
+    expect(view.counts.rejectedByReason).toEqual({ INVALID_MPAN_CORE: 1 });
+    expect(view.counts).toMatchObject({ heldUnmatched: 12, released: 0 });
+    expect(view.outcomes.heldByReason).toEqual({ UNMATCHED_SUPPLY_POINT: 12 });
     let csv = '';
     for await (const part of await status.rejectionsCsv(collector, flow.flowId)) csv += part;
     const rows = csv.trim().split('\r\n');
     expect(rows[0]).toBe('line,mpan,meter_id,register_id,reason_code,message,readings');
-    expect(rows).toHaveLength(1 + 12 + 1);
-    expect(rows[1]).toMatch(new RegExp(`^\\d+,${points[19]!.mpan},${points[19]!.meterSerial},S,UNKNOWN_REGISTER,`));
-    expect(rows[13]).toMatch(/^\d+,1200023305960,,,INVALID_MPAN_CORE,.*,1$/);
+    expect(rows).toHaveLength(1 + 1);
+    expect(rows[1]).toMatch(/^\d+,1200023305960,,,INVALID_MPAN_CORE,.*,1$/);
+    // The held ones are in the per-reading report with their lines, held for UNMATCHED_SUPPLY_POINT.
+    let perReading = '';
+    for await (const part of await status.readingsCsv(collector, flow.flowId)) perReading += part;
+    const heldRows = perReading.trim().split('\r\n').filter((r) => r.includes(`,${points[19]!.mpan},`));
+    expect(heldRows).toHaveLength(12);
+    const firstHeldLine = text.split('\n').findIndex((l) => l === `026|${points[19]!.mpan}|V|`) + 3;
+    expect(heldRows[0]).toBe(`${firstHeldLine},${flowReadingId(flow.flowId, firstHeldLine)},${points[19]!.mpan},held,UNMATCHED_SUPPLY_POINT,`);
     // Another collector's flow is not found, as if it did not exist.
     await expect(status.status(other, flow.flowId)).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
     await expect(status.rejectionsCsv(other, flow.flowId)).rejects.toMatchObject({ code: 'FLOW_NOT_FOUND' });
   }, 90_000);
+  it('held readings are released when the registry learns their supply point: published once each with the same ids, counted once, also across a crash and a restart', async () => {
+    expect(crashFlowId).not.toBe('');
+    const unknown = points[19]!;
+    const lines = crashText.split('\n');
+    const heldLines = lines.flatMap((l, i) => (i > lines.indexOf(`026|${unknown.mpan}|V|`) && i <= lines.indexOf(`026|${unknown.mpan}|V|`) + 13 && l.startsWith('030|') ? [i + 1] : []));
+    expect(heldLines).toHaveLength(12);
+    const heldIds = heldLines.map((line) => flowReadingId(crashFlowId, line));
+    const lookup = (a: string, b: string, c: string) => follower.register(a, b, c);
+    // A repository whose first "released" commit fails: the crash between publish and mark.
+    class FailingOnce extends FlowRepository {
+      failed = false;
+      override async markReleased(readings: Parameters<FlowRepository['markReleased']>[0]) {
+        if (!this.failed) {
+          this.failed = true;
+          throw new Error('killed after publishing, before marking released');
+        }
+        return super.markReleased(readings);
+      }
+    }
+    const failing = new FailingOnce(pool);
+    const releaser = new HeldReadingReleaser(failing, publisher, lookup, { topic: topics.meterReadings.name, pageSize: 5 });
+    follower.onChange((ids) => releaser.registryChanged(ids));
+    // Nothing to release while the registry does not know the supply point.
+    expect(await releaser.releaseDue()).toBe(0);
+    expect(releaser.pending).toBe(false);
+
+    await publisher.publish([{ topic: topics.registry.name, key: unknown.accountId, value: encodeRegistrySnapshot(accountSnapshot(unknown)) }]);
+    await eventually(async () => releaser.pending, 30_000);
+    await expect(releaser.releaseDue()).rejects.toThrow(/killed/);
+    // Restarted: a fresh releaser sweeps every held reading (it knows none from a change).
+    const restarted = new HeldReadingReleaser(flows, publisher, lookup, { topic: topics.meterReadings.name, pageSize: 5 });
+    expect(await restarted.releaseDue()).toBe(12);
+    // The registry record again (a redelivery) and another sweep: nothing more.
+    restarted.registryChanged([unknown.mpan]);
+    restarted.sweep();
+    expect(await restarted.releaseDue()).toBe(0);
+
+    const done = (await flows.find(crashFlowId))!;
+    expect(done).toMatchObject({ heldUnmatched: 0, released: 12, readingsPublished: 19 * 12 + 1 + 12 });
+    const events = await eventually(async () => {
+      const mine = published.filter((e) => heldIds.includes(e.readingId));
+      return new Set(mine.map((e) => e.readingId)).size === 12 ? mine : null;
+    }, 30_000);
+    // Published for the 5-reading page before the "crash" and again after: the same ids, the same events.
+    expect(events.length).toBeGreaterThanOrEqual(12);
+    const first = events.find((e) => e.readingId === heldIds[0])!;
+    expect(first).toMatchObject({ accountId: unknown.accountId, supplyPointId: unknown.mpan, meterSerial: unknown.meterSerial, registerId: 'S', digits: 6, channel: 'd0010', correlationId: `flow-${crashFlowId}`, value: '10000' });
+    for (const e of events) expect(e).toEqual(events.find((x) => x.readingId === e.readingId));
+
+    const view = await new FlowStatusService(flows).status(collector, crashFlowId);
+    expect(view.counts).toMatchObject({ heldUnmatched: 0, released: 12 });
+    expect(view.outcomes.heldByReason).toEqual({});
+    expect(view.outcomes.undecided).toBe(19 * 12 + 1 + 12); // no sink here: published, waiting for its decision
+  }, 60_000);
 });

@@ -102,4 +102,57 @@ export const FLOW_MIGRATIONS: readonly PostgresMigration[] = [
     // readings published before this version (those flows were done and announced nothing).
     sql: `ALTER TABLE industry_flow_readings ADD COLUMN account_id text;`,
   },
+  {
+    version: 4,
+    name: 'held_unmatched_readings',
+    // Readings the registry could not match when their flow was processed (an unknown supply point, meter
+    // or register): held here, never dropped, with the event they will be (less account and digits), and
+    // released (published, then marked in one transaction with their published-lines row) when
+    // registry.v1 brings their register. released_at IS NULL is what still waits.
+    sql: `
+      CREATE TABLE industry_flow_held (
+        flow_id uuid NOT NULL REFERENCES industry_flows (flow_id),
+        line integer NOT NULL,
+        reading_id uuid NOT NULL UNIQUE,
+        supply_point_id text NOT NULL,
+        meter_serial text NOT NULL,
+        register_id text NOT NULL,
+        reason_code text NOT NULL,
+        message text NOT NULL,
+        reading jsonb NOT NULL,
+        held_at timestamptz NOT NULL DEFAULT now(),
+        released_at timestamptz,
+        PRIMARY KEY (flow_id, line)
+      );
+      CREATE INDEX industry_flow_held_waiting ON industry_flow_held (supply_point_id) WHERE released_at IS NULL;
+      ALTER TABLE industry_flows ADD COLUMN held_unmatched integer NOT NULL DEFAULT 0, ADD COLUMN released integer NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 5,
+    name: 'published_lines_per_batch',
+    // Which lines a flow published, one row per batch (and per release) instead of one row per reading: a
+    // 1,000,000-reading flow wrote 1,000,000 rows with a foreign-key check each inside its checkpoints,
+    // which took most of its processing time. A reading's id is derived from its flow and line
+    // (flow-id.ts), so the lines are all it takes. The sink's decisions now carry their flow (from the
+    // outcome's correlation id) so a flow's counts need no join; existing rows are carried over.
+    sql: `
+      CREATE TABLE industry_flow_published (
+        id bigserial PRIMARY KEY,
+        flow_id uuid NOT NULL REFERENCES industry_flows (flow_id),
+        lines integer[] NOT NULL,
+        supply_points text[] NOT NULL,
+        accounts text[] NOT NULL
+      );
+      CREATE INDEX industry_flow_published_by_flow ON industry_flow_published (flow_id, id);
+      INSERT INTO industry_flow_published (flow_id, lines, supply_points, accounts)
+        SELECT flow_id, array_agg(line ORDER BY line), array_agg(supply_point_id ORDER BY line), array_agg(coalesce(account_id, '') ORDER BY line)
+        FROM industry_flow_readings GROUP BY flow_id;
+
+      ALTER TABLE industry_flow_outcomes ADD COLUMN flow_id uuid;
+      UPDATE industry_flow_outcomes o SET flow_id = r.flow_id FROM industry_flow_readings r WHERE r.reading_id = o.reading_id;
+      CREATE INDEX industry_flow_outcomes_by_flow ON industry_flow_outcomes (flow_id);
+      DROP TABLE industry_flow_readings;
+    `,
+  },
 ];

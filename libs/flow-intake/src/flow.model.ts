@@ -27,6 +27,10 @@ export interface StoredFlow {
   readonly groupsRejected: number;
   readonly estimated: number;
   readonly heldForReview: number;
+  /** Readings waiting for the registry to know their register (industry_flow_held, not yet released). */
+  readonly heldUnmatched: number;
+  /** Held readings published since, once the registry knew their register (counted in readingsPublished too). */
+  readonly released: number;
   readonly lastError: string | null;
 }
 
@@ -58,6 +62,8 @@ export interface FlowReadingOutcome {
 /** The sink's decision about one reading, as its outcome event says. */
 export interface ReadingDecision {
   readonly readingId: string;
+  /** The flow the reading is of (from the outcome's correlation id, flow-<flowId>). */
+  readonly flowId: string;
   readonly status: 'accepted' | 'rejected' | 'held';
   readonly reasonCode: string;
   readonly duplicateOf: string;

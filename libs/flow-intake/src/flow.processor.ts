@@ -9,7 +9,7 @@ import type { EventPublisher } from '@surge/kafka/event-publisher';
 import type { OutgoingRecord } from '@surge/kafka/kafka-record';
 import type { FlowRejection, StoredFlow } from './flow.model';
 import type { FlowProgress, FlowRepository } from './flow.repository';
-import { mapFlowReading, type RegisterLookup } from './flow-reading.mapper';
+import { mapFlowReading, type HeldFlowReading, type RegisterLookup } from './flow-reading.mapper';
 
 export interface FlowProcessorOptions {
   /** Who this processor is in leases (unique per process). */
@@ -24,6 +24,8 @@ export interface FlowProcessorOptions {
    * account timeline's "industry flow ingested"). Unset: no announcement.
    */
   readonly flowsTopic?: string;
+  /** Batches published ahead of their checkpoints (1: publish, checkpoint, then the next batch). */
+  readonly pipelineDepth?: number;
 }
 
 export interface FlowRegistry {
@@ -33,6 +35,8 @@ export interface FlowRegistry {
 
 export interface FlowProcessorObserver {
   published(readings: number): void;
+  /** Readings of these supply points were held for want of a registry match (the releaser watches them). */
+  held?(supplyPointIds: readonly string[]): void;
   finished(flow: StoredFlow, state: 'done' | 'failed', seconds: number): void;
 }
 
@@ -51,7 +55,9 @@ export type ProcessOutcome = 'idle' | 'done' | 'failed' | 'waiting' | 'lost';
  * - Same pipeline: the events are API submissions' contract (channel d0010), keyed by supply point, so a
  *   register's readings from a flow and from customers are judged in order by the same sink.
  * - A processor that lost its lease stops at its next checkpoint and writes nothing more.
- * - Unknown registers are not dropped: they are rejections with a reason in the report, and the raw bytes stay.
+ * - Unknown supply points, meters and registers are not dropped: such readings are held (industry_flow_held,
+ *   committed with the batch's checkpoint) and released by FlowHeldReleaser when registry.v1 brings their
+ *   register. Only a register id that names no platform register is a rejection (in the report).
  */
 export class FlowProcessor {
   constructor(
@@ -80,42 +86,75 @@ export class FlowProcessor {
     const parser = new D0010Parser();
     const events: D0010Event[] = [];
     let batch = emptyBatch();
+    // Batches are pipelined: a full batch is handed to the publisher at once (in file order, so per supply
+    // point order holds: the publisher keeps a key's records in order) while the next is parsed, and up to
+    // `pipelineDepth` batches wait for their acks. Checkpoints are chained: each commits only after its own
+    // batch was acknowledged and the previous checkpoint committed, so a checkpoint never covers a batch that
+    // is not durable on the topic, and a crash republishes only batches after the last checkpoint (same ids).
+    const depth = Math.max(1, this.options.pipelineDepth ?? 1);
+    let chain: Promise<boolean> = Promise.resolve(true);
+    const inFlight: Promise<boolean>[] = [];
     const flush = async (): Promise<boolean> => {
-      if (batch.records.length > 0) await this.publisher.publish(batch.records);
-      const ok = await this.flows.recordProgress(flow.flowId, me, this.options.leaseMs, batch.progress());
-      if (ok) this.observer.published(batch.records.length);
+      const b = batch;
       batch = emptyBatch();
-      return ok;
+      const acked = b.records.length > 0 ? this.publisher.publish(b.records) : Promise.resolve();
+      acked.catch(() => undefined); // seen through the chain below
+      const link = chain.then(async (ok) => {
+        if (!ok) return false;
+        await acked;
+        const recorded = await this.flows.recordProgress(flow.flowId, me, this.options.leaseMs, b.progress());
+        if (recorded) this.observer.published(b.records.length);
+        // Held rows are committed now: a registry change that came while they were being matched is looked at again.
+        if (recorded && b.heldUnmatched.length > 0) this.observer.held?.(b.heldUnmatched.map((h) => h.supplyPointId));
+        return recorded;
+      });
+      link.catch(() => undefined); // awaited below; a failure stops the flow there
+      chain = link;
+      inFlight.push(link);
+      while (inFlight.length >= depth) if (!(await inFlight.shift()!)) return false;
+      return true;
     };
-    const handle = async (event: D0010Event): Promise<boolean> => {
+    /** Every batch handed over is acknowledged and checkpointed (or the first failure is thrown). */
+    const drain = async (): Promise<boolean> => {
+      inFlight.length = 0;
+      return chain;
+    };
+    /** Adds one event to the batch (synchronously: no promise per reading); true when the batch is full. */
+    const add = (event: D0010Event): boolean => {
       if (event.kind === 'reading') {
         const r = event.reading;
-        if (r.line <= flow.checkpointLine) return true;
+        if (r.line <= flow.checkpointLine) return false;
         const mapped = mapFlowReading(r, ctx, this.registry.lookup);
         batch.line = r.line;
         batch.readings++;
-        if (mapped.ok) {
+        // Estimates and sender holds are counted for what will be published (now, or when released).
+        if (mapped.kind !== 'rejected' && r.estimated) batch.estimated++;
+        if (mapped.kind !== 'rejected' && r.review) batch.held++;
+        if (mapped.kind === 'reading') {
           batch.records.push({ topic: this.options.topic, key: mapped.event.supplyPointId, value: encodeSubmitted(mapped.event), headers: { 'correlation-id': mapped.event.correlationId, schema: mapped.event.schema } });
-          batch.publishedReadings.push({ line: r.line, readingId: mapped.event.readingId, supplyPointId: mapped.event.supplyPointId, accountId: mapped.event.accountId });
-          if (r.estimated) batch.estimated++;
-          if (r.review) batch.held++;
+          batch.publishedLines.push(r.line);
+          batch.publishedSupplyPoints.push(mapped.event.supplyPointId);
+          batch.publishedAccounts.push(mapped.event.accountId);
+        } else if (mapped.kind === 'held') {
+          batch.heldUnmatched.push(mapped.held);
         } else {
           batch.rejections.push(mapped.rejection);
         }
       } else if (event.kind === 'groupRejected') {
-        if (event.groupLine <= flow.checkpointLine) return true;
+        if (event.groupLine <= flow.checkpointLine) return false;
         batch.line = event.groupLine;
         batch.readings += event.readingsRejected;
         batch.groupsRejected++;
         batch.rejections.push({ line: event.line, mpan: event.mpanCore, meterId: '', registerId: '', reasonCode: event.reasonCode, message: event.message, readings: event.readingsRejected });
       }
-      return batch.records.length + batch.rejections.length < this.options.batchReadings || (await flush());
+      return batch.records.length + batch.rejections.length + batch.heldUnmatched.length >= this.options.batchReadings;
     };
+    const handle = async (event: D0010Event): Promise<boolean> => !add(event) || flush();
     try {
       for await (const lines of splitFlowLineBatches(this.text(flow.flowId))) {
         for (const line of lines) {
           parser.push(line, events);
-          for (const event of events) if (!(await handle(event))) return 'lost';
+          for (const event of events) if (add(event) && !(await flush())) return 'lost';
           events.length = 0;
         }
       }
@@ -123,7 +162,7 @@ export class FlowProcessor {
       for (const event of events) if (!(await handle(event))) return 'lost';
       // The last batch checkpoints at the file's last line, so even a flow ending in rejections moves its checkpoint.
       batch.line = Math.max(batch.line, flow.lines, flow.checkpointLine + 1);
-      if (!(await flush())) return 'lost';
+      if (!(await flush()) || !(await drain())) return 'lost';
       await this.announce(flow);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!(await this.flows.finish(flow.flowId, me, 'done', null))) return 'lost';
@@ -199,7 +238,10 @@ function emptyBatch() {
     groupsRejected: 0,
     records: [] as OutgoingRecord[],
     rejections: [] as FlowRejection[],
-    publishedReadings: [] as { line: number; readingId: string; supplyPointId: string; accountId: string }[],
+    heldUnmatched: [] as HeldFlowReading[],
+    publishedLines: [] as number[],
+    publishedSupplyPoints: [] as string[],
+    publishedAccounts: [] as string[],
     progress(): FlowProgress {
       return {
         checkpointLine: b.line,
@@ -210,7 +252,10 @@ function emptyBatch() {
         estimated: b.estimated,
         heldForReview: b.held,
         rejections: b.rejections,
-        publishedReadings: b.publishedReadings,
+        publishedLines: b.publishedLines,
+        publishedSupplyPoints: b.publishedSupplyPoints,
+        publishedAccounts: b.publishedAccounts,
+        held: b.heldUnmatched,
       };
     },
   };

@@ -1,11 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import type { FlowReadingOutcome, FlowRejection, FlowState, ReadingDecision, StoredFlow } from './flow.model';
+import { UNMATCHED_SUPPLY_POINT, type HeldFlowReading, type PendingReading } from './flow-reading.mapper';
 
 type Queryable = Pool | PoolClient;
 
 const FLOW_COLUMNS = `flow_id, owner, flow_type, sender_role, sender_mpid, file_id, sha256, bytes, lines, records, groups, received_via,
   file_name, state, received_at, started_at, finished_at, attempts, checkpoint_line, readings, readings_published, readings_rejected,
-  groups_rejected, estimated, held_for_review, last_error`;
+  groups_rejected, estimated, held_for_review, held_unmatched, released, last_error`;
 
 export interface NewFlow {
   readonly flowId: string;
@@ -33,8 +34,26 @@ export interface FlowProgress {
   readonly estimated: number;
   readonly heldForReview: number;
   readonly rejections: readonly FlowRejection[];
-  /** The readings this batch published: line, reading id, supply point and the account it was matched to. */
-  readonly publishedReadings: readonly { readonly line: number; readonly readingId: string; readonly supplyPointId: string; readonly accountId: string }[];
+  /** The lines this batch published and their supply points (a reading's id is its flow's and line's). */
+  readonly publishedLines: readonly number[];
+  readonly publishedSupplyPoints: readonly string[];
+  /** The accounts the registry matched them to (industry-flows.v1's per-account announcement is counted from them). */
+  readonly publishedAccounts: readonly string[];
+  /** The readings this batch held because the registry does not know their register (yet). */
+  readonly held: readonly HeldFlowReading[];
+}
+
+/** A held reading still waiting, as read back for its release. */
+export interface WaitingReading {
+  readonly flowId: string;
+  readonly line: number;
+  readonly readingId: string;
+  readonly supplyPointId: string;
+  readonly meterSerial: string;
+  readonly registerId: string;
+  readonly reading: PendingReading;
+  /** When it was held, as PostgreSQL wrote it (microseconds): the release's keyset cursor. */
+  readonly heldAt: string;
 }
 
 /** PostgreSQL access for industry flows; every multi-row change is one transaction of the caller's. */
@@ -93,9 +112,9 @@ export class FlowRepository {
       const { rowCount } = await client.query(
         `UPDATE industry_flows SET checkpoint_line = $3, readings = readings + $4, readings_published = readings_published + $5,
            readings_rejected = readings_rejected + $6, groups_rejected = groups_rejected + $7, estimated = estimated + $8,
-           held_for_review = held_for_review + $9, lease_until = now() + $10 * interval '1 millisecond'
+           held_for_review = held_for_review + $9, lease_until = now() + $10 * interval '1 millisecond', held_unmatched = held_unmatched + $11
          WHERE flow_id = $1 AND lease_owner = $2 AND state = 'processing' AND checkpoint_line < $3`,
-        [flowId, owner, p.checkpointLine, p.readings, p.published, p.rejected, p.groupsRejected, p.estimated, p.heldForReview, leaseMs],
+        [flowId, owner, p.checkpointLine, p.readings, p.published, p.rejected, p.groupsRejected, p.estimated, p.heldForReview, leaseMs, p.held.length],
       );
       if (rowCount !== 1) {
         await client.query('ROLLBACK');
@@ -118,16 +137,110 @@ export class FlowRepository {
           ],
         );
       }
-      if (p.publishedReadings.length > 0) {
+      // One row for the batch's lines, written once: only with the checkpoint that counted them.
+      if (p.publishedLines.length > 0) {
+        await client.query('INSERT INTO industry_flow_published (flow_id, lines, supply_points, accounts) VALUES ($1, $2::int[], $3::text[], $4::text[])', [
+          flowId,
+          p.publishedLines,
+          p.publishedSupplyPoints,
+          p.publishedAccounts,
+        ]);
+      }
+      if (p.held.length > 0) {
         await client.query(
-          `INSERT INTO industry_flow_readings (reading_id, flow_id, line, supply_point_id, account_id)
-           SELECT r, $1, l, s, a FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[]) AS t (r, l, s, a)
-           ON CONFLICT (reading_id) DO NOTHING`,
-          [flowId, p.publishedReadings.map((r) => r.readingId), p.publishedReadings.map((r) => r.line), p.publishedReadings.map((r) => r.supplyPointId), p.publishedReadings.map((r) => r.accountId)],
+          `INSERT INTO industry_flow_held (flow_id, line, reading_id, supply_point_id, meter_serial, register_id, reason_code, message, reading)
+           SELECT $1, * FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+           ON CONFLICT (flow_id, line) DO NOTHING`,
+          [
+            flowId,
+            p.held.map((h) => h.line),
+            p.held.map((h) => h.readingId),
+            p.held.map((h) => h.supplyPointId),
+            p.held.map((h) => h.meterSerial),
+            p.held.map((h) => h.registerId),
+            p.held.map((h) => h.reasonCode),
+            p.held.map((h) => h.message),
+            p.held.map((h) => JSON.stringify(h.reading)),
+          ],
         );
       }
       await client.query('COMMIT');
       return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Supply points with readings still held for want of a registry match (what a registry change may release). */
+  async waitingSupplyPoints(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ s: string }>('SELECT DISTINCT supply_point_id AS s FROM industry_flow_held WHERE released_at IS NULL');
+    return rows.map((r) => r.s);
+  }
+
+  /**
+   * Held readings of these supply points still waiting, in the order they were held (flow, line), `limit`
+   * at most after `after` (keyset: a page of readings the registry still cannot match is stepped over).
+   */
+  async waitingReadings(supplyPointIds: readonly string[], limit: number, after?: WaitingReading): Promise<WaitingReading[]> {
+    if (supplyPointIds.length === 0) return [];
+    const { rows } = await this.pool.query(
+      `SELECT flow_id, line, reading_id, supply_point_id, meter_serial, register_id, reading, held_at::text AS held_at FROM industry_flow_held
+       WHERE released_at IS NULL AND supply_point_id = ANY($1::text[])
+         AND ($3::timestamptz IS NULL OR (held_at, flow_id, line) > ($3::timestamptz, $4::uuid, $5::int))
+       ORDER BY held_at, flow_id, line LIMIT $2`,
+      [supplyPointIds, limit, after?.heldAt ?? null, after?.flowId ?? null, after?.line ?? null],
+    );
+    return rows.map((r) => ({
+      flowId: r.flow_id,
+      line: r.line,
+      readingId: r.reading_id,
+      supplyPointId: r.supply_point_id,
+      meterSerial: r.meter_serial,
+      registerId: r.register_id,
+      reading: r.reading as PendingReading,
+      heldAt: r.held_at as string, // PostgreSQL's text, to the microsecond: the keyset cursor must not round
+    }));
+  }
+
+  /**
+   * Marks held readings released (they were published, acks=all) with their per-reading rows and the flows'
+   * counts, in one transaction. Only rows still waiting are counted, so two releasers (or a redelivery)
+   * count each reading once; returns how many this call released.
+   */
+  async markReleased(readings: readonly (WaitingReading & { readonly accountId: string })[]): Promise<number> {
+    if (readings.length === 0) return 0;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ flow_id: string; line: number; reading_id: string; supply_point_id: string }>(
+        `UPDATE industry_flow_held SET released_at = now() WHERE reading_id = ANY($1::uuid[]) AND released_at IS NULL
+         RETURNING flow_id, line, reading_id, supply_point_id`,
+        [readings.map((r) => r.readingId)],
+      );
+      if (rows.length > 0) {
+        const accountOf = new Map(readings.map((r) => [r.readingId, r.accountId]));
+        const byFlow = new Map<string, { lines: number[]; supplyPoints: string[]; accounts: string[] }>();
+        for (const r of [...rows].sort((x, y) => x.line - y.line)) {
+          const f = byFlow.get(r.flow_id) ?? { lines: [], supplyPoints: [], accounts: [] };
+          f.lines.push(r.line);
+          f.supplyPoints.push(r.supply_point_id);
+          f.accounts.push(accountOf.get(r.reading_id) ?? '');
+          byFlow.set(r.flow_id, f);
+        }
+        for (const [flowId, f] of byFlow) {
+          await client.query('INSERT INTO industry_flow_published (flow_id, lines, supply_points, accounts) VALUES ($1, $2::int[], $3::text[], $4::text[])', [flowId, f.lines, f.supplyPoints, f.accounts]);
+        }
+        await client.query(
+          `UPDATE industry_flows f SET held_unmatched = f.held_unmatched - t.n, released = f.released + t.n, readings_published = f.readings_published + t.n
+           FROM unnest($1::uuid[], $2::int[]) AS t (flow_id, n) WHERE f.flow_id = t.flow_id`,
+          [[...byFlow.keys()], [...byFlow.values()].map((f) => f.lines.length)],
+        );
+      }
+      await client.query('COMMIT');
+      return rows.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -156,8 +269,9 @@ export class FlowRepository {
    */
   async accountsTouched(flowId: string): Promise<Array<{ accountId: string; readings: number; supplyPointIds: string[] }>> {
     const { rows } = await this.pool.query<{ account_id: string; n: number; supply_points: string[] }>(
-      `SELECT account_id, count(*)::int AS n, array_agg(DISTINCT supply_point_id ORDER BY supply_point_id) AS supply_points
-       FROM industry_flow_readings WHERE flow_id = $1 AND account_id IS NOT NULL AND account_id <> '' GROUP BY account_id ORDER BY account_id`,
+      `SELECT u.a AS account_id, count(*)::int AS n, array_agg(DISTINCT u.s ORDER BY u.s) AS supply_points
+       FROM industry_flow_published p, unnest(p.supply_points, p.accounts) AS u (s, a)
+       WHERE p.flow_id = $1 AND u.a IS NOT NULL AND u.a <> '' GROUP BY u.a ORDER BY u.a`,
       [flowId],
     );
     return rows.map((r) => ({ accountId: r.account_id, readings: r.n, supplyPointIds: r.supply_points }));
@@ -177,33 +291,50 @@ export class FlowRepository {
   async recordDecisions(decisions: readonly ReadingDecision[]): Promise<void> {
     if (decisions.length === 0) return;
     await this.pool.query(
-      `INSERT INTO industry_flow_outcomes (reading_id, status, reason_code, duplicate_of, decided_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+      `INSERT INTO industry_flow_outcomes (reading_id, flow_id, status, reason_code, duplicate_of, decided_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        ON CONFLICT (reading_id) DO NOTHING`,
-      [decisions.map((d) => d.readingId), decisions.map((d) => d.status), decisions.map((d) => d.reasonCode), decisions.map((d) => d.duplicateOf), decisions.map((d) => d.decidedAt)],
+      [decisions.map((d) => d.readingId), decisions.map((d) => d.flowId), decisions.map((d) => d.status), decisions.map((d) => d.reasonCode), decisions.map((d) => d.duplicateOf), decisions.map((d) => d.decidedAt)],
     );
   }
 
-  /** Published readings by what the sink decided: accepted, duplicate, held and rejected by reason, undecided. */
+  /**
+   * The sink's decisions about the flow's readings (accepted, duplicate, held and rejected by reason), and
+   * its readings still held for want of a registry match. Undecided = published less decided (FlowStatusService).
+   */
   async outcomeCounts(flowId: string): Promise<Array<{ status: string | null; reasonCode: string; duplicate: boolean; n: number }>> {
     const { rows } = await this.pool.query(
-      `SELECT o.status, coalesce(o.reason_code, '') AS reason_code, coalesce(o.duplicate_of, '') <> '' AS duplicate, count(*)::int AS n
-       FROM industry_flow_readings r LEFT JOIN industry_flow_outcomes o USING (reading_id)
-       WHERE r.flow_id = $1 GROUP BY 1, 2, 3`,
-      [flowId],
+      `SELECT status, reason_code, duplicate_of <> '' AS duplicate, count(*)::int AS n FROM industry_flow_outcomes WHERE flow_id = $1 GROUP BY 1, 2, 3
+       UNION ALL
+       SELECT 'held', $2, false, count(*)::int FROM industry_flow_held WHERE flow_id = $1 AND released_at IS NULL HAVING count(*) > 0`,
+      [flowId, UNMATCHED_SUPPLY_POINT],
     );
     return rows.map((r) => ({ status: r.status, reasonCode: r.reason_code, duplicate: r.duplicate, n: r.n }));
   }
 
-  /** Published readings with their outcomes in line order, `limit` at a time after `afterLine`. */
-  async readingOutcomes(flowId: string, afterLine: number, limit: number): Promise<FlowReadingOutcome[]> {
+  /** The next batch of published lines after `afterId` (in publishing order), or null past the last. */
+  async publishedBatch(flowId: string, afterId: string): Promise<{ id: string; lines: number[]; supplyPoints: string[] } | null> {
     const { rows } = await this.pool.query(
-      `SELECT r.line, r.reading_id, r.supply_point_id, o.status, coalesce(o.reason_code, '') AS reason_code, coalesce(o.duplicate_of, '') AS duplicate_of
-       FROM industry_flow_readings r LEFT JOIN industry_flow_outcomes o USING (reading_id)
-       WHERE r.flow_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3`,
+      'SELECT id::text AS id, lines, supply_points FROM industry_flow_published WHERE flow_id = $1 AND id > $2::bigint ORDER BY id LIMIT 1',
+      [flowId, afterId],
+    );
+    return rows[0] ? { id: rows[0].id, lines: rows[0].lines, supplyPoints: rows[0].supply_points } : null;
+  }
+
+  /** The sink's decisions about these readings (absent: undecided). */
+  async decisionsOf(readingIds: readonly string[]): Promise<Map<string, Pick<FlowReadingOutcome, 'status' | 'reasonCode' | 'duplicateOf'>>> {
+    if (readingIds.length === 0) return new Map();
+    const { rows } = await this.pool.query('SELECT reading_id, status, reason_code, duplicate_of FROM industry_flow_outcomes WHERE reading_id = ANY($1::uuid[])', [readingIds]);
+    return new Map(rows.map((r) => [r.reading_id as string, { status: r.status, reasonCode: r.reason_code, duplicateOf: r.duplicate_of }]));
+  }
+
+  /** Readings still held for want of a registry match, in line order, `limit` at a time after `afterLine`. */
+  async heldReadings(flowId: string, afterLine: number, limit: number): Promise<Array<{ line: number; readingId: string; supplyPointId: string; reasonCode: string }>> {
+    const { rows } = await this.pool.query(
+      `SELECT line, reading_id, supply_point_id, reason_code FROM industry_flow_held WHERE flow_id = $1 AND line > $2 AND released_at IS NULL ORDER BY line LIMIT $3`,
       [flowId, afterLine, limit],
     );
-    return rows.map((r) => ({ line: r.line, readingId: r.reading_id, supplyPointId: r.supply_point_id, status: r.status, reasonCode: r.reason_code, duplicateOf: r.duplicate_of }));
+    return rows.map((r) => ({ line: r.line, readingId: r.reading_id, supplyPointId: r.supply_point_id, reasonCode: r.reason_code }));
   }
 
   /** Rejected readings by reason, for the status. */
@@ -245,6 +376,8 @@ function toFlow(r: Record<string, any>): StoredFlow {
     groupsRejected: r.groups_rejected,
     estimated: r.estimated,
     heldForReview: r.held_for_review,
+    heldUnmatched: r.held_unmatched,
+    released: r.released,
     lastError: r.last_error,
   };
 }

@@ -19,6 +19,7 @@ export type EndOffsets = () => Promise<ReadonlyMap<number, bigint>>;
 export class RegistryStateFollower {
   readonly projection = new RegisterStateProjection();
   private readonly applied = new Map<number, bigint>();
+  private changeListener: (supplyPointIds: readonly string[]) => void = () => undefined;
 
   constructor(
     private readonly consumer: BatchConsumer,
@@ -39,10 +40,16 @@ export class RegistryStateFollower {
     await this.consumer.stop();
   }
 
+  /** Told the supply points of every account snapshot that changed the projection (what may release held readings). */
+  onChange(listener: (supplyPointIds: readonly string[]) => void): void {
+    this.changeListener = listener;
+  }
+
   apply(batch: readonly ConsumedRecord[]): void {
     for (const record of batch) {
       try {
-        this.projection.apply(decodeRegistrySnapshot(record.value, record.key));
+        const snapshot = decodeRegistrySnapshot(record.value, record.key);
+        if (this.projection.apply(snapshot) && 'supplyPoints' in snapshot) this.changeListener(snapshot.supplyPoints.map((sp) => sp.supplyPointId));
       } catch {
         this.onUndecodable(record);
       }
