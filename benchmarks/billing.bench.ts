@@ -7,7 +7,7 @@
  *   npm run bench:billing                          (1,000,000 accounts)
  *   options: --accounts N  --workers W (processes, default 2)  --concurrency C (chunks per worker, default 2)
  *            --chunk-size S (default 500)  --deadline SECONDS (bill run, default 900)  --fresh (regenerate)
- *            --keep (keep the run's database)  --json FILE (write the figures)
+ *            --keep (keep the run's database)  --json FILE (write the figures)  --generate-only (population only)
  *
  * What it does, against the local stack (PostgreSQL, Redis, ClickHouse; no Kafka):
  *   1. generate (once per N, reused unless --fresh): the demo population in a PostgreSQL database
@@ -16,15 +16,16 @@
  *   2. copy the population to a fresh database (CREATE DATABASE ... TEMPLATE, seconds), start W worker
  *      processes (this file forked with --worker, each a BullMQ worker with concurrency C), start the
  *      bill run and poll it to completion, sampling every process's RSS and CPU;
- *   3. the ceilings: the period's raw aggregate query in ClickHouse (every register's opening and
- *      closing reading, deduplicated, in one query) and a bulk write to PostgreSQL of as many bill and
- *      line rows as the run wrote, the same way the run writes them (JSON batches of one chunk);
- *   4. prints accounts billed per second, total time, peak RSS of each process, where the time went.
+ *   3. the settlement report over the run's bills (as GET /v1/settlement computes it), twice;
+ *   4. the ceilings, in the same run: the ClickHouse read ceiling (the same readings, one query, TSV,
+ *      streamed) and the PostgreSQL write ceiling (the run's bill and line rows COPY'd into tables LIKE
+ *      bills / bill_lines INCLUDING ALL, one chunk a batch, as many connections as the run); the run's time
+ *      is printed as a ratio of their sum;
+ *   5. prints accounts billed per second, total time, peak RSS of each process, where the time went.
  * Bounded: the bill run stops at --deadline (workers are told to stop, then killed), and the whole
  * benchmark exits by itself after deadline + 30 minutes at most.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,9 @@ import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/sup
 import type { ChunkPhase } from '@surge/billing/bill-run/bill-run.processor';
 import { renderProgressBar } from '@surge/billing/bill-run/bill-run.progress';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
+import { readingWindow } from '@surge/billing/bill-run/bill-run.processor';
+import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billing-reading.repository';
+import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
 const env = loadConfig(z.object(infraFields), process.env);
@@ -212,54 +216,77 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
   }
 }
 
-/** The period's raw aggregate in ClickHouse: every register's opening and closing reading, deduplicated, one query. */
-async function chCeiling(ch: ClickHouseClient): Promise<{ ms: number; registers: number }> {
-  const query = `SELECT count() AS registers, sum(n) AS readings FROM (
-    SELECT c_sp, c_serial, c_reg, argMin(c_value, c_read_at) AS opening, argMax(c_value, c_read_at) AS closing, count() AS n
-    FROM (
-      SELECT reading_id, any(supply_point_id) AS c_sp, any(meter_serial) AS c_serial, any(register_id) AS c_reg, any(read_at) AS c_read_at,
-             any(value) AS c_value, argMax(status, version) AS c_status, argMax(duplicate_of, version) AS c_dup
-      FROM meter_readings
-      WHERE read_at >= toDateTime('2022-02-28 00:00:00', 'UTC') AND read_at < toDateTime('2022-05-02 00:00:00', 'UTC')
-      GROUP BY reading_id HAVING c_status = 'accepted' AND c_dup = ''
-    ) GROUP BY c_sp, c_serial, c_reg)`;
+/**
+ * The ClickHouse read ceiling: the very readings the run read (same window, same collapse per reading id,
+ * same columns), in the fastest way a client gets them: ONE query for every account, TabSeparated,
+ * streamed and counted, no per-chunk round trips.
+ */
+async function chCeiling(ch: ClickHouseClient): Promise<{ ms: number; rows: number }> {
+  const window = readingWindow(DEMO_PERIOD, 400);
+  const chunkQuery = ClickHouseBillingReadings.query(['X'], window);
+  // The worker's query with the account filter dropped (the bench database holds only the run's accounts).
+  const query = chunkQuery.replace(/WHERE account_id IN \([^)]*\)\s+AND /, 'WHERE ');
+  if (query === chunkQuery) throw new Error('the readings query changed shape; update the ceiling');
   const t = performance.now();
-  const rows = await (await ch.query({ query, format: 'JSONEachRow' })).json<{ registers: string }>();
-  return { ms: performance.now() - t, registers: Number(rows[0]?.registers ?? 0) };
+  const rs = await ch.query({ query, format: 'TabSeparated' });
+  let rows = 0;
+  for await (const batch of rs.stream()) rows += (batch as unknown[]).length;
+  return { ms: performance.now() - t, rows };
 }
 
-/** As many bill and line rows as the run wrote, written the way the run writes them (one JSON batch per chunk, same concurrency), without computing anything. */
-async function pgCeiling(pool: Pool, bills: number, linesPerBill: number, chunkSize: number, parallel: number): Promise<{ ms: number; rows: number }> {
-  await pool.query('CREATE TABLE ceiling_bills (LIKE bills INCLUDING ALL)');
-  await pool.query('CREATE TABLE ceiling_lines (LIKE bill_lines INCLUDING ALL)');
-  const template = (await pool.query<Record<string, unknown>>('SELECT * FROM bills WHERE kind = $1 LIMIT 1', ['bill'])).rows[0]!;
-  const lines = (await pool.query<Record<string, unknown>>('SELECT * FROM bill_lines WHERE bill_id = $1 ORDER BY line_no', [template.bill_id])).rows;
-  const perBill = Math.max(1, Math.round(linesPerBill));
+/** At most this many of the run's bills (and their lines) are copied for the write ceiling; more is scaled linearly. */
+const WRITE_CEILING_SAMPLE = 100_000;
+
+/**
+ * The PostgreSQL write ceiling: the run's own bill and line rows, taken out with COPY ... TO STDOUT, then
+ * COPY'd back (text format, the cheapest way in) into tables LIKE bills / bill_lines INCLUDING ALL (the same
+ * columns, checks, primary keys, unique constraints and indexes; not the overlap trigger, not the outboxes,
+ * not the run's bookkeeping), in batches of one chunk on as many connections as the run had workers. Up to
+ * WRITE_CEILING_SAMPLE bills are copied and the time scaled to all of them (memory stays bounded).
+ */
+async function pgCeiling(pool: Pool, bills: number, chunkSize: number, parallel: number): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number }> {
+  const sample = Math.min(bills, WRITE_CEILING_SAMPLE);
+  const client = await pool.connect();
+  let billRows: Buffer[];
+  let lineRows: Buffer[];
+  try {
+    await client.query('CREATE TABLE ceiling_bills (LIKE bills INCLUDING ALL)');
+    await client.query('CREATE TABLE ceiling_lines (LIKE bill_lines INCLUDING ALL)');
+    await client.query(`CREATE TEMP TABLE ceiling_ids AS SELECT bill_id FROM bills WHERE kind = 'bill' ORDER BY bill_id LIMIT ${sample}`);
+    billRows = await copyToBuffers(client, 'COPY (SELECT b.* FROM bills b JOIN ceiling_ids USING (bill_id) ORDER BY b.bill_id) TO STDOUT');
+    lineRows = await copyToBuffers(client, 'COPY (SELECT l.* FROM bill_lines l JOIN ceiling_ids USING (bill_id) ORDER BY l.bill_id, l.line_no) TO STDOUT');
+  } finally {
+    client.release();
+  }
+  // Batches of one chunk: a chunk's bills and (in bill order) their lines.
+  const batches: { bills: Buffer[]; lines: Buffer[] }[] = [];
+  let li = 0;
+  for (let i = 0; i < billRows.length; i += chunkSize) {
+    const batch = billRows.slice(i, i + chunkSize);
+    const lastId = batch[batch.length - 1]!.subarray(0, 36).toString();
+    const lines: Buffer[] = [];
+    while (li < lineRows.length && lineRows[li]!.subarray(0, 36).toString() <= lastId) lines.push(lineRows[li++]!);
+    batches.push({ bills: [Buffer.concat(batch)], lines: [Buffer.concat(lines)] });
+  }
   const t = performance.now();
   let next = 0;
-  const batches = Math.ceil(bills / chunkSize);
   const work = async () => {
-    for (let b = next++; b < batches; b = next++) {
-      const billRows: Record<string, unknown>[] = [];
-      const lineRows: Record<string, unknown>[] = [];
-      for (let i = b * chunkSize; i < Math.min(bills, (b + 1) * chunkSize); i++) {
-        const id = randomUUID();
-        billRows.push({ ...template, bill_id: id, account_id: `CEIL-${i}`, run_id: null });
-        for (let l = 0; l < perBill; l++) lineRows.push({ ...lines[l % lines.length], bill_id: id, line_no: l + 1 });
-      }
-      const client = await pool.connect();
+    for (let b = next++; b < batches.length; b = next++) {
+      const c = await pool.connect();
       try {
-        await client.query('BEGIN');
-        await client.query('INSERT INTO ceiling_bills SELECT * FROM json_populate_recordset(NULL::ceiling_bills, $1::json)', [JSON.stringify(billRows)]);
-        await client.query('INSERT INTO ceiling_lines SELECT * FROM json_populate_recordset(NULL::ceiling_lines, $1::json)', [JSON.stringify(lineRows)]);
-        await client.query('COMMIT');
+        await c.query('BEGIN');
+        await copyFromBuffers(c, 'COPY ceiling_bills FROM STDIN', batches[b]!.bills);
+        await copyFromBuffers(c, 'COPY ceiling_lines FROM STDIN', batches[b]!.lines);
+        await c.query('COMMIT');
       } finally {
-        client.release();
+        c.release();
       }
     }
   };
   await Promise.all(Array.from({ length: parallel }, work));
-  return { ms: performance.now() - t, rows: bills * (1 + perBill) };
+  const sampleMs = performance.now() - t;
+  const rows = billRows.length + lineRows.length;
+  return { ms: billRows.length ? (sampleMs * bills) / billRows.length : 0, rows: billRows.length ? Math.round((rows * bills) / billRows.length) : 0, sampleBills: billRows.length, sampleMs };
 }
 
 // ------------------------------------------------------------------ driver
@@ -275,6 +302,7 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       json: { type: 'string' },
       worker: { type: 'boolean', default: false },
+      'generate-only': { type: 'boolean', default: false },
     },
   });
   if (values.worker) return workerMain();
@@ -300,6 +328,10 @@ async function main(): Promise<void> {
   let ch: ClickHouseClient | null = null;
   try {
     const gen = await generate(n, values.fresh, admin, chName, popName);
+    if (values['generate-only']) {
+      console.log(`${popName} and ${chName} ready (${fmt(gen.readings)} readings)`);
+      return;
+    }
     console.log(gen.reused ? `reusing ${popName} and ${chName} (${fmt(gen.readings)} readings)` : `generated in ${secs(Math.max(gen.pgMs, gen.chMs))} s (PostgreSQL ${secs(gen.pgMs)} s, ClickHouse ${secs(gen.chMs)} s, ${fmt(gen.readings)} readings)`);
 
     let t = performance.now();
@@ -371,9 +403,18 @@ async function main(): Promise<void> {
     const processed = status.done + status.failed;
     const rate = processed / (runMs / 1000);
 
-    console.log('ceilings ...');
+    console.log('settlement report and ceilings ...');
+    // Settlement over every bill of the period, as GET /v1/settlement computes it (best of two: the first may find a cold cache).
+    const settlementTimes: number[] = [];
+    let settlementRows = 0;
+    for (let i = 0; i < 2; i++) {
+      const ts = performance.now();
+      settlementRows = (await billing.settlement.aggregate(DEMO_PERIOD)).rows.length;
+      settlementTimes.push(performance.now() - ts);
+    }
     const chCeil = await chCeiling(ch);
-    const pgCeil = billsWritten > 0 ? await pgCeiling(pool, billsWritten, linesWritten / billsWritten, chunkSize, workers * concurrency) : { ms: 0, rows: 0 };
+    const pgCeil = billsWritten > 0 ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency) : { ms: 0, rows: 0, sampleBills: 0, sampleMs: 0 };
+    const ceilingSum = chCeil.ms + pgCeil.ms;
 
     const phaseTotals = (['load', 'readings', 'compute', 'write'] as const).map((p) => {
       const ms = reports.reduce((s, r) => s + r.phases[p].ms, 0);
@@ -410,11 +451,15 @@ async function main(): Promise<void> {
         ...serverCpu,
       },
       workerPhases: phaseTotals.map((p) => ({ phase: p.phase, seconds: Math.round(p.ms / 100) / 10, perAccountMicroseconds: Math.round(p.perAccountUs) })),
+      settlement: { firstSeconds: settlementTimes[0]! / 1000, secondSeconds: settlementTimes[1]! / 1000, rows: settlementRows },
       ceiling: {
-        clickhouseAggregateSeconds: chCeil.ms / 1000,
-        clickhouseRegisters: chCeil.registers,
-        postgresBulkWriteSeconds: pgCeil.ms / 1000,
-        postgresBulkWriteRows: pgCeil.rows,
+        clickhouseReadSeconds: chCeil.ms / 1000,
+        clickhouseReadRows: chCeil.rows,
+        postgresCopySeconds: pgCeil.ms / 1000,
+        postgresCopyRows: pgCeil.rows,
+        postgresCopySampleBills: pgCeil.sampleBills,
+        postgresCopySampleSeconds: pgCeil.sampleMs / 1000,
+        runOverCeilingSum: ceilingSum > 0 ? runMs / ceilingSum : null,
       },
     };
 
@@ -427,7 +472,11 @@ async function main(): Promise<void> {
       `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)}, clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
     );
     console.log(`worker time by phase (summed over chunks; load and readings run in parallel): ${figures.workerPhases.map((p) => `${p.phase} ${p.seconds} s (${p.perAccountMicroseconds} us/account)`).join(', ')}`);
-    console.log(`ceiling: ClickHouse raw aggregate of the period ${secs(chCeil.ms)} s (${fmt(chCeil.registers)} registers); PostgreSQL bulk write of ${fmt(pgCeil.rows)} rows ${secs(pgCeil.ms)} s`);
+    console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);
+    console.log(
+      `ceiling: ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows${pgCeil.sampleBills < billsWritten ? `; ${fmt(pgCeil.sampleBills)} bills copied in ${secs(pgCeil.sampleMs)} s, scaled` : ''})`,
+    );
+    console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
     if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

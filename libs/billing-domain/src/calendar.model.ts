@@ -25,8 +25,24 @@ function invalidDate(value: string, reason: string): BillingDomainError {
   return new BillingDomainError('BILLING_INVALID_DATE', `Invalid date '${value}': ${reason}`, { value });
 }
 
+// A bill run asks for the same few hundred dates millions of times (profiled: parsing them was the largest
+// single cost of the bill maths). Both directions are pure, so answers are remembered; only valid dates are
+// kept (an invalid one throws every time), and the memory is bounded.
+const MEMO_LIMIT = 50_000;
+const dayNumbers = new Map<string, number>();
+const dayStrings = new Map<number, string>();
+
 /** Day number (days since 1970-01-01) of a valid 'YYYY-MM-DD'; throws BILLING_INVALID_DATE on malformed or impossible dates (2022-02-30). */
 export function toDayNumber(date: string): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
+  const n = parseDayNumber(date);
+  if (dayNumbers.size >= MEMO_LIMIT) dayNumbers.clear();
+  dayNumbers.set(date, n);
+  return n;
+}
+
+function parseDayNumber(date: string): number {
   const match = ISO_DATE.exec(date);
   if (!match) throw invalidDate(date, "expected 'YYYY-MM-DD'");
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -40,8 +56,13 @@ export function toDayNumber(date: string): number {
 
 /** 'YYYY-MM-DD' of a day number (inverse of toDayNumber). */
 export function fromDayNumber(dayNumber: number): string {
+  const known = dayStrings.get(dayNumber);
+  if (known !== undefined) return known;
   if (!Number.isSafeInteger(dayNumber)) throw invalidDate(String(dayNumber), 'day number must be an integer');
-  return new Date(dayNumber * MS_PER_DAY).toISOString().slice(0, 10);
+  const date = new Date(dayNumber * MS_PER_DAY).toISOString().slice(0, 10);
+  if (dayStrings.size >= MEMO_LIMIT) dayStrings.clear();
+  dayStrings.set(dayNumber, date);
+  return date;
 }
 
 /** True for a well-formed, real 'YYYY-MM-DD'. */

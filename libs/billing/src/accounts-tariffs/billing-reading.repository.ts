@@ -14,17 +14,6 @@ export interface BillingReadingSource {
   forAccounts(accountIds: readonly string[], window: ReadingWindow): Promise<Map<string, RegisterReading[]>>;
 }
 
-interface Row {
-  sp: string;
-  serial: string;
-  reg: string;
-  reading_id: string;
-  read_at: string;
-  value: string;
-  source: string;
-  rolled_over: number | string;
-}
-
 const toDateTime = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ');
 
 /**
@@ -57,22 +46,43 @@ FROM (
 ORDER BY sp, serial, reg, read_at, reading_id`;
   }
 
+  /**
+   * One query per chunk, answered as TabSeparated text and split by hand: no
+   * per-row JSON object is built and parsed (profiled: JSONEachRow decoding was
+   * most of this phase's CPU). Columns in the order of `query`.
+   */
   async forAccounts(accountIds: readonly string[], window: ReadingWindow): Promise<Map<string, RegisterReading[]>> {
     const result = new Map<string, RegisterReading[]>();
     if (accountIds.length === 0) return result;
-    const rs = await this.ch.query({ query: ClickHouseBillingReadings.query(accountIds, window), format: 'JSONEachRow' });
-    for (const r of await rs.json<Row>()) {
-      const key = registerReadingKey(r.sp, r.serial, r.reg);
-      let list = result.get(key);
-      if (!list) result.set(key, (list = []));
-      list.push({
-        readingId: r.reading_id,
-        readAt: `${r.read_at.replace(' ', 'T')}Z`,
-        value: r.value,
-        source: r.source,
-        rolledOver: Number(r.rolled_over) === 1,
-      });
+    const rs = await this.ch.query({ query: ClickHouseBillingReadings.query(accountIds, window), format: 'TabSeparated' });
+    const text = await rs.text();
+    let lastKey = '';
+    let list: RegisterReading[] | undefined;
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const f = text.slice(start, end).split('\t');
+      start = end + 1;
+      if (f.length < 8) continue;
+      const [sp, serial, reg, readingId, readAt, value, source, rolledOver] = f.map(unescapeTsv) as [string, string, string, string, string, string, string, string];
+      const key = registerReadingKey(sp, serial, reg);
+      // Rows come ordered by register: one map lookup per register, not per row.
+      if (key !== lastKey || !list) {
+        lastKey = key;
+        list = result.get(key);
+        if (!list) result.set(key, (list = []));
+      }
+      list.push({ readingId, readAt: `${readAt.replace(' ', 'T')}Z`, value, source, rolledOver: rolledOver === '1' });
     }
     return result;
   }
+}
+
+const TSV_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0', '\\': '\\', "'": "'" };
+
+/** ClickHouse TabSeparated escaping undone (a backslash before n, t, r, b, f, 0, \\ or '). */
+export function unescapeTsv(field: string): string {
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/g, (_, c: string) => TSV_ESCAPES[c] ?? c);
 }

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
-import { insertBills } from '../bills/bill.repository';
+import { copyBills } from '../bills/bill.repository';
 import type { NewBill } from '../bills/bill-row.mapper';
 import { type BillRunKind, type BillRunState, type BillRunStatus, progressOf } from './bill-run.progress';
 
@@ -180,33 +180,53 @@ export class BillRunRepository {
    */
   async completeChunk(runId: string, chunkIndex: number, outcomes: readonly AccountOutcome[]): Promise<ChunkWriteResult> {
     return inTransaction(this.pool, async (client) => {
-      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE', [runId, chunkIndex]);
-      if (lock.rows[0]?.status !== 'pending') return { written: false };
+      // now() is the transaction's start: what bills.issued_at would default to, and what their events carry.
+      const lock = await client.query<{ status: string; now_iso: string; now_tz: string }>(
+        `SELECT status, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now_iso, now()::text AS now_tz
+         FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE`,
+        [runId, chunkIndex],
+      );
+      const locked = lock.rows[0];
+      if (locked?.status !== 'pending') return { written: false };
 
       const newBills = outcomes.flatMap((o) => (o.status === 'billed' && 'newBill' in o ? [o.newBill] : []));
-      const inserted = await insertBills(client, newBills);
+      const inserted = await copyBills(client, newBills, { iso: locked.now_iso, timestamptz: locked.now_tz });
       const lost = newBills.filter((b) => !inserted.has(b.bill.billId));
       const exact = lost.length > 0 ? await existingFor(client, lost) : new Map<string, string>();
 
-      const items = outcomes.map((o) => {
+      // Outcomes as columns (unnest of arrays): no JSON document to build and decode per chunk.
+      const ids: string[] = [];
+      const statuses: string[] = [];
+      const billIds: (string | null)[] = [];
+      const codes: (string | null)[] = [];
+      const reasons: (string | null)[] = [];
+      const push = (accountId: string, status: string, billId: string | null, code: string | null, reason: string | null) => {
+        ids.push(accountId);
+        statuses.push(status);
+        billIds.push(billId);
+        codes.push(code);
+        reasons.push(reason);
+      };
+      for (const o of outcomes) {
         if (o.status === 'billed' && 'newBill' in o) {
-          if (inserted.has(o.newBill.bill.billId)) return { account_id: o.accountId, status: 'billed', bill_id: o.newBill.bill.billId, reason_code: null, reason: null };
-          const existing = exact.get(o.accountId);
-          return existing
-            ? { account_id: o.accountId, status: 'skipped', bill_id: existing, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run; no bill issued' }
-            : { account_id: o.accountId, status: 'failed', bill_id: null, reason_code: 'PERIOD_ALREADY_BILLED', reason: 'A bill already covers part of this period' };
-        }
-        // Already billed for exactly this period (an earlier run, or a race lost above): finished, but no bill was
-        // issued, so it counts as skipped (alreadyBilled), never as billed.
-        if (o.status === 'billed') return { account_id: o.accountId, status: 'skipped', bill_id: o.existingBillId, reason_code: 'ALREADY_BILLED', reason: 'Billed by an earlier run; no bill issued' };
-        if (o.status === 'skipped') return { account_id: o.accountId, status: 'skipped', bill_id: o.billId, reason_code: o.reasonCode, reason: o.reason };
-        return { account_id: o.accountId, status: 'failed', bill_id: null, reason_code: o.reasonCode, reason: o.reason };
-      });
+          if (inserted.has(o.newBill.bill.billId)) push(o.accountId, 'billed', o.newBill.bill.billId, null, null);
+          else {
+            const existing = exact.get(o.accountId);
+            if (existing) push(o.accountId, 'skipped', existing, 'ALREADY_BILLED', 'Billed by an earlier run; no bill issued');
+            else push(o.accountId, 'failed', null, 'PERIOD_ALREADY_BILLED', 'A bill already covers part of this period');
+          }
+        } else if (o.status === 'billed') {
+          // Already billed for exactly this period (an earlier run, or a race lost above): finished, but no bill was
+          // issued, so it counts as skipped (alreadyBilled), never as billed.
+          push(o.accountId, 'skipped', o.existingBillId, 'ALREADY_BILLED', 'Billed by an earlier run; no bill issued');
+        } else if (o.status === 'skipped') push(o.accountId, 'skipped', o.billId, o.reasonCode, o.reason);
+        else push(o.accountId, 'failed', null, o.reasonCode, o.reason);
+      }
       await client.query(
         `UPDATE bill_run_items i SET status = x.status, bill_id = x.bill_id, reason_code = x.reason_code, reason = x.reason, updated_at = now()
-         FROM json_to_recordset($3::json) AS x(account_id text, status text, bill_id uuid, reason_code text, reason text)
+         FROM unnest($3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[]) AS x(account_id, status, bill_id, reason_code, reason)
          WHERE i.run_id = $1 AND i.chunk_index = $2 AND i.account_id = x.account_id AND i.status = 'pending'`,
-        [runId, chunkIndex, JSON.stringify(items)],
+        [runId, chunkIndex, ids, statuses, billIds, codes, reasons],
       );
       const counts = await finishChunk(client, runId, chunkIndex, 'done', null);
       await finishRunIfComplete(client, runId);

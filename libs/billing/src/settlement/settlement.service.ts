@@ -40,7 +40,8 @@ interface Row {
  * Settlement: kWh and money billed per tariff rate period x fuel x customer
  * category x estimated/actual (and line kind), exactly the rows the domain's
  * settlementRows gives, but aggregated in PostgreSQL (a million bills never
- * come into memory): exact numeric sums of the stored lines; VAT lines left
+ * come into memory): exact numeric sums of the stored lines, kept per chunk
+ * at write time (settlement-summary.writer.ts) and summed here; VAT lines left
  * out of the rows and reported as a total; corrections net in. CSV through
  * the domain's toCsv.
  */
@@ -58,19 +59,21 @@ export class SettlementService {
   }
 
   async aggregate(period: DateSpan): Promise<SettlementReport> {
+    // From the summary the chunk transactions maintain (migration v8, settlement-summary.writer.ts): exact
+    // numeric sums of sums, over tens of thousands of rows however many bills there are.
     const [lines, totals] = await Promise.all([
       this.pool.query<Row>(
-        `SELECT l.tariff_id, l.rate_period_from::text, l.rate_period_to::text, l.fuel, b.category, l.kind, l.estimated,
-                sum(l.kwh)::text AS kwh, sum(l.amount_pence)::text AS amount, count(*)::text AS line_count, count(DISTINCT l.bill_id)::text AS bill_count
-         FROM bills b JOIN bill_lines l ON l.bill_id = b.bill_id
-         WHERE b.period_start >= $1 AND b.period_end <= $2 AND l.kind <> 'vat'
-         GROUP BY l.tariff_id, l.rate_period_from, l.rate_period_to, l.fuel, b.category, l.kind, l.estimated`,
+        `SELECT tariff_id, rate_period_from::text, rate_period_to::text, fuel, category, kind, estimated,
+                sum(kwh)::text AS kwh, sum(amount_pence)::text AS amount, sum(line_count)::text AS line_count, sum(bill_count)::text AS bill_count
+         FROM settlement_line_totals
+         WHERE period_start >= $1 AND period_end <= $2
+         GROUP BY tariff_id, rate_period_from, rate_period_to, fuel, category, kind, estimated`,
         [period.start, period.end],
       ),
       this.pool.query<{ bills: string; corrections: string; vat: string; total: string }>(
-        `SELECT count(*) FILTER (WHERE kind = 'bill')::text AS bills, count(*) FILTER (WHERE kind = 'correction')::text AS corrections,
+        `SELECT coalesce(sum(bills) FILTER (WHERE kind = 'bill'), 0)::text AS bills, coalesce(sum(bills) FILTER (WHERE kind = 'correction'), 0)::text AS corrections,
                 coalesce(sum(vat_pence), 0)::text AS vat, coalesce(sum(total_pence), 0)::text AS total
-         FROM bills WHERE period_start >= $1 AND period_end <= $2`,
+         FROM settlement_bill_totals WHERE period_start >= $1 AND period_end <= $2`,
         [period.start, period.end],
       ),
     ]);
