@@ -254,10 +254,13 @@ function creditsOf(bills: readonly NewBill[], inserted: ReadonlySet<string>): Ar
  * committed. In bill id order (UUIDv7: issue order), so one account's bills are announced in order.
  */
 async function queueBillEvents(client: PoolClient, billIds: readonly string[]): Promise<void> {
-  const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  await client.query(
-    `INSERT INTO bill_event_outbox (record_key, payload)
-     SELECT b.account_id, jsonb_build_object(
+  await client.query(`INSERT INTO bill_event_outbox (record_key, payload) ${BILL_EVENTS_SELECT}`, [billIds]);
+}
+
+const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The bill.issued.v1 events of bills ($1: their ids), built from their stored rows: (record_key, payload) in bill id order. */
+export const BILL_EVENTS_SELECT = `SELECT b.account_id, jsonb_build_object(
        'schema', 'bill.issued.v1', 'billId', b.bill_id, 'accountId', b.account_id, 'kind', b.kind, 'correctsBillId', b.corrects_bill_id,
        'periodStart', b.period_start::text, 'periodEnd', b.period_end::text,
        'netPence', b.net_pence::text, 'vatPence', b.vat_pence::text, 'totalPence', b.total_pence::text,
@@ -266,10 +269,7 @@ async function queueBillEvents(client: PoolClient, billIds: readonly string[]): 
        'lines', coalesce((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'kind', l.kind, 'description', l.description,
                   'periodFrom', l.period_from::text, 'periodTo', l.period_to::text, 'amountPence', l.amount_pence::text, 'estimated', l.estimated) ORDER BY l.line_no)
                 FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))
-     FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`,
-    [billIds],
-  );
-}
+     FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`;
 
 const COPY_BILL_COLUMNS = [
   'bill_id', 'account_id', 'period_start', 'period_end', 'kind', 'revision', 'corrects_bill_id', 'run_id', 'category', 'domestic', 'supply_days',

@@ -1,0 +1,126 @@
+import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
+import type { Pool } from 'pg';
+import type { ServicePrincipal } from '@surge/auth/principal.model';
+import { inTransaction } from '@surge/postgres/postgres.transaction';
+import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
+import { type BillingComponents, createBilling } from '../billing.factory';
+import { BILL_EVENTS_SELECT, copyBills } from './bill.repository';
+import type { NewBill } from './bill-row.mapper';
+import type { RegisterReadingSources } from './bill-input.builder';
+
+/**
+ * The COPY write path of a chunk (copyBills) against real PostgreSQL: what it
+ * writes equals what the JSON path wrote (events as SQL builds them from the
+ * rows, settlement summary as the lines sum), and an existing or overlapping
+ * bill never makes a second one.
+ */
+describe('bills written by COPY (PostgreSQL)', () => {
+  const staff: ServicePrincipal = { kind: 'service', id: 'staff', scopes: ['billing:run', 'billing:read'] };
+  let stores: BillingTestStores;
+  let pool: Pool;
+  let billing: BillingComponents;
+  const count = async (sql: string): Promise<number> => Number((await pool.query<{ n: string }>(sql)).rows[0]!.n);
+  const written = async () => ({
+    bills: await count('SELECT count(*) AS n FROM bills'),
+    lines: await count('SELECT count(*) AS n FROM bill_lines'),
+    events: await count('SELECT count(*) AS n FROM bill_event_outbox'),
+    marks: await count('SELECT count(*) AS n FROM billed_reading_outbox'),
+    settlement: await count('SELECT count(*) AS n FROM settlement_line_totals'),
+    settlementBills: await count('SELECT coalesce(sum(bills), 0) AS n FROM settlement_bill_totals'),
+  });
+
+  beforeAll(async () => {
+    stores = await openBillingTestStores('it_billcopy', { count: 60, prefix: 'K', batchSize: 60 }, 4);
+    pool = stores.pool;
+    billing = createBilling(pool, stores.ch, {
+      redis: { url: testEnv.REDIS_URL, maxRetriesPerRequest: null },
+      queuePrefix: uniqueName('it-billcopy'),
+      chunkSize: 20,
+      jobAttempts: 2,
+      jobBackoffMs: 100,
+      workerConcurrency: 2,
+      lockDurationMs: 5_000,
+      historyDays: 400,
+    });
+    billing.worker.start();
+    const run = await billing.runService.start(staff, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end, kind: 'bill' });
+    const done = await eventually(async () => {
+      const s = await billing.runs.status(run.runId);
+      return s && s.status !== 'running' ? s : null;
+    }, 60_000);
+    expect(done).toMatchObject({ status: 'completed', billed: 60, failed: 0 });
+  });
+
+  afterAll(async () => {
+    await billing?.worker.close(true).catch(() => undefined);
+    await billing?.queue.obliterate().catch(() => undefined);
+    await billing?.queue.close().catch(() => undefined);
+    await stores?.drop();
+  });
+
+  /** Stored bills as NewBills again, under new ids (what a redelivered or raced chunk would carry). */
+  const again = async (shift: { start: string; end: string } | null): Promise<NewBill[]> => {
+    const { rows } = await pool.query<{ account_id: string; bill_id: string }>(`SELECT account_id, bill_id FROM bills ORDER BY account_id LIMIT 5`);
+    const out: NewBill[] = [];
+    for (const r of rows) {
+      const stored = (await billing.bills.get(r.account_id, r.bill_id))!;
+      const bill = { ...stored.bill, billId: `0190${r.bill_id.slice(4)}`, ...(shift ? { period: shift } : {}) };
+      out.push({ bill, kind: 'bill', revision: 0, runId: null, readingSources: stored.row.reading_sources as RegisterReadingSources[], recomputed: null });
+    }
+    return out;
+  };
+
+  it('every queued bill.issued.v1 event equals the one SQL builds from the committed bill and line rows', async () => {
+    const { rows: queued } = await pool.query<{ record_key: string; payload: { billId: string } }>('SELECT record_key, payload FROM bill_event_outbox ORDER BY seq');
+    expect(queued).toHaveLength(60);
+    const ids = queued.map((q) => q.payload.billId);
+    // Announced in bill id order, as before.
+    expect(ids).toEqual([...ids].sort());
+    const { rows: built } = await pool.query<{ account_id: string; jsonb_build_object: unknown }>(BILL_EVENTS_SELECT, [ids]);
+    expect(queued.map((q) => [q.record_key, q.payload])).toEqual(built.map((b) => [b.account_id, b.jsonb_build_object]));
+  });
+
+  it('the settlement summary written with the bills equals the sums over their lines', async () => {
+    const { rows: direct } = await pool.query(
+      `SELECT l.tariff_id, l.rate_period_from::text, l.rate_period_to::text, l.fuel, b.category, l.kind, l.estimated,
+              sum(l.kwh)::text AS kwh, sum(l.amount_pence)::text AS amount, count(*)::text AS line_count, count(DISTINCT l.bill_id)::text AS bill_count
+       FROM bills b JOIN bill_lines l ON l.bill_id = b.bill_id WHERE l.kind <> 'vat'
+       GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+    );
+    const { rows: summary } = await pool.query(
+      `SELECT tariff_id, rate_period_from::text, rate_period_to::text, fuel, category, kind, estimated,
+              sum(kwh)::text AS kwh, sum(amount_pence)::text AS amount, sum(line_count)::text AS line_count, sum(bill_count)::text AS bill_count
+       FROM settlement_line_totals GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+    );
+    expect(summary).toEqual(direct);
+    const report = await billing.settlement.aggregate(DEMO_PERIOD);
+    const { rows: totals } = await pool.query<{ bills: string; vat: string; total: string }>(
+      'SELECT count(*)::text AS bills, sum(vat_pence)::text AS vat, sum(total_pence)::text AS total FROM bills',
+    );
+    expect(report.totals).toMatchObject({ bills: 60, corrections: 0, vatPence: totals[0]!.vat, totalPence: totals[0]!.total });
+  });
+
+  it('bills that already exist: the COPY gives way to ON CONFLICT DO NOTHING and nothing is written twice', async () => {
+    const before = await written();
+    const bills = await again(null);
+    const inserted = await inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ iso: string; tz: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso, now()::text AS tz`);
+      return copyBills(client, bills, { iso: rows[0]!.iso, timestamptz: rows[0]!.tz });
+    });
+    expect(inserted.size).toBe(0);
+    expect(await written()).toEqual(before);
+  });
+
+  it('a bill overlapping an issued one fails the whole COPY (exclusion_violation) and leaves nothing behind', async () => {
+    const before = await written();
+    const bills = await again({ start: '2022-03-15', end: '2022-05-15' });
+    await expect(
+      inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ iso: string; tz: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso, now()::text AS tz`);
+        return copyBills(client, bills, { iso: rows[0]!.iso, timestamptz: rows[0]!.tz });
+      }),
+    ).rejects.toMatchObject({ code: '23P01' });
+    expect(await written()).toEqual(before);
+  });
+});
