@@ -8,6 +8,8 @@
  *   options: --accounts N  --workers W (processes, default 2)  --concurrency C (chunks per worker, default 2)
  *            --chunk-size S (default 500)  --deadline SECONDS (bill run, default 900)  --fresh (regenerate)
  *            --keep (keep the run's database)  --json FILE (write the figures)  --generate-only (population only)
+ *            --no-ceiling (skip settlement and ceilings)  --companion FILE (the surge companion's JSON,
+ *            scripts/surge-companions/billing.sh)  --pids-file FILE (name TAB pid of the run's processes)
  *
  * What it does, against the local stack (PostgreSQL, Redis, ClickHouse; no Kafka):
  *   1. generate (once per N, reused unless --fresh): the demo population in a PostgreSQL database
@@ -29,6 +31,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { getPriority } from 'node:os';
 import { z } from 'zod';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Pool } from 'pg';
@@ -125,7 +128,8 @@ interface ServerSample {
   cpuTicks: number;
 }
 
-function serverSample(comm: string): ServerSample {
+/** `titleIncludes`: only processes whose command line holds it (PostgreSQL backends name their database there). */
+function serverSample(comm: string, titleIncludes?: string): ServerSample {
   let rssKb = 0;
   let ticks = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -133,6 +137,7 @@ function serverSample(comm: string): ServerSample {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (name !== comm) continue;
+      if (titleIncludes !== undefined && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(titleIncludes)) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -150,9 +155,16 @@ type ServerName = keyof typeof SERVERS;
 class ServerWatch {
   readonly peakMb: Record<ServerName, number> = { clickhouse: 0, postgres: 0, redis: 0 };
   private readonly start: Record<ServerName, number>;
-  constructor() {
+  private readonly runBackendsStart: number;
+  /** `runDatabase`: the run's PostgreSQL backends are also counted apart (the server is shared with other work). */
+  constructor(private readonly runDatabase: string) {
     this.start = this.ticks();
+    this.runBackendsStart = serverSample(SERVERS.postgres, ` ${runDatabase} `).cpuTicks;
     this.sample();
+  }
+  /** CPU seconds of the PostgreSQL backends serving the run's database (not the server's shared background processes). */
+  runBackendCpuSeconds(): number {
+    return Math.max(0, (serverSample(SERVERS.postgres, ` ${this.runDatabase} `).cpuTicks - this.runBackendsStart) / 100);
   }
   sample(): void {
     for (const name of Object.keys(SERVERS) as ServerName[]) this.peakMb[name] = Math.max(this.peakMb[name], serverSample(SERVERS[name]).rssMb);
@@ -303,6 +315,9 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       worker: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
+      'no-ceiling': { type: 'boolean', default: false },
+      companion: { type: 'string' },
+      'pids-file': { type: 'string' },
     },
   });
   if (values.worker) return workerMain();
@@ -365,7 +380,11 @@ async function main(): Promise<void> {
       }),
     );
 
-    const servers = new ServerWatch();
+    if (values['pids-file']) {
+      const lines = [`billing-driver\t${process.pid}`, ...children.map((c, i) => `billing-worker-${i + 1}\t${c.pid}`)];
+      writeFileSync(values['pids-file'], `${lines.join('\n')}\n`);
+    }
+    const servers = new ServerWatch(runName);
     const driverCpu0 = process.cpuUsage();
     const staff = { kind: 'service' as const, id: 'bench', scopes: ['billing:run' as const, 'billing:read' as const] };
     t = performance.now();
@@ -386,6 +405,7 @@ async function main(): Promise<void> {
     const runMs = performance.now() - t;
     const timedOut = status.status === 'running';
     const serverCpu = servers.cpuSeconds();
+    const runBackendCpu = servers.runBackendCpuSeconds();
     const driverCpu = process.cpuUsage(driverCpu0);
 
     // Stop the workers and collect their figures (killed if they do not answer).
@@ -403,17 +423,42 @@ async function main(): Promise<void> {
     const processed = status.done + status.failed;
     const rate = processed / (runMs / 1000);
 
-    console.log('settlement report and ceilings ...');
+    if (values.companion) {
+      // The surge companion's report (scripts/surge-companions/README.md), written as soon as the run is over.
+      const ok = status.status === 'completed' && status.failed === 0 && !timedOut;
+      const companion = {
+        title: 'bill run beside the surge',
+        lines: [
+          `${fmt(status.billed)} accounts billed, ${fmt(status.failed)} failed, in ${secs(runMs)} s (${fmt(rate)} accounts/s; ${workers} worker processes x ${concurrency}, chunks of ${chunkSize}${getPriority() !== 0 ? `, nice ${getPriority()}` : ''})`,
+          `CPU s: billing workers ${reports.map((r) => r.cpuSeconds.toFixed(1)).join(' / ')}, the run's PostgreSQL backends ${runBackendCpu.toFixed(1)}`,
+        ],
+        slos: [{ name: 'bill run completed', ok, value: Math.round(runMs / 100) / 10 }],
+        figures: {
+          accounts: n,
+          billed: status.billed,
+          failed: status.failed,
+          seconds: runMs / 1000,
+          accountsPerSecond: Math.round(rate),
+          status: status.status,
+          timedOut,
+          workerCpuSeconds: reports.map((r) => Math.round(r.cpuSeconds * 10) / 10),
+          postgresRunBackendCpuSeconds: Math.round(runBackendCpu * 10) / 10,
+        },
+      };
+      writeFileSync(values.companion, `${JSON.stringify(companion, null, 2)}\n`);
+    }
+    const skipCeiling = values['no-ceiling'];
+    console.log(skipCeiling ? 'no settlement or ceilings (--no-ceiling)' : 'settlement report and ceilings ...');
     // Settlement over every bill of the period, as GET /v1/settlement computes it (best of two: the first may find a cold cache).
-    const settlementTimes: number[] = [];
+    const settlementTimes: number[] = [0, 0];
     let settlementRows = 0;
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < (skipCeiling ? 0 : 2); i++) {
       const ts = performance.now();
       settlementRows = (await billing.settlement.aggregate(DEMO_PERIOD)).rows.length;
-      settlementTimes.push(performance.now() - ts);
+      settlementTimes[i] = performance.now() - ts;
     }
-    const chCeil = await chCeiling(ch);
-    const pgCeil = billsWritten > 0 ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency) : { ms: 0, rows: 0, sampleBills: 0, sampleMs: 0 };
+    const chCeil = skipCeiling ? { ms: 0, rows: 0 } : await chCeiling(ch);
+    const pgCeil = billsWritten > 0 && !skipCeiling ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency) : { ms: 0, rows: 0, sampleBills: 0, sampleMs: 0 };
     const ceilingSum = chCeil.ms + pgCeil.ms;
 
     const phaseTotals = (['load', 'readings', 'compute', 'write'] as const).map((p) => {
@@ -449,6 +494,7 @@ async function main(): Promise<void> {
         driver: (driverCpu.user + driverCpu.system) / 1e6,
         workers: reports.map((r) => Math.round(r.cpuSeconds * 10) / 10),
         ...serverCpu,
+        postgresRunBackends: runBackendCpu,
       },
       workerPhases: phaseTotals.map((p) => ({ phase: p.phase, seconds: Math.round(p.ms / 100) / 10, perAccountMicroseconds: Math.round(p.perAccountUs) })),
       settlement: { firstSeconds: settlementTimes[0]! / 1000, secondSeconds: settlementTimes[1]! / 1000, rows: settlementRows },
@@ -469,7 +515,7 @@ async function main(): Promise<void> {
     console.log(`total ${secs(runMs)} s (planning and queuing ${secs(planMs)} s)  =>  ${fmt(rate)} accounts billed/s`);
     console.log(`peak RSS MB: driver ${figures.peakRssMb.driver}, workers ${figures.peakRssMb.workers.join(' / ')}, postgres (all processes) ${servers.peakMb.postgres}, clickhouse ${servers.peakMb.clickhouse}, redis ${servers.peakMb.redis}`);
     console.log(
-      `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)}, clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
+      `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)} (of which the run's backends ${runBackendCpu.toFixed(1)}; the rest is the server's shared processes and anyone else's work), clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
     );
     console.log(`worker time by phase (summed over chunks; load and readings run in parallel): ${figures.workerPhases.map((p) => `${p.phase} ${p.seconds} s (${p.perAccountMicroseconds} us/account)`).join(', ')}`);
     console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);

@@ -26,16 +26,26 @@ export type Decimal = DecimalJs;
 
 const DECIMAL_STRING = /^-?\d+(\.\d+)?$/;
 
+// A bill run parses the same rates, VAT rates and calorific values for every account (profiled). A Decimal is
+// immutable, so one parsed value can be shared; only valid strings are kept, and the memory is bounded.
+const PARSED_LIMIT = 20_000;
+const parsed = new Map<string, Decimal>();
+
 /** Parses a plain decimal string ('28.34', '-1', '0.05'); rejects exponents, hex, NaN, Infinity and binary floats so no float ever enters a bill. */
 export function parseDecimal(value: string | Decimal, what: string): Decimal {
   if (typeof value !== 'string') {
     if (DecimalJs.isDecimal(value) && value.isFinite()) return new Decimal(value);
     throw new InvalidBillingInputError(`${what} must be a finite decimal`, { what });
   }
+  const known = parsed.get(value);
+  if (known !== undefined) return known;
   if (!DECIMAL_STRING.test(value)) {
     throw new InvalidBillingInputError(`${what} must be a plain decimal string, got '${value}'`, { what, value });
   }
-  return new Decimal(value);
+  const decimal = new Decimal(value);
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(value, decimal);
+  return decimal;
 }
 
 /** Rounds an exact pence amount to a whole penny, half away from zero: the single rounding primitive of the library. */
