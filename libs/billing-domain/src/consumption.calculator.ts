@@ -25,8 +25,11 @@ export function assertDigits(digits: number): void {
 /** 10^digits: the value at which a register of `digits` dials rolls back to zero. */
 export function registerModulus(digits: number): Decimal {
   assertDigits(digits);
-  return new Decimal(10).pow(digits);
+  // Asked for twice per reading; 15 possible values, each an immutable Decimal.
+  return (MODULI[digits] ??= new Decimal(10).pow(digits));
 }
+
+const MODULI: Decimal[] = [];
 
 /** Parses a register reading and checks it fits the dials (0 <= value < 10^digits; industry reason code 11 otherwise). */
 export function parseRegisterValue(value: string, digits: number): Decimal {
