@@ -469,4 +469,13 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
       SELECT period_start, period_end, kind, count(*), sum(vat_pence), sum(total_pence) FROM bills GROUP BY period_start, period_end, kind;
     `,
   },
+  {
+    version: 9,
+    name: 'bill_event_outbox_payload_json',
+    // Issue 18, measured per chunk (PostgreSQL backend CPU): decoding each event into jsonb cost about 70 us a
+    // bill, a sixth of the chunk's PostgreSQL time. The outbox only holds the text until the relay publishes it
+    // (it reads the document whole, never queries inside it), so json (text checked to be JSON, kept as
+    // written) serves as well at a fraction of the cost.
+    sql: `ALTER TABLE bill_event_outbox ALTER COLUMN payload TYPE json USING payload::json;`,
+  },
 ];

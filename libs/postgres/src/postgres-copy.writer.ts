@@ -82,6 +82,8 @@ function runCopy(client: PoolClient, sql: string, chunks: readonly Buffer[], out
     let rowCount = 0;
     let settled = false;
     const submittable = {
+      // What the statement is, for anyone who observes queries on the client.
+      text: sql,
       submit(connection: CopyConnection): void {
         connection.query(sql);
       },

@@ -268,7 +268,7 @@ export const BILL_EVENTS_SELECT = `SELECT b.account_id, jsonb_build_object(
        'issuedAt', ${iso('b.issued_at')},
        'lines', coalesce((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'kind', l.kind, 'description', l.description,
                   'periodFrom', l.period_from::text, 'periodTo', l.period_to::text, 'amountPence', l.amount_pence::text, 'estimated', l.estimated) ORDER BY l.line_no)
-                FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))
+                FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))::json AS payload
      FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`;
 
 const COPY_BILL_COLUMNS = [
