@@ -1,0 +1,122 @@
+/*
+ * Where a bill-run chunk's PostgreSQL CPU goes, statement by statement.
+ *
+ *   npm run build && node dist/benchmarks/billing-chunk-cost.bench.js --accounts 100000 --chunks 10
+ *
+ * Needs the population `npm run bench:billing -- --accounts N --generate-only` makes (bench_billing_pop_<N> and
+ * ClickHouse bench_billing_<N>). Copies it to a scratch database, plans a bill run over it (chunks of
+ * --chunk-size, default 500) and processes --chunks chunks one after another in this process, as a worker
+ * would. Every statement on every pooled connection is attributed the CPU its PostgreSQL backend used
+ * (utime + stime from /proc/<backend pid>/stat, read when the statement is sent and when the next one is):
+ * statements are sequential on a connection, so the backend's CPU between the two is that statement's.
+ * Tick resolution is 10 ms, so the figures are sums over many statements; a cold first chunk is included.
+ * Loopback only, bounded by --chunks; the scratch database is dropped at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { z } from 'zod';
+import { createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { infraFields } from '@surge/config/config.fields';
+import { loadConfig } from '@surge/config/config.loader';
+import { createPostgresPool } from '@surge/postgres/postgres.factory';
+import { migratePostgres } from '@surge/postgres/postgres.migrator';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
+import { createBilling } from '@surge/billing/billing.factory';
+import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
+
+const env = loadConfig(z.object(infraFields), process.env);
+
+const backendTicks = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { accounts: { type: 'string', default: '100000' }, chunks: { type: 'string', default: '10' }, 'chunk-size': { type: 'string', default: '500' } },
+  });
+  const n = Number(values.accounts);
+  const chunks = Number(values.chunks);
+  const chunkSize = Number(values['chunk-size']);
+  // Attribute each backend's CPU to the statement it was running (see the header).
+  const spent = new Map<string, { ticks: number; count: number }>();
+  const last = new WeakMap<object, { key: string; ticks: number }>();
+  const settle = (client: object, pid: number): void => {
+    const prev = last.get(client);
+    if (!prev) return;
+    const now = backendTicks(pid);
+    const s = spent.get(prev.key) ?? { ticks: 0, count: 0 };
+    s.ticks += now - prev.ticks;
+    s.count += 1;
+    spent.set(prev.key, s);
+    last.delete(client);
+  };
+  const original = Client.prototype.query;
+  Client.prototype.query = function (this: Client & { processID?: number }, config: unknown, ...rest: unknown[]) {
+    const pid = this.processID;
+    if (pid) {
+      settle(this, pid);
+      const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '?');
+      last.set(this, { key: text.replace(/\s+/g, ' ').slice(0, 90), ticks: backendTicks(pid) });
+    }
+    return (original as (...a: unknown[]) => unknown).call(this, config, ...rest);
+  } as typeof Client.prototype.query;
+
+  const admin = createPostgresPool(env.DATABASE_URL, { max: 1, applicationName: 'bench-chunk-cost' });
+  const scratch = `bench_chunk_cost_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${scratch} TEMPLATE bench_billing_pop_${n}`);
+  const url = new URL(env.DATABASE_URL);
+  url.pathname = `/${scratch}`;
+  const pool = createPostgresPool(url.toString(), { max: 4, applicationName: 'bench-chunk-cost' });
+  const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: `bench_billing_${n}`, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD });
+  const billing = createBilling(pool, ch, {
+    redis: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+    queuePrefix: `bench-chunk-cost-${Date.now().toString(36)}`,
+    chunkSize,
+    jobAttempts: 1,
+    jobBackoffMs: 100,
+    workerConcurrency: 1,
+    lockDurationMs: 60_000,
+    historyDays: 400,
+  });
+  try {
+    await migratePostgres(pool, BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE);
+    const created = await billing.runs.create({ runId: randomUUID(), kind: 'bill', period: DEMO_PERIOD, accountIds: null, chunkSize, requestedBy: 'bench', clientRef: null });
+    if (!created.created) throw new Error('the run was not created');
+    spent.clear();
+    const t = performance.now();
+    for (let i = 0; i < chunks; i++) await billing.processor.processChunk(created.run.runId, i);
+    const wallMs = performance.now() - t;
+    // The last statement of each connection is settled by one more.
+    const clients = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
+    for (const c of clients) await c.query('SELECT 1');
+    for (const c of clients) c.release();
+    const rows = [...spent].sort((a, b) => b[1].ticks - a[1].ticks);
+    const total = rows.reduce((s, [, v]) => s + v.ticks, 0);
+    const accounts = chunks * chunkSize;
+    console.log(`${chunks} chunks of ${chunkSize} (${accounts.toLocaleString('en-GB')} accounts) in ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(`PostgreSQL backend CPU ${(total / 100).toFixed(2)} s = ${Math.round((total * 10_000) / accounts)} us per account; by statement (us per account, statements):`);
+    for (const [key, v] of rows.filter(([, v]) => v.ticks > 0)) console.log(`${String(Math.round((v.ticks * 10_000) / accounts)).padStart(6)}  ${String(v.count).padStart(5)}  ${key}`);
+  } finally {
+    Client.prototype.query = original;
+    await billing.queue.obliterate().catch(() => undefined);
+    await billing.queue.close();
+    await pool.end();
+    await ch.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
