@@ -10,6 +10,7 @@
  *            --keep (keep the run's database)  --json FILE (write the figures)  --generate-only (population only)
  *            --no-ceiling (skip settlement and ceilings)  --companion FILE (the surge companion's JSON,
  *            scripts/surge-companions/billing.sh)  --pids-file FILE (name TAB pid of the run's processes)
+ *            --cpu-end-file FILE (name TAB CPU ticks of those processes as the run ends)
  *
  * What it does, against the local stack (PostgreSQL, Redis, ClickHouse; no Kafka):
  *   1. generate (once per N, reused unless --fresh): the demo population in a PostgreSQL database
@@ -318,6 +319,7 @@ async function main(): Promise<void> {
       'no-ceiling': { type: 'boolean', default: false },
       companion: { type: 'string' },
       'pids-file': { type: 'string' },
+      'cpu-end-file': { type: 'string' },
     },
   });
   if (values.worker) return workerMain();
@@ -408,6 +410,20 @@ async function main(): Promise<void> {
     const runBackendCpu = servers.runBackendCpuSeconds();
     const driverCpu = process.cpuUsage(driverCpu0);
 
+    if (values['cpu-end-file']) {
+      // The surge bench's CPU table takes these as the processes' last ticks (they stop before its last snapshot).
+      const ticksOf = (pid: number | undefined): number => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          return Number(f[11]) + Number(f[12]);
+        } catch {
+          return 0;
+        }
+      };
+      const lines = [`billing-driver\t${ticksOf(process.pid)}`, ...children.map((c, i) => `billing-worker-${i + 1}\t${ticksOf(c.pid)}`)];
+      writeFileSync(values['cpu-end-file'], `${lines.join('\n')}\n`);
+    }
     // Stop the workers and collect their figures (killed if they do not answer).
     for (const c of children) c.send('stop');
     await Promise.race([

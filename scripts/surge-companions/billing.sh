@@ -13,11 +13,13 @@
 # surge-customer-path) and requests of 250m against read-api's whole core (CFS gives read-api four times billing's
 # share under contention). PostgreSQL is not niced (a shared server here; not on the read path).
 #
-# The population is generated first if it is missing (minutes at 100,000 accounts: run this once before the
-# surge, e.g. `npm run bench:billing -- --accounts 100000 --generate-only`), and the clock starts after it.
+# The population is generated first if it is missing (a minute or more at 100,000 accounts: better run once before
+# the surge, `npm run bench:billing -- --accounts 100000 --generate-only`); the bench holds the load until it is
+# ready (companion-billing.starting / .ready, at most 120 s), and the delay counts from then.
 # Bounded: the bill run stops at SURGE_BILLING_DEADLINE_SECONDS (default 600) and the benchmark exits by itself.
-# Writes $SURGE_DIR/companion-billing.json (accounts billed, seconds, failed, SLO "bill run completed") and lists
-# its processes in $SURGE_DIR/companion-billing.pids so the report gives their CPU and peak RSS.
+# Writes $SURGE_DIR/companion-billing.json (accounts billed, seconds, failed, SLO "bill run completed"), lists its
+# processes in companion-billing.pids and their last CPU ticks in companion-billing.cpu-end.tsv (they stop before
+# the bench's last snapshot) so the report's table gives their CPU and peak RSS.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -30,18 +32,21 @@ nice_level=${SURGE_BILLING_NICE:-10}
 deadline=${SURGE_BILLING_DEADLINE_SECONDS:-600}
 out=$dir/companion-billing.json
 
-
 fail() { # fail <line>: the companion's report says what went wrong, and the SLO is not met.
+  touch "$dir/companion-billing.ready"
   node -e 'const [f, line] = process.argv.slice(1); require("fs").writeFileSync(f, JSON.stringify({ title: "bill run beside the surge", lines: [line], slos: [{ name: "bill run completed", ok: false, value: null }], figures: {} }, null, 2) + "\n")' "$out" "$1"
   exit 0
 }
 
-started=$(date +%s)
+# The load waits (at most 120 s) until the population is ready, so the bill run starts inside the surge.
+touch "$dir/companion-billing.starting"
 nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --generate-only || fail "population of $accounts accounts could not be prepared (see companion-billing.log)"
-waited=$(( $(date +%s) - started ))
-(( waited < delay )) && sleep $(( delay - waited ))
+touch "$dir/companion-billing.ready"
+started=$(date +%s)
+sleep "$delay"
 
-echo "bill run of $accounts accounts at nice $nice_level, $(( $(date +%s) - started )) s after the companion started"
+echo "bill run of $accounts accounts at nice $nice_level, $(( $(date +%s) - started )) s after the population was ready"
 nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --deadline "$deadline" \
-  --json "$dir/billing-run.json" --companion "$out" --pids-file "$dir/companion-billing.pids" || true
+  --json "$dir/billing-run.json" --companion "$out" --pids-file "$dir/companion-billing.pids" \
+  --cpu-end-file "$dir/companion-billing.cpu-end.tsv" || true
 [[ -s $out ]] || fail "the bill run did not report (see companion-billing.log)"
