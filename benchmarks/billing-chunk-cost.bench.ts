@@ -1,7 +1,7 @@
 /*
  * Where a bill-run chunk's PostgreSQL CPU goes, statement by statement.
  *
- *   npm run build && node dist/benchmarks/billing-chunk-cost.bench.js --accounts 100000 --chunks 10
+ *   npm run build && node dist/benchmarks/billing-chunk-cost.bench.js --accounts 100000 --chunks 10 [--write json]
  *
  * Needs the population `npm run bench:billing -- --accounts N --generate-only` makes (bench_billing_pop_<N> and
  * ClickHouse bench_billing_<N>). Copies it to a scratch database, plans a bill run over it (chunks of
@@ -41,11 +41,18 @@ const backendTicks = (pid: number): number => {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { accounts: { type: 'string', default: '100000' }, chunks: { type: 'string', default: '10' }, 'chunk-size': { type: 'string', default: '500' } },
+    options: {
+      accounts: { type: 'string', default: '100000' },
+      chunks: { type: 'string', default: '10' },
+      'chunk-size': { type: 'string', default: '500' },
+      // 'json': the JSON-batch INSERTs the COPY path falls back to (and the only path before issue 18).
+      write: { type: 'string', default: 'copy' },
+    },
   });
   const n = Number(values.accounts);
   const chunks = Number(values.chunks);
   const chunkSize = Number(values['chunk-size']);
+  const writePath = values.write === 'json' ? 'json' : 'copy';
   // Attribute each backend's CPU to the statement it was running (see the header).
   const spent = new Map<string, { ticks: number; count: number }>();
   const last = new WeakMap<object, { key: string; ticks: number }>();
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
     workerConcurrency: 1,
     lockDurationMs: 60_000,
     historyDays: 400,
+    writePath,
   });
   try {
     await migratePostgres(pool, BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE);
@@ -102,7 +110,7 @@ async function main(): Promise<void> {
     const rows = [...spent].sort((a, b) => b[1].ticks - a[1].ticks);
     const total = rows.reduce((s, [, v]) => s + v.ticks, 0);
     const accounts = chunks * chunkSize;
-    console.log(`${chunks} chunks of ${chunkSize} (${accounts.toLocaleString('en-GB')} accounts) in ${(wallMs / 1000).toFixed(1)} s`);
+    console.log(`${chunks} chunks of ${chunkSize} (${accounts.toLocaleString('en-GB')} accounts), written by ${writePath}, in ${(wallMs / 1000).toFixed(1)} s`);
     console.log(`PostgreSQL backend CPU ${(total / 100).toFixed(2)} s = ${Math.round((total * 10_000) / accounts)} us per account; by statement (us per account, statements):`);
     for (const [key, v] of rows.filter(([, v]) => v.ticks > 0)) console.log(`${String(Math.round((v.ticks * 10_000) / accounts)).padStart(6)}  ${String(v.count).padStart(5)}  ${key}`);
   } finally {

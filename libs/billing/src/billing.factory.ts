@@ -30,6 +30,8 @@ export interface BillingSettings {
   readonly lockDurationMs: number;
   readonly stalledIntervalMs?: number;
   readonly historyDays: number;
+  /** How a chunk's bills are written: 'copy' (default) or 'json', the JSON-batch path COPY falls back to (benchmarks compare them). */
+  readonly writePath?: 'copy' | 'json';
   /** The billed-reading relay (PostgreSQL outbox -> ClickHouse reading_bills); defaults below. */
   readonly marksRelay?: Partial<BilledReadingRelayOptions>;
 }
@@ -67,7 +69,7 @@ export interface BillingFactoryOptions {
  * marks, written only by the relay) and Redis (the job queue). Nothing else.
  */
 export function createBilling(pool: Pool, ch: ClickHouseClient, settings: BillingSettings, options: BillingFactoryOptions = {}): BillingComponents {
-  const runs = new BillRunRepository(pool);
+  const runs = new BillRunRepository(pool, settings.writePath ?? 'copy');
   const bills = new BillRepository(pool);
   const tariffs = new TariffRepository(pool);
   const marksRelay = new BilledReadingRelay(

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { inTransaction } from '@surge/postgres/postgres.transaction';
-import { copyBills } from '../bills/bill.repository';
+import { copyBills, insertBills } from '../bills/bill.repository';
 import type { NewBill } from '../bills/bill-row.mapper';
 import { type BillRunKind, type BillRunState, type BillRunStatus, progressOf } from './bill-run.progress';
 
@@ -93,7 +93,10 @@ export const RATE_WINDOW_SECONDS = 60;
  * together cannot both miss that the run is complete.
  */
 export class BillRunRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly writePath: 'copy' | 'json' = 'copy',
+  ) {}
 
   async create(req: CreateBillRun): Promise<CreateBillRunResult> {
     return inTransaction(this.pool, async (client) => {
@@ -190,7 +193,8 @@ export class BillRunRepository {
       if (locked?.status !== 'pending') return { written: false };
 
       const newBills = outcomes.flatMap((o) => (o.status === 'billed' && 'newBill' in o ? [o.newBill] : []));
-      const inserted = await copyBills(client, newBills, { iso: locked.now_iso, timestamptz: locked.now_tz });
+      const inserted =
+        this.writePath === 'copy' ? await copyBills(client, newBills, { iso: locked.now_iso, timestamptz: locked.now_tz }) : await insertBills(client, newBills);
       const lost = newBills.filter((b) => !inserted.has(b.bill.billId));
       const exact = lost.length > 0 ? await existingFor(client, lost) : new Map<string, string>();
 
