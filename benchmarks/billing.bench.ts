@@ -544,11 +544,13 @@ async function main(): Promise<void> {
       `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)} (of which the run's backends ${runBackendCpu.toFixed(1)}; the rest is the server's shared processes and anyone else's work), clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
     );
     console.log(`worker time by phase (summed over chunks; load and readings run in parallel): ${figures.workerPhases.map((p) => `${p.phase} ${p.seconds} s (${p.perAccountMicroseconds} us/account)`).join(', ')}`);
-    console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);
-    console.log(
-      `ceiling: ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows${pgCeil.sampleBills < billsWritten ? `; ${fmt(pgCeil.sampleBills)} bills copied in ${secs(pgCeil.sampleMs)} s, scaled` : ''})`,
-    );
-    console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
+    if (!skipCeiling) {
+      console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);
+      console.log(
+        `ceiling: ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows${pgCeil.sampleBills < billsWritten ? `; ${fmt(pgCeil.sampleBills)} bills copied in ${secs(pgCeil.sampleMs)} s, scaled` : ''})`,
+      );
+      console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
+    }
     if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
