@@ -22,6 +22,7 @@ import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/reading-clickhouse.migrations';
 import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 
 const { values } = parseArgs({
   options: {
@@ -46,33 +47,18 @@ const serverTicks = (): number => {
 
 const settings = { url: values.url!, database: `bench_lookups_${Date.now()}`, username: process.env.CLICKHOUSE_USER ?? 'default', password: process.env.CLICKHOUSE_PASSWORD ?? '' };
 
-const reading = (i: number, register: number): StoredReading => ({
-  readingId: `r-${i}`,
-  accountId: `BENCH-${register}`,
-  supplyPointId: String(1_000_000_000_000 + register),
-  fuel: 'electricity',
-  meterSerial: `K${register}`,
-  registerId: 'S',
-  readAt: new Date(Date.UTC(2022, 0, 1) + (i % 400) * 86_400_000).toISOString(),
-  value: `${1000 + (i % 9000)}.5`,
-  unit: 'kWh',
-  source: 'C',
-  channel: 'web',
-  status: 'accepted',
-  reasonCode: '',
-  industryCode: '',
-  message: '',
-  duplicateOf: '',
-  backdated: false,
-  rolledOver: false,
-  flags: [],
-  submittedAtMs: 1_648_728_000_000 + i,
-  decidedAtMs: 1_648_728_001_000 + i,
-  correlationId: randomUUID(),
-  version: 1,
-  category: 'D',
-  reviewId: '',
-});
+const reading = (i: number, register: number): StoredReading =>
+  storedReading({
+    readingId: `r-${i}`,
+    accountId: `BENCH-${register}`,
+    supplyPointId: String(1_000_000_000_000 + register),
+    meterSerial: `K${register}`,
+    readAt: new Date(Date.UTC(2022, 0, 1) + (i % 400) * 86_400_000).toISOString(),
+    value: `${1000 + (i % 9000)}.5`,
+    correlationId: randomUUID(),
+    category: 'D',
+    reviewId: '',
+  });
 
 async function main(): Promise<void> {
   await ensureDatabase(settings);

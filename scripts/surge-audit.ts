@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { loadConfig } from '@surge/config/config.loader';
 import { infraFields } from '@surge/config/config.fields';
 import { clickHouseSettingsFrom, createClickHouse } from '@surge/clickhouse/clickhouse.factory';
+import { histogramBuckets, parseSamples, quantile } from './prometheus-text.parser';
 
 const [resultsLog, summaryFile, sinkMetricsUrl, reportFile] = process.argv.slice(2);
 const config = loadConfig(z.object(infraFields), process.env);
@@ -65,25 +66,7 @@ function sustained(times: number[], window: number): { best: number; overall: nu
 
 /** histogram_quantile over a scraped Prometheus histogram (linear within a bucket, as Prometheus does). */
 function histogramQuantile(text: string, metric: string, q: number): number | null {
-  const buckets: { le: number; count: number }[] = [];
-  const re = new RegExp(`^${metric}_bucket\\{[^}]*le="([^"]+)"[^}]*\\} (\\d+(?:\\.\\d+)?)`, 'gm');
-  for (let m = re.exec(text); m; m = re.exec(text)) buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
-  if (buckets.length === 0) return null;
-  buckets.sort((a, b) => a.le - b.le);
-  const total = buckets[buckets.length - 1]!.count;
-  if (total === 0) return null;
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const b of buckets) {
-    if (b.count >= rank) {
-      if (b.le === Infinity) return prevLe;
-      return prevLe + ((b.le - prevLe) * (rank - prevCount)) / Math.max(1, b.count - prevCount);
-    }
-    prevLe = b.le;
-    prevCount = b.count;
-  }
-  return prevLe;
+  return quantile(histogramBuckets(parseSamples(text), metric), q);
 }
 
 /**
