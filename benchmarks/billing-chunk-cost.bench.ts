@@ -13,7 +13,6 @@
  * Loopback only, bounded by --chunks; the scratch database is dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -26,18 +25,11 @@ import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { createBilling } from '@surge/billing/billing.factory';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
+import { cpuTicks } from '@surge-test/support/process-stats';
 
 const env = loadConfig(z.object(infraFields), process.env);
 
-const backendTicks = (pid: number): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return 0;
-  }
-};
+const backendTicks = (pid: number): number => cpuTicks(pid) ?? 0;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -52,6 +52,7 @@ import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { readingWindow } from '@surge/billing/bill-run/bill-run.processor';
 import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billing-reading.repository';
 import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
+import { cpuTicks } from '@surge-test/support/process-stats';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
 const env = loadConfig(z.object(infraFields), process.env);
@@ -412,15 +413,7 @@ async function main(): Promise<void> {
 
     if (values['cpu-end-file']) {
       // The surge bench's CPU table takes these as the processes' last ticks (they stop before its last snapshot).
-      const ticksOf = (pid: number | undefined): number => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          return Number(f[11]) + Number(f[12]);
-        } catch {
-          return 0;
-        }
-      };
+      const ticksOf = (pid: number | undefined): number => (pid === undefined ? 0 : (cpuTicks(pid) ?? 0));
       const lines = [`billing-driver\t${ticksOf(process.pid)}`, ...children.map((c, i) => `billing-worker-${i + 1}\t${ticksOf(c.pid)}`)];
       writeFileSync(values['cpu-end-file'], `${lines.join('\n')}\n`);
     }

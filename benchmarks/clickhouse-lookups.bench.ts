@@ -23,6 +23,7 @@ import { READING_CLICKHOUSE_MIGRATIONS } from '@surge/reading-store/clickhouse/r
 import { ClickHouseMeterReadingRepository } from '@surge/reading-store/clickhouse/clickhouse-meter-reading.repository';
 import type { StoredReading } from '@surge/reading-store/meter-reading.repository';
 import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
+import { cpuTicks } from '@surge-test/support/process-stats';
 
 const { values } = parseArgs({
   options: {
@@ -41,8 +42,9 @@ const rounds = Number(values.rounds);
 if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(values.url!)) throw new Error('--url must be a loopback address');
 const pid = Number(values.pid ?? readFileSync('.stack/pids/clickhouse.pid', 'utf8').trim());
 const serverTicks = (): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return Number(f[11]) + Number(f[12]);
+  const ticks = cpuTicks(pid);
+  if (ticks === null) throw new Error(`cannot read /proc/${pid}/stat: is --pid the ClickHouse server?`);
+  return ticks;
 };
 
 const settings = { url: values.url!, database: `bench_lookups_${Date.now()}`, username: process.env.CLICKHOUSE_USER ?? 'default', password: process.env.CLICKHOUSE_PASSWORD ?? '' };

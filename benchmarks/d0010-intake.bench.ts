@@ -18,7 +18,7 @@
  * whole registry costs more memory (about 216 MiB for 1,000,000 registers, docs/benchmarks.md "Registry
  * projection memory"): a standing cost of the process, not of the file.
  */
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +35,7 @@ import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { generateD0010Lines, generatedSupplyPoint, writeFlowFile } from './d0010-file.generator';
+import { cpuTicks, statusKiB } from '@surge-test/support/process-stats';
 
 const PLATFORM_REGISTER: Record<string, string> = { S: 'S', DY: 'DAY', NT: 'NIGHT' };
 
@@ -72,15 +73,12 @@ function snapshot(index: number, prefix: string): AccountSnapshotV1 {
 
 /** VmHWM (peak RSS) and VmRSS of a process, in KiB. */
 function memoryOf(pid: number): { hwm: number; rss: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { hwm: kib('VmHWM'), rss: kib('VmRSS') };
+  return { hwm: statusKiB(pid, 'VmHWM') ?? 0, rss: statusKiB(pid, 'VmRSS') ?? 0 };
 }
 
 /** utime + stime of a process, in seconds. */
 function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (cpuTicks(pid) ?? 0) / 100;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-GB');

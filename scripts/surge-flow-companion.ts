@@ -10,7 +10,7 @@
  * SLO "flow decided within 120 s") and lists flow-intake in companion-flow.pids; then stops it and drops its database.
  * Bounded: one file, one process, loopback only, stops by itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setPriority } from 'node:os';
 import { sha256Hex } from '@surge/auth/authenticator.service';
@@ -22,6 +22,7 @@ import { encodeRegistrySnapshot } from '@surge/registry-contracts/registry-chang
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { accountSnapshot, d0010Flow, flowSupplyPoints } from '@surge-test/fixtures/d0010-flow.stub';
 import { startService, type RunningService } from '@surge-test/support/service.process';
+import { cpuTicks, statusKiB } from '@surge-test/support/process-stats';
 
 const env = process.env;
 const need = (name: string): string => {
@@ -41,14 +42,9 @@ interface FlowStatus {
 
 /** CPU seconds (utime + stime) and peak RSS (VmHWM) of a live process, from /proc; nulls when unreadable. */
 function processFigures(pid: number): { ticks: number | null; cpuSeconds: number | null; peakRssMiB: number | null } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    const ticks = Number(stat[11]) + Number(stat[12]);
-    const hwm = /^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return { ticks, cpuSeconds: +(ticks / 100).toFixed(1), peakRssMiB: hwm ? Math.round(Number(hwm) / 1024) : null };
-  } catch {
-    return { ticks: null, cpuSeconds: null, peakRssMiB: null };
-  }
+  const ticks = cpuTicks(pid);
+  const hwm = statusKiB(pid, 'VmHWM');
+  return { ticks, cpuSeconds: ticks === null ? null : +(ticks / 100).toFixed(1), peakRssMiB: hwm === null ? null : Math.round(hwm / 1024) };
 }
 
 async function main(): Promise<void> {

@@ -12,11 +12,12 @@
  * Bounded in time at every step; stops its timeline and drops its database before it exits. Loopback only.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { histogramBuckets, parseSamples, quantile, shareAtOrUnder, sumOf } from './prometheus-text.parser';
+import { cpuTicks } from '@surge-test/support/process-stats';
 
 const env = process.env;
 const dir = must('SURGE_DIR');
@@ -43,16 +44,6 @@ function must(name: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return null;
-  }
-}
 
 async function scrape(): Promise<ReturnType<typeof parseSamples> | null> {
   try {
