@@ -124,6 +124,9 @@ async function main(): Promise<void> {
     offeredReadingsPerSecond: Math.round(summary.offeredReadingsPerSecond),
     offeredRequestsPerSecond: Math.round(summary.offeredRequestsPerSecond),
     statuses: Object.fromEntries(Object.entries(summary.routes).map(([route, r]) => [route, r.statuses])),
+    // Collector batches are sheddable (refused first under overload, 503 + Retry-After, so customers keep the
+    // cores): how many were deferred is part of the day's story, not hidden behind the customers' SLOs.
+    collectorBatches: collectorBatches(summary.routes['batch']),
     freshnessMs: {
       clickhouseDecisionP50: fresh?.q?.[0] ?? null,
       clickhouseDecisionP99: fresh?.q?.[1] ?? null,
@@ -149,6 +152,13 @@ async function main(): Promise<void> {
   console.log(`  offered readings/s (average)              ${report.offeredReadingsPerSecond}`);
   console.log(`  submit latency ms  p50 ${fmt(submit.p50)}  p95 ${fmt(submit.p95)}  p99 ${fmt(submit.p99)}  max ${fmt(submit.max)}`);
   console.log(`  submit error rate (5xx + transport) ${report.submitErrorRate}`);
+  const cb = report.collectorBatches;
+  if (cb) {
+    console.log(
+      `  collector batches (sheddable) ${cb.requests}: ${cb.deferred} deferred with 503 + Retry-After (${(100 * cb.deferredShare).toFixed(1)}%), ` +
+        `${cb.readingsOffered - cb.readingsDeferred} of ${cb.readingsOffered} collector readings taken`,
+    );
+  }
   console.log(`  freshness ms (202 → sink's write confirmed)  p50 ${fmt(report.freshnessMs.sinkWriteConfirmedP50)}  p99 ${fmt(report.freshnessMs.sinkWriteConfirmedP99)}`);
   console.log(`  freshness ms (202 → decision, from ClickHouse rows)  p50 ${fmt(report.freshnessMs.clickhouseDecisionP50)}  p99 ${fmt(report.freshnessMs.clickhouseDecisionP99)}`);
   console.log('  SLO thresholds (surge-load):');
@@ -164,8 +174,21 @@ interface LoadSummary {
   submitErrorRate: number;
   /** Older surge-load builds do not write it. */
   unreadableAcceptances?: number;
-  routes: Record<string, { statuses: Record<string, number>; latencyMs: { p50: number; p95: number; p99: number; max: number } }>;
+  routes: Record<string, { requests?: number; readings?: number; statuses: Record<string, number>; latencyMs: { p50: number; p95: number; p99: number; max: number } }>;
   thresholds: { slo: string; route: string; expression: string; value: number; ok: boolean }[];
+}
+
+function collectorBatches(route: LoadSummary['routes'][string] | undefined) {
+  if (!route || !route.requests) return null;
+  const deferred = route.statuses['503'] ?? 0;
+  const perBatch = route.readings && route.requests ? route.readings / route.requests : 0;
+  return {
+    requests: route.requests,
+    deferred,
+    deferredShare: deferred / route.requests,
+    readingsOffered: route.readings ?? 0,
+    readingsDeferred: Math.round(deferred * perBatch),
+  };
 }
 
 const round = (v: number | null, scale: number) => (v === null ? null : Math.round(v * scale));

@@ -8,6 +8,7 @@ import { AppErrorFilter } from '@surge/http/app-error.filter';
 import { registerCorrelationId } from '@surge/http/correlation-id';
 import { registerLoadShedding } from '@surge/http/load-shedding';
 import { EventLoopLagMonitor } from '@surge/http/event-loop-lag.monitor';
+import { EventLoopUtilizationMonitor } from '@surge/http/event-loop-utilization.monitor';
 import { PUBLIC_ROUTES, registerHttpEdge } from '@surge/http/http-edge.hooks';
 import { AUTHENTICATOR } from '@surge/http/auth.guard';
 import type { Authenticator } from '@surge/auth/authenticator.service';
@@ -36,8 +37,24 @@ async function bootstrap(): Promise<void> {
     // Beyond capacity the loop falls behind before the in-flight cap is reached (requests wait in socket
     // buffers, unseen): shed on that delay too, so the excess gets a fast 503 rather than a timeout.
     ...(config.MAX_QUEUE_DELAY_MS > 0 ? { maxQueueDelayMs: config.MAX_QUEUE_DELAY_MS, lagMs: lagMonitor(fastify) } : {}),
+    // Customers first: the collectors' batches (84% of the readings on the surge day, from machines that retry
+    // on Retry-After) are refused while the loop is only a little late, before it is late enough to refuse a
+    // customer. The customer's single-reading route and everything else stay critical.
+    ...(config.MAX_QUEUE_DELAY_MS > 0 && config.SHEDDABLE_MAX_QUEUE_DELAY_MS > 0
+      ? {
+          sheddable: {
+            routes: ['/v1/meter-readings/batch'],
+            maxQueueDelayMs: config.SHEDDABLE_MAX_QUEUE_DELAY_MS,
+            maxInFlight: config.SHEDDABLE_MAX_IN_FLIGHT_REQUESTS,
+            ...(config.SHEDDABLE_MAX_LOOP_UTILIZATION < 1
+              ? { maxLoopUtilization: config.SHEDDABLE_MAX_LOOP_UTILIZATION, loopUtilization: utilizationMonitor(fastify) }
+              : {}),
+          },
+        }
+      : {}),
     exempt: ['/health/live', '/health/ready', '/metrics'],
-  }); // shed 503s are counted by the RED hook below under their route, so they burn the availability budget
+    onShed: (reason, criticality) => metrics.httpRequestsShed.inc({ service: 'read-api', reason, criticality }),
+  }); // shed 503s are also counted by the RED hook below under their route, so they burn the availability budget
   registerCorrelationId(fastify);
   registerHttpEdge(fastify, {
     // One reading is a few hundred bytes; a batch of MAX_BATCH_ITEMS (1,000) well under 1 MiB.
@@ -60,6 +77,12 @@ async function bootstrap(): Promise<void> {
   };
   await app.listen(listenOptions);
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
+}
+
+function utilizationMonitor(fastify: { addHook(name: 'onClose', hook: () => Promise<void>): unknown }): () => number {
+  const monitor = new EventLoopUtilizationMonitor();
+  fastify.addHook('onClose', async () => monitor.stop());
+  return () => monitor.utilization();
 }
 
 function lagMonitor(fastify: { addHook(name: 'onClose', hook: () => Promise<void>): unknown }): () => number {

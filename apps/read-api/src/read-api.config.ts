@@ -43,6 +43,19 @@ const schema = z.object({
    */
   MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /**
+   * The same for sheddable work, the collectors' batches: refused at a shorter delay, so under overload the cores
+   * go to customers first and the machines retry on Retry-After (docs/decisions/0021-criticality-shedding.md).
+   * Must not exceed MAX_QUEUE_DELAY_MS; 0 sheds batches like everything else.
+   */
+  SHEDDABLE_MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(15),
+  /**
+   * Busy share of the event loop (0-1) past which collector batches are refused: the early signal, while the
+   * loop still has idle time and customers wait for nothing; 1 turns it off.
+   */
+  SHEDDABLE_MAX_LOOP_UTILIZATION: z.coerce.number().min(0.1).max(1).default(0.7),
+  /** Collector batches being handled at once per instance, at most, before the next is refused with 503. */
+  SHEDDABLE_MAX_IN_FLIGHT_REQUESTS: positiveInt(32),
+  /**
    * Readings a minute per customer, over the single and batch routes together (a batch of N costs N).
    * Customers submit a handful; the budget stops a runaway client, not a person.
    */
@@ -51,6 +64,14 @@ const schema = z.object({
   RATE_LIMIT_COLLECTOR_READINGS_PER_MINUTE: positiveInt(600_000),
   RATE_LIMIT_READ_PER_MINUTE: positiveInt(600),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
+}).superRefine((c, ctx) => {
+  if (c.SHEDDABLE_MAX_QUEUE_DELAY_MS > c.MAX_QUEUE_DELAY_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SHEDDABLE_MAX_QUEUE_DELAY_MS'],
+      message: `must not exceed MAX_QUEUE_DELAY_MS (${c.MAX_QUEUE_DELAY_MS}): collector batches are shed before customers, never after`,
+    });
+  }
 });
 
 export type ReadApiConfig = z.infer<typeof schema>;

@@ -50,6 +50,79 @@ describe('registerLoadShedding: queueing delay', () => {
   });
 });
 
+describe('registerLoadShedding: criticality', () => {
+  it('refuses sheddable routes (collector batches) at their lower queueing delay while customers are still served', async () => {
+    const app = Fastify();
+    let lag = 0;
+    const shed: string[] = [];
+    registerLoadShedding(app, {
+      maxInFlight: 100,
+      exempt: [],
+      maxQueueDelayMs: 50,
+      lagMs: () => lag,
+      sheddable: { routes: ['/v1/batch'], maxQueueDelayMs: 15, maxInFlight: 10 },
+      onShed: (reason, criticality) => shed.push(`${reason}/${criticality}`),
+    });
+    app.post('/v1/batch', async () => ({ ok: true }));
+    app.post('/v1/single', async () => ({ ok: true }));
+    lag = 20; // a little late: batches go, customers stay
+    const batch = await app.inject({ method: 'POST', url: '/v1/batch?x=1' });
+    expect(batch.statusCode).toBe(503);
+    expect(batch.headers['retry-after']).toBe('1');
+    expect((await app.inject({ method: 'POST', url: '/v1/single' })).statusCode).toBe(200);
+    lag = 51; // late: everyone but the exempt
+    expect((await app.inject({ method: 'POST', url: '/v1/single' })).statusCode).toBe(503);
+    lag = 5;
+    expect((await app.inject({ method: 'POST', url: '/v1/batch' })).statusCode).toBe(200);
+    expect(shed).toEqual(['queue_delay/sheddable', 'queue_delay/critical']);
+    await app.close();
+  });
+
+  it('refuses sheddable requests once the loop is busier than maxLoopUtilization, before any lag', async () => {
+    const app = Fastify();
+    let busy = 0.5;
+    const shed: string[] = [];
+    registerLoadShedding(app, {
+      maxInFlight: 100,
+      exempt: [],
+      maxQueueDelayMs: 50,
+      lagMs: () => 0,
+      sheddable: { routes: ['/v1/batch'], maxQueueDelayMs: 15, maxInFlight: 10, maxLoopUtilization: 0.7, loopUtilization: () => busy },
+      onShed: (reason, criticality) => shed.push(`${reason}/${criticality}`),
+    });
+    app.post('/v1/batch', async () => ({ ok: true }));
+    app.post('/v1/single', async () => ({ ok: true }));
+    expect((await app.inject({ method: 'POST', url: '/v1/batch' })).statusCode).toBe(200);
+    busy = 0.75;
+    expect((await app.inject({ method: 'POST', url: '/v1/batch' })).statusCode).toBe(503);
+    expect((await app.inject({ method: 'POST', url: '/v1/single' })).statusCode).toBe(200);
+    expect(shed).toEqual(['loop_utilization/sheddable']);
+    await app.close();
+  });
+
+  it('caps sheddable requests in flight on their own, without taking a customer\'s place', async () => {
+    const app = Fastify();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    registerLoadShedding(app, { maxInFlight: 3, exempt: [], sheddable: { routes: ['/v1/batch'], maxQueueDelayMs: 0, maxInFlight: 1 } });
+    app.post('/v1/batch', async () => {
+      await gate;
+      return { ok: true };
+    });
+    app.post('/v1/single', async () => ({ ok: true }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const held = fetch(`${url}/v1/batch`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${url}/v1/batch`, { method: 'POST' })).status).toBe(503);
+    expect((await fetch(`${url}/v1/single`, { method: 'POST' })).status).toBe(200);
+    release();
+    expect((await held).status).toBe(200);
+    expect((await fetch(`${url}/v1/batch`, { method: 'POST' })).status).toBe(200);
+    await app.close();
+  });
+});
+
 describe('EventLoopLagMonitor', () => {
   it('rises when the loop stays late sample after sample, and falls once it runs on time', () => {
     let now = 0;

@@ -15,8 +15,33 @@ export interface LoadSheddingOptions {
    */
   maxQueueDelayMs?: number;
   lagMs?: () => number;
-  onShed?: (reason: 'in_flight' | 'queue_delay') => void;
+  /**
+   * Sheddable work (collector batches): refused first, at a shorter queueing delay and a smaller in-flight cap,
+   * so under overload the box's CPU goes to the customers at the page before it goes to machines that retry on
+   * Retry-After by themselves (the criticality classes of Google's SRE book, "Handling Overload"). Everything not
+   * listed is critical. Without it every route is shed alike.
+   */
+  sheddable?: SheddableRoutes;
+  onShed?: (reason: ShedReason, criticality: Criticality) => void;
 }
+
+export interface SheddableRoutes {
+  /** Paths (no query string) whose requests are sheddable. */
+  routes: readonly string[];
+  /** Queueing delay past which sheddable requests are refused; below the critical `maxQueueDelayMs`. */
+  maxQueueDelayMs: number;
+  /** Sheddable requests being handled at once, at most (counted within `maxInFlight` too). */
+  maxInFlight: number;
+  /**
+   * Busy share of the event loop (0-1, EventLoopUtilizationMonitor) past which sheddable requests are refused:
+   * the earlier signal, while lag is still near zero.
+   */
+  maxLoopUtilization?: number;
+  loopUtilization?: () => number;
+}
+
+export type ShedReason = 'in_flight' | 'queue_delay' | 'loop_utilization';
+export type Criticality = 'critical' | 'sheddable';
 
 /**
  * A bounded front door. Past `maxInFlight` concurrent requests, or while the
@@ -25,10 +50,19 @@ export interface LoadSheddingOptions {
  * authentication: an overloaded instance stays fast for the requests it does
  * take (and honest about the rest) instead of queueing every request into
  * multi-second latency. Load balancers and clients retry elsewhere or later.
+ * Sheddable routes meet the same door with lower limits: they are refused
+ * while the loop is only a little late, which keeps it from becoming late
+ * enough to refuse a customer.
  */
-export function registerLoadShedding(fastify: FastifyInstance, options: LoadSheddingOptions): { inFlight: () => number } {
+export function registerLoadShedding(fastify: FastifyInstance, options: LoadSheddingOptions): { inFlight: () => number; sheddableInFlight: () => number } {
   let inFlight = 0;
+  let sheddableInFlight = 0;
   const exempt = new Set(options.exempt);
+  const sheddable = new Set(options.sheddable?.routes ?? []);
+  const sheddableDelayMs = options.sheddable?.maxQueueDelayMs ?? options.maxQueueDelayMs;
+  const sheddableCap = options.sheddable?.maxInFlight ?? options.maxInFlight;
+  const { maxLoopUtilization, loopUtilization } = options.sheddable ?? {};
+  const busyForSheddable = maxLoopUtilization !== undefined && loopUtilization ? () => loopUtilization() > maxLoopUtilization : undefined;
   // Built once: a refusal costs well under a millisecond. Status and Retry-After are the catalogue's (busy: the
   // next moment, or another instance, serves).
   const refusal = toResponse(
@@ -40,23 +74,29 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
   const retryAfter = String(refusal.retryAfter);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (exempt.has(request.url)) return done();
-    const late = options.lagMs !== undefined && options.maxQueueDelayMs !== undefined && options.lagMs() > options.maxQueueDelayMs;
-    if (late || inFlight >= options.maxInFlight) {
-      options.onShed?.(late ? 'queue_delay' : 'in_flight');
+    const q = request.url.indexOf('?');
+    const isSheddable = sheddable.size > 0 && sheddable.has(q < 0 ? request.url : request.url.slice(0, q));
+    const delayLimit = isSheddable ? sheddableDelayMs : options.maxQueueDelayMs;
+    const late = options.lagMs !== undefined && delayLimit !== undefined && options.lagMs() > delayLimit;
+    const busy = isSheddable && busyForSheddable !== undefined && busyForSheddable();
+    if (late || busy || inFlight >= options.maxInFlight || (isSheddable && sheddableInFlight >= sheddableCap)) {
+      options.onShed?.(late ? 'queue_delay' : busy ? 'loop_utilization' : 'in_flight', isSheddable ? 'sheddable' : 'critical');
       void reply.code(refusal.status).header('retry-after', retryAfter).header('content-type', 'application/json').send(body);
       return;
     }
     inFlight++;
+    if (isSheddable) sheddableInFlight++;
     let released = false;
     const release = () => {
       if (!released) {
         released = true;
         inFlight--;
+        if (isSheddable) sheddableInFlight--;
       }
     };
     reply.raw.once('finish', release);
     reply.raw.once('close', release);
     done();
   });
-  return { inFlight: () => inFlight };
+  return { inFlight: () => inFlight, sheddableInFlight: () => sheddableInFlight };
 }

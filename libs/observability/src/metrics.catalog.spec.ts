@@ -5,6 +5,7 @@ import { createMetrics, FRESHNESS_BUCKETS, HTTP_DURATION_BUCKETS, METRIC_DEFINIT
 const EXPECTED: Record<string, { type: string; labels: string[] }> = {
   surge_http_requests_total: { type: 'counter', labels: ['service', 'route', 'method', 'code'] },
   surge_http_request_duration_seconds: { type: 'histogram', labels: ['service', 'route', 'method'] },
+  surge_http_requests_shed_total: { type: 'counter', labels: ['service', 'reason', 'criticality'] },
   surge_kafka_produce_duration_seconds: { type: 'histogram', labels: ['topic'] },
   surge_kafka_produce_failures_total: { type: 'counter', labels: ['topic', 'reason'] },
   surge_kafka_consumer_lag: { type: 'gauge', labels: ['group', 'topic', 'partition'] },

@@ -75,6 +75,11 @@ export const METRIC_DEFINITIONS = {
     'HTTP requests answered, by route template (never the raw URL) and status code.',
     ['service', 'route', 'method', 'code'],
   ),
+  httpRequestsShed: counter(
+    'surge_http_requests_shed_total',
+    'Requests refused 503 at the front door before any work, by why (in_flight|queue_delay) and criticality (critical|sheddable: collector batches go first).',
+    ['service', 'reason', 'criticality'],
+  ),
   httpRequestDuration: histogram(
     'surge_http_request_duration_seconds',
     'HTTP request duration from the request arriving to the response being sent, by route template.',
