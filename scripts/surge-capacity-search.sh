@@ -3,7 +3,11 @@
 # The highest multiple of the normal peak at which every SLO holds on this
 # machine: submit errors < 0.1%, p95 < 100 ms, p99 < 250 ms (the load tool's
 # thresholds, generated from libs/slo), freshness 202 -> decision p99 < 5 s,
-# nothing lost or duplicated. Each probe is a short surge run (normal peak,
+# nothing lost or duplicated, and the collectors served too: at most
+# SURGE_SEARCH_MAX_DEFERRED (1%) of their batches deferred by the front door's
+# customers-first shedding (docs/decisions/0021-criticality-shedding.md; a
+# multiple where customers hold only because collectors wait is printed, but
+# is not capacity to size a cluster on). Each probe is a short surge run (normal peak,
 # ramp to the multiple, plateau, back: ~40 s plus the audit) with services and
 # topics of its own; the search doubles up from a passing multiple and then
 # bisects, at most SURGE_SEARCH_PROBES probes (7), integer multiples only.
@@ -31,13 +35,16 @@ probe() { # probe <multiple> -> 0 when every SLO held
   node -e '
     const r = require(process.argv[1]);
     const fresh = r.freshnessMs?.clickhouseDecisionP99 ?? Infinity;
-    const held = r.thresholds.every((t) => t.ok) && fresh < 5000 && r.lost === 0 && r.duplicated === 0;
+    const slos = r.thresholds.every((t) => t.ok) && fresh < 5000 && r.lost === 0 && r.duplicated === 0;
+    const deferred = r.collectorBatches?.deferredShare ?? 0;
+    const served = deferred <= Number(process.argv[2]);
     const f = (v) => (typeof v === "number" ? v.toFixed(1) : String(v));
     console.error(`    offered ${r.offeredReadingsPerSecond} readings/s, accepted best 60 s ${r.acceptedReadingsPerSecond?.bestSustained60s}, ` +
       `errors ${(100 * r.submitErrorRate).toFixed(2)}%, p95 ${f(r.submitLatencyMs.p95)} ms, p99 ${f(r.submitLatencyMs.p99)} ms, ` +
-      `freshness p99 ${f(fresh)} ms, lost ${r.lost}, duplicated ${r.duplicated}: ${held ? "every SLO held" : "an SLO broke"}`);
-    process.exit(held ? 0 : 1);
-  ' "$report"
+      `freshness p99 ${f(fresh)} ms, lost ${r.lost}, duplicated ${r.duplicated}, collector batches deferred ${(100 * deferred).toFixed(1)}%: ` +
+      `${slos ? "every SLO held" : "an SLO broke"}${slos && !served ? " (customers only: collectors deferred)" : ""}`);
+    process.exit(slos && served ? 0 : 1);
+  ' "$report" "${SURGE_SEARCH_MAX_DEFERRED:-0.01}"
 }
 
 lo=0 hi=0 probes=0 m=${SURGE_SEARCH_START:-14}
@@ -55,7 +62,7 @@ echo "=== capacity search ($probes probes, logs in $search)"
 for k in $(printf '%s\n' "${!seen[@]}" | sort -n); do echo "  ${k}x: ${seen[$k]}"; done
 cores=$(nproc)
 if (( lo > 0 )); then
-  echo "  highest multiple with every SLO met: ${lo}x normal peak (${SURGE_NORMAL_PEAK:-40} iterations/s) on $cores cores"
+  echo "  highest multiple with every SLO met and the collectors served: ${lo}x normal peak (${SURGE_NORMAL_PEAK:-40} iterations/s) on $cores cores"
   echo "  => about $(( lo * ${SURGE_NORMAL_PEAK:-40} / cores )) surge iterations/s per core (docs/runbook.md: sizing a cluster)"
 else
   echo "  no multiple probed met every SLO (lowest probed: ${m}x)"

@@ -18,4 +18,8 @@ describe('loadReadApiConfig: criticality shedding', () => {
       /SHEDDABLE_MAX_QUEUE_DELAY_MS: must not exceed MAX_QUEUE_DELAY_MS \(20\)/,
     );
   });
+
+  it('starts with queue-delay shedding turned off (MAX_QUEUE_DELAY_MS=0, as bench:read-api does)', () => {
+    expect(loadReadApiConfig({ ...base, MAX_QUEUE_DELAY_MS: '0' }).MAX_QUEUE_DELAY_MS).toBe(0);
+  });
 });

@@ -65,7 +65,8 @@ const schema = z.object({
   RATE_LIMIT_READ_PER_MINUTE: positiveInt(600),
   IDEMPOTENCY_TTL_SECONDS: positiveInt(24 * 3600),
 }).superRefine((c, ctx) => {
-  if (c.SHEDDABLE_MAX_QUEUE_DELAY_MS > c.MAX_QUEUE_DELAY_MS) {
+  // MAX_QUEUE_DELAY_MS=0 turns queue-delay shedding off altogether (benches that must work every request).
+  if (c.MAX_QUEUE_DELAY_MS > 0 && c.SHEDDABLE_MAX_QUEUE_DELAY_MS > c.MAX_QUEUE_DELAY_MS) {
     ctx.addIssue({
       code: 'custom',
       path: ['SHEDDABLE_MAX_QUEUE_DELAY_MS'],
