@@ -161,8 +161,10 @@ echo "=== surge-load: surge-day scenario against read-api (thresholds are the SL
 cpu_snapshot "$dir/cpu-start.tsv"
 started_ms=$(date +%s%3N)
 loadrc=0
+# SURGE_LOAD_FLAGS: extra surge-load flags for experiments (e.g. "-max-connections 4096").
+# shellcheck disable=SC2086
 "$load" -target "http://127.0.0.1:$api_port" -fixtures "$dir/fixtures.json" -profile "$profile" -run-id "$run" \
-  -normal-peak "$normal_peak" -multiple "$multiple" -thresholds load-tests/slo-thresholds.json -out "$dir/load" &
+  -normal-peak "$normal_peak" -multiple "$multiple" -thresholds load-tests/slo-thresholds.json -out "$dir/load" ${SURGE_LOAD_FLAGS:-} &
 loadpid=$!; echo $loadpid >"$dir/load.pid"
 # Through the whole surge, a real browser loads the submit page and submits a reading every 3 s.
 if (( probe == 1 )); then
