@@ -223,6 +223,15 @@ function ingestion(catalog: SloCatalog): Dashboard {
         { unit: 'reqps' },
       ),
     )
+    .add(
+      // Customers first (docs/decisions/0021-criticality-shedding.md): sheddable (collector batches) refused while
+      // critical stays near zero is the front door doing its job; critical refusals mean customers are turned away.
+      timeseries(
+        'Refused at the front door, by criticality and why',
+        [{ expr: `sum by (criticality, reason) (rate(${M.httpRequestsShed.name}{service="read-api"}[${RATE}]))`, legend: '{{criticality}} ({{reason}})' }],
+        { unit: 'reqps', stack: true },
+      ),
+    )
     .row('Readings')
     .add(
       timeseries('Readings by outcome', [{ expr: `sum by (outcome) (rate(${M.readings.name}[${RATE}]))`, legend: '{{outcome}}' }], {
