@@ -325,7 +325,7 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
     CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
     ...(args['batch-records'] ? { SINK_MAX_BATCH_RECORDS: args['batch-records'] } : {}),
-    ...(args['history-cache'] ? { SINK_HISTORY_CACHE_READINGS: args['history-cache'] } : {}),
+    ...(args['history-cache'] ? { SINK_HISTORY_CACHE_REGISTERS: args['history-cache'] } : {}),
     ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
   };
   let sink: Sink | undefined;

@@ -12,10 +12,11 @@ const schema = z.object({
   /** Larger batches amortise ClickHouse round trips; freshness stays well under its 5 s objective. */
   SINK_MAX_BATCH_WAIT_MS: positiveInt(300),
   /**
-   * Historic readings kept in memory across batches (RegisterHistoryCache), about 200 bytes each:
-   * 300,000 is ~60 MB and covers the registers of a surge's busiest minutes. 0 turns it off.
+   * Registers whose history tail is kept in memory across batches (RegisterHistoryCache), least recently
+   * used dropped first. A register costs about 600 bytes of heap: 100,000 is ~60 MB, five times the
+   * registers of the surge's 20,000 customers. 0 turns it off.
    */
-  SINK_HISTORY_CACHE_READINGS: z.coerce.number().int().min(0).default(300_000),
+  SINK_HISTORY_CACHE_REGISTERS: z.coerce.number().int().min(0).default(100_000),
   /**
    * Bytes per Kafka fetch (in total and per partition). A submitted reading is about 0.5 kB, so 4 MiB
    * is roughly 8,000 readings: more than a batch, far less than a backlog held in memory at once.
