@@ -4,6 +4,7 @@
  *
  *   npm run build && npm run bench:sink
  *   npm run bench:sink -- --readings 200000 --registers 20000 --history 6 --cpu-prof
+ *   npm run bench:sink -- --node-options='--max-old-space-size=192' --env GLIBC_TUNABLES=glibc.malloc.arena_max=2
  *
  * Steps, all bounded and on loopback:
  *   1. its own Kafka topic prefix, ClickHouse database and consumer group (as scripts/surge-bench.sh);
@@ -49,6 +50,8 @@ const { values: args } = parseArgs({
     'batch-records': { type: 'string' },
     /** Passed to the sink as NODE_OPTIONS, e.g. --max-old-space-size=256 as k8s/read-sink.yaml sets a heap cap. */
     'node-options': { type: 'string' },
+    /** More of the sink's environment, KEY=VALUE, repeatable (e.g. GLIBC_TUNABLES as k8s/read-sink.yaml sets it). */
+    env: { type: 'string', multiple: true },
     'history-cache': { type: 'string' },
     'clickhouse-pid-file': { type: 'string', default: '.stack/pids/clickhouse.pid' },
   },
@@ -272,11 +275,16 @@ async function stopSink(sink: Sink): Promise<void> {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-/** Records the sink has handled (decided or dead-lettered, outcomes acknowledged): the sum of its batch sizes. */
-async function handledRecords(): Promise<number> {
+/** Records the sink has handled (decided or dead-lettered, outcomes acknowledged): the sum of its batch sizes; and its heap gauges. */
+async function sinkMetrics(): Promise<{ handled: number; heapTotal: number; heapUsed: number; external: number }> {
   const text = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text(), () => '');
-  const m = /^surge_sink_batch_size_sum\{[^}]*\} (\S+)$/m.exec(text);
-  return m ? Number(m[1]) : 0;
+  const gauge = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    handled: gauge('surge_sink_batch_size_sum'),
+    heapTotal: gauge('nodejs_heap_size_total_bytes'),
+    heapUsed: gauge('nodejs_heap_size_used_bytes'),
+    external: gauge('nodejs_external_memory_bytes'),
+  };
 }
 
 /** Self time per function from a .cpuprofile, the top `n`. */
@@ -325,8 +333,9 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
     CLICKHOUSE_URL: testEnv.CLICKHOUSE_URL,
     ...(args['batch-records'] ? { SINK_MAX_BATCH_RECORDS: args['batch-records'] } : {}),
-    ...(args['history-cache'] ? { SINK_HISTORY_CACHE_READINGS: args['history-cache'] } : {}),
+    ...(args['history-cache'] ? { SINK_HISTORY_CACHE_REGISTERS: args['history-cache'] } : {}),
     ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
+    ...Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
   let sink: Sink | undefined;
   try {
@@ -375,10 +384,15 @@ async function main(): Promise<void> {
     const pid = sink.child.pid!;
     const readyAt = process.hrtime.bigint();
     let handled = 0;
+    const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
     const deadline = Date.now() + MAX_SECONDS * 1000;
     while (handled < records.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      handled = await handledRecords();
+      const m = await sinkMetrics();
+      handled = m.handled;
+      peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+      peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+      peak.external = Math.max(peak.external, m.external);
       // Gone (killed, out of memory): stop at once rather than wait out --max-seconds.
       if (sink.child.exitCode !== null || sink.child.signalCode !== null || cpuMs(pid) === null) throw new Error(`read-sink exited:\n${sink.output()}`);
     }
@@ -398,7 +412,8 @@ async function main(): Promise<void> {
     log(
       `RESULT ClickHouse CPU during the drain: ${chCpu0 !== null && chCpu1 !== null ? ((chCpu1 - chCpu0) / 1000).toFixed(1) : 'n/a'} s (${chCpu0 !== null && chCpu1 !== null ? ((chCpu1 - chCpu0) / handled).toFixed(3) : 'n/a'} ms per reading; the whole shared server)`,
     );
-    log(`RESULT read-sink peak RSS: ${rss.toFixed(0)} MiB`);
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+    log(`RESULT read-sink peak RSS: ${rss.toFixed(0)} MiB (peaks sampled from /metrics every 250 ms: V8 heap ${mib(peak.heapTotal)} MiB, of it used ${mib(peak.heapUsed)} MiB; buffers outside it ${mib(peak.external)} MiB)`);
     log(`RESULT ClickHouse parts: ${parts} created by the drain's inserts, ${active} active at the end`);
     log(`RESULT stored: ${JSON.stringify(stored)}`);
     await stopSink(sink);

@@ -83,7 +83,8 @@ supervise() {
     # lag (bounded by the freshness and bill-run SLOs) before a customer waits. k8s: PriorityClasses.
     local niceness=${SURGE_BACKGROUND_NICE:-10}
     [[ $app == read-api || $app == customer-web || $app == service-web ]] && niceness=0
-    nice -n "$niceness" env PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
+    # shellcheck disable=SC2046
+    nice -n "$niceness" env $(service_env "$app") PORT=${PORTS[$app]} KAFKA_GROUP_INSTANCE_ID=${KAFKA_GROUP_INSTANCE_ID:-$app-local-${PORTS[$app]}} "${extra[@]}" \
       node --enable-source-maps $(service_node_flags "$app") "dist/apps/$app/src/main.js" >>"$state/logs/$app.log" 2>&1 &
     child=$!
     echo "$child" >"$state/pids/app-$app.pid"

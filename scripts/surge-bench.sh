@@ -61,7 +61,7 @@ start() { # start <app> <port>
   # SURGE_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to every service of the run: the profiles
   # the issue asks to keep are taken under the surge itself.
   # shellcheck disable=SC2086
-  PORT=$2 nohup ${NICE:-} node $(service_node_flags "$1") ${SURGE_NODE_FLAGS:-} "dist/apps/$1/src/main.js" >"$dir/$1.log" 2>&1 &
+  PORT=$2 nohup ${NICE:-} env $(service_env "$1") node $(service_node_flags "$1") ${SURGE_NODE_FLAGS:-} "dist/apps/$1/src/main.js" >"$dir/$1.log" 2>&1 &
   pids+=($!)
   echo $! >"$dir/$1.pid"
   for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return; sleep 0.5; done

@@ -108,7 +108,7 @@ export class ReadSinkModule {
           provide: READING_SINK,
           useFactory: (publisher: EventPublisher, metrics: SurgeMetrics, feed: RegistryProjectionFeed) => {
             const ch = createClickHouse(clickHouseSettingsFrom(config));
-            const cache = config.SINK_HISTORY_CACHE_READINGS > 0 ? new RegisterHistoryCache(config.SINK_HISTORY_CACHE_READINGS) : undefined;
+            const cache = config.SINK_HISTORY_CACHE_REGISTERS > 0 ? new RegisterHistoryCache(config.SINK_HISTORY_CACHE_REGISTERS) : undefined;
             return new ReadingSinkService(new ClickHouseMeterReadingRepository(ch), publisher, topics, sinkMetricsObserver(metrics, logger), Date.now, cache, feed);
           },
           inject: [EVENT_PUBLISHER, METRICS, REGISTRY_FEED],

@@ -1,18 +1,52 @@
 import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import type { HistoricReading } from '@surge/reading-store/meter-reading.repository';
+import { parseInstant } from '@surge/meter-domain/instant.model';
+import { isEstimate, isReadingSource, type ReadingSource } from '@surge/meter-domain/reading.model';
+import { parseStoredValue } from '@surge/meter-domain/reading-value.parser';
+
+/**
+ * A register's accepted history as the sink judges a batch with it: complete (from ClickHouse, `floorMs`
+ * -Infinity) or the kept tail (`floorMs` = the instant below which readings are not held here; see
+ * RegisterHistoryCache). Sorted by readAt.
+ */
+export interface WorkingHistory {
+  readonly partition: string;
+  readonly history: HistoricReading[];
+  readonly floorMs: number;
+}
 
 interface Entry {
   /** `topic:partition` the register's readings arrive on (key = supply point, so always the same one). */
   readonly partition: string;
-  readonly history: readonly HistoricReading[];
+  /** The tail: every accepted reading at or after the last actual (non-estimate) one; all of them when none is actual. */
+  readonly tail: readonly HistoricReading[];
+  /** The tail's first instant when it starts at an actual reading (older readings are not kept); -Infinity when the tail is the whole history. */
+  readonly floorMs: number;
+  /** The register's latest accepted instant (ms): the tail's last reading. */
+  readonly latestMs: number;
 }
 
+/** A tail longer than this (a long run of estimates) is not kept: the register is read from ClickHouse instead. */
+const MAX_TAIL = 16;
+
 /**
- * The accepted history of recently seen registers, kept by the sink between batches so a register it
- * has just written is not read back from ClickHouse on its next reading (the history query was the
- * largest ClickHouse cost per batch, and parsing its answer a large part of the sink's).
+ * What the sink keeps of recently seen registers between batches, so a register it has just written is not
+ * read back from ClickHouse on its next reading (the history query was the largest ClickHouse cost per batch,
+ * and parsing its answer a large part of the sink's).
  *
- * Why a cached history equals what ClickHouse holds (the invariant the checks need):
+ * Compact: per register only the tail of its accepted history, from the last actual reading on (usually one or
+ * two readings), not the whole history. Why that is enough, exactly, for a reading dated at or after the
+ * register's latest accepted one (the plausibility checker, meter-domain, as the sink calls it: no supply start,
+ * no meter exchange): such a reading is never backdated; readings at its own instant are at or after the latest,
+ * so in the tail; its previous reading is the latest, and when that is an estimate the checker walks back to the
+ * last actual one, the tail's first; readings after it can only be ones accepted in the same batch, which the
+ * working copy holds. A reading dated before the latest (backdated, 2% of a surge) needs the readings around it:
+ * `get` says so and the sink reads that register's whole history from ClickHouse for the batch. Adding a reading
+ * dated before the tail's first changes neither the tail nor any later judgement, so such readings (a redelivery,
+ * a review) are simply not added to a tail. A tail is kept only when every reading in the history parses (the
+ * checker flags a malformed one wherever it is), and only up to MAX_TAIL readings.
+ *
+ * Why a kept tail equals what ClickHouse holds (the invariant the checks need):
  * - Only the sink writes a register's decisions, and one register's readings all arrive on one
  *   partition (key = supply point), which one consumer of the group owns at a time. So while this
  *   instance handles a partition's offsets without a gap, every accepted reading of its registers
@@ -21,7 +55,8 @@ interface Entry {
  *   partitions), its entry is dropped, whatever the offsets say.
  * - A gap or a rewind in a partition's offsets (a rebalance gave the partition to another consumer
  *   and back, a commit was lost, a restart) means another consumer may have decided readings this one
- *   did not see: every register of that partition is dropped and read again from ClickHouse.
+ *   did not see: every register of that partition is dropped and read again from ClickHouse. A restart
+ *   starts empty: the first batch of every register reads ClickHouse.
  * - Another consumer may also have written readings that this one is then redelivered (it crashed
  *   before committing). Those arrive in offset order and are found by the sink's lookup of decided
  *   readings; the sink adds the accepted ones to the history it keeps, so the cache catches up
@@ -29,8 +64,8 @@ interface Entry {
  * - Updates are applied only after a batch's write was confirmed and its outcome events
  *   acknowledged (`commit`): a failed batch leaves the cache as it was, and its retry is judged
  *   against the same history.
- * - Bounded: at most `maxReadings` historic readings, least recently used registers dropped first. A
- *   dropped register is simply read from ClickHouse again.
+ * - Bounded: at most `maxRegisters` registers, least recently used dropped first. A dropped register is
+ *   simply read from ClickHouse again.
  * Not covered: a process other than the sink writing accepted readings for a register the sink has
  * cached. Today only the billing demo seeder writes meter_readings besides the sink, and it also runs
  * while the sink does (billing-cli seed in scripts/demo-day.ts): safe only because each seed is of
@@ -45,7 +80,7 @@ export class RegisterHistoryCache {
   private readonly nextOffset = new Map<string, bigint>();
   private readings = 0;
 
-  constructor(private readonly maxReadings: number) {}
+  constructor(private readonly maxRegisters: number) {}
 
   /** Before a batch is judged: drop every register of a partition whose offsets do not continue where this instance left off. */
   admit(batch: readonly ConsumedRecord[]): void {
@@ -61,28 +96,33 @@ export class RegisterHistoryCache {
   }
 
   /**
-   * A copy the caller may change; undefined when the register is not cached, or was cached from another
-   * partition than the one its reading now arrives on (the topic gained partitions, so key = supply point maps
-   * elsewhere: the partition it came from may have stayed here without a gap while another consumer decided
-   * its readings on the new one). Such an entry is dropped and the register read again from ClickHouse.
+   * The kept tail as a working copy the caller may change, when it is enough to judge the register's readings
+   * of this batch: every one of them (those not decided before) dated at or after the register's latest accepted
+   * instant (`earliestMs`, undefined when the batch judges none). Undefined otherwise: the caller reads the whole
+   * history. Also undefined when the register is not kept, or was kept from another partition than the one its
+   * reading now arrives on (the topic gained partitions, so key = supply point maps elsewhere: the partition it
+   * came from may have stayed here without a gap while another consumer decided its readings on the new one);
+   * such an entry is dropped.
    */
-  get(registerKey: string, partition: string): HistoricReading[] | undefined {
+  get(registerKey: string, partition: string, earliestMs: number | undefined): WorkingHistory | undefined {
     const entry = this.entries.get(registerKey);
     if (!entry) return undefined;
     this.entries.delete(registerKey);
     if (entry.partition !== partition) {
-      this.readings -= entry.history.length;
+      this.readings -= entry.tail.length;
       return undefined;
     }
     this.entries.set(registerKey, entry);
-    return entry.history.slice();
+    if (earliestMs !== undefined && !(earliestMs >= entry.latestMs)) return undefined;
+    return { partition, history: entry.tail.slice(), floorMs: entry.floorMs };
   }
 
   /**
    * After the batch is durable in ClickHouse and its outcome events acknowledged: the registers'
-   * histories as they now stand, and where each partition's offsets continue.
+   * histories as they now stand (complete, or a kept tail with what the batch added), and where each
+   * partition's offsets continue.
    */
-  commit(batch: readonly ConsumedRecord[], histories: ReadonlyMap<string, { partition: string; history: readonly HistoricReading[] }>): void {
+  commit(batch: readonly ConsumedRecord[], histories: ReadonlyMap<string, WorkingHistory>): void {
     // Batches are handled one at a time in offset order: where this one ends is where the next must start.
     const ends = new Map<string, bigint>();
     for (const r of batch) {
@@ -91,21 +131,21 @@ export class RegisterHistoryCache {
       if (end === undefined || r.offset + 1n > end) ends.set(p, r.offset + 1n);
     }
     for (const [p, end] of ends) this.nextOffset.set(p, end);
-    for (const [key, { partition, history }] of histories) {
+    for (const [key, working] of histories) {
       const old = this.entries.get(key);
       if (old) {
-        this.readings -= old.history.length;
+        this.readings -= old.tail.length;
         this.entries.delete(key);
       }
-      // One register larger than the whole budget is never kept: it would evict everything else.
-      if (history.length > this.maxReadings) continue;
-      this.entries.set(key, { partition, history });
-      this.readings += history.length;
+      const entry = entryOf(working);
+      if (!entry) continue;
+      this.entries.set(key, entry);
+      this.readings += entry.tail.length;
     }
     for (const [key, entry] of this.entries) {
-      if (this.readings <= this.maxReadings) break;
+      if (this.entries.size <= this.maxRegisters) break;
       this.entries.delete(key);
-      this.readings -= entry.history.length;
+      this.readings -= entry.tail.length;
     }
   }
 
@@ -117,9 +157,42 @@ export class RegisterHistoryCache {
     for (const [key, entry] of this.entries) {
       if (entry.partition !== partition) continue;
       this.entries.delete(key);
-      this.readings -= entry.history.length;
+      this.readings -= entry.tail.length;
     }
   }
+}
+
+/** The entry to keep for a working history, or undefined when it cannot be kept exactly (see the class). */
+function entryOf({ partition, history, floorMs: workingFloorMs }: WorkingHistory): Entry | undefined {
+  const complete = workingFloorMs === -Infinity;
+  if (history.length === 0) return complete ? { partition, tail: [], floorMs: -Infinity, latestMs: -Infinity } : undefined;
+  const times: number[] = [];
+  let lastActual = -1;
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i]!;
+    const t = parseInstant(h.readAt);
+    // A reading the checker would ignore as malformed flags every judgement of the register: judge those from ClickHouse.
+    if (t === null || !wellFormed(h)) return undefined;
+    if (i > 0 && t < times[i - 1]!) return undefined; // not sorted: never expected, never trusted
+    times.push(t);
+    if (!isEstimate(h.source as ReadingSource)) lastActual = i;
+  }
+  // Without an actual reading the tail is the whole history, which only a complete working copy has.
+  if (lastActual < 0 && !complete) return undefined;
+  const floorMs = lastActual < 0 ? -Infinity : times[lastActual]!;
+  let from = lastActual < 0 ? 0 : lastActual;
+  while (from > 0 && times[from - 1]! >= floorMs) from--;
+  if (history.length - from > MAX_TAIL) return undefined;
+  return { partition, tail: history.slice(from), floorMs, latestMs: times.at(-1)! };
+}
+
+/** Readings already found well formed, by identity (entries are values, never changed): a kept tail is not parsed again each batch. */
+const checked = new WeakSet<HistoricReading>();
+function wellFormed(h: HistoricReading): boolean {
+  if (checked.has(h)) return true;
+  if (typeof h.readingId !== 'string' || !isReadingSource(h.source) || parseStoredValue(h.value) === null) return false;
+  checked.add(h);
+  return true;
 }
 
 export const partitionOf = (r: Pick<ConsumedRecord, 'topic' | 'partition'>): string => `${r.topic}:${r.partition}`;

@@ -8,7 +8,8 @@ import { parseRegisterId } from '@surge/meter-domain/register.model';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
-import { partitionOf, type RegisterHistoryCache } from './reading-sink-history.cache';
+import { partitionOf, type RegisterHistoryCache, type WorkingHistory } from './reading-sink-history.cache';
+import { parseInstant } from '@surge/meter-domain/instant.model';
 import { toStoredInstant } from '@surge/meter-domain/stored-instant.converter';
 import { decodeReview, REVIEW_REASON_CODES, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from '@surge/reading-contracts/reading-review.event';
 
@@ -83,7 +84,8 @@ export class ReadingSinkService {
    * decided in the batch's order, which is offset order within each partition,
    * and one register's readings always share a partition (key = supply point).
    * With a RegisterHistoryCache, the history query covers only registers this
-   * instance has not kept (see the cache for why a kept history is exact).
+   * instance has not kept, or whose kept tail is not enough for a reading dated
+   * before their latest (see the cache for why a kept tail is exact).
    */
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
@@ -127,28 +129,38 @@ export class ReadingSinkService {
       [...events.map((e) => e.readingId), ...reviews.map((r) => r.readingId)],
     );
     // Working copies of each register's history, changed as the batch is judged and handed to the
-    // cache only once the batch is durable: from the cache where this instance has it, otherwise
-    // from ClickHouse (registers of fresh readings only; a redelivered reading needs no history).
-    const history = new Map<string, { partition: string; history: HistoricReading[] }>();
-    const misses: Array<MeterReadingSubmittedV1 | ReadingReviewDecidedV1> = [];
+    // cache only once the batch is durable: the kept tail where this instance has one that is enough for
+    // the register's readings in this batch (see RegisterHistoryCache), otherwise the whole history from
+    // ClickHouse (registers of fresh readings only; a redelivered reading needs no history).
+    const registers = new Map<string, { partition: string; first: MeterReadingSubmittedV1; judged: boolean; earliestMs: number | undefined }>();
     events.forEach((e, i) => {
       const key = registerKeyOf(e);
-      if (history.has(key)) return;
-      const cached = this.historyCache?.get(key, partitions[i]!);
-      if (cached) history.set(key, { partition: partitions[i]!, history: cached });
-      else if (!decided.has(e.readingId)) {
-        history.set(key, { partition: partitions[i]!, history: [] });
-        misses.push(e);
-      }
+      let register = registers.get(key);
+      if (!register) registers.set(key, (register = { partition: partitions[i]!, first: e, judged: false, earliestMs: undefined }));
+      if (decided.has(e.readingId)) return;
+      register.judged = true;
+      // Unparseable: no tail is enough (the checker rejects it before history matters, but certainty is cheap here).
+      const t = parseInstant(toStoredInstant(e.readAt)) ?? -Infinity;
+      if (register.earliestMs === undefined || t < register.earliestMs) register.earliestMs = t;
     });
+    const history = new Map<string, WorkingHistory>();
+    const misses: Array<MeterReadingSubmittedV1 | ReadingReviewDecidedV1> = [];
+    for (const [key, register] of registers) {
+      const kept = this.historyCache?.get(key, register.partition, register.earliestMs);
+      if (kept) history.set(key, kept);
+      else if (register.judged) {
+        history.set(key, { partition: register.partition, history: [], floorMs: -Infinity });
+        misses.push(register.first);
+      }
+    }
     // A review that accepts a reading changes its register's history: the working copy must hold it, so the
     // cache is handed an exact history (reviews are rare; their registers are loaded like fresh readings').
     reviews.forEach((r, i) => {
       const key = registerKeyOf(r);
       if (history.has(key)) return;
-      const cached = this.historyCache?.get(key, reviewPartitions[i]!);
-      history.set(key, { partition: reviewPartitions[i]!, history: cached ?? [] });
-      if (!cached) misses.push(r);
+      const kept = this.historyCache?.get(key, reviewPartitions[i]!, undefined);
+      history.set(key, kept ?? { partition: reviewPartitions[i]!, history: [], floorMs: -Infinity });
+      if (!kept) misses.push(r);
     });
     if (misses.length > 0) {
       for (const [key, loaded] of await this.repository.acceptedHistory(misses)) {
@@ -168,7 +180,7 @@ export class ReadingSinkService {
         reviewRecords.push(record);
         if (!row) continue;
         const entry = history.get(registerKeyOf(review));
-        if (entry && row.status === 'accepted' && !row.duplicateOf && !entry.history.some((h) => h.readingId === row.readingId)) insertSorted(entry.history, toHistoric(row));
+        if (entry && row.status === 'accepted' && !row.duplicateOf) addAccepted(entry, row);
         latest.set(row.readingId, row);
         rows.push(row);
         continue;
@@ -179,9 +191,7 @@ export class ReadingSinkService {
       if (previous) {
         // Decided before (a redelivery, possibly by another consumer): the history kept here must
         // include it if it counts, exactly as ClickHouse's does.
-        if (entry && previous.status === 'accepted' && !previous.duplicateOf && !entry.history.some((h) => h.readingId === previous.readingId)) {
-          insertSorted(entry.history, toHistoric(previous));
-        }
+        if (entry && previous.status === 'accepted' && !previous.duplicateOf) addAccepted(entry, previous);
         rows.push(previous);
         latest.set(previous.readingId, previous);
         continue;
@@ -205,6 +215,17 @@ export class ReadingSinkService {
 }
 
 const toHistoric = (r: StoredReading): HistoricReading => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
+
+/**
+ * An accepted reading decided elsewhere or earlier (a redelivery, a review) into a working history, unless it
+ * is there already. A kept tail does not hold readings before its floor, and such a reading changes neither
+ * the tail nor any judgement made with it (see RegisterHistoryCache): it is left out.
+ */
+function addAccepted(entry: WorkingHistory, row: StoredReading): void {
+  if (entry.floorMs !== -Infinity && !((parseInstant(row.readAt) ?? -Infinity) >= entry.floorMs)) return;
+  if (entry.history.some((h) => h.readingId === row.readingId)) return;
+  insertSorted(entry.history, toHistoric(row));
+}
 
 function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number, registers?: RegisterDirectory): StoredReading {
   // The register as the registry knows it, if the projection has it and it is on this reading's account (a

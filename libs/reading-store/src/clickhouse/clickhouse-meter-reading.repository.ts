@@ -91,10 +91,16 @@ export function toReadingBills(raw: readonly string[] | undefined): ReadingBill[
 /** ClickHouse DateTime text ('YYYY-MM-DD hh:mm:ss', UTC column) ↔ ISO instant. */
 export const toClickHouseDateTime = (iso: string): string => new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
 /**
- * Items per IN list. A reading id quoted is 39 bytes, a register tuple up to ~90: 1,000 of either keep a
- * query far below ClickHouse's default max_query_size of 262,144 bytes.
+ * Items per IN list: a whole sink batch (SINK_MAX_BATCH_RECORDS, 5,000) in one query. One 5,000-id query
+ * costs ClickHouse about half of five 1,000-id ones (findDecided 116 against 209 ms of server CPU, the
+ * history query 260 against 486 ms; `benchmarks/clickhouse-lookups.bench.ts --batch 5000` on a private
+ * 18.16, docs/benchmarks.md): each query reads the granules of its accounts, and the batch's accounts
+ * share granules. A reading id quoted is 39 bytes, a register tuple up to ~90, an account ~25: 5,000 of
+ * them are up to ~600 KB of query text, past ClickHouse's default max_query_size (262,144 bytes), so the
+ * lookups raise it for themselves (LOOKUP_SETTINGS, a per-query setting on 18.16 and current releases).
  */
-const LOOKUP_CHUNK = 1_000;
+const LOOKUP_CHUNK = 5_000;
+const LOOKUP_SETTINGS = { max_query_size: String(2 * 1024 * 1024) };
 
 export const fromClickHouseDateTime = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
 
@@ -182,6 +188,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
            PREWHERE account_id IN (${sqlStringList(new Set(accountIds.slice(from, from + LOOKUP_CHUNK)))})
            WHERE reading_id IN (${sqlStringList(readingIds.slice(from, from + LOOKUP_CHUNK))})`,
         format: 'JSONEachRow',
+        clickhouse_settings: LOOKUP_SETTINGS,
       });
       const existing = await rs.json<{ reading_id: string; account_id: string }>();
       if (existing.length === 0) continue;
@@ -190,6 +197,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
          WHERE account_id IN (${sqlStringList(new Set(existing.map((r) => r.account_id)))})
            AND reading_id IN (${sqlStringList(existing.map((r) => r.reading_id))})
          GROUP BY reading_id`,
+        LOOKUP_SETTINGS,
       );
       for (const r of rows) found.set(r.readingId, r);
     }
@@ -229,6 +237,7 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
          HAVING c_status = 'accepted' AND c_duplicate_of = ''
          ORDER BY c_read_at, reading_id`,
         format: 'JSONEachRow',
+        clickhouse_settings: LOOKUP_SETTINGS,
       });
       for (const r of await rs.json<HistoryRow>()) {
         const key = registerKeyOf({ accountId: r.c_account_id, supplyPointId: r.c_supply_point_id, registerId: r.c_register_id });
@@ -269,8 +278,8 @@ export class ClickHouseMeterReadingRepository implements MeterReadingRepository 
     return this.selectWithBills(`${withBills(pageQuery, `account_id = ${quote(accountId)}`)} ORDER BY c_read_at DESC, reading_id DESC`);
   }
 
-  private async select(query: string): Promise<StoredReading[]> {
-    const rs = await this.ch.query({ query, format: 'JSONEachRow' });
+  private async select(query: string, settings?: typeof LOOKUP_SETTINGS): Promise<StoredReading[]> {
+    const rs = await this.ch.query({ query, format: 'JSONEachRow', ...(settings ? { clickhouse_settings: settings } : {}) });
     return (await rs.json<Row>()).map(fromRow);
   }
 
