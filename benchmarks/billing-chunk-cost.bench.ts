@@ -13,6 +13,7 @@
  * Loopback only, bounded by --chunks; the scratch database is dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
       'chunk-size': { type: 'string', default: '500' },
       // 'json': the JSON-batch INSERTs the COPY path falls back to (and the only path before issue 18).
       write: { type: 'string', default: 'copy' },
+      // keep the scratch database (named on stdout) for experiments on the rows the chunks wrote
+      keep: { type: 'boolean', default: false },
+      // SQL run on the scratch database after its migrations (experiments: a variant of a table or trigger)
+      'setup-sql': { type: 'string' },
     },
   });
   const n = Number(values.accounts);
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
   });
   try {
     await migratePostgres(pool, BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE);
+    if (values['setup-sql']) await pool.query(readFileSync(values['setup-sql'], 'utf8'));
     const created = await billing.runs.create({ runId: randomUUID(), kind: 'bill', period: DEMO_PERIOD, accountIds: null, chunkSize, requestedBy: 'bench', clientRef: null });
     if (!created.created) throw new Error('the run was not created');
     spent.clear();
@@ -111,7 +117,8 @@ async function main(): Promise<void> {
     await billing.queue.close();
     await pool.end();
     await ch.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
+    if (values.keep) console.log(`kept the scratch database ${scratch}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
     await admin.end();
   }
 }

@@ -43,7 +43,8 @@ import { migrateClickHouse } from '@surge/clickhouse/clickhouse.migrator';
 import { infraFields } from '@surge/config/config.fields';
 import { loadConfig } from '@surge/config/config.loader';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
+import { ensurePostgresDatabase, migratePostgres } from '@surge/postgres/postgres.migrator';
+import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { createBilling } from '@surge/billing/billing.factory';
 import { seedPopulation, seedReadings, seedReferenceData } from '@surge-test/support/billing.seeder';
 import type { ChunkPhase } from '@surge/billing/bill-run/bill-run.processor';
@@ -357,6 +358,8 @@ async function main(): Promise<void> {
     const copyMs = performance.now() - t;
     pool = createPostgresPool(dbUrl(runName), { max: 4, applicationName: 'bench-billing' });
     pool.on('error', () => undefined);
+    // A kept population may predate billing's latest migrations: the run's copy gets them (its bills are empty, so seconds).
+    await migratePostgres(pool, BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE);
     ch = createClickHouse(chSettings(chName));
     const billing = createBilling(pool, ch, {
       redis: { url: env.REDIS_URL, maxRetriesPerRequest: null },

@@ -478,4 +478,53 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
     // written) serves as well at a fraction of the cost.
     sql: `ALTER TABLE bill_event_outbox ALTER COLUMN payload TYPE json USING payload::json;`,
   },
+  {
+    version: 10,
+    name: 'bills_overlap_check_per_statement',
+    // Issue 18, measured per chunk (benchmarks/billing-chunk-cost.bench.ts, PostgreSQL backend CPU): the v4 row
+    // trigger was most of `COPY bills`, and grew with the table: 87 us a bill without it against 400-1,650 with it
+    // over 10-30 chunks of a fresh database. Its overlap query is planned once per session and cached (PL/pgSQL);
+    // planned while bills looked empty it scans the period's bills for every row inserted (quadratic). The same
+    // guard now runs once per statement over the statement's new rows (a transition table) and is planned afresh
+    // each time (EXECUTE: a chunk's statement is planned against the table as it is, about 0.1 ms):
+    //   1. lock the accounts of the new ordinary bills FOR NO KEY UPDATE in account order (one statement; two
+    //      writers lock in the same order, so they cannot deadlock), as the row trigger locked them one by one;
+    //   2. then (a new snapshot: READ COMMITTED) look for an ordinary bill of those accounts, committed or new in
+    //      this statement, that overlaps a new one without being the same period, and raise exclusion_violation.
+    // Why it is as safe as the row trigger: the check runs while the transaction holds the account locks, which
+    // it keeps until it ends, so of two writers racing for one account the second to lock sees the first's
+    // committed bills; an exact repeat is still the unique constraint's (ON CONFLICT DO NOTHING keeps re-runs
+    // idempotent, and a statement's transition table holds only the rows it really inserted). Any INSERT or COPY
+    // into bills runs it: the database, not the code path, still forbids a day billed twice.
+    sql: `
+      DROP TRIGGER bills_no_overlap ON bills;
+      DROP FUNCTION billing_bills_no_overlap();
+      CREATE FUNCTION billing_bills_no_overlap() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        clash_account text;
+        other uuid;
+        clash_start date;
+        clash_end date;
+      BEGIN
+        EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM accounts WHERE account_id IN (SELECT account_id FROM new_bills WHERE kind = ''bill'')
+                 ORDER BY account_id FOR NO KEY UPDATE) AS locked';
+        EXECUTE 'SELECT n.account_id, o.bill_id AS other, n.period_start, n.period_end
+                 FROM new_bills n CROSS JOIN LATERAL (
+                   SELECT b.bill_id FROM bills b
+                   WHERE b.account_id = n.account_id AND b.kind = ''bill'' AND b.period_end > n.period_start AND b.period_start < n.period_end
+                     AND NOT (b.period_start = n.period_start AND b.period_end = n.period_end)
+                   LIMIT 1) AS o
+                 WHERE n.kind = ''bill''
+                 LIMIT 1' INTO clash_account, other, clash_start, clash_end;
+        IF other IS NOT NULL THEN
+          RAISE EXCEPTION 'bills_no_overlap: account % already has bill % overlapping % to %', clash_account, other, clash_start, clash_end
+            USING ERRCODE = 'exclusion_violation';
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER bills_no_overlap AFTER INSERT ON bills REFERENCING NEW TABLE AS new_bills
+        FOR EACH STATEMENT EXECUTE FUNCTION billing_bills_no_overlap();
+    `,
+  },
 ];
