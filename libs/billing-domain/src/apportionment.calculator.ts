@@ -42,9 +42,19 @@ export interface ApportionedSlice<P extends ValidityPeriod = ValidityPeriod> {
 /** The billing day whose START a reading represents: the date itself for 'YYYY-MM-DD'; for an instant, the nearest Europe/London midnight (from 12:00 local, the next day). */
 export function readingBoundary(readAt: string): string {
   if (isIsoDate(readAt)) return readAt;
+  // Each reading's boundary is asked for several times per bill (selection, the calculator, estimates), and meter
+  // reads cluster on the same instants (profiled, issue 18); a pure function of the string, so kept (bounded).
+  const known = boundaries.get(readAt);
+  if (known !== undefined) return known;
   const { date, minuteOfDay } = londonWallClock(readAt);
-  return minuteOfDay >= 12 * 60 ? addDays(date, 1) : date;
+  const boundary = minuteOfDay >= 12 * 60 ? addDays(date, 1) : date;
+  if (boundaries.size >= BOUNDARY_MEMO_LIMIT) boundaries.clear();
+  boundaries.set(readAt, boundary);
+  return boundary;
 }
+
+const BOUNDARY_MEMO_LIMIT = 50_000;
+const boundaries = new Map<string, string>();
 
 /** Splits `quantity` in proportion to `days` (non-negative integers) so the parts sum to exactly `quantity` (see the file comment for the method). */
 export function spreadByDays(quantity: Decimal, days: readonly number[]): Decimal[] {

@@ -260,7 +260,31 @@ function registerLines(
   return { lines, summary };
 }
 
+// The standing-charge lines of a tariff over a period at a VAT rate are the same for every account on it but for
+// the supply point (profiled, issue 18): kept per frozen tariff (validateTariff's rule: a frozen tariff cannot
+// change), each line then copied with its supply point. Same values, same rounding, field order unchanged.
+const STANDING_MEMO_LIMIT = 1_000;
+const standingMemo = new WeakMap<Tariff, Map<string, readonly BillLine[]>>();
+
 function standingChargeLines(supplyPoint: SupplyPointInput, period: DateSpan, vatRate: string): BillLine[] {
+  const tariff = supplyPoint.tariff;
+  const frozen = Object.isFrozen(tariff) && Object.isFrozen(tariff.standingCharges);
+  const key = `${supplyPoint.fuel}|${period.start}|${period.end}|${vatRate}`;
+  let lines = frozen ? standingMemo.get(tariff)?.get(key) : undefined;
+  if (lines === undefined) {
+    lines = computeStandingChargeLines(supplyPoint, period, vatRate);
+    if (frozen) {
+      let byKey = standingMemo.get(tariff);
+      if (byKey === undefined) standingMemo.set(tariff, (byKey = new Map()));
+      if (byKey.size >= STANDING_MEMO_LIMIT) byKey.clear();
+      byKey.set(key, lines);
+    }
+  }
+  const supplyPointId = supplyPoint.supplyPointId;
+  return lines.map((l) => ({ ...l, supplyPointId }));
+}
+
+function computeStandingChargeLines(supplyPoint: SupplyPointInput, period: DateSpan, vatRate: string): BillLine[] {
   const tariff: Tariff = supplyPoint.tariff;
   const label = supplyPoint.fuel === 'electricity' ? 'Electricity standing charge' : 'Gas standing charge';
   return rateSegments(tariff.standingCharges, period, `${tariff.tariffId} standing charge`).map((segment): BillLine => {

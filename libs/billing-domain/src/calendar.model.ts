@@ -134,8 +134,17 @@ export function formatDisplayDate(date: string): string {
 
 /** A half-open span as printed on a bill, by its first and last included day: [2022-03-01, 2022-04-01) -> '01 Mar 2022 – 31 Mar 2022'. */
 export function formatDisplaySpan(span: DateSpan): string {
-  return `${formatDisplayDate(span.start)} – ${formatDisplayDate(lastDayOf(span))}`;
+  // Every line of every bill prints a span, and a run prints the same few spans a million times (profiled, issue 18).
+  const key = `${span.start}|${span.end}`;
+  const known = displaySpans.get(key);
+  if (known !== undefined) return known;
+  const text = `${formatDisplayDate(span.start)} – ${formatDisplayDate(lastDayOf(span))}`;
+  if (displaySpans.size >= MEMO_LIMIT) displaySpans.clear();
+  displaySpans.set(key, text);
+  return text;
 }
+
+const displaySpans = new Map<string, string>();
 
 /** The UTC instant (ms) at which UK summer time starts or ends in `year`: 01:00 UTC on the last Sunday of March (month 2) or October (month 9). */
 function lastSunday0100Utc(year: number, month: number): number {

@@ -100,7 +100,38 @@ export function assertNoOverlaps(periods: readonly ValidityPeriod[], what = 'tar
 }
 
 /** Splits [span.start, span.end) into runs priced by one period each, in date order; throws on any uncovered day (TariffGapError) or overlap. */
-export function rateSegments<P extends ValidityPeriod>(periods: readonly P[], span: DateSpan, what = 'tariff'): RateSegment<P>[] {
+export function rateSegments<P extends ValidityPeriod>(periods: readonly P[], span: DateSpan, what = 'tariff'): readonly RateSegment<P>[] {
+  // A bill run asks the same frozen tariff for the same spans for every account (profiled, issue 18): the answer
+  // depends only on the periods and the span, so it is kept per frozen periods list. Only successes are kept
+  // (an error is thrown afresh, with its own `what`), and the kept segments are frozen.
+  const frozen = isDeeplyFrozenList(periods);
+  const key = `${span.start}|${span.end}`;
+  if (frozen) {
+    const known = segmentMemo.get(periods)?.get(key);
+    if (known !== undefined) return known as readonly RateSegment<P>[];
+  }
+  const segments = computeRateSegments(periods, span, what);
+  if (frozen) {
+    let bySpan = segmentMemo.get(periods);
+    if (bySpan === undefined) segmentMemo.set(periods, (bySpan = new Map()));
+    if (bySpan.size >= SEGMENT_MEMO_LIMIT) bySpan.clear();
+    for (const s of segments) Object.freeze(s);
+    bySpan.set(key, Object.freeze(segments));
+  }
+  return segments;
+}
+
+const SEGMENT_MEMO_LIMIT = 1_000;
+const segmentMemo = new WeakMap<readonly ValidityPeriod[], Map<string, readonly RateSegment<ValidityPeriod>[]>>();
+
+/** True when the list and every period in it are frozen, so nothing about them can change after a memo saw them. */
+function isDeeplyFrozenList(periods: readonly ValidityPeriod[]): boolean {
+  if (!Object.isFrozen(periods)) return false;
+  for (const p of periods) if (!Object.isFrozen(p)) return false;
+  return true;
+}
+
+function computeRateSegments<P extends ValidityPeriod>(periods: readonly P[], span: DateSpan, what: string): RateSegment<P>[] {
   assertNoOverlaps(periods, what);
   const segments: RateSegment<P>[] = [];
   let cursor = span.start;
@@ -128,6 +159,23 @@ export function registerRates(tariff: Tariff, kind: RegisterKind): TariffRegiste
 
 /** Checks a tariff is internally consistent (register kinds fit the fuel, rates are decimals, periods valid and not overlapping). Gaps are allowed here and fail only when a bill needs the missing day. */
 export function validateTariff(tariff: Tariff): void {
+  // A bill run validates the same tariff for every account: a deeply frozen tariff cannot change after it passed,
+  // so it is checked once (profiled, issue 18). Anything not frozen is checked every time, as before.
+  const frozen = isDeeplyFrozenTariff(tariff);
+  if (frozen && validTariffs.has(tariff)) return;
+  checkTariff(tariff);
+  if (frozen) validTariffs.add(tariff);
+}
+
+const validTariffs = new WeakSet<Tariff>();
+
+function isDeeplyFrozenTariff(tariff: Tariff): boolean {
+  if (!Object.isFrozen(tariff) || !Object.isFrozen(tariff.registers) || !isDeeplyFrozenList(tariff.standingCharges)) return false;
+  for (const r of tariff.registers) if (!Object.isFrozen(r) || !isDeeplyFrozenList(r.periods)) return false;
+  return true;
+}
+
+function checkTariff(tariff: Tariff): void {
   const allowed = REGISTER_KINDS_BY_FUEL[tariff.fuel];
   if (!allowed) throw new InvalidBillingInputError(`Tariff ${tariff.tariffId} has unknown fuel '${String(tariff.fuel)}'`);
   const seen = new Set<RegisterKind>();

@@ -1,3 +1,4 @@
+import { deepFreeze } from '@surge/billing-domain/deep-freeze.helper';
 import type { Pool } from 'pg';
 import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { daysBetween } from '@surge/billing-domain/calendar.model';
@@ -37,7 +38,8 @@ export class TariffRepository {
       const standingCharges: StandingChargePeriod[] = charges.rows
         .filter((c) => c.tariff_id === t.tariff_id)
         .map((c) => ({ validFrom: c.valid_from, validTo: c.valid_to, pencePerDayExVat: c.ex, ...(c.inc !== null ? { pencePerDayIncVat: c.inc } : {}) }));
-      result.set(t.tariff_id, { tariffId: t.tariff_id, name: t.name, fuel: t.fuel, registers, standingCharges });
+      // Frozen: a run shares these for every account, and the domain checks and segments a frozen tariff once.
+      result.set(t.tariff_id, deepFreeze({ tariffId: t.tariff_id, name: t.name, fuel: t.fuel, registers, standingCharges }));
     }
     return result;
   }
