@@ -179,7 +179,20 @@ export function parseInstant(value: string): number {
  * the last Sunday of October, GMT otherwise) rather than Intl, so the result does not depend
  * on the ICU data the runtime ships.
  */
-export function londonWallClock(instant: string): { date: string; minuteOfDay: number } {
+export function londonWallClock(instant: string): { readonly date: string; readonly minuteOfDay: number } {
+  // Reading selection and apportionment ask this of every reading, several times a bill (profiled, issue 18): a pure
+  // function of the string, kept (bounded; only valid instants, frozen answers).
+  const known = wallClocks.get(instant);
+  if (known !== undefined) return known;
+  const answer = Object.freeze(computeLondonWallClock(instant));
+  if (wallClocks.size >= MEMO_LIMIT) wallClocks.clear();
+  wallClocks.set(instant, answer);
+  return answer;
+}
+
+const wallClocks = new Map<string, { readonly date: string; readonly minuteOfDay: number }>();
+
+function computeLondonWallClock(instant: string): { date: string; minuteOfDay: number } {
   const utcMs = parseInstant(instant);
   const year = new Date(utcMs).getUTCFullYear();
   const bst = utcMs >= lastSunday0100Utc(year, 2) && utcMs < lastSunday0100Utc(year, 9);

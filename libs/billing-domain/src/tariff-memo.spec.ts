@@ -1,6 +1,6 @@
 import { BillInput, calculateBill } from './bill.calculator';
 import { deepFreeze } from './deep-freeze.helper';
-import { formatDisplaySpan } from './calendar.model';
+import { formatDisplaySpan, londonWallClock } from './calendar.model';
 import { readingBoundary } from './apportionment.calculator';
 import { PRICE_CAP_ELECTRICITY, PRICE_CAP_GAS } from './price-cap-tariffs.catalog';
 import { RatePeriod, StandingChargePeriod, Tariff, rateSegments, validateTariff } from './tariff.model';
@@ -130,5 +130,18 @@ describe('work kept per frozen tariff', () => {
     expect(readingBoundary('2022-03-31T19:30:00Z')).toBe('2022-04-01');
     expect(readingBoundary('2022-03-31T19:30:00Z')).toBe('2022-04-01');
     expect(readingBoundary('2022-03-31T10:59:00Z')).toBe('2022-03-31');
+  });
+});
+
+describe('londonWallClock kept per instant', () => {
+  it('answers an instant again with the same frozen answer, and still refuses a bad one every time', () => {
+    const first = londonWallClock('2022-03-27T00:30:00Z');
+    expect(first).toEqual({ date: '2022-03-27', minuteOfDay: 30 });
+    expect(londonWallClock('2022-03-27T00:30:00Z')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // 01:00 UTC on 27 March 2022 is 02:00 BST.
+    expect(londonWallClock('2022-03-27T01:00:00Z')).toEqual({ date: '2022-03-27', minuteOfDay: 120 });
+    expect(() => londonWallClock('2022-02-30T00:00:00Z')).toThrow();
+    expect(() => londonWallClock('2022-02-30T00:00:00Z')).toThrow();
   });
 });
