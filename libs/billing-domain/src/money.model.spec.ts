@@ -95,6 +95,30 @@ describe('Money', () => {
     expect(Money.sum(['1', '2', Money.ofPence('3')]).toPence()).toBe('6');
   });
 
+  it('sums whole pence exactly, whatever the spelling or mix (BigInt fast path and Decimal path agree)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), { maxLength: 30 }), fc.array(fc.boolean(), { maxLength: 30 }), (values, asMoney) => {
+        const terms = values.map((v, i) => (asMoney[i] ? Money.ofPence(v.toString()) : v.toString()));
+        const expected = values.reduce((a, b) => a + b, 0n).toString();
+        expect(Money.sum(terms).toPence()).toBe(expected);
+        const viaDecimal = values.reduce((a, v) => a.plus(v.toString()), new Decimal(0));
+        expect(Money.sum(terms).toPence()).toBe(decimalToString(viaDecimal));
+      }),
+    );
+    // Other spellings of whole pence still add; fractions are still refused.
+    expect(Money.sum(['007', '-0', '3', '1.0']).toPence()).toBe('11');
+    expect(() => Money.sum(['+3'])).toThrow(expect.objectContaining({ code: 'BILLING_INVALID_INPUT' }));
+    expect(() => Money.sum(['1', '0.5'])).toThrow(expect.objectContaining({ code: 'BILLING_INVALID_INPUT' }));
+    expect(Money.sum([]).toPence()).toBe('0');
+  });
+
+  it('formats a rate once per Decimal and the same way again', () => {
+    const rate = parseDecimal('26.990476190476190476', 'rate');
+    expect(formatRatePence(rate)).toBe('26.9905p');
+    expect(formatRatePence(rate)).toBe('26.9905p');
+    expect(formatRatePence(new Decimal('26.990476190476190476'))).toBe('26.9905p');
+  });
+
   it('never prints negative zero', () => {
     expect(Money.ofPence('0').negate().toPence()).toBe('0');
     expect(Money.roundHalfUp(new Decimal('-0.2')).toPence()).toBe('0');

@@ -58,6 +58,9 @@ export function decimalToString(value: Decimal): string {
   return value.isZero() ? '0' : value.toString();
 }
 
+/** Whole pence as toPence() writes them: '0', or an optional minus and digits without leading zeros (short enough for a safe BigInt). */
+const CANONICAL_PENCE = /^(0|-?[1-9]\d{0,30})$/;
+
 /** An immutable amount of whole pence. */
 export class Money {
   private constructor(private readonly pence: Decimal) {
@@ -83,9 +86,17 @@ export class Money {
 
   /** Sum of whole-pence amounts given as Money or pence strings. */
   static sum(amounts: Iterable<Money | string>): Money {
-    let total = new Decimal(0);
-    for (const a of amounts) total = total.plus(typeof a === 'string' ? Money.ofPence(a).pence : a.pence);
-    return Money.ofPence(total);
+    // Whole pence add up exactly as integers: canonical pence strings (what every line carries) are summed as
+    // BigInt, with no Decimal per term (profiled, issue 18). Anything else (Money, other spellings) takes the
+    // Decimal path, which also refuses fractions of a penny as before. Nothing is rounded either way.
+    let whole = 0n;
+    let total: Decimal | null = null;
+    for (const a of amounts) {
+      if (typeof a === 'string' && CANONICAL_PENCE.test(a)) whole += BigInt(a);
+      else total = (total ?? new Decimal(0)).plus(typeof a === 'string' ? Money.ofPence(a).pence : a.pence);
+    }
+    if (total === null) return Money.ofPence(whole.toString());
+    return Money.ofPence(total.plus(whole.toString()));
   }
 
   /** this + other. */
@@ -177,6 +188,18 @@ export function formatQuantity(quantity: Decimal, places = 2): string {
 
 /** Formats a pence rate for a description: at least 2 and at most 4 decimals (display only; amounts use the exact rate): '20.00p', '26.9905p'. */
 export function formatRatePence(ratePence: Decimal): string {
+  // Rates come from parseDecimal's memo, one Decimal per rate string, and every line prints its rate: kept per
+  // Decimal (immutable), so a run formats each rate once (profiled, issue 18).
+  const known = ratePenceTexts.get(ratePence);
+  if (known !== undefined) return known;
+  const text = computeFormatRatePence(ratePence);
+  ratePenceTexts.set(ratePence, text);
+  return text;
+}
+
+const ratePenceTexts = new WeakMap<Decimal, string>();
+
+function computeFormatRatePence(ratePence: Decimal): string {
   const rounded = ratePence.toDecimalPlaces(4, DecimalJs.ROUND_HALF_UP);
   return `${rounded.decimalPlaces() <= 2 ? rounded.toFixed(2) : rounded.toString()}p`;
 }
