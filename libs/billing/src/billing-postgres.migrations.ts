@@ -482,9 +482,10 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
     version: 10,
     name: 'bills_overlap_check_per_statement',
     // Issue 18, measured per chunk (benchmarks/billing-chunk-cost.bench.ts, PostgreSQL backend CPU): the v4 row
-    // trigger was most of `COPY bills`, and grew with the table: 87 us a bill without it against 400-1,650 with it
-    // over 10-30 chunks of a fresh database. Its overlap query is planned once per session and cached (PL/pgSQL);
-    // planned while bills looked empty it scans the period's bills for every row inserted (quadratic). The same
+    // trigger's overlap query is planned once per connection and cached (PL/pgSQL); planned while bills is empty (a
+    // fresh database) it is a sequential scan of bills for every row inserted until an autoanalyze replans it:
+    // COPY bills cost 182-1,650 us a bill over 10-30 chunks then, 104-112 once replanned, 82-87 without the trigger,
+    // and 103-114 with this version (about the row trigger's good state, with no bad state). The same
     // guard now runs once per statement over the statement's new rows (a transition table) and is planned afresh
     // each time (EXECUTE: a chunk's statement is planned against the table as it is, about 0.1 ms):
     //   1. lock the accounts of the new ordinary bills FOR NO KEY UPDATE in account order (one statement; two
