@@ -36,7 +36,7 @@ import { ApportionedSlice, apportion, readingBoundary } from './apportionment.ca
 import { deepFreeze } from './deep-freeze.helper';
 import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, vatOn } from './money.model';
 import { EstimatedReading, HistoryReading, estimateClosingReading } from './reading.estimator';
-import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, rateSegments, registerRates, validateTariff } from './tariff.model';
+import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, isDeeplyFrozenTariff, rateSegments, registerRates, validateTariff } from './tariff.model';
 
 export type {
   AccountInput,
@@ -268,7 +268,7 @@ const standingMemo = new WeakMap<Tariff, Map<string, readonly BillLine[]>>();
 
 function standingChargeLines(supplyPoint: SupplyPointInput, period: DateSpan, vatRate: string): BillLine[] {
   const tariff = supplyPoint.tariff;
-  const frozen = Object.isFrozen(tariff) && Object.isFrozen(tariff.standingCharges);
+  const frozen = isDeeplyFrozenTariff(tariff);
   const key = `${supplyPoint.fuel}|${period.start}|${period.end}|${vatRate}`;
   let lines = frozen ? standingMemo.get(tariff)?.get(key) : undefined;
   if (lines === undefined) {

@@ -145,3 +145,40 @@ describe('londonWallClock kept per instant', () => {
     expect(() => londonWallClock('2022-02-30T00:00:00Z')).toThrow();
   });
 });
+
+describe('standing-charge lines kept only for a deeply frozen tariff', () => {
+  it('a tariff frozen on the outside only is priced afresh: a changed standing charge shows on the next bill', () => {
+    const charges = clone(PRICE_CAP_ELECTRICITY.standingCharges) as StandingChargePeriod[];
+    const shallow = Object.freeze({ ...clone(PRICE_CAP_ELECTRICITY), standingCharges: Object.freeze(charges) });
+    const bill = (): string[] =>
+      calculateBill({
+        billId: 'BILL-S',
+        account: { accountId: 'ACC-S', category: 'D', domestic: true, vatRate: '0.05' },
+        period: { start: '2022-03-01', end: '2022-05-01' },
+        supplyPoints: [
+          {
+            supplyPointId: 'SP-S',
+            fuel: 'electricity',
+            tariff: shallow,
+            registers: [
+              {
+                registerId: 'S',
+                kind: 'import',
+                digits: 5,
+                unit: 'kWh',
+                opening: { readAt: '2022-03-01', value: '10000', estimated: false },
+                intermediate: [],
+                closing: { readAt: '2022-05-01', value: '10600', estimated: false },
+              },
+            ],
+          },
+        ],
+      }).lines.filter((l) => l.kind === 'standing-charge').map((l) => l.amountPence);
+    const before = bill();
+    (charges[charges.length - 1] as { pencePerDayExVat: string }).pencePerDayExVat = '100';
+    const after = bill();
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).toBe('3000');
+    expect(after[1]).not.toBe(before[1]);
+  });
+});

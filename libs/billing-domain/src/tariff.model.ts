@@ -169,7 +169,8 @@ export function validateTariff(tariff: Tariff): void {
 
 const validTariffs = new WeakSet<Tariff>();
 
-function isDeeplyFrozenTariff(tariff: Tariff): boolean {
+/** True when the tariff, its lists and every period in them are frozen: nothing a memo derived from it can change. */
+export function isDeeplyFrozenTariff(tariff: Tariff): boolean {
   if (!Object.isFrozen(tariff) || !Object.isFrozen(tariff.registers) || !isDeeplyFrozenList(tariff.standingCharges)) return false;
   for (const r of tariff.registers) if (!Object.isFrozen(r) || !isDeeplyFrozenList(r.periods)) return false;
   return true;
