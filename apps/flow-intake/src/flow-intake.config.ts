@@ -50,6 +50,11 @@ const schema = z.object({
    * supply point it knows to be waiting releases at once.
    */
   FLOW_HELD_SWEEP_MS: positiveInt(60_000),
+  /**
+   * The Kafka producer on a worker thread (libs/kafka WorkerEventPublisher): the client's per-record encoding
+   * runs on the other core while the processor parses and maps (a 1,000,000-reading flow's intake, docs/benchmarks.md).
+   */
+  FLOW_PUBLISHER_THREAD: bool(true),
   /** How long a processor's publish waits for acks=all before the batch is retried. */
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
   /** Record the sink's decisions about flow readings (outcome topics) for the flows' status. */

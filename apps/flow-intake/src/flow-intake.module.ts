@@ -16,6 +16,7 @@ import { METRICS, MetricsController } from '@surge/http/metrics.controller';
 import type { EventPublisher } from '@surge/kafka/event-publisher';
 import { PlatformaticBatchConsumer } from '@surge/kafka/platformatic-batch-consumer';
 import { PlatformaticEventPublisher } from '@surge/kafka/platformatic-event-publisher';
+import { WorkerEventPublisher } from '@surge/kafka/worker-event-publisher';
 import { endOffsets } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger, type SurgeLogger } from '@surge/observability/logger.factory';
@@ -56,8 +57,8 @@ export class FlowIntakeModule {
         },
         {
           provide: PUBLISHER,
-          useFactory: (): EventPublisher =>
-            new PlatformaticEventPublisher({
+          useFactory: (): EventPublisher => {
+            const options = {
               brokers: config.KAFKA_BROKERS,
               clientId,
               deadlineMs: config.KAFKA_PUBLISH_DEADLINE_MS,
@@ -67,7 +68,10 @@ export class FlowIntakeModule {
               lingerMs: 5,
               maxInFlightRequests: 2,
               lanes: 2,
-            }),
+            };
+            // The worker's heap holds only the client and the batches in flight.
+            return config.FLOW_PUBLISHER_THREAD ? new WorkerEventPublisher({ ...options, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } }) : new PlatformaticEventPublisher(options);
+          },
         },
         { provide: FlowRepository, useFactory: (pool: Pool) => new FlowRepository(pool), inject: [PG_POOL] },
         {
@@ -132,7 +136,7 @@ export class FlowIntakeModule {
             new FlowProcessor(
               flows,
               publisher,
-              { lookup: (sp, serial, reg) => registry.register(sp, serial, reg), caughtUp: () => registry.caughtUp() },
+              { lookup: (sp, serial, reg) => registry.match(sp, serial, reg), caughtUp: () => registry.caughtUp() },
               { processorId, batchReadings: config.FLOW_PROCESSOR_BATCH_READINGS, leaseMs: config.FLOW_PROCESSOR_LEASE_MS, topic: topics.meterReadings.name, pipelineDepth: config.FLOW_PROCESSOR_PIPELINE, flowsTopic: topics.industryFlows.name },
               {
                 published: (n) => metrics.readings.inc({ outcome: 'received', reason: 'none' }, n),

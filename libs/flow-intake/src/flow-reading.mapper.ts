@@ -4,10 +4,14 @@ import { canonicalReadingValue } from '@surge/meter-domain/reading-value.parser'
 import { parseRegisterId } from '@surge/meter-domain/register.model';
 import type { RegisterState } from '@surge/registry-contracts/register-state.projection';
 import { flowReadingId } from './flow-id';
+import type { FlowReadingIdHasher } from './flow-reading-id.hasher';
 import type { FlowRejection } from './flow.model';
 
-/** How the registry is asked about a register (RegistryStateFollower, or a map in tests). */
-export type RegisterLookup = (supplyPointId: string, meterSerial: string, registerId: string) => RegisterState | undefined;
+/** What a match needs of a register: its account and digits (RegisterState has them). */
+export type RegisterMatch = Pick<RegisterState, 'accountId' | 'digits'>;
+
+/** How the registry is asked about a register (RegistryStateFollower, or a map in tests): a Map lookup, no query. */
+export type RegisterLookup = (supplyPointId: string, meterSerial: string, registerId: string) => RegisterMatch | undefined;
 
 /**
  * D0010 meter register ids (J0010, one or two characters) that name the platform's registers. The platform's
@@ -21,8 +25,41 @@ export function platformRegisterId(flowRegisterId: string): string | null {
   return parseRegisterId(id)?.id ?? FLOW_REGISTER_IDS[id] ?? null;
 }
 
+/**
+ * The answers of platformRegisterId and of the serial spellings, kept: a flow repeats a handful of register
+ * ids and one meter id per meter, a million times. Bounded: cleared when full.
+ */
+const registerIds = new Map<string, string | null>();
+const serials = new Map<string, { readonly raw: string; readonly upper: string }>();
+
+function cachedRegisterId(flowRegisterId: string): string | null {
+  let id = registerIds.get(flowRegisterId);
+  if (id === undefined) {
+    id = platformRegisterId(flowRegisterId);
+    if (registerIds.size >= 1024) registerIds.clear();
+    registerIds.set(flowRegisterId, id);
+  }
+  return id;
+}
+
+/** The meter id as printed, without spaces (raw) and upper-cased too (the registry keeps serials so). */
+function serialsOf(meterId: string): { readonly raw: string; readonly upper: string } {
+  let s = serials.get(meterId);
+  if (s === undefined) {
+    const raw = meterId.replace(/ /g, '');
+    s = { raw, upper: raw.toUpperCase() };
+    if (serials.size >= 4096) serials.clear();
+    serials.set(meterId, s);
+  }
+  return s;
+}
+
 export interface FlowContext {
   readonly flowId: string;
+  /** The flow's reading ids, cheaper than flowReadingId a reading (the same ids); built once per flow. */
+  readonly readingIds?: FlowReadingIdHasher;
+  /** `flow-<flow id>`, made once per flow (else once a reading). */
+  readonly correlationId?: string;
   /** When the flow was received: the readings' submittedAt (the start of their freshness), the same on every reprocess. */
   readonly receivedAt: string;
 }
@@ -61,7 +98,7 @@ export type MappedReading =
  * flow republishes identical records and the sink stores each reading once.
  */
 export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: RegisterLookup): MappedReading {
-  const registerId = platformRegisterId(reading.registerId);
+  const registerId = cachedRegisterId(reading.registerId);
   if (!registerId) {
     return {
       kind: 'rejected',
@@ -77,52 +114,74 @@ export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: 
     };
   }
   // The flow writes the meter id as printed (it may hold spaces); the registry keeps serials without them.
-  const serial = reading.meterId.replace(/ /g, '').toUpperCase();
+  const { raw: rawSerial, upper: serial } = serialsOf(reading.meterId);
+  const readingId = ctx.readingIds ? ctx.readingIds.idOf(reading.line) : flowReadingId(ctx.flowId, reading.line);
+  const hold = reading.review
+    ? { reasonCode: reading.review.reasonCode, message: reading.review.message, ...(reading.review.industryCode ? { industryCode: reading.review.industryCode } : {}) }
+    : undefined;
+  const state = lookupHeld({ supplyPointId: reading.mpanCore, meterSerial: rawSerial, registerId }, lookup);
+  const value = canonicalReadingValue(reading.value);
+  const correlationId = ctx.correlationId ?? `flow-${ctx.flowId}`;
+  if (state) {
+    // Built whole in the published field order (what matchedReading of the pending reading gives), no spread.
+    const event: { -readonly [K in keyof MeterReadingSubmittedV1]: MeterReadingSubmittedV1[K] } = {
+      schema: 'meter-reading.submitted.v1',
+      readingId,
+      supplyPointId: reading.mpanCore,
+      fuel: 'electricity',
+      meterSerial: serial,
+      registerId,
+      readAt: reading.readAt,
+      value,
+      unit: 'kWh',
+      source: reading.source,
+      channel: 'd0010',
+      submittedAt: ctx.receivedAt,
+      correlationId,
+    } as MeterReadingSubmittedV1;
+    if (hold) event.hold = hold;
+    event.accountId = state.accountId;
+    event.digits = state.digits;
+    return { kind: 'reading', event };
+  }
   const pending: PendingReading = {
     schema: 'meter-reading.submitted.v1',
-    readingId: flowReadingId(ctx.flowId, reading.line),
+    readingId,
     supplyPointId: reading.mpanCore,
     fuel: 'electricity',
     meterSerial: serial,
     registerId,
     readAt: reading.readAt,
-    value: canonicalReadingValue(reading.value),
+    value,
     unit: 'kWh',
     source: reading.source,
     channel: 'd0010',
     submittedAt: ctx.receivedAt,
-    correlationId: `flow-${ctx.flowId}`,
-    ...(reading.review
-      ? { hold: { reasonCode: reading.review.reasonCode, message: reading.review.message, ...(reading.review.industryCode ? { industryCode: reading.review.industryCode } : {}) } }
-      : {}),
+    correlationId,
+    ...(hold ? { hold } : {}),
   };
-  const rawSerial = reading.meterId.replace(/ /g, '');
-  const state = lookupHeld({ supplyPointId: reading.mpanCore, meterSerial: rawSerial, registerId }, lookup);
-  if (!state) {
-    return {
-      kind: 'held',
-      held: {
-        line: reading.line,
-        readingId: pending.readingId,
-        supplyPointId: reading.mpanCore,
-        meterSerial: rawSerial,
-        registerId,
-        reasonCode: UNMATCHED_SUPPLY_POINT,
-        message: `No account in the registry has supply point ${reading.mpanCore} with meter ${serial} and register ${registerId} yet; the reading is held and published as soon as the registry has it.`,
-        reading: pending,
-      },
-    };
-  }
-  return { kind: 'reading', event: matchedReading(pending, state) };
+  return {
+    kind: 'held',
+    held: {
+      line: reading.line,
+      readingId,
+      supplyPointId: reading.mpanCore,
+      meterSerial: rawSerial,
+      registerId,
+      reasonCode: UNMATCHED_SUPPLY_POINT,
+      message: `No account in the registry has supply point ${reading.mpanCore} with meter ${serial} and register ${registerId} yet; the reading is held and published as soon as the registry has it.`,
+      reading: pending,
+    },
+  };
 }
 
 /** The held reading as it is published once the registry knows its register: the same id, the account's digits. */
-export function matchedReading(pending: PendingReading, state: RegisterState): MeterReadingSubmittedV1 {
+export function matchedReading(pending: PendingReading, state: RegisterMatch): MeterReadingSubmittedV1 {
   return { ...pending, accountId: state.accountId, digits: state.digits };
 }
 
 /** A held reading's register, looked up again (the registry may have learnt it since). */
-export function lookupHeld(held: Pick<HeldFlowReading, 'supplyPointId' | 'meterSerial' | 'registerId'>, lookup: RegisterLookup): RegisterState | undefined {
+export function lookupHeld(held: Pick<HeldFlowReading, 'supplyPointId' | 'meterSerial' | 'registerId'>, lookup: RegisterLookup): RegisterMatch | undefined {
   const upper = held.meterSerial.toUpperCase();
   return lookup(held.supplyPointId, held.meterSerial, held.registerId) ?? (upper === held.meterSerial ? undefined : lookup(held.supplyPointId, upper, held.registerId));
 }

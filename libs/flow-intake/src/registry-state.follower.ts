@@ -71,4 +71,9 @@ export class RegistryStateFollower {
   register(supplyPointId: string, meterSerial: string, registerId: string): RegisterState | undefined {
     return this.projection.register(supplyPointId, meterSerial, registerId);
   }
+
+  /** The register's account and digits (RegisterStateProjection.match): the flow processor's lookup. */
+  match(supplyPointId: string, meterSerial: string, registerId: string): { readonly accountId: string; readonly digits: number } | undefined {
+    return this.projection.match(supplyPointId, meterSerial, registerId);
+  }
 }

@@ -64,6 +64,15 @@ export class RegisterStateProjection {
     return { accountId: e.accountId, category: CATEGORIES[e.packed % 8]!, digits: Math.floor(e.packed / 8), eacKwh: e.eacKwh, revision: BigInt(this.accounts.get(e.accountId)!.revision) };
   }
 
+  /**
+   * The register's account and digits only: what a D0010 flow's matching needs a million times, without the
+   * BigInt revision and category register() builds each call.
+   */
+  match(supplyPointId: string, meterSerial: string, registerId: string): { readonly accountId: string; readonly digits: number } | undefined {
+    const e = this.byRegister.get(registerKey(supplyPointId, meterSerial, registerId));
+    return e ? { accountId: e.accountId, digits: Math.floor(e.packed / 8) } : undefined;
+  }
+
   get size(): number {
     return this.byRegister.size;
   }
