@@ -8,6 +8,7 @@
  *   options: --readings N (1000000)  --supply-points N (10000: the registry accounts the file's readings
  *            cycle through)  --batch N (FLOW_PROCESSOR_BATCH_READINGS, the service's default 1000)
  *            --port P (4430)  --max-seconds S (300)  --file PATH (reuse or write this file)
+ *            --publisher-thread true|false (FLOW_PUBLISHER_THREAD: the Kafka producer on a worker thread; default the service's, true)
  *
  * Self-contained and bounded: its own PostgreSQL database and Kafka topic prefix on the local stack, one
  * flow-intake on --port (no read-sink: the figure is the intake's, not the sink's), stopped and dropped at
@@ -104,6 +105,7 @@ export async function runIntakeBench(argv: string[]): Promise<void> {
       port: { type: 'string', default: '4430' },
       'max-seconds': { type: 'string', default: '300' },
       file: { type: 'string' },
+      'publisher-thread': { type: 'string' },
     },
   });
   const readings = Number(values.readings);
@@ -144,6 +146,7 @@ export async function runIntakeBench(argv: string[]): Promise<void> {
       API_KEYS: `bench-collector:${sha256Hex(collectorKey)}:flows:submit`,
       KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`,
       FLOW_PROCESSOR_BATCH_READINGS: values.batch!,
+      ...(values['publisher-thread'] ? { FLOW_PUBLISHER_THREAD: values['publisher-thread'] } : {}),
       LOG_LEVEL: 'warn',
       // Profiling: SURGE_BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" goes to flow-intake only.
       ...(process.env.SURGE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SURGE_BENCH_NODE_OPTIONS } : {}),

@@ -52,9 +52,11 @@ const schema = z.object({
   FLOW_HELD_SWEEP_MS: positiveInt(60_000),
   /**
    * The Kafka producer on a worker thread (libs/kafka WorkerEventPublisher): the client's per-record encoding
-   * runs on the other core while the processor parses and maps (a 1,000,000-reading flow's intake, docs/benchmarks.md).
+   * runs on the other core while the processor parses and maps. Off by default: measured faster (15.0 s
+   * instead of 18.6 s for 200,000 readings) but 446 MiB peak RSS instead of 289 (a second heap with its own
+   * Kafka client), past the 300 MB budget (docs/benchmarks.md "D0010 intake").
    */
-  FLOW_PUBLISHER_THREAD: bool(true),
+  FLOW_PUBLISHER_THREAD: bool(false),
   /** How long a processor's publish waits for acks=all before the batch is retried. */
   KAFKA_PUBLISH_DEADLINE_MS: positiveInt(10_000),
   /** Record the sink's decisions about flow readings (outcome topics) for the flows' status. */

@@ -64,13 +64,15 @@ export class FlowIntakeModule {
               deadlineMs: config.KAFKA_PUBLISH_DEADLINE_MS,
               // The pipelined batches, and the held readings a release publishes beside them.
               maxBufferedRecords: config.FLOW_PROCESSOR_BATCH_READINGS * (config.FLOW_PROCESSOR_PIPELINE + 2),
-              maxBatchRecords: 500,
+              // A processor batch (FLOW_PROCESSOR_BATCH_READINGS, 1,000) in about one produce request per lane:
+              // the client's per-request work (metadata, request framing) is paid per 1,000 records, not 500.
+              maxBatchRecords: 1000,
               lingerMs: 5,
               maxInFlightRequests: 2,
               lanes: 2,
             };
             // The worker's heap holds only the client and the batches in flight.
-            return config.FLOW_PUBLISHER_THREAD ? new WorkerEventPublisher({ ...options, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } }) : new PlatformaticEventPublisher(options);
+            return config.FLOW_PUBLISHER_THREAD ? new WorkerEventPublisher({ ...options, resourceLimits: { maxOldGenerationSizeMb: 96 } }) : new PlatformaticEventPublisher(options);
           },
         },
         { provide: FlowRepository, useFactory: (pool: Pool) => new FlowRepository(pool), inject: [PG_POOL] },

@@ -43,7 +43,12 @@ function cachedRegisterId(flowRegisterId: string): string | null {
 }
 
 /** The meter id as printed, without spaces (raw) and upper-cased too (the registry keeps serials so). */
+let lastMeterId: string | undefined;
+let lastSerials: { readonly raw: string; readonly upper: string } | undefined;
+
 function serialsOf(meterId: string): { readonly raw: string; readonly upper: string } {
+  // A meter's readings follow one another and share its id string: compared first, before any hashing.
+  if (meterId === lastMeterId) return lastSerials!;
   let s = serials.get(meterId);
   if (s === undefined) {
     const raw = meterId.replace(/ /g, '');
@@ -51,6 +56,8 @@ function serialsOf(meterId: string): { readonly raw: string; readonly upper: str
     if (serials.size >= 4096) serials.clear();
     serials.set(meterId, s);
   }
+  lastMeterId = meterId;
+  lastSerials = s;
   return s;
 }
 

@@ -100,12 +100,16 @@ export class FlowProcessor {
       const b = batch;
       batch = emptyBatch();
       const acked = b.records.length > 0 ? this.publisher.publish(b.records) : Promise.resolve();
+      // The publisher took the records (it holds what it needs until the acks); the batch keeps only their count,
+      // so up to `pipelineDepth` batches waiting for acks do not each hold a thousand record values.
+      b.published = b.records.length;
+      b.records = [];
       acked.catch(() => undefined); // seen through the chain below
       const link = chain.then(async (ok) => {
         if (!ok) return false;
         await acked;
         const recorded = await this.flows.recordProgress(flow.flowId, me, this.options.leaseMs, b.progress());
-        if (recorded) this.observer.published(b.records.length);
+        if (recorded) this.observer.published(b.published);
         // Held rows are committed now: a registry change that came while they were being matched is looked at again.
         if (recorded && b.heldUnmatched.length > 0) this.observer.held?.(b.heldUnmatched.map((h) => h.supplyPointId));
         return recorded;
@@ -242,6 +246,8 @@ function emptyBatch() {
     held: 0,
     groupsRejected: 0,
     records: [] as OutgoingRecord[],
+    /** How many records the batch handed to the publisher (set when it is flushed). */
+    published: 0,
     rejections: [] as FlowRejection[],
     heldUnmatched: [] as HeldFlowReading[],
     publishedLines: [] as number[],
@@ -251,7 +257,7 @@ function emptyBatch() {
       return {
         checkpointLine: b.line,
         readings: b.readings,
-        published: b.records.length,
+        published: b.published,
         rejected: b.rejections.reduce((n, r) => n + r.readings, 0),
         groupsRejected: b.groupsRejected,
         estimated: b.estimated,

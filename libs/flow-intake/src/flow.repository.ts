@@ -141,9 +141,11 @@ export class FlowRepository {
       if (p.publishedLines.length > 0) {
         await client.query('INSERT INTO industry_flow_published (flow_id, lines, supply_points, accounts) VALUES ($1, $2::int[], $3::text[], $4::text[])', [
           flowId,
-          p.publishedLines,
-          p.publishedSupplyPoints,
-          p.publishedAccounts,
+          // Array literals written here: pg's own array encoding escapes every element with a regex, three
+          // thousand a checkpoint. Lines are whole numbers; the strings are quoted as pg quotes them (pinned by a test).
+          `{${p.publishedLines.join(',')}}`,
+          textArrayLiteral(p.publishedSupplyPoints),
+          textArrayLiteral(p.publishedAccounts),
         ]);
       }
       if (p.held.length > 0) {
@@ -380,4 +382,14 @@ function toFlow(r: Record<string, any>): StoredFlow {
     released: r.released,
     lastError: r.last_error,
   };
+}
+
+/** A PostgreSQL text[] literal: every element double-quoted, its backslashes and quotes escaped (no NULLs). */
+export function textArrayLiteral(values: readonly string[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out += (i === 0 ? '"' : ',"') + (v.includes('"') || v.includes('\\') ? v.replace(/[\\"]/g, '\\$&') : v) + '"';
+  }
+  return out + '}';
 }

@@ -60,6 +60,17 @@ export class D0010StructureError extends Error {
 export type TrackedLine = { ok: true; recordType: D0010RecordType | null } | { ok: false; problem: D0010StructureProblem };
 
 const WHOLE_NUMBER = /^\d{1,9}$/;
+/**
+ * One answer object per record type, shared: both passes track every line of a million-reading file, and an
+ * answer per line was garbage for the collector (docs/benchmarks.md "D0010 intake"). Frozen: never changed.
+ */
+const SKIPPED: TrackedLine = Object.freeze({ ok: true, recordType: null });
+const TRACKED = new Map<string, TrackedLine>();
+const trackedAs = (type: D0010RecordType): TrackedLine => {
+  let t = TRACKED.get(type);
+  if (!t) TRACKED.set(type, (t = Object.freeze({ ok: true, recordType: type })));
+  return t;
+};
 const BLANK = /^\s*$/;
 
 /**
@@ -94,13 +105,14 @@ export class D0010StructureTracker {
   track(line: FlowLine): TrackedLine {
     this.lastLine = line.lineNumber;
     const text = line.text;
-    if (text.length === 0 || BLANK.test(text)) return { ok: true, recordType: null };
+    // Only a line starting with white space can be blank (the regex is skipped for every record).
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && BLANK.test(text))) return SKIPPED;
     if (this.unterminated) return this.fail(this.unterminated.lineNumber, 'MALFORMED_RECORD', `the record does not end with "|"`);
     if (text.length > MAX_RECORD_LENGTH) return this.fail(line.lineNumber, 'MALFORMED_RECORD', `the record is longer than ${MAX_RECORD_LENGTH} characters, longer than any D0010 record`);
     if (text.charCodeAt(text.length - 1) !== 124 /* | */) {
       // Decided at the next record or at the end: a cut-off last line means a truncated file.
       this.unterminated = line;
-      return { ok: true, recordType: null };
+      return SKIPPED;
     }
     const bar = text.indexOf('|');
     const type = text.slice(0, bar);
@@ -129,7 +141,7 @@ export class D0010StructureTracker {
       if (type === '026') this.groups++;
     }
     this.position = next;
-    return { ok: true, recordType: type };
+    return trackedAs(type);
   }
 
   /** The end of the file: the trailer must have closed it. */
