@@ -19,6 +19,7 @@
  * whole registry costs more memory (about 216 MiB for 1,000,000 registers, docs/benchmarks.md "Registry
  * projection memory"): a standing cost of the process, not of the file.
  */
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,12 @@ function cpuSecondsOf(pid: number): number {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-GB');
 
+/** The node flags scripts/service-node-flags.sh gives a service ('' when the script is not there). */
+function serviceNodeFlags(app: string): string {
+  const r = spawnSync('bash', ['-c', `source scripts/service-node-flags.sh && service_node_flags ${app}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
 /** The local stack's Kafka broker (scripts/stack/stack.sh's pid file), for its CPU seconds; undefined if not found. */
 function brokerPid(): number | undefined {
   try {
@@ -148,8 +155,9 @@ export async function runIntakeBench(argv: string[]): Promise<void> {
       FLOW_PROCESSOR_BATCH_READINGS: values.batch!,
       ...(values['publisher-thread'] ? { FLOW_PUBLISHER_THREAD: values['publisher-thread'] } : {}),
       LOG_LEVEL: 'warn',
-      // Profiling: SURGE_BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" goes to flow-intake only.
-      ...(process.env.SURGE_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SURGE_BENCH_NODE_OPTIONS } : {}),
+      // flow-intake's own node flags (scripts/service-node-flags.sh, as k8s/ and services.sh run it), unless
+      // SURGE_BENCH_NODE_OPTIONS says otherwise (it replaces them; profiling: add "--cpu-prof --cpu-prof-dir=/tmp/prof").
+      NODE_OPTIONS: process.env.SURGE_BENCH_NODE_OPTIONS ?? serviceNodeFlags('flow-intake'),
     });
     const pid = service.pid;
     const cpuBefore = cpuSecondsOf(pid);
@@ -209,6 +217,7 @@ export async function runIntakeBench(argv: string[]): Promise<void> {
       cpuSeconds: +cpu.toFixed(1),
       // The shared broker: other work on the stack adds to it.
       brokerCpuSeconds: brokerCpu === undefined ? null : +brokerCpu.toFixed(1),
+      nodeOptions: process.env.SURGE_BENCH_NODE_OPTIONS ?? serviceNodeFlags('flow-intake'),
       machine: { cores: cpus().length, loadAverage1m: +loadavg()[0]!.toFixed(2) },
     };
     console.log(JSON.stringify(result, null, 2));

@@ -5,7 +5,10 @@
  * D0010 for it plus one supply point the registry does not know (held: UNMATCHED_SUPPLY_POINT, released once it
  * is registered), polls the flow's status until it is done and read-sink has decided its readings, prints the
  * counts, the status URL, the per-reading outcomes and the rejection report, then bills the account for March
- * 2022 from the flow's two readings. Exits non-zero if any step failed.
+ * 2022 from the flow's two readings, and prints the flow's entry on the account's timeline ("Industry flow <file
+ * id> from <sender>: N readings", from industry-flows.v1) when the timeline service answers (skipped, saying
+ * so, when it does not run). Exits non-zero if any step failed.
+ *   [--timeline URL] (default http://127.0.0.1:3006)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ const { values: opts } = parseArgs({
     flows: { type: 'string', default: 'http://127.0.0.1:3009' },
     registry: { type: 'string', default: 'http://127.0.0.1:3005' },
     billing: { type: 'string', default: 'http://127.0.0.1:3002' },
+    timeline: { type: 'string', default: 'http://127.0.0.1:3006' },
   },
 });
 
@@ -133,6 +137,28 @@ async function main(): Promise<void> {
   for (const l of bill.lines) console.log(`    ${l.description.padEnd(72)} ${(Number(l.amountPence) / 100).toFixed(2).padStart(9)}`);
   console.log(`    total ${bill.totals.total}`);
   console.log(`  the bill:          curl -H "x-api-key: $(cat ${join(dev, 'staff-api-key')})" ${opts.billing}/v1/accounts/${known.accountId}/bills/${billId}`);
+
+  // The flow on the account's story: flow-intake announces it on industry-flows.v1 once processed, the timeline
+  // projects it (one entry per flow and account).
+  const ready = await fetch(`${opts.timeline}/health/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => null);
+  if (!ready?.ok) {
+    console.log(`  the timeline is not running at ${opts.timeline} (bash scripts/services.sh up timeline); the flow's timeline entry is skipped`);
+    return;
+  }
+  type Entry = { kind: string; occurredAt: string; summary: string; link?: { href?: string } };
+  const path = `/v1/accounts/${known.accountId}/timeline?limit=50`;
+  let entry: Entry | undefined;
+  let last = '';
+  for (let i = 0; i < 60 && !entry; i++) {
+    const r = await fetch(`${opts.timeline}${path}`, { headers: { 'x-api-key': staffKey } });
+    const body = (await r.json().catch(() => ({}))) as { items?: Entry[] };
+    entry = body.items?.find((e) => e.kind === 'flow.ingested' && e.link?.href === receipt.links.self);
+    last = r.ok ? `${body.items?.length ?? 0} entries, none for the flow yet` : `HTTP ${r.status}`;
+    if (!entry) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!entry) throw new Error(`the flow's entry did not reach the account's timeline within 30 s (${last})`);
+  console.log(`  on the account's timeline: ${entry.occurredAt}  ${entry.summary}`);
+  console.log(`  the timeline:      curl -H "x-api-key: $(cat ${join(dev, 'staff-api-key')})" "${opts.timeline}${path}"`);
 }
 
 main().catch((error) => {

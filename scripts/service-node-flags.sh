@@ -14,8 +14,10 @@ service_node_flags() { # service_node_flags <app>
   case $1 in
     read-api) echo "--max-old-space-size=192 --max-semi-space-size=32" ;;
     # flow-intake: k8s's 256 MB cap. Uncapped, a 100,000-reading flow took it to 340-420 MB RSS (garbage); capped
-    # at 256 a 1,000,000-reading flow peaked at 301 MB; at 128 it spent a third of its CPU collecting (docs/benchmarks.md).
-    flow-intake) echo "--max-old-space-size=256" ;;
+    # at 256 a 1,000,000-reading flow peaked at 301 MB; at 128 it spent a third of its CPU collecting. 32 MB
+    # semi-spaces as read-api: the pipelined batches (a few thousand records waiting for acks) die young instead
+    # of being promoted; 200,000 readings peaked at 219 MB instead of 289 (docs/benchmarks.md "D0010 intake").
+    flow-intake) echo "--max-old-space-size=256 --max-semi-space-size=32" ;;
     read-sink) echo "--max-old-space-size=192 --max-semi-space-size=16" ;;
     *) echo "" ;;
   esac

@@ -88,8 +88,8 @@ async function main(): Promise<void> {
       API_KEYS: `surge-flow-companion:${sha256Hex(collectorKey)}:flows:submit`,
       KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`,
       LOG_LEVEL: 'warn',
-      // The heap cap it has on the local stack and in k8s (scripts/service-node-flags.sh).
-      NODE_OPTIONS: '--max-old-space-size=256',
+      // The heap flags it has on the local stack and in k8s (scripts/service-node-flags.sh).
+      NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=32',
     });
     // Background priority, as on the local stack and in k8s: on shared cores the customer comes first.
     setPriority(flows.pid, 10);
