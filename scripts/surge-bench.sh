@@ -67,11 +67,11 @@ start() { # start <app> <port>
   for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$2/health/ready" >/dev/null 2>&1 && return; sleep 0.5; done
   echo "$1 did not become ready; see $dir/$1.log" >&2; exit 1
 }
-# SURGE_SINK_NICE (10, as scripts/services.sh runs it) lowers the sink's CPU priority below read-api's: customers
-# first. Before the collectors' batches became sheddable (docs/decisions/0021-criticality-shedding.md) the sink at
-# 10 fell 112 s behind in the full surge (its work was 84% collector readings); with the batches deferred at the
-# peak it kept freshness p99 under 0.8 s in the short runs, and submits were 15-25 ms faster at p95 than at 0.
-NICE="nice -n ${SURGE_SINK_NICE:-10}" start read-sink $sink_port
+# SURGE_SINK_NICE (0) lowers the sink's CPU priority. At 10 the customers' p95 was 15-25 ms better in short runs
+# (collector batches deferred at the peak), but with the day's other work beside the surge (SURGE_COMPANIONS) the
+# sink at 10 fell 60-120 s behind (freshness p99 124 s, the 100,000-reading flow decided in 155 s instead of 85 s):
+# on 2 cores the sink's work is not optional, only later, and the freshness SLO bounds how much later.
+NICE="nice -n ${SURGE_SINK_NICE:-0}" start read-sink $sink_port
 # SURGE_API_INSTANCES read-api processes share the port (SO_REUSEPORT), as replicas behind a load balancer would.
 HTTP_REUSE_PORT=true start read-api $api_port
 for i in $(seq 2 "${SURGE_API_INSTANCES:-1}"); do
