@@ -4,9 +4,9 @@ import { loadReadApiConfig } from './read-api.config';
 const base = { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' };
 
 describe('loadReadApiConfig: criticality shedding', () => {
-  it('sheds collector batches at 15 ms of queueing delay and customers at 50 ms by default', () => {
+  it('sheds collector batches at 15 ms of queueing delay and customers at 100 ms by default', () => {
     const c = loadReadApiConfig(base);
-    expect(c.MAX_QUEUE_DELAY_MS).toBe(50);
+    expect(c.MAX_QUEUE_DELAY_MS).toBe(100);
     expect(c.SHEDDABLE_MAX_QUEUE_DELAY_MS).toBe(15);
     expect(c.SHEDDABLE_MAX_IN_FLIGHT_REQUESTS).toBe(32);
     expect(c.SHEDDABLE_MAX_LOOP_UTILIZATION).toBe(0.7);
