@@ -2,6 +2,7 @@ import { compatibilityPartitioner, Producer, ProduceAcks } from '@platformatic/k
 import type { EventPublisher } from './event-publisher';
 import type { OutgoingRecord } from './kafka-record';
 import { KafkaUnavailableError } from './kafka-unavailable.error';
+import { publishRefusal } from './publish-admission';
 
 export interface PublisherOptions {
   brokers: string[];
@@ -57,13 +58,9 @@ export class PlatformaticEventPublisher implements EventPublisher {
   }
 
   publish(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new KafkaUnavailableError('closing', 'the publisher is closing; nothing was handed to the broker'));
+    const refused = publishRefusal(this.closed, this.buffered, records.length, this.options.maxBufferedRecords);
+    if (refused) return Promise.reject(refused);
     if (records.length === 0) return Promise.resolve();
-    if (this.buffered + records.length > this.options.maxBufferedRecords) {
-      return Promise.reject(
-        new KafkaUnavailableError('buffer_full', `${this.buffered} records already wait for acks (at most ${this.options.maxBufferedRecords}); nothing was handed to the broker`),
-      );
-    }
     this.buffered += records.length;
     return new Promise<void>((resolve, reject) => {
       let remaining = records.length;

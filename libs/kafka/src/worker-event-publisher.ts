@@ -3,6 +3,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { EventPublisher } from './event-publisher';
 import type { OutgoingRecord } from './kafka-record';
 import { KafkaUnavailableError, type KafkaUnavailableReason } from './kafka-unavailable.error';
+import { publishRefusal } from './publish-admission';
 import type { PublisherOptions } from './platformatic-event-publisher';
 
 export interface WorkerPublisherOptions extends PublisherOptions {
@@ -65,13 +66,9 @@ export class WorkerEventPublisher implements EventPublisher {
   constructor(private readonly options: WorkerPublisherOptions) {}
 
   publish(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new KafkaUnavailableError('closing', 'the publisher is closing; nothing was handed to the broker'));
+    const refused = publishRefusal(this.closed, this.buffered, records.length, this.options.maxBufferedRecords);
+    if (refused) return Promise.reject(refused);
     if (records.length === 0) return Promise.resolve();
-    if (this.buffered + records.length > this.options.maxBufferedRecords) {
-      return Promise.reject(
-        new KafkaUnavailableError('buffer_full', `${this.buffered} records already wait for acks (at most ${this.options.maxBufferedRecords}); nothing was handed to the broker`),
-      );
-    }
     const batch = pack(this.nextId++, records);
     const worker = this.ensureWorker();
     this.buffered += records.length;
