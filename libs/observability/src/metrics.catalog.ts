@@ -77,7 +77,7 @@ export const METRIC_DEFINITIONS = {
   ),
   httpRequestsShed: counter(
     'surge_http_requests_shed_total',
-    'Requests refused 503 at the front door before any work, by why (in_flight|queue_delay) and criticality (critical|sheddable: collector batches go first).',
+    'Requests refused 503 at the front door before any work, by why (in_flight|queue_delay|loop_utilization) and criticality (critical|sheddable: collector batches go first).',
     ['service', 'reason', 'criticality'],
   ),
   httpRequestDuration: histogram(
