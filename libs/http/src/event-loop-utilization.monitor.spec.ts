@@ -13,6 +13,16 @@ describe('EventLoopUtilizationMonitor', () => {
     expect(monitor.utilization()).toBeLessThan(0.11);
   });
 
+  it('by default a burst of a few busy samples (collector batches arriving together) stays under 0.7 (regression: batches refused at 3x)', () => {
+    let u = 0.9;
+    const monitor = new EventLoopUtilizationMonitor(undefined, undefined, () => u, false);
+    for (let i = 0; i < 3; i++) monitor.sample();
+    expect(monitor.utilization()).toBeLessThan(0.7);
+    u = 0.9; // sustained: a loop that stays busy for a second or more does cross it
+    for (let i = 0; i < 12; i++) monitor.sample();
+    expect(monitor.utilization()).toBeGreaterThan(0.7);
+  });
+
   it('reads the real loop: a loop kept busy reads as busy', async () => {
     const monitor = new EventLoopUtilizationMonitor(20);
     const until = Date.now() + 300;
