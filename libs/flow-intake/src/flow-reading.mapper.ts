@@ -129,29 +129,9 @@ export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: 
   const state = lookupHeld({ supplyPointId: reading.mpanCore, meterSerial: rawSerial, registerId }, lookup);
   const value = canonicalReadingValue(reading.value);
   const correlationId = ctx.correlationId ?? `flow-${ctx.flowId}`;
-  if (state) {
-    // Built whole in the published field order (what matchedReading of the pending reading gives), no spread.
-    const event: { -readonly [K in keyof MeterReadingSubmittedV1]: MeterReadingSubmittedV1[K] } = {
-      schema: 'meter-reading.submitted.v1',
-      readingId,
-      supplyPointId: reading.mpanCore,
-      fuel: 'electricity',
-      meterSerial: serial,
-      registerId,
-      readAt: reading.readAt,
-      value,
-      unit: 'kWh',
-      source: reading.source,
-      channel: 'd0010',
-      submittedAt: ctx.receivedAt,
-      correlationId,
-    } as MeterReadingSubmittedV1;
-    if (hold) event.hold = hold;
-    event.accountId = state.accountId;
-    event.digits = state.digits;
-    return { kind: 'reading', event };
-  }
-  const pending: PendingReading = {
+  // Built whole in the published field order (the byte-identical encoding its tests pin), no spread: a matched
+  // reading is this with hold, accountId and digits added in that order; a pending one with hold only.
+  const base: { -readonly [K in keyof PendingReading]: PendingReading[K] } = {
     schema: 'meter-reading.submitted.v1',
     readingId,
     supplyPointId: reading.mpanCore,
@@ -165,8 +145,15 @@ export function mapFlowReading(reading: D0010Reading, ctx: FlowContext, lookup: 
     channel: 'd0010',
     submittedAt: ctx.receivedAt,
     correlationId,
-    ...(hold ? { hold } : {}),
   };
+  if (hold) base.hold = hold;
+  if (state) {
+    const event = base as { -readonly [K in keyof MeterReadingSubmittedV1]: MeterReadingSubmittedV1[K] };
+    event.accountId = state.accountId;
+    event.digits = state.digits;
+    return { kind: 'reading', event };
+  }
+  const pending: PendingReading = base;
   return {
     kind: 'held',
     held: {
