@@ -33,9 +33,21 @@ db="bench_$run"
 api_port=${SURGE_API_PORT:-3100}; sink_port=${SURGE_SINK_PORT:-3101}; web_port=${SURGE_WEB_PORT:-3104}; bare_port=${SURGE_BARE_PORT:-3199}
 prom_url=${PROMETHEUS_URL:-http://127.0.0.1:9090}
 pids=()
+# PostgreSQL runs in a session of its own (pg_ctl), and Linux weighs CPU between sessions (autogroups) before it
+# weighs processes: the companions' nice 10 and services.sh's background niceness stop at its door, and under
+# contention its backends get as much CPU as the whole read path together. Nothing on the customers' submit path
+# uses it (that is Redis and Kafka); a bill run's COPYs and the timeline's projection are what it does during the
+# surge, the surge-background class of k8s/. So for the run its session gets SURGE_DATABASE_NICE (10; 0 leaves it),
+# and its weight is put back afterwards. Measured: docs/benchmarks.md, docs/decisions/0021-criticality-shedding.md.
+pg_group=/proc/$(cat "$state/pids/postgres.pid" 2>/dev/null || echo none)/autogroup
+pg_nice_before=$(awk '{print $NF}' "$pg_group" 2>/dev/null || true)
+if [[ -n $pg_nice_before && ${SURGE_DATABASE_NICE:-10} != 0 ]]; then
+  echo "${SURGE_DATABASE_NICE:-10}" >"$pg_group" 2>/dev/null || echo "(could not lower PostgreSQL's CPU weight: $pg_group)" >&2
+fi
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [[ -n $pg_nice_before ]] && { echo "$pg_nice_before" >"$pg_group"; } 2>/dev/null || true
   rm -f "$state/prometheus/targets/bench-$run.json"
 }
 trap cleanup EXIT

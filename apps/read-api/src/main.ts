@@ -52,6 +52,18 @@ async function bootstrap(): Promise<void> {
           },
         }
       : {}),
+    // Queued where they arrive and worked a few milliseconds a turn, customers first (admission.queue.ts): turns
+    // stay short, so new connections are taken within milliseconds, and a request that waited past its
+    // criticality's delay limit is refused instead of worked late.
+    ...(config.ADMISSION_TURN_BUDGET_MS > 0 && config.MAX_QUEUE_DELAY_MS > 0
+      ? {
+          admission: {
+            turnBudgetMs: config.ADMISSION_TURN_BUDGET_MS,
+            maxQueued: config.ADMISSION_MAX_QUEUED,
+            maxWaitMs: { critical: config.MAX_QUEUE_DELAY_MS, sheddable: config.SHEDDABLE_MAX_QUEUE_DELAY_MS || config.MAX_QUEUE_DELAY_MS },
+          },
+        }
+      : {}),
     exempt: ['/health/live', '/health/ready', '/metrics'],
     onShed: (reason, criticality) => metrics.httpRequestsShed.inc({ service: 'read-api', reason, criticality }),
   }); // shed 503s are also counted by the RED hook below under their route, so they burn the availability budget

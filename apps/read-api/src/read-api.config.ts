@@ -47,6 +47,15 @@ const schema = z.object({
   // (docs/decisions/0021-criticality-shedding.md).
   MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(100),
   /**
+   * Requests are queued where they arrive and worked from a queue of our own at most this many milliseconds a turn
+   * of the event loop (libs/http/src/admission.queue.ts): the loop polls its sockets, and takes its next new
+   * connection, that often. A request waits there at most MAX_QUEUE_DELAY_MS (a batch SHEDDABLE_MAX_QUEUE_DELAY_MS)
+   * before it is refused. 0 works each request in the turn it arrived (docs/decisions/0021-criticality-shedding.md).
+   */
+  ADMISSION_TURN_BUDGET_MS: z.coerce.number().min(0).max(1000).default(2),
+  /** Requests waiting in that queue at most; the next is refused at once. */
+  ADMISSION_MAX_QUEUED: positiveInt(4096),
+  /**
    * The same for sheddable work, the collectors' batches: refused at a shorter delay, so under overload the cores
    * go to customers first and the machines retry on Retry-After (docs/decisions/0021-criticality-shedding.md).
    * Must not exceed MAX_QUEUE_DELAY_MS; 0 sheds batches like everything else.

@@ -164,3 +164,30 @@ describe('EventLoopLagMonitor', () => {
     }
   });
 });
+
+describe('registerLoadShedding: the admission queue', () => {
+  it('works a request from the queue, and refuses those that waited past their limit behind it (503, queue_delay)', async () => {
+    const app = Fastify();
+    const reasons: string[] = [];
+    registerLoadShedding(app, {
+      maxInFlight: 100,
+      exempt: ['/health/ready'],
+      maxQueueDelayMs: 50,
+      lagMs: () => 0,
+      admission: { maxWaitMs: { critical: 50, sheddable: 15 }, turnBudgetMs: 2, maxQueued: 100 },
+      onShed: (r, c) => reasons.push(`${r}/${c}`),
+    });
+    app.get('/busy', async () => {
+      const until = performance.now() + 80; // one request holds the loop for 80 ms
+      while (performance.now() < until);
+      return { ok: true };
+    });
+    app.get('/health/ready', async () => ({ ok: true }));
+    const answers = await Promise.all([app.inject({ url: '/busy' }), app.inject({ url: '/busy' }), app.inject({ url: '/health/ready' })]);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 503, 200]);
+    expect(answers[1]!.headers['retry-after']).toBe('1');
+    expect(reasons).toEqual(['queue_delay/critical']);
+    expect((await app.inject({ url: '/busy' })).statusCode).toBe(200);
+    await app.close();
+  });
+});

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { unavailable } from '@surge/errors/app.error';
 import { RETRY_AFTER_SECONDS } from '@surge/errors/error-codes.catalog';
 import { toResponse } from './app-error.filter';
+import { AdmissionQueue, type AdmissionQueueOptions, type Criticality } from './admission.queue';
 
 export interface LoadSheddingOptions {
   /** Requests being handled at once, at most; the next answers 503 at once. */
@@ -22,6 +23,12 @@ export interface LoadSheddingOptions {
    * listed is critical. Without it every route is shed alike.
    */
   sheddable?: SheddableRoutes;
+  /**
+   * Requests are queued where they arrive and worked from the AdmissionQueue a few milliseconds a turn, customers
+   * first; one that waited past its criticality's `maxWaitMs` is refused (`queue_delay`). Without it each request
+   * is worked in the turn it arrived, as before.
+   */
+  admission?: AdmissionQueueOptions;
   onShed?: (reason: ShedReason, criticality: Criticality) => void;
 }
 
@@ -40,8 +47,8 @@ export interface SheddableRoutes {
   loopUtilization?: () => number;
 }
 
-export type ShedReason = 'in_flight' | 'queue_delay' | 'loop_utilization';
-export type Criticality = 'critical' | 'sheddable';
+export type ShedReason = 'in_flight' | 'queue_delay' | 'loop_utilization' | 'queue_full';
+export type { Criticality };
 
 /**
  * A bounded front door. Past `maxInFlight` concurrent requests, or while the
@@ -72,18 +79,13 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
   );
   const body = JSON.stringify(refusal.body);
   const retryAfter = String(refusal.retryAfter);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (exempt.has(request.url)) return done();
-    const q = request.url.indexOf('?');
-    const isSheddable = sheddable.size > 0 && sheddable.has(q < 0 ? request.url : request.url.slice(0, q));
-    const delayLimit = isSheddable ? sheddableDelayMs : options.maxQueueDelayMs;
-    const late = options.lagMs !== undefined && delayLimit !== undefined && options.lagMs() > delayLimit;
-    const busy = isSheddable && busyForSheddable !== undefined && busyForSheddable();
-    if (late || busy || inFlight >= options.maxInFlight || (isSheddable && sheddableInFlight >= sheddableCap)) {
-      options.onShed?.(late ? 'queue_delay' : busy ? 'loop_utilization' : 'in_flight', isSheddable ? 'sheddable' : 'critical');
-      void reply.code(refusal.status).header('retry-after', retryAfter).header('content-type', 'application/json').send(body);
-      return;
-    }
+  const queue = options.admission ? new AdmissionQueue(options.admission) : undefined;
+  const refuse = (reply: FastifyReply, reason: ShedReason | undefined, criticality: Criticality) => {
+    if (reason) options.onShed?.(reason, criticality);
+    void reply.code(refusal.status).header('retry-after', retryAfter).header('content-type', 'application/json').send(body);
+  };
+  const overCap = (isSheddable: boolean) => inFlight >= options.maxInFlight || (isSheddable && sheddableInFlight >= sheddableCap);
+  const admit = (reply: FastifyReply, isSheddable: boolean, done: () => void) => {
     inFlight++;
     if (isSheddable) sheddableInFlight++;
     let released = false;
@@ -97,6 +99,29 @@ export function registerLoadShedding(fastify: FastifyInstance, options: LoadShed
     reply.raw.once('finish', release);
     reply.raw.once('close', release);
     done();
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (exempt.has(request.url)) return done();
+    const q = request.url.indexOf('?');
+    const isSheddable = sheddable.size > 0 && sheddable.has(q < 0 ? request.url : request.url.slice(0, q));
+    const criticality: Criticality = isSheddable ? 'sheddable' : 'critical';
+    const delayLimit = isSheddable ? sheddableDelayMs : options.maxQueueDelayMs;
+    const late = options.lagMs !== undefined && delayLimit !== undefined && options.lagMs() > delayLimit;
+    const busy = isSheddable && busyForSheddable !== undefined && busyForSheddable();
+    if (late || busy || overCap(isSheddable)) return refuse(reply, late ? 'queue_delay' : busy ? 'loop_utilization' : 'in_flight', criticality);
+    if (!queue) return admit(reply, isSheddable, done);
+    const entered = queue.enter(
+      criticality,
+      () => {
+        // The caller gave up while it waited: nothing to answer, nothing to work.
+        if (request.raw.destroyed) return refuse(reply, undefined, criticality);
+        // The caps again: requests admitted since this one arrived may have filled them.
+        if (overCap(isSheddable)) return refuse(reply, 'in_flight', criticality);
+        admit(reply, isSheddable, done);
+      },
+      () => refuse(reply, 'queue_delay', criticality),
+    );
+    if (!entered) refuse(reply, 'queue_full', criticality);
   });
   return { inFlight: () => inFlight, sheddableInFlight: () => sheddableInFlight };
 }
