@@ -23,7 +23,7 @@
  * ClickHouse CPU is the whole server's: other users of the shared server add to it (say so with figures).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClickHouse, ensureDatabase } from '@surge/clickhouse/clickhouse.factory';
@@ -54,6 +54,14 @@ const { values: args } = parseArgs({
     env: { type: 'string', multiple: true },
     'history-cache': { type: 'string' },
     'clickhouse-pid-file': { type: 'string', default: '.stack/pids/clickhouse.pid' },
+    /** Flags on the sink's node command line, for those NODE_OPTIONS refuses (e.g. --trace-gc), space-separated. */
+    'node-args': { type: 'string' },
+    /** The measured sink's whole stdout and stderr to this file (e.g. with --node-options=--trace-gc, to count collections). */
+    'sink-log': { type: 'string' },
+    /** Another build's read-sink (its dist/apps/read-sink/src/main.js), measured by this bench: before and after in one harness. */
+    'sink-main': { type: 'string' },
+    /** How often the bench reads the sink's /metrics (ms). Each scrape costs the sink CPU that is charged to its readings. */
+    'poll-ms': { type: 'string', default: '250' },
   },
 });
 const READINGS = Number(args.readings);
@@ -61,6 +69,7 @@ const REGISTERS = Number(args.registers);
 const HISTORY = Number(args.history);
 const PORT = Number(args.port);
 const MAX_SECONDS = Number(args['max-seconds']);
+const POLL_MS = Number(args['poll-ms']);
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU in 1/100 s
 const DAY_MS = 86_400_000;
 /** History: one reading a month before the surge, ending in February. */
@@ -243,16 +252,23 @@ interface Sink {
   output: () => string;
 }
 
-async function startSink(env: Record<string, string>, cpuProfDir?: string): Promise<Sink> {
-  const main = join(__dirname, '..', 'apps', 'read-sink', 'src', 'main.js');
-  const nodeArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+async function startSink(env: Record<string, string>, cpuProfDir?: string, logFile?: string): Promise<Sink> {
+  const main = args['sink-main'] ?? join(__dirname, '..', 'apps', 'read-sink', 'src', 'main.js');
+  const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), ...(logFile && args['node-args'] ? args['node-args'].split(' ').filter(Boolean) : [])];
   const child = spawn(process.execPath, [...nodeArgs, main], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(PORT), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d) => (output = (output + String(d)).slice(-20_000)));
-  child.stderr?.on('data', (d) => (output = (output + String(d)).slice(-20_000)));
+  const log = logFile ? createWriteStream(logFile) : undefined;
+  child.stdout?.on('data', (d) => {
+    log?.write(d);
+    output = (output + String(d)).slice(-20_000);
+  });
+  child.stderr?.on('data', (d) => {
+    log?.write(d);
+    output = (output + String(d)).slice(-20_000);
+  });
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`read-sink exited with ${child.exitCode}:\n${output}`);
@@ -285,6 +301,19 @@ async function sinkMetrics(): Promise<{ handled: number; heapTotal: number; heap
     heapUsed: gauge('nodejs_heap_size_used_bytes'),
     external: gauge('nodejs_external_memory_bytes'),
   };
+}
+
+/** Collections and their pause time from a --trace-gc log (one line per collection). */
+function gcSummary(file: string): string[] {
+  const kinds = new Map<string, { n: number; ms: number }>();
+  for (const m of readFileSync(file, 'utf8').matchAll(/ ms: (Scavenge|Minor Mark-Sweep|Mark-Compact(?: \(reduce\))?)\b[^\n]*?, ([\d.]+) \/ [\d.]+ ms/g)) {
+    const k = kinds.get(m[1]!) ?? { n: 0, ms: 0 };
+    k.n++;
+    k.ms += Number(m[2]);
+    kinds.set(m[1]!, k);
+  }
+  if (kinds.size === 0) return [`GC: no --trace-gc lines in ${file}`];
+  return [...kinds].map(([kind, { n, ms }]) => `RESULT GC ${kind}: ${n} collections, ${(ms / 1000).toFixed(2)} s of pauses (--trace-gc, start-up included)`);
 }
 
 /** Self time per function from a .cpuprofile, the top `n`. */
@@ -339,7 +368,7 @@ async function main(): Promise<void> {
   };
   let sink: Sink | undefined;
   try {
-    log(`run ${name}: ${READINGS} readings over ${REGISTERS} registers, ${HISTORY} history readings each; sink env ${JSON.stringify(baseEnv).replace(/"(KAFKA_BROKERS|CLICKHOUSE_URL)":"[^"]*",?/g, '')}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+    log(`run ${name}: ${READINGS} readings over ${REGISTERS} registers, ${HISTORY} history readings each; sink ${args['sink-main'] ?? 'of this build'}, /metrics read every ${POLL_MS} ms; sink env ${JSON.stringify(baseEnv).replace(/"(KAFKA_BROKERS|CLICKHOUSE_URL)":"[^"]*",?/g, '')}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
     await ensureDatabase(chSettings);
     const db = createClickHouse(chSettings);
     await migrateClickHouse(db, READING_CLICKHOUSE_MIGRATIONS);
@@ -380,14 +409,14 @@ async function main(): Promise<void> {
     const partsBefore = await partsCreated(ch, name);
     const chCpu0 = cpuMs(chPid);
     const spawnedAt = process.hrtime.bigint();
-    sink = await startSink({ ...baseEnv, KAFKA_TOPIC_PREFIX: prefix, CLICKHOUSE_DATABASE: name, KAFKA_GROUP_ID: `${prefix}read-sink` }, profDir);
+    sink = await startSink({ ...baseEnv, KAFKA_TOPIC_PREFIX: prefix, CLICKHOUSE_DATABASE: name, KAFKA_GROUP_ID: `${prefix}read-sink` }, profDir, args['sink-log']);
     const pid = sink.child.pid!;
     const readyAt = process.hrtime.bigint();
     let handled = 0;
     const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
     const deadline = Date.now() + MAX_SECONDS * 1000;
     while (handled < records.length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, POLL_MS));
       const m = await sinkMetrics();
       handled = m.handled;
       peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
@@ -413,12 +442,13 @@ async function main(): Promise<void> {
       `RESULT ClickHouse CPU during the drain: ${chCpu0 !== null && chCpu1 !== null ? ((chCpu1 - chCpu0) / 1000).toFixed(1) : 'n/a'} s (${chCpu0 !== null && chCpu1 !== null ? ((chCpu1 - chCpu0) / handled).toFixed(3) : 'n/a'} ms per reading; the whole shared server)`,
     );
     const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
-    log(`RESULT read-sink peak RSS: ${rss.toFixed(0)} MiB (peaks sampled from /metrics every 250 ms: V8 heap ${mib(peak.heapTotal)} MiB, of it used ${mib(peak.heapUsed)} MiB; buffers outside it ${mib(peak.external)} MiB)`);
+    log(`RESULT read-sink peak RSS: ${rss.toFixed(0)} MiB (peaks sampled from /metrics every ${POLL_MS} ms: V8 heap ${mib(peak.heapTotal)} MiB, of it used ${mib(peak.heapUsed)} MiB; buffers outside it ${mib(peak.external)} MiB)`);
     log(`RESULT ClickHouse parts: ${parts} created by the drain's inserts, ${active} active at the end`);
     log(`RESULT stored: ${JSON.stringify(stored)}`);
     await stopSink(sink);
     sink = undefined;
     if (profDir) for (const line of profileSummary(profDir)) log(line);
+    if (args['sink-log']) for (const line of gcSummary(args['sink-log'])) log(line);
   } finally {
     if (sink) await stopSink(sink);
     await ch.command({ query: `DROP DATABASE IF EXISTS ${name}` }).catch(() => undefined);

@@ -282,6 +282,44 @@ describe('assessReading', () => {
       expect(assessReading(at(30, '90000'), ctx([h('r1', 0, '1000')])).status).toBe('accepted');
     });
 
+    it('decides exactly as the decimal comparison at and around the limit (the double fast path defers near a tie)', () => {
+      // The reference: the decimal arithmetic the check always used (EAC x ms / ms a day / 365.25, 40 digits, times 2).
+      const limitOf = (eac: string, ms: number) => new MeterDecimal(eac).times(ms).div(DAY).div('365.25').times(2);
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 500_000 }),
+          fc.integer({ min: 0, max: 9 }),
+          fc.integer({ min: 1, max: 400 * 24 * 3600 }),
+          fc.integer({ min: -3, max: 3 }),
+          (eacWhole, eacTenth, seconds, nudge) => {
+            const eac = `${eacWhole}.${eacTenth}`;
+            const ms = seconds * 1000;
+            // The advance nearest the limit in tenths, nudged either side: a reading that sits on the line.
+            const advance = limitOf(eac, ms).toDecimalPlaces(1).plus(new MeterDecimal(nudge).div(10));
+            if (advance.lte(0) || advance.gte(999_999_000)) return;
+            const history = [h('r1', 0, '0.0', 'R')];
+            const reading = { readAt: new Date(T0 + ms).toISOString(), value: advance.toFixed(1), source: 'C' as const };
+            const out = assessReading(reading, ctx(history, { digits: 10, estimatedAnnualConsumption: eac }));
+            expect(out.status).toBe(advance.gt(limitOf(eac, ms)) ? 'held' : 'accepted');
+          },
+        ),
+        { numRuns: 3000 },
+      );
+      // Exactly on the line (twice expected is 10 here): accepted; a tenth above it: held.
+      const exact = ctx([h('r1', 0, '1000')], { estimatedAnnualConsumption: '1826.25' });
+      expect(assessReading(at(1, '1010'), exact).status).toBe('accepted');
+      expect(assessReading(at(1, '1010.1'), exact).status).toBe('held');
+    });
+
+    it('an EAC that is not a positive decimal is ignored and flagged every time it is met (parsed EACs are remembered)', () => {
+      for (const bad of ['0', '0.0', 'abc', '-5', '']) {
+        for (let i = 0; i < 2; i++) {
+          const out = assessReading(at(30, '90000'), ctx([h('r1', 0, '1000')], { estimatedAnnualConsumption: bad }));
+          expect(out).toMatchObject({ status: 'accepted', flags: ['IGNORED_INVALID_EAC'] });
+        }
+      }
+    });
+
     it('is checked from the last actual reading when the previous one was an estimate', () => {
       // Estimate too low: 700 in 4 days looks huge, but 800 in 63 days from the actual is within 2x (931.5).
       const history = [h('a1', 0, '1000', 'R'), h('e1', 59, '1100', 'D')];

@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { expectedAdvanceOver } from './estimated-annual-consumption.calculator';
+import { DAYS_PER_YEAR, expectedAdvanceOver } from './estimated-annual-consumption.calculator';
 import { MS_PER_DAY, parseInstant } from './instant.model';
 import { isEstimate, isReadingSource, type ReadingSource } from './reading.model';
 import {
@@ -129,6 +129,32 @@ interface Finding {
 
 const POSITIVE_DECIMAL = /^\d+(\.\d+)?$/;
 
+/** An EAC as both the exact decimal (messages, near ties) and a double (the fast comparison in exceedsExpected). */
+interface ParsedEac {
+  readonly value: Decimal;
+  readonly number: number;
+}
+/** Relative margin within which the double comparison defers to the decimal one (see Neighbours.exceedsExpected). */
+const FLOAT_MARGIN = 1e-9;
+const DAYS_PER_YEAR_NUMBER = Number(DAYS_PER_YEAR);
+
+/**
+ * EACs already parsed, by their text: a register's EAC is the same string for each of its readings (the default
+ * profile for every register the registry does not know), and parsing it was a decimal per reading. Bounded:
+ * cleared when full (an account's own EACs are many, but each costs ~100 bytes and a re-parse is only a miss).
+ */
+const parsedEacs = new Map<string, ParsedEac | null>();
+const MAX_PARSED_EACS = 10_000;
+function parseEac(raw: string): ParsedEac | null {
+  let parsed = parsedEacs.get(raw);
+  if (parsed !== undefined) return parsed;
+  const value = POSITIVE_DECIMAL.test(raw) ? new MeterDecimal(raw) : null;
+  parsed = value !== null && value.gt(0) ? { value, number: value.toNumber() } : null;
+  if (parsedEacs.size >= MAX_PARSED_EACS) parsedEacs.clear();
+  parsedEacs.set(raw, parsed);
+  return parsed;
+}
+
 /**
  * History entries already parsed, by identity. A register's history is passed in again for each of
  * its readings (the sink keeps the same entry objects between batches), and parsing every entry
@@ -223,7 +249,7 @@ interface ParsedContext {
   points: Point[];
   supplyStart: number | null;
   exchange: number | null;
-  eac: Decimal | null;
+  eac: ParsedEac | null;
   zeroAdvanceDays: number;
 }
 
@@ -247,11 +273,26 @@ class Neighbours {
   }
 
   expectedOver(fromT: number, toT: number): Decimal | null {
-    return this.ctx.eac === null ? null : expectedAdvanceOver(this.ctx.eac, toT - fromT);
+    return this.ctx.eac === null ? null : expectedAdvanceOver(this.ctx.eac.value, toT - fromT);
   }
 
-  exceedsExpected(advance: Decimal, expected: Decimal | null): expected is Decimal {
-    return expected !== null && advance.gt(expected.times(HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE));
+  /**
+   * Whether `advance` is more than twice the expected advance from `fromT` to `toT` (false without an EAC).
+   * Decided in binary floating point when the two sides differ by more than FLOAT_MARGIN of the limit, far above
+   * the error of the few double operations here (~1e-15) and of the decimal path (40 digits), so the answer is
+   * the exact one; a near tie goes the decimal way, as before. Why: the decimal division was about 40% of
+   * judging a reading, and the limit itself is only needed for a hold's message (the rare case).
+   */
+  exceedsExpected(advance: Decimal, fromT: number, toT: number): boolean {
+    const eac = this.ctx.eac;
+    if (eac === null) return false;
+    const limit = (HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE * eac.number * (toT - fromT)) / MS_PER_DAY / DAYS_PER_YEAR_NUMBER;
+    const a = advance.toNumber();
+    if (Number.isFinite(limit) && Number.isFinite(a) && limit >= 0) {
+      if (a > limit * (1 + FLOAT_MARGIN)) return true;
+      if (a < limit * (1 - FLOAT_MARGIN)) return false;
+    }
+    return advance.gt(expectedAdvanceOver(eac.value, toT - fromT).times(HOLD_ABOVE_MULTIPLE_OF_EXPECTED_ADVANCE));
   }
 
   /** Consumption from `opening` to `closing` at `toT`, or null when it can only be negative. */
@@ -364,14 +405,11 @@ function parseContext(context: PlausibilityContext, options: PlausibilityOptions
   };
   const supplyStart = optionalInstant(context.supplyStartDate, PLAUSIBILITY_FLAGS.IGNORED_INVALID_SUPPLY_START);
   const exchange = optionalInstant(context.meterExchangedAt, PLAUSIBILITY_FLAGS.IGNORED_INVALID_METER_EXCHANGE);
-  let eac: Decimal | null = null;
+  let eac: ParsedEac | null = null;
   const rawEac: unknown = context.estimatedAnnualConsumption;
   if (rawEac !== undefined && rawEac !== null) {
-    if (typeof rawEac === 'string' && POSITIVE_DECIMAL.test(rawEac) && new MeterDecimal(rawEac).gt(0)) {
-      eac = new MeterDecimal(rawEac);
-    } else {
-      flags.add(PLAUSIBILITY_FLAGS.IGNORED_INVALID_EAC);
-    }
+    eac = typeof rawEac === 'string' ? parseEac(rawEac) : null;
+    if (eac === null) flags.add(PLAUSIBILITY_FLAGS.IGNORED_INVALID_EAC);
   }
   const zeroAdvanceDays =
     typeof options?.zeroAdvanceFlagDays === 'number' &&
@@ -466,8 +504,8 @@ function checkAgainstPrevious(
     }
     found.advance = measured.advance;
     found.rolledOver = measured.rolledOver;
-    const expected = neighbours.expectedOver(base.t, t);
-    if (neighbours.exceedsExpected(measured.advance, expected)) {
+    if (neighbours.exceedsExpected(measured.advance, base.t, t)) {
+      const expected = neighbours.expectedOver(base.t, t)!;
       found.hold = {
         status: 'held',
         reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',
@@ -521,8 +559,8 @@ function checkAgainstNext(
         message: `This reading (${raw}) is higher than a later reading of ${describe(ahead)}, so both cannot be right. Check the date you read the meter and every digit; if the later reading is wrong, contact us.`,
       });
     }
-    const expected = neighbours.expectedOver(t, ahead.t);
-    if (!isEstimate(ahead.source) && neighbours.exceedsExpected(onward.advance, expected)) {
+    if (!isEstimate(ahead.source) && neighbours.exceedsExpected(onward.advance, t, ahead.t)) {
+      const expected = neighbours.expectedOver(t, ahead.t)!;
       hold = {
         status: 'held',
         reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED',

@@ -13,4 +13,16 @@ describe('stored reading instants', () => {
     expect(toStoredInstant('2022-03-27')).toBe('2022-03-27T00:00:00.000Z');
     expect(toStoredInstant('2022-10-30')).toBe('2022-10-29T23:00:00.000Z');
   });
+
+  it('an instant already in stored form comes back as it is; anything else goes through a Date as before', () => {
+    const viaDate = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString();
+    for (const iso of ['2022-03-31T18:30:00.000Z', '1900-01-01T00:00:00.000Z', '2024-02-29T23:59:59.000Z']) {
+      expect(toStoredInstant(iso)).toBe(iso);
+      expect(toStoredInstant(iso)).toBe(viaDate(iso));
+    }
+    // Not a calendar date (30 February): not passed through, Date rolls it over as it always did.
+    expect(toStoredInstant('2022-02-30T00:00:00.000Z')).toBe(viaDate('2022-02-30T00:00:00.000Z'));
+    expect(toStoredInstant('2022-02-30T00:00:00.000Z')).not.toBe('2022-02-30T00:00:00.000Z');
+    expect(toStoredInstant('2022-03-31T18:30:00.500Z')).toBe('2022-03-31T18:30:00.000Z');
+  });
 });

@@ -4,7 +4,8 @@ import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { submittedEvent, testMpan } from '@surge-test/fixtures/reading.stub';
 import { encodeSubmitted, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type RegisterKey, type StoredReading } from '@surge/reading-store/meter-reading.repository';
-import { RegisterHistoryCache } from './reading-sink-history.cache';
+import { partitionOf, RegisterHistoryCache } from './reading-sink-history.cache';
+import { storedReading } from '@surge-test/fixtures/stored-reading.stub';
 import type { ReviewRecord } from '@surge/reading-contracts/reading-review.event';
 
 /** The latest version of a reading's row, as every ClickHouse read collapses them. */
@@ -118,6 +119,22 @@ describe('ReadingSinkService decisions', () => {
     expect(repo.rows[1]).toMatchObject({ status: 'accepted', duplicateOf: '' });
   });
 
+  it('each outcome says when its reading was decided: a fresh one now, a redelivered one when it was first decided', async () => {
+    let now = Date.UTC(2025, 10, 1, 12);
+    sink = new ReadingSinkService(repo, publisher, resolveTopics(''), undefined, () => now);
+    const first = submittedEvent(base);
+    await sink.handle(asRecords([first]));
+    now += 60_000;
+    const second = submittedEvent({ ...base, value: '10000.5', readAt: '2025-10-21T10:00:00.000Z' });
+    await sink.handle(asRecords([first, second]));
+    const decidedAt = publisher.records.map((r) => (JSON.parse(String(r.value)) as { readingId: string; decidedAt: string }));
+    expect(decidedAt.map((o) => [o.readingId, o.decidedAt])).toEqual([
+      [first.readingId, '2025-11-01T12:00:00.000Z'],
+      [first.readingId, '2025-11-01T12:00:00.000Z'],
+      [second.readingId, '2025-11-01T12:01:00.000Z'],
+    ]);
+  });
+
   it('a reading marked for review that our own checks reject stays rejected', async () => {
     await sink.handle(asRecords([submittedEvent({ ...base, value: '10000.0', readAt: '2025-10-01T00:00:00.000Z' })]));
     const hold = { reasonCode: 'ADVANCE_EXCEEDS_TWICE_EXPECTED', industryCode: '05', message: 'failed the sender validation' };
@@ -220,6 +237,20 @@ describe('ReadingSinkService with a RegisterHistoryCache', () => {
     await bounded.handle(at(5, [on(1, 4, '4.0')]));
     expect(repo.historyLookups.length).toBe(lookups + 1);
     expect(repo.rows.at(-1)).toMatchObject({ status: 'accepted' });
+  });
+
+  it('does not keep a register whose history holds a reading the checker ignores as malformed, however far back (every judgement is flagged)', async () => {
+    // Another writer's row, long before the tail, with a value that is no decimal.
+    repo.rows.push(storedReading({ ...base, readingId: 'odd', readAt: '2025-09-01T09:00:00.000Z', value: 'n/a', source: 'R', status: 'accepted', duplicateOf: '' }));
+    await sink.handle(at(0, [reading(1, '10000.0'), reading(2, '10010.0')]));
+    await sink.handle(at(2, [reading(3, '10020.0')]));
+    expect(repo.historyLookups).toEqual([[key], [key]]);
+    expect(cache.size.registers).toBe(0);
+    expect(repo.rows.slice(1).map((r) => [r.status, r.flags.includes('IGNORED_MALFORMED_HISTORY')])).toEqual([
+      ['accepted', true],
+      ['accepted', true],
+      ['accepted', true],
+    ]);
   });
 
   it('keeps only the tail from the last actual reading, and reads the whole history for a reading dated before the register\'s latest', async () => {
@@ -326,6 +357,14 @@ describe('ReadingSinkService: the same decisions with the compact history cache,
     expect(outcomes.some((d) => /^accepted\|\|[^|]+\|/.test(d))).toBe(true);
     // Fewer history reads: the tail judges what it can (this sequence is a third backdated or repeated, far more than a surge).
     expect(warm.historyLookups.flat().length).toBeLessThan(cold.historyLookups.flat().length);
+  });
+});
+
+describe('partitionOf', () => {
+  it('names each topic and partition apart, the same name each time', () => {
+    const names = ['a', 'b', 'a.b'].flatMap((topic) => [0, 1, 12].map((partition) => partitionOf({ topic, partition })));
+    expect(names).toEqual(['a:0', 'a:1', 'a:12', 'b:0', 'b:1', 'b:12', 'a.b:0', 'a.b:1', 'a.b:12']);
+    expect(partitionOf({ topic: 'a', partition: 1 })).toBe('a:1');
   });
 });
 

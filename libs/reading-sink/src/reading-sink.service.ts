@@ -8,7 +8,7 @@ import { parseRegisterId } from '@surge/meter-domain/register.model';
 import { decodeSubmitted, PoisonRecordError, type MeterReadingSubmittedV1 } from '@surge/reading-contracts/meter-reading-submitted.event';
 import { registerKeyOf, type HistoricReading, type MeterReadingRepository, type StoredReading } from '@surge/reading-store/meter-reading.repository';
 import type { ReadingOutcomeV1 } from '@surge/reading-contracts/reading-outcome.event';
-import { partitionOf, type RegisterHistoryCache, type WorkingHistory } from './reading-sink-history.cache';
+import { KeptReading, partitionOf, type RegisterHistoryCache, type WorkingHistory } from './reading-sink-history.cache';
 import { parseInstant } from '@surge/meter-domain/instant.model';
 import { toStoredInstant } from '@surge/meter-domain/stored-instant.converter';
 import { decodeReview, REVIEW_REASON_CODES, REVIEW_SCHEMA, type ReadingReviewDecidedV1, type ReviewRecord } from '@surge/reading-contracts/reading-review.event';
@@ -89,15 +89,36 @@ export class ReadingSinkService {
    */
   async handle(batch: readonly ConsumedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
+    this.historyCache?.admit(batch);
+    // Two phases: judging (decode, two lookups, decisions) returns only what the write and the publish need, so the
+    // decoded events and the lookups' working data are garbage before the insert's and the publish's round trips
+    // rather than held across them (a 5,000-record batch's objects outlived the young generation and were promoted).
+    const { rows, fresh, reviewRecords, history, deadLetters, notes, now } = await this.judge(batch);
+    await this.repository.insert(rows);
+    await this.repository.insertReviews(reviewRecords);
+    const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const outcomes: OutgoingRecord[] = new Array(rows.length + deadLetters.length);
+    // Every reading decided now shares one decidedAt: its text is made once, not once per reading.
+    const decidedAt = new Date(now).toISOString();
+    for (let i = 0; i < rows.length; i++) outcomes[i] = toOutcomeRecord(this.topics, rows[i]!, notes, rows[i]!.decidedAtMs === now ? decidedAt : undefined);
+    for (let i = 0; i < deadLetters.length; i++) outcomes[rows.length + i] = deadLetters[i]!;
+    await this.publisher.publish(outcomes);
+    this.historyCache?.commit(batch, history);
+    this.observer.batch(batch.length, writeSeconds);
+    for (let i = 0; i < rows.length; i++) if (fresh[i]) this.observer.decided(rows[i]!);
+  }
+
+  /** Decodes and decides a batch (dead letters aside); writes nothing. */
+  private async judge(batch: readonly ConsumedRecord[]): Promise<Judged> {
     const deadLetters: OutgoingRecord[] = [];
     const events: MeterReadingSubmittedV1[] = [];
     const partitions: string[] = [];
     const reviews: ReadingReviewDecidedV1[] = [];
     const reviewPartitions: string[] = [];
     // Readings and review decisions in the batch's (offset) order: a decision is applied after everything before it.
-    const items: Array<{ reading: MeterReadingSubmittedV1 } | { review: ReadingReviewDecidedV1 }> = [];
+    // The decoded events themselves (told apart by their schema field), not a wrapper object per record.
+    const items: Array<MeterReadingSubmittedV1 | ReadingReviewDecidedV1> = [];
     const seen = new Set<string>();
-    this.historyCache?.admit(batch);
     for (const record of batch) {
       try {
         if (record.headers.schema === REVIEW_SCHEMA) {
@@ -106,7 +127,7 @@ export class ReadingSinkService {
           seen.add(`review:${review.reviewId}`);
           reviews.push(review);
           reviewPartitions.push(partitionOf(record));
-          items.push({ review });
+          items.push(review);
           continue;
         }
         const event = decodeSubmitted(record.value);
@@ -115,7 +136,7 @@ export class ReadingSinkService {
         seen.add(event.readingId);
         events.push(event);
         partitions.push(partitionOf(record));
-        items.push({ reading: event });
+        items.push(event);
       } catch (error) {
         const reason = error instanceof PoisonRecordError ? error.reason : 'UNDECODABLE';
         deadLetters.push(toDeadLetter(this.topics, record, reason, String((error as Error)?.message ?? error)));
@@ -133,14 +154,18 @@ export class ReadingSinkService {
     // the register's readings in this batch (see RegisterHistoryCache), otherwise the whole history from
     // ClickHouse (registers of fresh readings only; a redelivered reading needs no history).
     const registers = new Map<string, { partition: string; first: MeterReadingSubmittedV1; judged: boolean; earliestMs: number | undefined }>();
+    // Each event's register key and instant as stored, worked out once for the lookups and the judging below.
+    const keys: string[] = new Array(events.length);
+    const storedAt: string[] = new Array(events.length);
     events.forEach((e, i) => {
-      const key = registerKeyOf(e);
+      const key = (keys[i] = registerKeyOf(e));
       let register = registers.get(key);
       if (!register) registers.set(key, (register = { partition: partitions[i]!, first: e, judged: false, earliestMs: undefined }));
       if (decided.has(e.readingId)) return;
       register.judged = true;
+      const readAt = (storedAt[i] = toStoredInstant(e.readAt));
       // Unparseable: no tail is enough (the checker rejects it before history matters, but certainty is cheap here).
-      const t = parseInstant(toStoredInstant(e.readAt)) ?? -Infinity;
+      const t = parseInstant(readAt) ?? -Infinity;
       if (register.earliestMs === undefined || t < register.earliestMs) register.earliestMs = t;
     });
     const history = new Map<string, WorkingHistory>();
@@ -171,50 +196,62 @@ export class ReadingSinkService {
 
     const rows: StoredReading[] = [];
     const reviewRecords: ReviewRecord[] = [];
-    const latest = new Map<string, StoredReading>();
+    // The latest row of each reading so far in this batch, for a review later in it (none: no map kept).
+    const latest = reviews.length > 0 ? new Map<string, StoredReading>() : undefined;
     const now = this.clock();
+    let e = 0; // index into events (and keys, storedAt): items hold them in the same order
     for (const item of items) {
-      if ('review' in item) {
-        const review = item.review;
-        const { row, record } = applyReview(review, latest.get(review.readingId) ?? decided.get(review.readingId), now);
+      if (item.schema === REVIEW_SCHEMA) {
+        const review = item;
+        const { row, record } = applyReview(review, latest!.get(review.readingId) ?? decided.get(review.readingId), now);
         reviewRecords.push(record);
         if (!row) continue;
         const entry = history.get(registerKeyOf(review));
         if (entry && row.status === 'accepted' && !row.duplicateOf) addAccepted(entry, row);
-        latest.set(row.readingId, row);
+        latest!.set(row.readingId, row);
         rows.push(row);
         continue;
       }
-      const event = item.reading;
+      const event = item;
+      const i = e++;
       const previous = decided.get(event.readingId);
-      const entry = history.get(registerKeyOf(event));
+      const entry = history.get(keys[i]!);
       if (previous) {
         // Decided before (a redelivery, possibly by another consumer): the history kept here must
         // include it if it counts, exactly as ClickHouse's does.
         if (entry && previous.status === 'accepted' && !previous.duplicateOf) addAccepted(entry, previous);
         rows.push(previous);
-        latest.set(previous.readingId, previous);
+        latest?.set(previous.readingId, previous);
         continue;
       }
-      const row = decide(event, entry!.history, now, this.registers);
+      const row = decide(event, storedAt[i]!, entry!.history, now, this.registers);
       if (row.status === 'accepted' && !row.duplicateOf) insertSorted(entry!.history, toHistoric(row));
       rows.push(row);
-      latest.set(row.readingId, row);
+      latest?.set(row.readingId, row);
     }
 
-    await this.repository.insert(rows);
-    await this.repository.insertReviews(reviewRecords);
-    const writeSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     // A decided review's note rides on the outcome it decided (staff only, for customer service's timeline).
     const notes = new Map(reviews.map((r) => [r.reviewId, r.note]));
-    await this.publisher.publish([...rows.map((r) => toOutcomeRecord(this.topics, r, notes)), ...deadLetters]);
-    this.historyCache?.commit(batch, history);
-    this.observer.batch(batch.length, writeSeconds);
-    for (const row of rows) if (!decided.has(row.readingId)) this.observer.decided(row);
+    const fresh = rows.map((r) => !decided.has(r.readingId));
+    return { rows, fresh, reviewRecords, history, deadLetters, notes, now };
   }
 }
 
-const toHistoric = (r: StoredReading): HistoricReading => ({ readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source });
+/** What judging a batch leaves for its write and publish. */
+interface Judged {
+  readonly rows: StoredReading[];
+  /** Per row: decided by this batch (not a redelivered earlier decision), for the observer. */
+  readonly fresh: boolean[];
+  readonly reviewRecords: ReviewRecord[];
+  readonly history: Map<string, WorkingHistory>;
+  readonly deadLetters: OutgoingRecord[];
+  readonly notes: ReadonlyMap<string, string>;
+  readonly now: number;
+}
+
+/** An accepted row as history: a KeptReading (checked and parsed once, so the cache keeps it as it is), or as it is when malformed. */
+const toHistoric = (r: StoredReading): HistoricReading =>
+  KeptReading.from(r.readingId, r.readAt, r.value, r.source) ?? { readingId: r.readingId, readAt: r.readAt, value: r.value, source: r.source };
 
 /**
  * An accepted reading decided elsewhere or earlier (a redelivery, a review) into a working history, unless it
@@ -227,7 +264,8 @@ function addAccepted(entry: WorkingHistory, row: StoredReading): void {
   insertSorted(entry.history, toHistoric(row));
 }
 
-function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReading[], decidedAtMs: number, registers?: RegisterDirectory): StoredReading {
+/** `readAt` is the event's instant as stored (toStoredInstant), worked out once by the caller. */
+function decide(event: MeterReadingSubmittedV1, readAt: string, history: readonly HistoricReading[], decidedAtMs: number, registers?: RegisterDirectory): StoredReading {
   // The register as the registry knows it, if the projection has it and it is on this reading's account (a
   // register that moved to another account is judged with the defaults until the projection catches up).
   const found = registers?.register(event.supplyPointId, event.meterSerial, event.registerId);
@@ -236,7 +274,6 @@ function decide(event: MeterReadingSubmittedV1, history: readonly HistoricReadin
   // Assess the instant exactly as it will be stored (whole seconds): judging
   // a finer instant than storage keeps would let two submissions of one
   // reading look distinct here and then collide in storage, counted twice.
-  const readAt = toStoredInstant(event.readAt);
   const outcome = assessReading(
     { readAt, value: event.value, source: event.source as ReadingSource },
     {
@@ -371,7 +408,7 @@ function insertSorted(history: HistoricReading[], reading: HistoricReading): voi
   history.splice(i, 0, reading);
 }
 
-function toOutcomeRecord(topics: TopicCatalog, row: StoredReading, notes: ReadonlyMap<string, string>): OutgoingRecord {
+function toOutcomeRecord(topics: TopicCatalog, row: StoredReading, notes: ReadonlyMap<string, string>, decidedAt?: string): OutgoingRecord {
   const event: ReadingOutcomeV1 = {
     schema: 'reading.outcome.v1',
     readingId: row.readingId,
@@ -386,7 +423,7 @@ function toOutcomeRecord(topics: TopicCatalog, row: StoredReading, notes: Readon
     reasonCode: row.reasonCode || null,
     message: row.message || null,
     duplicateOf: row.duplicateOf || null,
-    decidedAt: new Date(row.decidedAtMs).toISOString(),
+    decidedAt: decidedAt ?? new Date(row.decidedAtMs).toISOString(),
     correlationId: row.correlationId,
     ...(row.reviewId ? { reviewId: row.reviewId } : {}),
     ...(row.reviewId && notes.has(row.reviewId) ? { reviewNote: notes.get(row.reviewId)! } : {}),
