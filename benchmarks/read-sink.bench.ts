@@ -5,6 +5,8 @@
  *   npm run build && npm run bench:sink
  *   npm run bench:sink -- --readings 200000 --registers 20000 --history 6 --cpu-prof
  *   npm run bench:sink -- --node-options='--max-old-space-size=192' --env GLIBC_TUNABLES=glibc.malloc.arena_max=2
+ *   npm run bench:sink -- --node-args=--trace-gc --sink-log /tmp/sink.log   (collections counted from the log)
+ *   npm run bench:sink -- --sink-main /tmp/before/dist/apps/read-sink/src/main.js   (another build, same harness)
  *
  * Steps, all bounded and on loopback:
  *   1. its own Kafka topic prefix, ClickHouse database and consumer group (as scripts/surge-bench.sh);

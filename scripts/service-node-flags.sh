@@ -6,7 +6,8 @@
 # The caps leave room above the live sets measured under the 14x surge (docs/benchmarks.md). read-sink's live set
 # was ~200 MB while its history cache held whole histories (capped at 224 MB it thrashed); with the compact cache
 # (a register's tail only, ~950 bytes a register) it is 50-75 MB, and 192 MB old space with 16 MB semi-spaces keeps it under 300 MB RSS
-# through a 200,000-reading backlog (npm run bench:sink: 248 MiB peak, was 784-850).
+# through a 200,000-reading backlog (npm run bench:sink: 248 MiB peak, was 784-850). 24 MB semi-spaces were measured
+# too: no less CPU per reading, 6 MiB more RSS (32 MB: over 300 MiB), so 16 stays.
 # read-api's young generation is raised to 32 MB semi-spaces: a request's objects live for its few milliseconds,
 # and with more room they die young instead of being promoted; peak RSS at a fixed 200/s fell from 247-285 MB to
 # 206-211 MB (npm run bench:read-api, three pairs on a busy machine; CPU per request not measurably different).
