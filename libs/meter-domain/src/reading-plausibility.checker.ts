@@ -182,6 +182,11 @@ function parsePoint({ readingId, readAt, value, source }: Record<string, unknown
   return { id: readingId, t, v, raw: value as string, source };
 }
 
+const inOrder = (points: readonly Point[]): boolean => {
+  for (let i = 1; i < points.length; i++) if (byTimeThenId(points[i - 1]!, points[i]!) > 0) return false;
+  return true;
+};
+
 /** A total order, so the outcome never depends on the order history arrives in. */
 function byTimeThenId(a: Point, b: Point): number {
   if (a.t !== b.t) return a.t - b.t;
@@ -210,7 +215,8 @@ function build(
     status,
     backdated: fields.backdated ?? false,
     rolledOver: fields.rolledOver ?? false,
-    flags: [...new Set(fields.flags ?? [])].sort(),
+    // A Set (the context's flags) is already unique: sorted straight into the array, without a second Set.
+    flags: fields.flags instanceof Set ? [...fields.flags].sort() : [...new Set(fields.flags ?? [])].sort(),
   };
   if (fields.reasonCode !== undefined) out.reasonCode = fields.reasonCode;
   if (fields.industryCode !== undefined) out.industryCode = fields.industryCode;
@@ -396,7 +402,8 @@ function parseContext(context: PlausibilityContext, options: PlausibilityOptions
     if (p) points.push(p);
     else flags.add(PLAUSIBILITY_FLAGS.IGNORED_MALFORMED_HISTORY);
   }
-  points.sort(byTimeThenId);
+  // The sink passes history in order already: checked in one pass, so the usual case sorts (and copies) nothing.
+  if (!inOrder(points)) points.sort(byTimeThenId);
   const optionalInstant = (rawValue: unknown, flag: string): number | null => {
     if (rawValue === undefined || rawValue === null) return null;
     const parsed = parseUkDateOrInstant(rawValue);
@@ -422,6 +429,8 @@ function parseContext(context: PlausibilityContext, options: PlausibilityOptions
 
 /** 3. The same instant again: a repeat is the same reading; a different value is a conflict, never an overwrite. */
 function sameInstantOutcome(reading: PlausibilityReading, { t, v }: CheckedReading, { points, flags }: ParsedContext, backdated: boolean): PlausibilityOutcome | null {
+  // Usually none: found without building the (empty) list.
+  if (!points.some((p) => p.t === t)) return null;
   const sameInstant = points.filter((p) => p.t === t).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const duplicate = sameInstant.find((p) => p.v.eq(v));
   if (duplicate) {

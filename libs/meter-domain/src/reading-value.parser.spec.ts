@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { canonicalReadingValue, fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, parseStoredValue, registerMax } from './reading-value.parser';
+import { canonicalReadingValue, fitsRegisterDigits, isValidRegisterDigits, parseReadingValue, isStoredValue, parseStoredValue, registerMax } from './reading-value.parser';
 
 describe('parseReadingValue', () => {
   it.each(['0', '01234', '99999', '1234.5', '0.0', '007'])('accepts %s', (raw) => {
@@ -70,4 +70,14 @@ describe('canonicalReadingValue', () => {
     ['0.0', '0'],
     ['01234.0', '1234'],
   ])('%p is served as %p', (stored, served) => expect(canonicalReadingValue(stored)).toBe(served));
+});
+
+describe('isStoredValue', () => {
+  it.each(['0', '1234', '01234.5', '10600.0', '1.25', '', ' 1', '1.', '.5', '-1', '1e3', 'abc', '12,3'])('%p: exactly when parseStoredValue parses it', (raw) => {
+    expect(isStoredValue(raw)).toBe(parseStoredValue(raw) !== null);
+  });
+
+  it('is false for anything not a string', () => {
+    for (const raw of [undefined, null, 12, {}, ['1']]) expect(isStoredValue(raw)).toBe(false);
+  });
 });

@@ -47,7 +47,12 @@ const STORED = /^\d+(\.\d+)?$/;
  * plain non-negative decimal; anything else yields null.
  */
 export function parseStoredValue(raw: unknown): Decimal | null {
-  return typeof raw === 'string' && STORED.test(raw) ? new MeterDecimal(raw) : null;
+  return isStoredValue(raw) ? new MeterDecimal(raw) : null;
+}
+
+/** Whether parseStoredValue would parse `raw`, without making the decimal (for a check alone). */
+export function isStoredValue(raw: unknown): raw is string {
+  return typeof raw === 'string' && STORED.test(raw);
 }
 
 export function isValidRegisterDigits(digits: unknown): digits is number {

@@ -2,7 +2,7 @@ import type { ConsumedRecord } from '@surge/kafka/kafka-record';
 import type { HistoricReading } from '@surge/reading-store/meter-reading.repository';
 import { parseInstant } from '@surge/meter-domain/instant.model';
 import { isEstimate, isReadingSource, type ReadingSource } from '@surge/meter-domain/reading.model';
-import { parseStoredValue } from '@surge/meter-domain/reading-value.parser';
+import { isStoredValue } from '@surge/meter-domain/reading-value.parser';
 
 /**
  * A register's accepted history as the sink judges a batch with it: complete (from ClickHouse, `floorMs`
@@ -184,7 +184,7 @@ export class KeptReading implements HistoricReading {
 
   static from(readingId: string, readAt: string, value: string, source: string): KeptReading | undefined {
     const t = parseInstant(readAt);
-    if (t === null || typeof readingId !== 'string' || !isReadingSource(source) || parseStoredValue(value) === null) return undefined;
+    if (t === null || typeof readingId !== 'string' || !isReadingSource(source) || !isStoredValue(value)) return undefined;
     return new KeptReading(readingId, readAt, value, source, t);
   }
 }

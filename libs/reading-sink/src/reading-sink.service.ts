@@ -309,7 +309,7 @@ function decide(event: MeterReadingSubmittedV1, readAt: string, history: readonl
     duplicateOf: outcome.duplicateOf ?? '',
     backdated: outcome.backdated,
     rolledOver: outcome.rolledOver,
-    flags: known?.eacKwh ? outcome.flags : [...outcome.flags, SINK_FLAGS.DEFAULT_EAC].sort(),
+    flags: known?.eacKwh ? outcome.flags : outcome.flags.length === 0 ? DEFAULT_EAC_ONLY : [...outcome.flags, SINK_FLAGS.DEFAULT_EAC].sort(),
     submittedAtMs: Date.parse(event.submittedAt),
     decidedAtMs,
     correlationId: event.correlationId,
@@ -318,6 +318,9 @@ function decide(event: MeterReadingSubmittedV1, readAt: string, history: readonl
     reviewId: '',
   };
 }
+
+/** The flags of most readings the registry does not know: one array for all of them (rows are values, never changed). */
+const DEFAULT_EAC_ONLY: readonly string[] = Object.freeze([SINK_FLAGS.DEFAULT_EAC]);
 
 /**
  * A staff decision on a held reading: a new version of the reading's row (the one writer of meter_readings
