@@ -77,7 +77,7 @@ export const METRIC_DEFINITIONS = {
   ),
   httpRequestsShed: counter(
     'surge_http_requests_shed_total',
-    'Requests refused 503 at the front door before any work, by why (in_flight|queue_delay: waited past the limit, at the door or in the admission queue|loop_utilization|queue_full: refused at the admission queue's door) and criticality (critical|sheddable: collector batches go first).',
+    'Requests refused 503 at the front door before any work, by why (in_flight|queue_delay: waited past the limit, at the door or in the admission queue|loop_utilization|queue_full: refused at the admission queue door) and criticality (critical|sheddable: collector batches go first).',
     ['service', 'reason', 'criticality'],
   ),
   httpRequestDuration: histogram(
