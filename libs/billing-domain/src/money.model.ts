@@ -208,3 +208,30 @@ function computeFormatRatePence(ratePence: Decimal): string {
 export function formatPercent(fraction: Decimal): string {
   return `${fraction.times(100).toString()}%`;
 }
+
+/**
+ * The exact sum of plain decimal strings ('12.5', '-0.000000000001', '7'), written as PostgreSQL's numeric
+ * `sum()` writes it: the result's scale is the largest scale among the terms ('1.50' + '2' = '3.50'), with no
+ * rounding and no limit on digits (decimal.js would round past 40 significant digits). undefined when a term
+ * is not a plain decimal string. For sums the database would otherwise take (the settlement summary).
+ */
+export function sumPlainDecimals(values: readonly string[]): string | undefined {
+  let scale = 0;
+  for (const v of values) {
+    if (!DECIMAL_STRING.test(v)) return undefined;
+    const dot = v.indexOf('.');
+    if (dot >= 0 && v.length - dot - 1 > scale) scale = v.length - dot - 1;
+  }
+  let total = 0n;
+  for (const v of values) {
+    const dot = v.indexOf('.');
+    const places = dot < 0 ? 0 : v.length - dot - 1;
+    const digits = dot < 0 ? v : v.slice(0, dot) + v.slice(dot + 1);
+    total += BigInt(digits) * 10n ** BigInt(scale - places);
+  }
+  const negative = total < 0n;
+  const magnitude = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  const whole = magnitude.slice(0, magnitude.length - scale);
+  const text = scale === 0 ? whole : `${whole}.${magnitude.slice(magnitude.length - scale)}`;
+  return negative ? `-${text}` : text;
+}
