@@ -167,6 +167,18 @@ describe('bills written by COPY (PostgreSQL)', () => {
     }
   });
 
+  it('a bill\'s documents are stored as written (json, migration v11): the text is the domain\'s JSON, field order and all', async () => {
+    const { rows: types } = await pool.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'bills' AND column_name IN ('registers', 'reading_sources', 'recomputed') ORDER BY 1`,
+    );
+    expect(types.map((t) => t.data_type)).toEqual(['json', 'json', 'json']);
+    const { rows } = await pool.query<{ account_id: string; bill_id: string; registers: string }>('SELECT account_id, bill_id, registers::text FROM bills ORDER BY bill_id LIMIT 5');
+    for (const r of rows) {
+      const stored = (await billing.bills.get(r.account_id, r.bill_id))!;
+      expect(r.registers).toBe(JSON.stringify(stored.bill.registers));
+    }
+  });
+
   it('bills that already exist: the COPY gives way to ON CONFLICT DO NOTHING and nothing is written twice', async () => {
     const before = await written();
     const bills = await again(null);
