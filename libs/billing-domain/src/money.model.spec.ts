@@ -7,6 +7,7 @@ import {
   formatPercent,
   formatPounds,
   formatQuantity,
+  formatQuantityByDecimal,
   formatRatePence,
   lineAmount,
   parseDecimal,
@@ -172,4 +173,34 @@ describe('formatting', () => {
     expect(formatPercent(new Decimal('0.05'))).toBe('5%');
     expect(formatPercent(new Decimal('0.175'))).toBe('17.5%');
   });
+
+  it('formatQuantity by digits equals the decimal.js formula, including carries, ties and values rounding to zero (property)', () => {
+    const decimalText = fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 10n ** 20n }).map(String), fc.constantFrom('9', '99', '999', '999999')),
+        fc.oneof(fc.constant(''), fc.stringMatching(/^[0-9]{1,40}$/), fc.constantFrom('5', '995', '9995', '4999', '005', '9', '99999')),
+      )
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimalText, fc.integer({ min: 0, max: 6 }), (text, places) => {
+        const value = new Decimal(text);
+        expect(formatQuantity(value, places)).toBe(formatQuantityByDecimal(value, places));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const [text, places, expected] of [
+      ['0.995', 2, '1.00'],
+      ['-0.995', 2, '-1.00'],
+      ['999999.995', 2, '1,000,000.00'],
+      ['-0.004', 2, '0.00'],
+      ['2.5', 0, '3'],
+      ['-2.5', 0, '-3'],
+      ['12', 3, '12.000'],
+    ] as const) {
+      expect(formatQuantity(new Decimal(text), places)).toBe(expected);
+      expect(formatQuantityByDecimal(new Decimal(text), places)).toBe(expected);
+    }
+  });
 });
+

@@ -180,6 +180,41 @@ export function formatPounds(pence: string | Decimal | Money): string {
 
 /** Formats a quantity for a human description with exactly `places` decimals (half-up, display only): '1,122.06'. */
 export function formatQuantity(quantity: Decimal, places = 2): string {
+  // Every energy line prints its kWh (profiled, issue 18, third round: two Decimals, a toFixed and a regex a line).
+  // The same rounding on the canonical digits instead: keep `places` decimals, and when the first digit dropped
+  // is 5 or more add one unit in the last place to the magnitude (half away from zero, decimal.js ROUND_HALF_UP);
+  // a value that rounds to zero prints unsigned. money.model.spec.ts holds it to the Decimal formula over random values.
+  const text = quantity.toString();
+  if (!DECIMAL_STRING.test(text) || !Number.isInteger(places) || places < 0) return formatQuantityByDecimal(quantity, places);
+  const negative = text.charCodeAt(0) === 45; // '-'
+  const body = negative ? text.slice(1) : text;
+  const dot = body.indexOf('.');
+  const whole = dot < 0 ? body : body.slice(0, dot);
+  let fraction = dot < 0 ? '' : body.slice(dot + 1);
+  let digits: string;
+  if (fraction.length <= places) {
+    digits = whole + fraction.padEnd(places, '0');
+  } else {
+    const up = fraction.charCodeAt(places) >= 53; // '5'
+    digits = whole + fraction.slice(0, places);
+    if (up) digits = incrementDigits(digits);
+  }
+  const wholeDigits = digits.slice(0, digits.length - places);
+  fraction = digits.slice(digits.length - places);
+  const signed = negative && /[1-9]/.test(digits);
+  return `${signed ? '-' : ''}${groupThousands(wholeDigits)}${places === 0 ? '' : `.${fraction}`}`;
+}
+
+/** A string of decimal digits plus one ('0999' -> '1000', '99' -> '100'). */
+function incrementDigits(digits: string): string {
+  let i = digits.length - 1;
+  while (i >= 0 && digits.charCodeAt(i) === 57) i--; // '9'
+  if (i < 0) return `1${'0'.repeat(digits.length)}`;
+  return digits.slice(0, i) + String.fromCharCode(digits.charCodeAt(i) + 1) + '0'.repeat(digits.length - i - 1);
+}
+
+/** formatQuantity by decimal.js: the reference formula, and the path for anything the digit path does not take. */
+export function formatQuantityByDecimal(quantity: Decimal, places = 2): string {
   const fixed = quantity.toDecimalPlaces(places, DecimalJs.ROUND_HALF_UP).toFixed(places);
   const negative = fixed.startsWith('-') && !new Decimal(fixed).isZero();
   const [whole = '0', fraction] = fixed.replace('-', '').split('.');
