@@ -123,19 +123,25 @@ const PENCE = /^-?\d{1,30}$/;
  * exactly (the caller then sums in SQL). `kind` of a bill row: 'bill' unless it corrects another.
  */
 export function settlementTotalsOf(bills: readonly Bill[]): { lines: SettlementLineTotal[]; billTotals: SettlementBillTotal[] } | null {
-  const lineGroups = new Map<string, { key: Omit<SettlementLineTotal, 'kWh' | 'amountPence' | 'lineCount' | 'billCount'>; kWh: string[]; amount: bigint; lines: number; bills: Set<string> }>();
-  const billGroups = new Map<string, { periodStart: string; periodEnd: string; kind: 'bill' | 'correction'; bills: number; vat: bigint; total: bigint }>();
+  // Per bill one group key for its period and category, per line one for the rest; amounts summed as safe integers
+  // while every partial sum is one (then exactly, as BigInt), bills counted once per group by the last bill seen.
+  const lineGroups = new Map<string, LineGroup>();
+  const billGroups = new Map<string, BillGroup>();
+  let billNo = 0;
   for (const bill of bills) {
+    billNo += 1;
     const { start, end } = bill.period;
     const kind = bill.correctsBillId === null ? 'bill' : 'correction';
     const { vatPence, totalPence } = bill.totals;
     if (!PENCE.test(vatPence) || !PENCE.test(totalPence)) return null;
     const bk = `${start}|${end}|${kind}`;
     let bg = billGroups.get(bk);
-    if (bg === undefined) billGroups.set(bk, (bg = { periodStart: start, periodEnd: end, kind, bills: 0, vat: 0n, total: 0n }));
+    if (bg === undefined) billGroups.set(bk, (bg = { periodStart: start, periodEnd: end, kind, bills: 0, vat: new ExactSum(), total: new ExactSum() }));
     bg.bills += 1;
-    bg.vat += BigInt(vatPence);
-    bg.total += BigInt(totalPence);
+    bg.vat.add(vatPence);
+    bg.total.add(totalPence);
+    // NUL cannot occur in a PostgreSQL text value, so it separates the parts unambiguously.
+    const billKey = `${start}\0${end}\0${bill.category}`;
     for (const l of bill.lines) {
       if (l.kind === 'vat') continue;
       if (!PENCE.test(l.amountPence)) return null;
@@ -143,32 +149,33 @@ export function settlementTotalsOf(bills: readonly Bill[]): { lines: SettlementL
       const ratePeriodFrom = l.ratePeriodFrom ?? null;
       const ratePeriodTo = l.ratePeriodTo ?? null;
       const fuel = l.fuel ?? null;
-      // NUL cannot occur in a PostgreSQL text value, so it separates the parts unambiguously.
-      const k = `${start}\0${end}\0${tariffId}\0${ratePeriodFrom}\0${ratePeriodTo}\0${fuel}\0${bill.category}\0${l.kind}\0${l.estimated}`;
+      const k = `${billKey}\0${tariffId}\0${ratePeriodFrom}\0${ratePeriodTo}\0${fuel}\0${l.kind}\0${l.estimated}`;
       let g = lineGroups.get(k);
       if (g === undefined) {
-        lineGroups.set(
-          k,
-          (g = {
-            key: { periodStart: start, periodEnd: end, tariffId, ratePeriodFrom, ratePeriodTo, fuel, category: bill.category, kind: l.kind, estimated: l.estimated },
-            kWh: [],
-            amount: 0n,
-            lines: 0,
-            bills: new Set(),
-          }),
-        );
+        g = {
+          key: { periodStart: start, periodEnd: end, tariffId, ratePeriodFrom, ratePeriodTo, fuel, category: bill.category, kind: l.kind, estimated: l.estimated },
+          kWh: [],
+          amount: new ExactSum(),
+          lines: 0,
+          bills: 0,
+          lastBill: 0,
+        };
+        lineGroups.set(k, g);
       }
       if (l.kWh !== undefined && l.kWh !== null) g.kWh.push(l.kWh);
-      g.amount += BigInt(l.amountPence);
+      g.amount.add(l.amountPence);
       g.lines += 1;
-      g.bills.add(bill.billId);
+      if (g.lastBill !== billNo) {
+        g.lastBill = billNo;
+        g.bills += 1;
+      }
     }
   }
   const lines: SettlementLineTotal[] = [];
   for (const g of lineGroups.values()) {
     const kWh = g.kWh.length === 0 ? null : sumPlainDecimals(g.kWh);
     if (kWh === undefined) return null;
-    lines.push({ ...g.key, kWh, amountPence: g.amount.toString(), lineCount: g.lines, billCount: g.bills.size });
+    lines.push({ ...g.key, kWh, amountPence: g.amount.toString(), lineCount: g.lines, billCount: g.bills });
   }
   const billTotals = [...billGroups.values()].map((g) => ({
     periodStart: g.periodStart,
@@ -179,4 +186,45 @@ export function settlementTotalsOf(bills: readonly Bill[]): { lines: SettlementL
     totalPence: g.total.toString(),
   }));
   return { lines, billTotals };
+}
+
+interface LineGroup {
+  readonly key: Omit<SettlementLineTotal, 'kWh' | 'amountPence' | 'lineCount' | 'billCount'>;
+  readonly kWh: string[];
+  readonly amount: ExactSum;
+  lines: number;
+  bills: number;
+  lastBill: number;
+}
+
+interface BillGroup {
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  readonly kind: 'bill' | 'correction';
+  bills: number;
+  readonly vat: ExactSum;
+  readonly total: ExactSum;
+}
+
+/** An exact sum of whole-pence strings: a Number while every term and partial sum is a safe integer, BigInt from then on. */
+class ExactSum {
+  private small = 0;
+  private big: bigint | null = null;
+
+  add(pence: string): void {
+    if (this.big === null) {
+      const n = Number(pence);
+      const next = this.small + n;
+      if (Number.isSafeInteger(n) && Number.isSafeInteger(next)) {
+        this.small = next;
+        return;
+      }
+      this.big = BigInt(this.small);
+    }
+    this.big += BigInt(pence);
+  }
+
+  toString(): string {
+    return this.big === null ? String(this.small) : this.big.toString();
+  }
 }
