@@ -8,6 +8,7 @@ import {
   formatPounds,
   formatQuantity,
   formatQuantityByDecimal,
+  formatPoundsByDecimal,
   formatRatePence,
   lineAmount,
   parseDecimal,
@@ -201,6 +202,30 @@ describe('formatting', () => {
       expect(formatQuantity(new Decimal(text), places)).toBe(expected);
       expect(formatQuantityByDecimal(new Decimal(text), places)).toBe(expected);
     }
+  });
+
+  it('formatPounds by digits equals the decimal.js formula for whole pence, as strings and as Money (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), (pence) => {
+        const text = pence.toString();
+        expect(formatPounds(text)).toBe(formatPoundsByDecimal(text));
+        expect(formatPounds(Money.ofPence(text))).toBe(formatPoundsByDecimal(Money.ofPence(text)));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const [pence, expected] of [['0', '£0.00'], ['5', '£0.05'], ['-5', '-£0.05'], ['99', '£0.99'], ['100', '£1.00'], ['-123456', '-£1,234.56'], ['100000000', '£1,000,000.00']] as const) {
+      expect(formatPounds(pence)).toBe(expected);
+    }
+    // Not canonical: the Decimal path, as before.
+    expect(formatPounds('007')).toBe('£0.07');
+    expect(() => formatPounds('1.5')).toThrow(/whole pence/);
+  });
+
+  it('formatPercent is the same text every time for one rate (kept per Decimal)', () => {
+    const rate = parseDecimal('0.175', 'VAT rate');
+    expect(formatPercent(rate)).toBe('17.5%');
+    expect(formatPercent(rate)).toBe('17.5%');
+    expect(formatPercent(new Decimal('0.05'))).toBe('5%');
   });
 });
 

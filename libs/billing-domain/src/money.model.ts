@@ -180,6 +180,20 @@ function groupThousands(integerDigits: string): string {
 
 /** Formats whole pence as pounds: 1234 -> '£12.34', -123456 -> '-£1,234.56'; throws on fractional pence. */
 export function formatPounds(pence: string | Decimal | Money): string {
+  // Every bill's VAT line prints its base (profiled, issue 18, third round): a Money's canonical pence ('0', or an
+  // optional minus and digits without leading zeros) is split into pounds and pence as digits; anything else
+  // takes the Decimal path.
+  const text = pence instanceof Money ? pence.toPence() : typeof pence === 'string' ? pence : null;
+  if (text !== null && CANONICAL_PENCE.test(text)) {
+    const negative = text.charCodeAt(0) === 45; // '-'
+    const digits = (negative ? text.slice(1) : text).padStart(3, '0');
+    return `${negative ? '-' : ''}£${groupThousands(digits.slice(0, -2))}.${digits.slice(-2)}`;
+  }
+  return formatPoundsByDecimal(pence);
+}
+
+/** formatPounds by decimal.js: the reference formula, and the path for anything but canonical whole pence. */
+export function formatPoundsByDecimal(pence: string | Decimal | Money): string {
   const value = pence instanceof Money ? pence.toDecimal() : parseDecimal(pence, 'pence');
   if (!value.isInteger()) throw new InvalidBillingInputError(`formatPounds needs whole pence, got ${value.toString()}`);
   const negative = value.isNegative() && !value.isZero();
@@ -250,8 +264,15 @@ function computeFormatRatePence(ratePence: Decimal): string {
 
 /** Formats a VAT rate fraction as a percentage: '0.05' -> '5%', '0.175' -> '17.5%'. */
 export function formatPercent(fraction: Decimal): string {
-  return `${fraction.times(100).toString()}%`;
+  // A run prints the same one or two VAT rates on every bill: kept per Decimal (immutable, parseDecimal's memo).
+  const known = percentTexts.get(fraction);
+  if (known !== undefined) return known;
+  const text = `${fraction.times(100).toString()}%`;
+  percentTexts.set(fraction, text);
+  return text;
 }
+
+const percentTexts = new WeakMap<Decimal, string>();
 
 /**
  * The exact sum of plain decimal strings ('12.5', '-0.000000000001', '7'), written as PostgreSQL's numeric
