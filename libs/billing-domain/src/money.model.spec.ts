@@ -7,6 +7,8 @@ import {
   formatPercent,
   formatPounds,
   formatQuantity,
+  formatQuantityByDecimal,
+  formatPoundsByDecimal,
   formatRatePence,
   lineAmount,
   parseDecimal,
@@ -172,4 +174,58 @@ describe('formatting', () => {
     expect(formatPercent(new Decimal('0.05'))).toBe('5%');
     expect(formatPercent(new Decimal('0.175'))).toBe('17.5%');
   });
+
+  it('formatQuantity by digits equals the decimal.js formula, including carries, ties and values rounding to zero (property)', () => {
+    const decimalText = fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 10n ** 20n }).map(String), fc.constantFrom('9', '99', '999', '999999')),
+        fc.oneof(fc.constant(''), fc.stringMatching(/^[0-9]{1,40}$/), fc.constantFrom('5', '995', '9995', '4999', '005', '9', '99999')),
+      )
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`);
+    fc.assert(
+      fc.property(decimalText, fc.integer({ min: 0, max: 6 }), (text, places) => {
+        const value = new Decimal(text);
+        expect(formatQuantity(value, places)).toBe(formatQuantityByDecimal(value, places));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const [text, places, expected] of [
+      ['0.995', 2, '1.00'],
+      ['-0.995', 2, '-1.00'],
+      ['999999.995', 2, '1,000,000.00'],
+      ['-0.004', 2, '0.00'],
+      ['2.5', 0, '3'],
+      ['-2.5', 0, '-3'],
+      ['12', 3, '12.000'],
+    ] as const) {
+      expect(formatQuantity(new Decimal(text), places)).toBe(expected);
+      expect(formatQuantityByDecimal(new Decimal(text), places)).toBe(expected);
+    }
+  });
+
+  it('formatPounds by digits equals the decimal.js formula for whole pence, as strings and as Money (property)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }), (pence) => {
+        const text = pence.toString();
+        expect(formatPounds(text)).toBe(formatPoundsByDecimal(text));
+        expect(formatPounds(Money.ofPence(text))).toBe(formatPoundsByDecimal(Money.ofPence(text)));
+      }),
+      { numRuns: 3000 },
+    );
+    for (const [pence, expected] of [['0', '£0.00'], ['5', '£0.05'], ['-5', '-£0.05'], ['99', '£0.99'], ['100', '£1.00'], ['-123456', '-£1,234.56'], ['100000000', '£1,000,000.00']] as const) {
+      expect(formatPounds(pence)).toBe(expected);
+    }
+    // Not canonical: the Decimal path, as before.
+    expect(formatPounds('007')).toBe('£0.07');
+    expect(() => formatPounds('1.5')).toThrow(/whole pence/);
+  });
+
+  it('formatPercent is the same text every time for one rate (kept per Decimal)', () => {
+    const rate = parseDecimal('0.175', 'VAT rate');
+    expect(formatPercent(rate)).toBe('17.5%');
+    expect(formatPercent(rate)).toBe('17.5%');
+    expect(formatPercent(new Decimal('0.05'))).toBe('5%');
+  });
 });
+

@@ -61,6 +61,8 @@ export function decimalToString(value: Decimal): string {
 /** Whole pence as toPence() writes them: '0', or an optional minus and digits without leading zeros (short enough for a safe BigInt). */
 const CANONICAL_PENCE = /^(0|-?[1-9]\d{0,30})$/;
 
+const ZERO_PENCE = new Decimal(0);
+
 /** An immutable amount of whole pence. */
 export class Money {
   private constructor(private readonly pence: Decimal) {
@@ -81,7 +83,14 @@ export class Money {
 
   /** Fixes an exact pence amount to whole pence by the documented rule (half away from zero). */
   static roundHalfUp(exactPence: Decimal): Money {
-    return Money.ofPence(roundPence(exactPence));
+    return Money.whole(roundPence(exactPence));
+  }
+
+  // A Decimal known to be whole (rounded to 0 places, or a sum, difference or negation of whole pence): no copy and
+  // no integer check, which ofPence spends on values from outside (profiled, issue 18, third round). Zero is kept
+  // unsigned, as ofPence keeps it.
+  private static whole(pence: Decimal): Money {
+    return new Money(pence.isZero() ? ZERO_PENCE : pence);
   }
 
   /** Sum of whole-pence amounts given as Money or pence strings. */
@@ -101,17 +110,17 @@ export class Money {
 
   /** this + other. */
   plus(other: Money): Money {
-    return Money.ofPence(this.pence.plus(other.pence));
+    return Money.whole(this.pence.plus(other.pence));
   }
 
   /** this - other. */
   minus(other: Money): Money {
-    return Money.ofPence(this.pence.minus(other.pence));
+    return Money.whole(this.pence.minus(other.pence));
   }
 
   /** -this. */
   negate(): Money {
-    return Money.ofPence(this.pence.negated());
+    return Money.whole(this.pence.negated());
   }
 
   /** True when zero pence. */
@@ -171,6 +180,20 @@ function groupThousands(integerDigits: string): string {
 
 /** Formats whole pence as pounds: 1234 -> '£12.34', -123456 -> '-£1,234.56'; throws on fractional pence. */
 export function formatPounds(pence: string | Decimal | Money): string {
+  // Every bill's VAT line prints its base (profiled, issue 18, third round): a Money's canonical pence ('0', or an
+  // optional minus and digits without leading zeros) is split into pounds and pence as digits; anything else
+  // takes the Decimal path.
+  const text = pence instanceof Money ? pence.toPence() : typeof pence === 'string' ? pence : null;
+  if (text !== null && CANONICAL_PENCE.test(text)) {
+    const negative = text.charCodeAt(0) === 45; // '-'
+    const digits = (negative ? text.slice(1) : text).padStart(3, '0');
+    return `${negative ? '-' : ''}£${groupThousands(digits.slice(0, -2))}.${digits.slice(-2)}`;
+  }
+  return formatPoundsByDecimal(pence);
+}
+
+/** formatPounds by decimal.js: the reference formula, and the path for anything but canonical whole pence. */
+export function formatPoundsByDecimal(pence: string | Decimal | Money): string {
   const value = pence instanceof Money ? pence.toDecimal() : parseDecimal(pence, 'pence');
   if (!value.isInteger()) throw new InvalidBillingInputError(`formatPounds needs whole pence, got ${value.toString()}`);
   const negative = value.isNegative() && !value.isZero();
@@ -180,6 +203,41 @@ export function formatPounds(pence: string | Decimal | Money): string {
 
 /** Formats a quantity for a human description with exactly `places` decimals (half-up, display only): '1,122.06'. */
 export function formatQuantity(quantity: Decimal, places = 2): string {
+  // Every energy line prints its kWh (profiled, issue 18, third round: two Decimals, a toFixed and a regex a line).
+  // The same rounding on the canonical digits instead: keep `places` decimals, and when the first digit dropped
+  // is 5 or more add one unit in the last place to the magnitude (half away from zero, decimal.js ROUND_HALF_UP);
+  // a value that rounds to zero prints unsigned. money.model.spec.ts holds it to the Decimal formula over random values.
+  const text = quantity.toString();
+  if (!DECIMAL_STRING.test(text) || !Number.isInteger(places) || places < 0) return formatQuantityByDecimal(quantity, places);
+  const negative = text.charCodeAt(0) === 45; // '-'
+  const body = negative ? text.slice(1) : text;
+  const dot = body.indexOf('.');
+  const whole = dot < 0 ? body : body.slice(0, dot);
+  let fraction = dot < 0 ? '' : body.slice(dot + 1);
+  let digits: string;
+  if (fraction.length <= places) {
+    digits = whole + fraction.padEnd(places, '0');
+  } else {
+    const up = fraction.charCodeAt(places) >= 53; // '5'
+    digits = whole + fraction.slice(0, places);
+    if (up) digits = incrementDigits(digits);
+  }
+  const wholeDigits = digits.slice(0, digits.length - places);
+  fraction = digits.slice(digits.length - places);
+  const signed = negative && /[1-9]/.test(digits);
+  return `${signed ? '-' : ''}${groupThousands(wholeDigits)}${places === 0 ? '' : `.${fraction}`}`;
+}
+
+/** A string of decimal digits plus one ('0999' -> '1000', '99' -> '100'). */
+function incrementDigits(digits: string): string {
+  let i = digits.length - 1;
+  while (i >= 0 && digits.charCodeAt(i) === 57) i--; // '9'
+  if (i < 0) return `1${'0'.repeat(digits.length)}`;
+  return digits.slice(0, i) + String.fromCharCode(digits.charCodeAt(i) + 1) + '0'.repeat(digits.length - i - 1);
+}
+
+/** formatQuantity by decimal.js: the reference formula, and the path for anything the digit path does not take. */
+export function formatQuantityByDecimal(quantity: Decimal, places = 2): string {
   const fixed = quantity.toDecimalPlaces(places, DecimalJs.ROUND_HALF_UP).toFixed(places);
   const negative = fixed.startsWith('-') && !new Decimal(fixed).isZero();
   const [whole = '0', fraction] = fixed.replace('-', '').split('.');
@@ -206,5 +264,39 @@ function computeFormatRatePence(ratePence: Decimal): string {
 
 /** Formats a VAT rate fraction as a percentage: '0.05' -> '5%', '0.175' -> '17.5%'. */
 export function formatPercent(fraction: Decimal): string {
-  return `${fraction.times(100).toString()}%`;
+  // A run prints the same one or two VAT rates on every bill: kept per Decimal (immutable, parseDecimal's memo).
+  const known = percentTexts.get(fraction);
+  if (known !== undefined) return known;
+  const text = `${fraction.times(100).toString()}%`;
+  percentTexts.set(fraction, text);
+  return text;
+}
+
+const percentTexts = new WeakMap<Decimal, string>();
+
+/**
+ * The exact sum of plain decimal strings ('12.5', '-0.000000000001', '7'), written as PostgreSQL's numeric
+ * `sum()` writes it: the result's scale is the largest scale among the terms ('1.50' + '2' = '3.50'), with no
+ * rounding and no limit on digits (decimal.js would round past 40 significant digits). undefined when a term
+ * is not a plain decimal string. For sums the database would otherwise take (the settlement summary).
+ */
+export function sumPlainDecimals(values: readonly string[]): string | undefined {
+  let scale = 0;
+  for (const v of values) {
+    if (!DECIMAL_STRING.test(v)) return undefined;
+    const dot = v.indexOf('.');
+    if (dot >= 0 && v.length - dot - 1 > scale) scale = v.length - dot - 1;
+  }
+  let total = 0n;
+  for (const v of values) {
+    const dot = v.indexOf('.');
+    const places = dot < 0 ? 0 : v.length - dot - 1;
+    const digits = dot < 0 ? v : v.slice(0, dot) + v.slice(dot + 1);
+    total += BigInt(digits) * 10n ** BigInt(scale - places);
+  }
+  const negative = total < 0n;
+  const magnitude = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  const whole = magnitude.slice(0, magnitude.length - scale);
+  const text = scale === 0 ? whole : `${whole}.${magnitude.slice(magnitude.length - scale)}`;
+  return negative ? `-${text}` : text;
 }

@@ -146,6 +146,10 @@ function computeRateSegments<P extends ValidityPeriod>(periods: readonly P[], sp
 
 /** The unit rates of a register kind; throws BILLING_TARIFF_MISSING_REGISTER if the tariff does not price it. */
 export function registerRates(tariff: Tariff, kind: RegisterKind): TariffRegisterRates {
+  // Asked for every register of every bill (profiled, issue 18, third round). A tariff in validTariffs passed
+  // validateTariff while deeply frozen, so its register lists cannot change: the answer is kept for it.
+  const known = validTariffs.has(tariff) ? ratesMemo.get(tariff)?.get(kind) : undefined;
+  if (known !== undefined) return known;
   const rates = tariff.registers.filter((r) => r.registerKind === kind);
   if (rates.length !== 1) {
     throw new BillingDomainError(
@@ -154,8 +158,16 @@ export function registerRates(tariff: Tariff, kind: RegisterKind): TariffRegiste
       { tariffId: tariff.tariffId, kind },
     );
   }
-  return rates[0] as TariffRegisterRates;
+  const found = rates[0] as TariffRegisterRates;
+  if (validTariffs.has(tariff)) {
+    let byKind = ratesMemo.get(tariff);
+    if (byKind === undefined) ratesMemo.set(tariff, (byKind = new Map()));
+    byKind.set(kind, found);
+  }
+  return found;
 }
+
+const ratesMemo = new WeakMap<Tariff, Map<RegisterKind, TariffRegisterRates>>();
 
 /** Checks a tariff is internally consistent (register kinds fit the fuel, rates are decimals, periods valid and not overlapping). Gaps are allowed here and fail only when a bill needs the missing day. */
 export function validateTariff(tariff: Tariff): void {

@@ -47,7 +47,8 @@ describe('billed-reading marks (PostgreSQL outbox -> ClickHouse)', () => {
   /** Migration v5's backfill statement: outbox rows derived in SQL from the bills' reading_sources. */
   const backfill = () => {
     const v5 = BILLING_MIGRATIONS.find((m) => m.version === 5)!.sql;
-    return v5.slice(v5.indexOf('INSERT INTO billed_reading_outbox'));
+    // v5 ran while reading_sources was jsonb; from v11 it is json, so the statement reads it as jsonb here.
+    return v5.slice(v5.indexOf('INSERT INTO billed_reading_outbox')).replaceAll('b.reading_sources', 'b.reading_sources::jsonb');
   };
   const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await pool.query<{ n: string }>(sql, params)).rows[0]!.n);
   const chCount = async (sql: string): Promise<number> => {

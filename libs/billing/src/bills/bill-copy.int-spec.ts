@@ -5,6 +5,8 @@ import { inTransaction } from '@surge/postgres/postgres.transaction';
 import { eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { type BillingComponents, createBilling } from '../billing.factory';
+import { sumPlainDecimals } from '@surge/billing-domain/money.model';
+import { addSettlementTotalsFromRows, settlementTotalsOf } from '../settlement/settlement-summary.writer';
 import { BILL_EVENTS_SELECT, copyBills } from './bill.repository';
 import type { NewBill } from './bill-row.mapper';
 import type { RegisterReadingSources } from './bill-input.builder';
@@ -106,6 +108,75 @@ describe('bills written by COPY (PostgreSQL)', () => {
       'SELECT count(*)::text AS bills, sum(vat_pence)::text AS vat, sum(total_pence)::text AS total FROM bills',
     );
     expect(report.totals).toMatchObject({ bills: 60, corrections: 0, vatPence: totals[0]!.vat, totalPence: totals[0]!.total });
+  });
+
+  it('the summary sums taken in memory are the ones SQL takes over the committed rows, digit for digit', async () => {
+    const { rows: stored } = await pool.query<{ account_id: string; bill_id: string }>('SELECT account_id, bill_id FROM bills');
+    const bills = await Promise.all(stored.map(async (r) => (await billing.bills.get(r.account_id, r.bill_id))!.bill));
+    const fromMemory = settlementTotalsOf(bills)!;
+    const cols = `period_start::text, period_end::text, tariff_id, rate_period_from::text, rate_period_to::text, fuel, category, kind, estimated,
+                  kwh::text, amount_pence::text, line_count::int, bill_count::int`;
+    // The SQL sums of the same bills, written in a transaction that is rolled back (the summary is immutable).
+    const fromSql = await pool.connect().then(async (client) => {
+      try {
+        await client.query('BEGIN');
+        await addSettlementTotalsFromRows(client, stored.map((r) => r.bill_id));
+        const { rows } = await client.query(`SELECT ${cols} FROM settlement_line_totals WHERE xmin = xid(pg_current_xact_id()) ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`);
+        return rows;
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    });
+    const key = (r: { [k: string]: unknown }) => JSON.stringify(Object.values(r).slice(0, 9));
+    const memoryRows = fromMemory.lines
+      .map((l) => ({
+        period_start: l.periodStart, period_end: l.periodEnd, tariff_id: l.tariffId, rate_period_from: l.ratePeriodFrom, rate_period_to: l.ratePeriodTo,
+        fuel: l.fuel, category: l.category, kind: l.kind, estimated: l.estimated, kwh: l.kWh, amount_pence: l.amountPence, line_count: l.lineCount, bill_count: l.billCount,
+      }))
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const sqlRows = [...fromSql].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    expect(memoryRows.length).toBeGreaterThan(5);
+    expect(memoryRows).toEqual(sqlRows);
+  });
+
+  it("exact decimal sums are PostgreSQL's numeric sum(), scale and all, past 40 significant digits", async () => {
+    const cases: string[][] = [
+      ['1.50', '2'],
+      ['-0.0', '0'],
+      ['0.000000000001', '-0.000000000001', '3'],
+      ['123456789012345678901234567890.123456789012345678901234567891', '0.000000000000000000000000000009', '-7'],
+      ['-1.25', '-2.5', '0.75'],
+      ['99999999999999999999.99999999999999999999', '0.00000000000000000001'],
+    ];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let c = 0; c < 20; c++) {
+      const terms: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const whole = String(Math.floor(random() * 10 ** (1 + Math.floor(random() * 12))));
+        const places = Math.floor(random() * 40);
+        const fraction = Array.from({ length: places }, () => String(Math.floor(random() * 10))).join('');
+        terms.push(`${random() < 0.3 ? '-' : ''}${whole}${places > 0 ? `.${fraction}` : ''}`);
+      }
+      cases.push(terms);
+    }
+    for (const terms of cases) {
+      const { rows } = await pool.query<{ s: string }>('SELECT sum(x)::text AS s FROM unnest($1::numeric[]) AS x', [terms]);
+      expect(sumPlainDecimals(terms)).toBe(rows[0]!.s);
+    }
+  });
+
+  it('a bill\'s documents are stored as written (json, migration v11): the text is the domain\'s JSON, field order and all', async () => {
+    const { rows: types } = await pool.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'bills' AND column_name IN ('registers', 'reading_sources', 'recomputed') ORDER BY 1`,
+    );
+    expect(types.map((t) => t.data_type)).toEqual(['json', 'json', 'json']);
+    const { rows } = await pool.query<{ account_id: string; bill_id: string; registers: string }>('SELECT account_id, bill_id, registers::text FROM bills ORDER BY bill_id LIMIT 5');
+    for (const r of rows) {
+      const stored = (await billing.bills.get(r.account_id, r.bill_id))!;
+      expect(r.registers).toBe(JSON.stringify(stored.bill.registers));
+    }
   });
 
   it('bills that already exist: the COPY gives way to ON CONFLICT DO NOTHING and nothing is written twice', async () => {

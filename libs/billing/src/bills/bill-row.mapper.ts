@@ -33,7 +33,7 @@ export interface BillLineRow {
   readonly estimated: boolean;
 }
 
-/** The bills row, as stored; jsonb columns are objects here. */
+/** The bills row, as stored; its json documents are objects here. */
 export interface BillRow {
   readonly bill_id: string;
   readonly account_id: string;

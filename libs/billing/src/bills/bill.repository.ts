@@ -180,7 +180,7 @@ export class BillRepository {
 
 const BILL_RECORD = `bill_id uuid, account_id text, period_start date, period_end date, kind text, revision int, corrects_bill_id uuid, run_id uuid,
   category char(1), domestic boolean, supply_days int, estimated boolean, result_estimated boolean, net_pence bigint, vat_pence bigint,
-  total_pence bigint, registers jsonb, reading_sources jsonb, recomputed jsonb`;
+  total_pence bigint, registers json, reading_sources json, recomputed json`;
 
 const LINE_RECORD = `bill_id uuid, line_no smallint, kind text, description text, period_from date, period_to date, supply_point_id text, fuel text,
   tariff_id text, rate_period_from date, rate_period_to date, register_id text, register_kind text, kwh numeric, days int, rate_pence numeric,
@@ -228,7 +228,7 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
     await client.query(`INSERT INTO bill_lines (${LINE_FIELDS}) SELECT ${LINE_FIELDS} FROM json_to_recordset($1::json) AS x(${LINE_RECORD})`, [JSON.stringify(lines)]);
   }
   await markCreditsApplied(client, creditsOf(bills, inserted));
-  await addSettlementTotals(client, [...inserted]);
+  await addSettlementTotals(client, bills.filter((b) => inserted.has(b.bill.billId)).map((b) => b.bill));
   if (inserted.size > 0) await queueBillEvents(client, [...inserted]);
   const marks = outboxRowsFor(bills, inserted);
   if (marks.length > 0) {
@@ -314,7 +314,7 @@ export async function copyBills(client: PoolClient, bills: readonly NewBill[], i
   await client.query('RELEASE SAVEPOINT copy_bills');
   const inserted = new Set(bills.map((b) => b.bill.billId));
   await markCreditsApplied(client, creditsOf(bills, inserted));
-  await addSettlementTotals(client, [...inserted]);
+  await addSettlementTotals(client, bills.map((b) => b.bill));
   // Announced in bill id order (UUIDv7: issue order), like queueBillEvents.
   const ordered = [...bills].sort((a, b) => (a.bill.billId < b.bill.billId ? -1 : a.bill.billId > b.bill.billId ? 1 : 0));
   await copyRows(client, 'bill_event_outbox', ['record_key', 'payload'], ordered.map((b) => [b.bill.accountId, JSON.stringify(billIssuedEvent(b, issuedAt.iso))]));
