@@ -92,6 +92,17 @@ describe('AdmissionQueue', () => {
     expect(h.log.filter((l) => l.startsWith('admit')).length + h.log.filter((l) => l.startsWith('refuse')).length).toBe(h.log.length);
   });
 
+  it('takes no batch in while a customer has waited longer than a batch may wait at all', async () => {
+    const h = harness();
+    h.enter('customer');
+    expect(h.enter('batch early', 'sheddable')).toBe(true);
+    h.advance(16);
+    expect(h.enter('batch late', 'sheddable')).toBe(false);
+    await h.turn();
+    expect(h.log).toEqual(['admit customer', 'refuse batch early']);
+    expect(h.enter('batch after', 'sheddable')).toBe(true);
+  });
+
   it('refuses at the door when maxQueued requests wait', () => {
     const h = harness({ maxQueued: 2 });
     expect([h.enter('a'), h.enter('b'), h.enter('c')]).toEqual([true, true, false]);

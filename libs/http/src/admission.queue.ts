@@ -75,6 +75,13 @@ export class AdmissionQueue {
     const since = this.standingSince[criticality];
     const now = this.clock();
     if (queue.length > 0 && since !== undefined && now - since > STANDING_INTERVAL_MS) return false;
+    // Customers first at the door too: while a customer has been waiting longer than a batch may wait at all,
+    // no batch is taken in (without this, batches kept arriving through the half second the utilization signal
+    // takes to rise at the onset of the peak, and their work made the customers wait).
+    if (criticality === 'sheddable') {
+      const oldest = this.queues.critical.peek();
+      if (oldest !== undefined && now - oldest.at > this.options.maxWaitMs.sheddable) return false;
+    }
     queue.push({ at: now, criticality, admit, refuse });
     this.schedule();
     return true;
@@ -128,6 +135,10 @@ class FifoQueue<T> {
 
   push(item: T): void {
     this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
 
   shift(): T | undefined {
