@@ -171,6 +171,11 @@ for c in "${companions[@]}"; do
 done
 
 echo "=== surge-load: surge-day scenario against read-api (thresholds are the SLOs)"
+# The host's speed through the load (scripts/host-calibration.ts): on this VM the same work costs 1.6x more CPU
+# from one second to the next, so a report's figures are compared with another's only when their calibrations
+# agree. A fixed workload's CPU every 5 s, about 1% of one core; stopped (SIGTERM: it writes its samples) after the load.
+node dist/scripts/host-calibration.js --sample-every 5 --for 900 --out "$dir/calibration.json" >"$dir/calibration.log" 2>&1 &
+calpid=$!; pids+=($calpid)
 cpu_snapshot "$dir/cpu-start.tsv"
 started_ms=$(date +%s%3N)
 loadrc=0
@@ -196,6 +201,7 @@ fi
   top -b -n 1 -w 160 | head -20 >"$dir/top-midrun.txt" ) & pids+=($!)
 wait $loadpid || loadrc=$?
 rm -f "$dir/load.pid"
+kill -TERM "$calpid" 2>/dev/null && wait "$calpid" 2>/dev/null || true
 case $loadrc in
   0) echo "surge-load: all SLO thresholds met" ;;
   99) echo "surge-load: an SLO threshold was crossed (see below)" ;;

@@ -6,7 +6,8 @@
  * per process), rss.tsv (VmHWM samples, KiB), load/summary.json (surge-load),
  * capacity-read-api/summary.json and capacity-bare/summary.json (the closed-loop
  * ceiling), prometheus.json when Prometheus ran (alerts fired, its SLIs) and page-probe.json when
- * the Chromium probe ran (TTFB, LCP and submit-to-answer of the customer's page through the surge).
+ * the Chromium probe ran (TTFB, LCP and submit-to-answer of the customer's page through the surge), and
+ * calibration.json (scripts/host-calibration.ts: how fast the host was through the load).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,7 +115,8 @@ function main(): void {
     readApiCpuMsPerRequest: load && cpuSeconds['read-api'] !== undefined ? round((cpuSeconds['read-api'] * 1000) / load.requests, 1000) : null,
     readSinkCpuMsPerReading: stored > 0 && cpuSeconds['read-sink'] !== undefined ? round((cpuSeconds['read-sink'] * 1000) / stored, 1000) : null,
   };
-  const full = { ...report, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null,
+  const calibration = readJson<{ medianMs: number | null; p10Ms: number | null; p90Ms: number | null; units: number; samples: unknown[] }>(join(dir!, 'calibration.json'));
+  const full = { ...report, hostCalibration: calibration ? { units: calibration.units, medianMs: calibration.medianMs, p10Ms: calibration.p10Ms, p90Ms: calibration.p90Ms, samples: calibration.samples.length } : null, ceiling, cpuSeconds, peakRssMiB, ...efficiency, alertsFired: prometheus?.alertsFired ?? null, prometheusSlis: prometheus?.slis ?? null,
     pageLoad: page ? { iterations: page.iterations, failures: page.failures.length, metrics: page.metrics, slos: page.slos } : null,
     companions, overload: load?.overload ?? null };
   writeFileSync(reportFile!, JSON.stringify(full, null, 2));
@@ -140,6 +142,12 @@ function main(): void {
     console.log(`  ${name.padEnd(15)} ${String(cpuSeconds[name] ?? '-').padStart(8)} s ${String(peakRssMiB[name] ?? '-').padStart(7)} MiB`);
   }
   console.log(`  read-api CPU ms per request ${efficiency.readApiCpuMsPerRequest ?? 'n/a'}; read-sink CPU ms per reading ${efficiency.readSinkCpuMsPerReading ?? 'n/a'}`);
+  if (calibration?.medianMs != null) {
+    console.log(
+      `  host calibration through the load: ${calibration.units} request-shaped units took median ${calibration.medianMs} CPU ms (p10 ${calibration.p10Ms}, p90 ${calibration.p90Ms}, ` +
+        `${calibration.samples.length} samples; lower is a faster host: compare runs only when it agrees)`,
+    );
+  }
   if (page) {
     console.log(`\n=== the customer's page in Chromium through the surge: ${page.iterations} loads and submissions, ${page.failures.length} failed`);
     for (const [name, m] of Object.entries(page.metrics)) console.log(`  ${name.padEnd(20)} p50 ${m.p50 ?? 'n/a'} ms  p95 ${m.p95 ?? 'n/a'} ms  p99 ${m.p99 ?? 'n/a'} ms  (${m.count})`);
