@@ -33,5 +33,7 @@ describe('host calibration', () => {
     const summary = summariseSamples(250, [30, 31, 55, 33].map((ms, i) => ({ atMs: i * 5000, ms })));
     expect(summary).toMatchObject({ units: 250, medianMs: 32, p10Ms: 30, p90Ms: 55 });
     expect(summariseSamples(250, [])).toMatchObject({ medianMs: null, samples: [] });
+    // The median of two samples is printed to a tenth, not as 53.150000000000006.
+    expect(summariseSamples(250, [53.1, 53.2].map((ms, i) => ({ atMs: i, ms }))).medianMs).toBe(53.2);
   });
 });

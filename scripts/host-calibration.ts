@@ -85,7 +85,7 @@ export function summariseSamples(units: number, samples: readonly { atMs: number
   const ms = samples.map((s) => s.ms);
   return ms.length === 0
     ? { units, samples: [], medianMs: null, p10Ms: null, p90Ms: null }
-    : { units, samples, medianMs: median(ms), p10Ms: quantile(ms, 0.1), p90Ms: quantile(ms, 0.9) };
+    : { units, samples, medianMs: Math.round(median(ms) * 10) / 10, p10Ms: quantile(ms, 0.1), p90Ms: quantile(ms, 0.9) };
 }
 
 if (require.main === module) {
