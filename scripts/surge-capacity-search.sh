@@ -42,7 +42,9 @@ probe() { # probe <multiple> -> 0 when every SLO held
     console.error(`    offered ${r.offeredReadingsPerSecond} readings/s, accepted best 60 s ${r.acceptedReadingsPerSecond?.bestSustained60s}, ` +
       `errors ${(100 * r.submitErrorRate).toFixed(2)}%, p95 ${f(r.submitLatencyMs.p95)} ms, p99 ${f(r.submitLatencyMs.p99)} ms, ` +
       `freshness p99 ${f(fresh)} ms, lost ${r.lost}, duplicated ${r.duplicated}, collector batches deferred ${(100 * deferred).toFixed(1)}%: ` +
-      `${slos ? "every SLO held" : "an SLO broke"}${slos && !served ? " (customers only: collectors deferred)" : ""}`);
+      `${slos ? "every SLO held" : "an SLO broke"}${slos && !served ? " (customers only: collectors deferred)" : ""}` +
+      // The host speed through the probe (scripts/host-calibration.ts): a verdict near the edge can flip with it.
+      (r.hostCalibration?.medianMs != null ? `; host calibration median ${r.hostCalibration.medianMs} ms (p10 ${r.hostCalibration.p10Ms}, p90 ${r.hostCalibration.p90Ms})` : ""));
     process.exit(slos && served ? 0 : 1);
   ' "$report" "${SURGE_SEARCH_MAX_DEFERRED:-0.01}"
 }
@@ -67,4 +69,6 @@ if (( lo > 0 )); then
 else
   echo "  no multiple probed met every SLO (lowest probed: ${m}x)"
 fi
+echo "  each probe is one short run: near the edge its verdict moves with the host's speed (the calibration on each"
+echo "  probe's line); re-probe the multiples either side of the answer before sizing on it"
 echo "$lo" >"$search/highest-multiple"
