@@ -11,7 +11,8 @@
 # shared machine the read path's processes get the CPU first and the bill run takes what is left. The Kubernetes
 # equivalent is in k8s/billing.yaml: priorityClassName surge-background (never preempts, yields to
 # surge-customer-path) and requests of 250m against read-api's whole core (CFS gives read-api four times billing's
-# share under contention). PostgreSQL is not niced (a shared server here; not on the read path).
+# share under contention). Since 2026-12-02 the driver, its workers and PostgreSQL also run under a CPU budget
+# for the bill run (SURGE_BILLING_CPU_LIMIT, below).
 #
 # The population is generated first if it is missing (a minute or more at 100,000 accounts: better run once before
 # the surge, `npm run bench:billing -- --accounts 100000 --generate-only`); the bench holds the load until it is
@@ -45,8 +46,34 @@ touch "$dir/companion-billing.ready"
 started=$(date +%s)
 sleep "$delay"
 
-echo "bill run of $accounts accounts at nice $nice_level, $(( $(date +%s) - started )) s after the population was ready"
+# The bill run's CPU budget (scripts/cpu-budget.sh): SURGE_BILLING_CPU_LIMIT cores at most (0.5; 0: none) with a
+# 250m request's share, for this script's children (the driver and its workers) and PostgreSQL's processes, which
+# do the bill run's writes. The one-box counterpart of k8s/billing.yaml's limits: on 2 cores the read path needs
+# about 1.5 at 14x, so the background's limit here is what is left, lower than a cluster node's 1 core.
+cpu_limit=${SURGE_BILLING_CPU_LIMIT:-0.5}
+budget=""
+if [[ $cpu_limit != 0 ]]; then
+  # shellcheck source=scripts/cpu-budget.sh
+  source scripts/cpu-budget.sh
+  budget=$(cpu_budget_create "surge-background-${SURGE_RUN:-$$}" "$cpu_limit" 256)
+  if [[ -n $budget ]]; then
+    trap 'cpu_budget_release "$budget"' EXIT
+    pg_pid=$(cat "${SURGE_STATE_DIR:-$root/.stack}/pids/postgres.pid" 2>/dev/null || true)
+    # shellcheck disable=SC2046
+    cpu_budget_move "$budget" $$ ${pg_pid:+$pg_pid $(pgrep -P "$pg_pid")}
+  else
+    echo "no writable cpu cgroup here: the bill run has nice $nice_level only"
+  fi
+fi
+
+echo "bill run of $accounts accounts at nice $nice_level${budget:+, at most $cpu_limit cores with PostgreSQL ($budget)}, $(( $(date +%s) - started )) s after the population was ready"
 nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --deadline "$deadline" \
   --json "$dir/billing-run.json" --companion "$out" --pids-file "$dir/companion-billing.pids" \
   --cpu-end-file "$dir/companion-billing.cpu-end.tsv" || true
 [[ -s $out ]] || fail "the bill run did not report (see companion-billing.log)"
+node -e '
+  const [f, line] = process.argv.slice(1);
+  const r = JSON.parse(require("fs").readFileSync(f, "utf8"));
+  (r.lines ??= []).push(line);
+  require("fs").writeFileSync(f, JSON.stringify(r, null, 2) + "\n");
+' "$out" "CPU budget: $([[ -n $budget ]] && echo "at most $cpu_limit cores for the driver, its workers and PostgreSQL (scripts/cpu-budget.sh)" || echo "none (nice $nice_level only)")"
