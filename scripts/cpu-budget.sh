@@ -43,8 +43,9 @@ cpu_budget_release() { # cpu_budget_release <dir>
   [[ -n $dir && -d $dir ]] || return 0
   root=$(dirname "$dir")
   # Until the group is empty: a process forked inside while the others were moved out is moved in the next pass.
+  # (Not `[[ -s ]]`: cgroup files report a size of 0 whatever they hold.)
   for _ in 1 2 3 4 5; do
-    [[ -s $dir/cgroup.procs ]] || break
+    grep -q . "$dir/cgroup.procs" 2>/dev/null || break
     while read -r pid; do echo "$pid" >"$root/cgroup.procs" 2>/dev/null || true; done <"$dir/cgroup.procs"
   done
   rmdir "$dir" 2>/dev/null || true

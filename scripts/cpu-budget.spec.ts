@@ -35,6 +35,21 @@ describe('cpu-budget.sh', () => {
     expect(group).toBe('gone');
   });
 
+  (writable ? it : it.skip)('moves a live process back to the root group on release, and removes the group', () => {
+    // The bug this pins: release once tested the group's cgroup.procs with `[[ -s ]]`, which is always false on
+    // cgroupfs, so a live process (PostgreSQL, after a bill run beside the surge) stayed capped and the group stayed.
+    const out = bash(`
+      cg=$(cpu_budget_create surge-spec-live-$$ 0.5 256)
+      sleep 30 & idle=$!
+      cpu_budget_move "$cg" "$idle"
+      inside=$(grep -c "^$idle$" "$cg/cgroup.procs" || true)
+      cpu_budget_release "$cg"
+      back=$(grep -c "^$idle$" "$(dirname "$cg")/cgroup.procs" || true)
+      kill "$idle"; wait "$idle" 2>/dev/null || true
+      echo "$inside $back $([[ -d $cg ]] && echo left || echo gone)"`);
+    expect(out.trim()).toBe('1 1 gone');
+  });
+
   it('prints nothing for a group it cannot make, so the caller carries on at nice', () => {
     // A name the kernel refuses (a path below a file, not a directory).
     const out = bash('cpu_budget_create "cgroup.procs/x" 0.5 256; echo "[done]"');

@@ -5,8 +5,9 @@
  *   node dist/scripts/host-calibration.js --sample-every 5 [--for 900] --out f.json   through a run, until SIGTERM
  * Why: the same code on this VM measured 0.99 and 1.38 ms of read-api CPU a request in two full surge runs hours
  * apart, with the probe's Chromium taking 18.8 and 31.6 CPU s for the same 55 page loads: the host, not the code,
- * changed. The surge bench runs this before its load so a report says which kind of host it was measured on, and
- * figures from two runs are compared only when their calibrations agree (docs/runbook.md "Load test").
+ * changed. The surge bench samples it through its load so a report says which kind of host it was measured on,
+ * and figures from two runs are compared only when their calibrations agree (docs/runbook.md "Comparing two runs").
+ * The one-shot form is for checking a host by hand.
  * On an idle machine here the same 300 units took 33-41 ms or 50-60 ms, switching from one second to the next (a
  * vCPU whose host core is shared with a busy neighbour, presumably): one calibration before a run is a snapshot,
  * so the bench samples through the run and reports the median and the spread.
@@ -63,9 +64,9 @@ export function quantile(values: readonly number[], p: number): number {
 
 /**
  * CPU milliseconds (user + system) for `units` units, `rounds` times; the first round warms the JIT and is not
- * counted (unless warmUp is false: the sampler warmed it once). CPU time, not wall time: while the surge runs, the sampler waits for a core like everyone else, and
- * that wait is the run's load, not the host's speed; a slower host (or a busy hyperthread sibling) shows as more
- * CPU for the same work.
+ * counted (unless warmUp is false: the sampler warmed it once). CPU time, not wall time: while the surge runs, the
+ * sampler waits for a core like everyone else, and that wait is the run's load, not the host's speed; a slower
+ * host (or a busy hyperthread sibling) shows as more CPU for the same work.
  */
 export function calibrate(rounds: number, units: number, w: CalibrationWorkload = calibrationWorkload(), warmUp = true): { medianMs: number; roundsMs: number[] } {
   const roundsMs: number[] = [];

@@ -49,6 +49,11 @@ cleanup() {
   wait 2>/dev/null || true
   [[ -n $pg_nice_before ]] && { echo "$pg_nice_before" >"$pg_group"; } 2>/dev/null || true
   rm -f "$state/prometheus/targets/bench-$run.json"
+  # A companion's CPU budget (scripts/cpu-budget.sh) is released by the companion; if it was stopped before it
+  # could, PostgreSQL must not stay capped after the run.
+  # shellcheck source=scripts/cpu-budget.sh
+  ( source scripts/cpu-budget.sh
+    for g in "/sys/fs/cgroup/surge-background-$run" "/sys/fs/cgroup/cpu/surge-background-$run"; do cpu_budget_release "$g"; done ) || true
 }
 trap cleanup EXIT
 
