@@ -8,12 +8,13 @@ import { ensureTopics } from '@surge/kafka/topic.admin';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createLogger } from '@surge/observability/logger.factory';
 import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
+import { renderBillIssuedEvents } from '@surge/billing/bills/bill-event.renderer';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { loadBillingEventsConfig } from './billing-events.config';
 
 /**
  * billing-events: publishes every new bill (bill.issued.v1, from bill_event_outbox, written in the chunk's
- * transaction) to billing.bills.v1. At least once, in issue order per account; the rows are deleted only
+ * transaction; the event rendered from the bill's immutable rows) to billing.bills.v1. At least once, in issue order per account; the rows are deleted only
  * after the ack. Billing's migrations create the table: this process waits for it rather than migrating.
  * It also takes flexibility credits (flex.earned-value.v1, issue 17) into billing's flexibility_credits: at
  * least once from Kafka (offsets committed after the insert), once in the table (credit id is the key).
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   const relay = new EventOutboxRelay(
     pool,
     publisher,
-    { table: 'bill_event_outbox', topic: topics.bills.name, lockName: 'bill_event_outbox_relay' },
+    // Rows carry the bill id (migration v12): the event is rendered from the committed bill and lines as it is published.
+    { table: 'bill_event_outbox', topic: topics.bills.name, lockName: 'bill_event_outbox_relay', references: { column: 'bill_id', render: renderBillIssuedEvents } },
     { batchSize: config.BILL_EVENTS_BATCH, idleMs: config.BILL_EVENTS_IDLE_MS, coalesceMs: 0, retryMinMs: config.BILL_EVENTS_RETRY_MIN_MS, retryMaxMs: config.BILL_EVENTS_RETRY_MAX_MS },
     {
       relayed: (n) => logger.debug({ relayed: n }, 'bill events published'),

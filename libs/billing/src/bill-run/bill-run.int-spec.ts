@@ -1,3 +1,4 @@
+import { renderBillIssuedEvents } from '../bills/bill-event.renderer';
 import { decodeBillIssued } from '@surge/billing-contracts/bill-issued.event';
 import { type BillingTestStores, openBillingTestStores } from '@surge-test/support/billing-stores.fixture';
 import { randomUUID } from 'node:crypto';
@@ -125,11 +126,14 @@ describe('bill runs (PostgreSQL, Redis, ClickHouse)', () => {
     expect(await count('SELECT count(*) AS n FROM bills')).toBe(before);
     // Every bill issued queued exactly one bill.issued.v1 event in its chunk's transaction; the re-run queued none.
     expect(await count('SELECT count(*) AS n FROM bill_event_outbox')).toBe(before);
-    const event = await pool.query<{ payload: unknown; total: string; lines: string }>(
-      `SELECT o.payload, b.total_pence::text AS total, (SELECT count(*) FROM bill_lines l WHERE l.bill_id = b.bill_id)::text AS lines
-       FROM bill_event_outbox o JOIN bills b ON b.bill_id = (o.payload->>'billId')::uuid ORDER BY o.seq LIMIT 1`,
+    expect(await count('SELECT count(DISTINCT o.bill_id) AS n FROM bill_event_outbox o JOIN bills b ON b.bill_id = o.bill_id')).toBe(before);
+    const event = await pool.query<{ bill_id: string; total: string; lines: string }>(
+      `SELECT o.bill_id, b.total_pence::text AS total, (SELECT count(*) FROM bill_lines l WHERE l.bill_id = b.bill_id)::text AS lines
+       FROM bill_event_outbox o JOIN bills b ON b.bill_id = o.bill_id ORDER BY o.seq LIMIT 1`,
     );
-    const issued = decodeBillIssued(JSON.stringify(event.rows[0]!.payload));
+    const client = await pool.connect();
+    const rendered = await renderBillIssuedEvents(client, [event.rows[0]!.bill_id]).finally(() => client.release());
+    const issued = decodeBillIssued(JSON.stringify(rendered.get(event.rows[0]!.bill_id)));
     expect(issued).toMatchObject({ schema: 'bill.issued.v1', kind: 'bill', totalPence: event.rows[0]!.total });
     expect(issued!.lines).toHaveLength(Number(event.rows[0]!.lines));
     expect(await count(`SELECT count(*) AS n FROM bill_run_items WHERE run_id = $1 AND reason_code = 'ALREADY_BILLED'`, [again.runId])).toBe(N);

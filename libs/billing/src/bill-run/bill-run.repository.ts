@@ -183,18 +183,13 @@ export class BillRunRepository {
    */
   async completeChunk(runId: string, chunkIndex: number, outcomes: readonly AccountOutcome[]): Promise<ChunkWriteResult> {
     return inTransaction(this.pool, async (client) => {
-      // now() is the transaction's start: what bills.issued_at would default to, and what their events carry.
-      const lock = await client.query<{ status: string; now_iso: string; now_tz: string }>(
-        `SELECT status, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now_iso, now()::text AS now_tz
-         FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE`,
-        [runId, chunkIndex],
-      );
+      const lock = await client.query<{ status: string }>('SELECT status FROM bill_run_chunks WHERE run_id = $1 AND chunk_index = $2 FOR NO KEY UPDATE', [runId, chunkIndex]);
       const locked = lock.rows[0];
       if (locked?.status !== 'pending') return { written: false };
 
       const newBills = outcomes.flatMap((o) => (o.status === 'billed' && 'newBill' in o ? [o.newBill] : []));
       const inserted =
-        this.writePath === 'copy' ? await copyBills(client, newBills, { iso: locked.now_iso, timestamptz: locked.now_tz }) : await insertBills(client, newBills);
+this.writePath === 'copy' ? await copyBills(client, newBills) : await insertBills(client, newBills);
       const lost = newBills.filter((b) => !inserted.has(b.bill.billId));
       const exact = lost.length > 0 ? await existingFor(client, lost) : new Map<string, string>();
 

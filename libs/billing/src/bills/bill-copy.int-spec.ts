@@ -7,7 +7,8 @@ import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { type BillingComponents, createBilling } from '../billing.factory';
 import { sumPlainDecimals } from '@surge/billing-domain/money.model';
 import { addSettlementTotalsFromRows, settlementTotalsOf } from '../settlement/settlement-summary.writer';
-import { BILL_EVENTS_SELECT, copyBills } from './bill.repository';
+import { copyBills } from './bill.repository';
+import { renderBillIssuedEvents } from './bill-event.renderer';
 import type { NewBill } from './bill-row.mapper';
 import type { RegisterReadingSources } from './bill-input.builder';
 
@@ -17,6 +18,20 @@ import type { RegisterReadingSources } from './bill-input.builder';
  * rows, settlement summary as the lines sum), and an existing or overlapping
  * bill never makes a second one.
  */
+
+const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The bill.issued.v1 events of bills ($1: their ids) as SQL builds them from the stored rows (what the chunk wrote into the outbox before v12): the oracle. */
+const BILL_EVENTS_SELECT = `SELECT b.account_id, jsonb_build_object(
+       'schema', 'bill.issued.v1', 'billId', b.bill_id, 'accountId', b.account_id, 'kind', b.kind, 'correctsBillId', b.corrects_bill_id,
+       'periodStart', b.period_start::text, 'periodEnd', b.period_end::text,
+       'netPence', b.net_pence::text, 'vatPence', b.vat_pence::text, 'totalPence', b.total_pence::text,
+       'estimated', CASE WHEN b.kind = 'correction' THEN b.result_estimated ELSE b.estimated END,
+       'issuedAt', ${iso('b.issued_at')},
+       'lines', coalesce((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'kind', l.kind, 'description', l.description,
+                  'periodFrom', l.period_from::text, 'periodTo', l.period_to::text, 'amountPence', l.amount_pence::text, 'estimated', l.estimated) ORDER BY l.line_no)
+                FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))::json AS payload
+     FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`;
 describe('bills written by COPY (PostgreSQL)', () => {
   const staff: ServicePrincipal = { kind: 'service', id: 'staff', scopes: ['billing:run', 'billing:read'] };
   let stores: BillingTestStores;
@@ -73,21 +88,31 @@ describe('bills written by COPY (PostgreSQL)', () => {
     return out;
   };
 
-  it('every queued bill.issued.v1 event equals the one SQL builds from the committed bill and line rows', async () => {
-    const { rows: queued } = await pool.query<{ record_key: string; payload: { billId: string } }>('SELECT record_key, payload FROM bill_event_outbox ORDER BY seq');
+  it('every bill queues one reference (v12), and the event rendered from it equals the one SQL builds from the committed rows', async () => {
+    const { rows: queued } = await pool.query<{ record_key: string; bill_id: string; payload: unknown }>('SELECT record_key, bill_id, payload FROM bill_event_outbox ORDER BY seq');
     expect(queued).toHaveLength(60);
-    const ids = queued.map((q) => q.payload.billId);
-    // Within a chunk's transaction, announced in bill id order, as before (chunks commit in any order).
-    const { rows: items } = await pool.query<{ bill_id: string; chunk_index: number }>('SELECT bill_id, chunk_index FROM bill_run_items');
+    expect(queued.every((q) => q.payload === null)).toBe(true);
+    const ids = queued.map((q) => q.bill_id);
+    expect(new Set(ids).size).toBe(60);
+    // Within a chunk's transaction, queued in bill id order, as before (chunks commit in any order).
+    const { rows: items } = await pool.query<{ bill_id: string; account_id: string; chunk_index: number }>('SELECT bill_id, account_id, chunk_index FROM bill_run_items');
     const chunkOf = new Map(items.map((i) => [i.bill_id, i.chunk_index]));
     for (const chunk of new Set(chunkOf.values())) {
       const inChunk = ids.filter((id) => chunkOf.get(id) === chunk);
       expect(inChunk).toEqual([...inChunk].sort());
     }
-    const { rows: built } = await pool.query<{ account_id: string; payload: unknown }>(BILL_EVENTS_SELECT, [ids]);
-    // Compared bill by bill (the SQL gives them in bill id order).
-    const byBill = [...queued].sort((a, b) => (a.payload.billId < b.payload.billId ? -1 : 1));
-    expect(byBill.map((q) => [q.record_key, q.payload])).toEqual(built.map((b) => [b.account_id, b.payload]));
+    const accountOf = new Map(items.map((i) => [i.bill_id, i.account_id]));
+    expect(queued.every((q) => q.record_key === accountOf.get(q.bill_id))).toBe(true);
+    const client = await pool.connect();
+    const rendered = await renderBillIssuedEvents(client, ids).finally(() => client.release());
+    const { rows: built } = await pool.query<{ account_id: string; payload: { billId: string } }>(BILL_EVENTS_SELECT, [ids]);
+    expect(built).toHaveLength(60);
+    for (const b of built) expect(rendered.get(b.payload.billId)).toEqual(b.payload);
+    // Key order is the contract's (libs/billing-contracts), what the relay sends.
+    expect(Object.keys(rendered.get(ids[0]!)!)).toEqual(['schema', 'billId', 'accountId', 'kind', 'correctsBillId', 'periodStart', 'periodEnd', 'netPence', 'vatPence', 'totalPence', 'estimated', 'issuedAt', 'lines']);
+    // A bill that is not there renders nothing (the relay then holds its batch back).
+    const other = await pool.connect();
+    expect((await renderBillIssuedEvents(other, ['01900000-0000-7000-8000-000000000000']).finally(() => other.release())).size).toBe(0);
   });
 
   it('the settlement summary written with the bills equals the sums over their lines', async () => {
@@ -182,10 +207,7 @@ describe('bills written by COPY (PostgreSQL)', () => {
   it('bills that already exist: the COPY gives way to ON CONFLICT DO NOTHING and nothing is written twice', async () => {
     const before = await written();
     const bills = await again(null);
-    const inserted = await inTransaction(pool, async (client) => {
-      const { rows } = await client.query<{ iso: string; tz: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso, now()::text AS tz`);
-      return copyBills(client, bills, { iso: rows[0]!.iso, timestamptz: rows[0]!.tz });
-    });
+    const inserted = await inTransaction(pool, async (client) => copyBills(client, bills));
     expect(inserted.size).toBe(0);
     expect(await written()).toEqual(before);
   });
@@ -194,10 +216,7 @@ describe('bills written by COPY (PostgreSQL)', () => {
     const before = await written();
     const bills = await again({ start: '2022-03-15', end: '2022-05-15' });
     await expect(
-      inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ iso: string; tz: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso, now()::text AS tz`);
-        return copyBills(client, bills, { iso: rows[0]!.iso, timestamptz: rows[0]!.tz });
-      }),
+      inTransaction(pool, async (client) => copyBills(client, bills)),
     ).rejects.toMatchObject({ code: '23P01' });
     expect(await written()).toEqual(before);
   });

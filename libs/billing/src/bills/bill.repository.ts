@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
 import { type CopyValue, copyRows } from '@surge/postgres/postgres-copy.writer';
-import { BILL_ISSUED_SCHEMA, type BillIssuedV1 } from '@surge/billing-contracts/bill-issued.event';
 import type { Bill, BillRegister } from '@surge/billing-domain/bill.model';
 import type { DateSpan } from '@surge/billing-domain/calendar.model';
 import { type PreviousClosing, previousClosingKey } from '../accounts-tariffs/billing-account.model';
@@ -210,8 +209,8 @@ const OUTBOX_RECORD = `bill_id uuid, account_id text, period_start date, period_
  * billed_reading_outbox row (its reading ids), in the same transaction: the
  * marks commit exactly when the bill does, and the relay
  * (billed-reading.relay.ts) carries them to ClickHouse at least once. Every
- * inserted bill also queues its bill.issued.v1 event (bill_event_outbox), built
- * here from the rows just written, for the billing-events relay to publish.
+ * inserted bill also queues its bill.issued.v1 event (bill_event_outbox, by
+ * reference: the billing-events relay renders it from these rows).
  */
 export async function insertBills(client: PoolClient, bills: readonly NewBill[]): Promise<Set<string>> {
   if (bills.length === 0) return new Set();
@@ -229,7 +228,7 @@ export async function insertBills(client: PoolClient, bills: readonly NewBill[])
   }
   await markCreditsApplied(client, creditsOf(bills, inserted));
   await addSettlementTotals(client, bills.filter((b) => inserted.has(b.bill.billId)).map((b) => b.bill));
-  if (inserted.size > 0) await queueBillEvents(client, [...inserted]);
+  if (inserted.size > 0) await queueBillEvents(client, bills.filter((b) => inserted.has(b.bill.billId)).map((b) => b.bill));
   const marks = outboxRowsFor(bills, inserted);
   if (marks.length > 0) {
     await client.query(
@@ -249,31 +248,19 @@ function creditsOf(bills: readonly NewBill[], inserted: ReadonlySet<string>): Ar
 }
 
 /**
- * One bill_event_outbox row per new bill: its whole bill.issued.v1 event (libs/billing-contracts), built in
- * SQL from the bill and line rows this transaction just wrote, so the event says exactly what was
- * committed. In bill id order (UUIDv7: issue order), so one account's bills are announced in order.
+ * One bill_event_outbox row per new bill: a reference (its bill id, migration v12). The billing-events relay
+ * renders the whole bill.issued.v1 event (libs/billing-contracts) from the committed, immutable bill and line
+ * rows when it publishes (bill-event.renderer.ts), so the event says exactly what was committed. In bill id
+ * order (UUIDv7: issue order), so one account's bills are announced in order.
  */
-async function queueBillEvents(client: PoolClient, billIds: readonly string[]): Promise<void> {
-  await client.query(`INSERT INTO bill_event_outbox (record_key, payload) ${BILL_EVENTS_SELECT}`, [billIds]);
+async function queueBillEvents(client: PoolClient, bills: ReadonlyArray<{ readonly billId: string; readonly accountId: string }>): Promise<void> {
+  const ordered = [...bills].sort((a, b) => (a.billId < b.billId ? -1 : a.billId > b.billId ? 1 : 0));
+  await copyRows(client, 'bill_event_outbox', ['record_key', 'bill_id'], ordered.map((b) => [b.accountId, b.billId]));
 }
-
-const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/** The bill.issued.v1 events of bills ($1: their ids), built from their stored rows: (record_key, payload) in bill id order. */
-export const BILL_EVENTS_SELECT = `SELECT b.account_id, jsonb_build_object(
-       'schema', 'bill.issued.v1', 'billId', b.bill_id, 'accountId', b.account_id, 'kind', b.kind, 'correctsBillId', b.corrects_bill_id,
-       'periodStart', b.period_start::text, 'periodEnd', b.period_end::text,
-       'netPence', b.net_pence::text, 'vatPence', b.vat_pence::text, 'totalPence', b.total_pence::text,
-       'estimated', CASE WHEN b.kind = 'correction' THEN b.result_estimated ELSE b.estimated END,
-       'issuedAt', ${iso('b.issued_at')},
-       'lines', coalesce((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'kind', l.kind, 'description', l.description,
-                  'periodFrom', l.period_from::text, 'periodTo', l.period_to::text, 'amountPence', l.amount_pence::text, 'estimated', l.estimated) ORDER BY l.line_no)
-                FROM bill_lines l WHERE l.bill_id = b.bill_id), '[]'::jsonb))::json AS payload
-     FROM bills b WHERE b.bill_id = ANY($1::uuid[]) ORDER BY b.bill_id`;
 
 const COPY_BILL_COLUMNS = [
   'bill_id', 'account_id', 'period_start', 'period_end', 'kind', 'revision', 'corrects_bill_id', 'run_id', 'category', 'domestic', 'supply_days',
-  'estimated', 'result_estimated', 'net_pence', 'vat_pence', 'total_pence', 'registers', 'reading_sources', 'recomputed', 'issued_at',
+  'estimated', 'result_estimated', 'net_pence', 'vat_pence', 'total_pence', 'registers', 'reading_sources', 'recomputed',
 ] as const;
 
 const COPY_LINE_COLUMNS = [
@@ -288,7 +275,7 @@ const UNIQUE_VIOLATION = '23505';
  * The fast path of `insertBills`: the same rows, written with COPY (text
  * format) instead of JSON batches, in the caller's transaction. Measured in
  * docs/decisions/0003-billing.md: COPY skips the server-side JSON decoding of
- * every row and the per-bill SQL that built each event.
+ * every row (and, before v12, the per-bill SQL that built each event).
  *
  * COPY has no ON CONFLICT, so it runs under a SAVEPOINT: if any bill already
  * exists (unique_violation: a redelivered chunk, two runs of one period racing)
@@ -297,14 +284,14 @@ const UNIQUE_VIOLATION = '23505';
  * one: the constraints and the overlap trigger run on every row COPY writes
  * (an overlap still raises exclusion_violation and fails the chunk, to be
  * retried), lines, marks and events are written only with their bill, in one
- * transaction. `issuedAt` must be the transaction's now() (what issued_at
- * defaults to): the events carry it, as they did when SQL built them.
+ * transaction. issued_at takes its default, the transaction's now(), as on the
+ * JSON path.
  */
-export async function copyBills(client: PoolClient, bills: readonly NewBill[], issuedAt: { readonly iso: string; readonly timestamptz: string }): Promise<Set<string>> {
+export async function copyBills(client: PoolClient, bills: readonly NewBill[]): Promise<Set<string>> {
   if (bills.length === 0) return new Set();
   await client.query('SAVEPOINT copy_bills');
   try {
-    await copyRows(client, 'bills', COPY_BILL_COLUMNS, billCopyRows(bills, issuedAt.timestamptz));
+    await copyRows(client, 'bills', COPY_BILL_COLUMNS, billCopyRows(bills));
     await copyRows(client, 'bill_lines', COPY_LINE_COLUMNS, lineCopyRows(bills));
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -315,9 +302,7 @@ export async function copyBills(client: PoolClient, bills: readonly NewBill[], i
   const inserted = new Set(bills.map((b) => b.bill.billId));
   await markCreditsApplied(client, creditsOf(bills, inserted));
   await addSettlementTotals(client, bills.map((b) => b.bill));
-  // Announced in bill id order (UUIDv7: issue order), like queueBillEvents.
-  const ordered = [...bills].sort((a, b) => (a.bill.billId < b.bill.billId ? -1 : a.bill.billId > b.bill.billId ? 1 : 0));
-  await copyRows(client, 'bill_event_outbox', ['record_key', 'payload'], ordered.map((b) => [b.bill.accountId, JSON.stringify(billIssuedEvent(b, issuedAt.iso))]));
+  await queueBillEvents(client, bills.map((b) => b.bill));
   const marks = outboxRowsFor(bills, inserted);
   if (marks.length > 0) {
     await copyRows(
@@ -330,7 +315,7 @@ export async function copyBills(client: PoolClient, bills: readonly NewBill[], i
   return inserted;
 }
 
-function* billCopyRows(bills: readonly NewBill[], issuedAt: string): Iterable<CopyValue[]> {
+function* billCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
   for (const b of bills) {
     const { bill } = b;
     yield [
@@ -353,7 +338,6 @@ function* billCopyRows(bills: readonly NewBill[], issuedAt: string): Iterable<Co
       JSON.stringify(bill.registers),
       JSON.stringify(b.readingSources),
       b.recomputed === null ? null : JSON.stringify(b.recomputed),
-      issuedAt,
     ];
   }
 }
@@ -387,32 +371,4 @@ function* lineCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
       ];
     }
   }
-}
-
-/** The bill.issued.v1 event of a bill being inserted: the same fields, from the same values, as queueBillEvents builds in SQL. */
-export function billIssuedEvent(b: NewBill, issuedAt: string): BillIssuedV1 {
-  const { bill } = b;
-  return {
-    schema: BILL_ISSUED_SCHEMA,
-    billId: bill.billId,
-    accountId: bill.accountId,
-    kind: b.kind,
-    correctsBillId: bill.correctsBillId,
-    periodStart: bill.period.start,
-    periodEnd: bill.period.end,
-    netPence: bill.totals.netPence,
-    vatPence: bill.totals.vatPence,
-    totalPence: bill.totals.totalPence,
-    estimated: b.kind === 'correction' ? (b.recomputed ?? bill).estimated : bill.estimated,
-    issuedAt,
-    lines: bill.lines.map((l, i) => ({
-      lineNo: i + 1,
-      kind: l.kind,
-      description: l.description,
-      periodFrom: l.periodFrom,
-      periodTo: l.periodTo,
-      amountPence: l.amountPence,
-      estimated: l.estimated,
-    })),
-  };
 }
