@@ -5,7 +5,7 @@
  *
  * Needs the population `npm run bench:billing -- --accounts N --generate-only` makes (bench_billing_pop_<N> and
  * ClickHouse bench_billing_<N>). Copies it to a scratch database, plans a bill run over it (chunks of
- * --chunk-size, default 500) and processes --chunks chunks one after another in this process, as a worker
+ * --chunk-size, default 1000) and processes --chunks chunks one after another in this process, as a worker
  * would. Every statement on every pooled connection is attributed the CPU its PostgreSQL backend used
  * (utime + stime from /proc/<backend pid>/stat, read when the statement is sent and when the next one is):
  * statements are sequential on a connection, so the backend's CPU between the two is that statement's.
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     options: {
       accounts: { type: 'string', default: '100000' },
       chunks: { type: 'string', default: '10' },
-      'chunk-size': { type: 'string', default: '500' },
+      'chunk-size': { type: 'string', default: '1000' },
       // 'json': the JSON-batch INSERTs the COPY path falls back to (and the only path before issue 18).
       write: { type: 'string', default: 'copy' },
       // keep the scratch database (named on stdout) for experiments on the rows the chunks wrote

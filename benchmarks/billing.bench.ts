@@ -6,7 +6,7 @@
  *   npm run build && npm run bench:billing -- --accounts 100000
  *   npm run bench:billing                          (1,000,000 accounts)
  *   options: --accounts N  --workers W (processes, default 2)  --concurrency C (chunks per worker, default 2)
- *            --chunk-size S (default 500)  --deadline SECONDS (bill run, default 900)  --fresh (regenerate)
+ *            --chunk-size S (default 1000, as BILLING_CHUNK_SIZE)  --deadline SECONDS (bill run, default 900)  --fresh (regenerate)
  *            --keep (keep the run's database)  --json FILE (write the figures)  --generate-only (population only)
  *            --no-ceiling (skip settlement and ceilings)  --companion FILE (the surge companion's JSON,
  *            scripts/surge-companions/billing.sh)  --pids-file FILE (name TAB pid of the run's processes)
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
       accounts: { type: 'string', default: '1000000' },
       workers: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '2' },
-      'chunk-size': { type: 'string', default: '500' },
+      'chunk-size': { type: 'string', default: '1000' },
       deadline: { type: 'string', default: '900' },
       fresh: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },

@@ -24,8 +24,13 @@ const schema = z.object({
   BILLING_WORKER_ENABLED: bool(true),
   /** Chunks this process bills at once (one waits on a database while another computes). */
   BILLING_WORKER_CONCURRENCY: positiveInt(2),
-  /** Accounts per chunk (one job, one ClickHouse query, one PostgreSQL transaction). */
-  BILLING_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /**
+   * Accounts per chunk (one job, one ClickHouse query, one PostgreSQL transaction). 1,000: a chunk's ClickHouse
+   * query reads about the same granules for 1,000 accounts as for 500 (readings sorted by account, 8,192 rows a
+   * granule), so its cost an account falls by a quarter, and the per-chunk statements by half (decision 0003,
+   * fourth round: a million accounts in 286 s against 327 s at 500, same host speed).
+   */
+  BILLING_CHUNK_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   /** Namespaces the queue's Redis keys (tests and environments get their own queues). */
   BILLING_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('surge'),
   BILLING_JOB_ATTEMPTS: positiveInt(5),
