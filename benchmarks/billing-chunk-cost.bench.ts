@@ -10,6 +10,10 @@
  * (utime + stime from /proc/<backend pid>/stat, read when the statement is sent and when the next one is):
  * statements are sequential on a connection, so the backend's CPU between the two is that statement's.
  * Tick resolution is 10 ms, so the figures are sums over many statements; a cold first chunk is included.
+ * --render-events: then the billing-events relay's side of the same bills, as it publishes them (migration v12:
+ * the outbox holds bill ids, the relay renders each bill.issued.v1 from the bill and line rows): the outbox read
+ * in batches of 500 (BILL_EVENTS_BATCH), each batch rendered and serialised as the relay sends it, PostgreSQL
+ * backend CPU and this process's CPU an event (no Kafka: the publish is not included).
  * Loopback only, bounded by --chunks; the scratch database is dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +29,7 @@ import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { createBilling } from '@surge/billing/billing.factory';
+import { renderBillIssuedEvents } from '@surge/billing/bills/bill-event.renderer';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { cpuTicks } from '@surge-test/support/process-stats';
 
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       // SQL run on the scratch database after its migrations (experiments: a variant of a table or trigger)
       'setup-sql': { type: 'string' },
+      'render-events': { type: 'boolean', default: false },
     },
   });
   const n = Number(values.accounts);
@@ -111,6 +117,33 @@ async function main(): Promise<void> {
     console.log(`${chunks} chunks of ${chunkSize} (${accounts.toLocaleString('en-GB')} accounts), written by ${writePath}, in ${(wallMs / 1000).toFixed(1)} s`);
     console.log(`PostgreSQL backend CPU ${(total / 100).toFixed(2)} s = ${Math.round((total * 10_000) / accounts)} us per account; by statement (us per account, statements):`);
     for (const [key, v] of rows.filter(([, v]) => v.ticks > 0)) console.log(`${String(Math.round((v.ticks * 10_000) / accounts)).padStart(6)}  ${String(v.count).padStart(5)}  ${key}`);
+    if (values['render-events']) {
+      Client.prototype.query = original;
+      const client = await pool.connect();
+      try {
+        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        // Statistics as a long-lived database has them (autovacuum's ANALYZE): on a scratch database just written,
+        // the planner would scan all of bill_lines for each batch instead of its primary key.
+        await client.query('ANALYZE bills, bill_lines');
+        const { rows: queued } = await client.query<{ bill_id: string }>('SELECT bill_id::text AS bill_id FROM bill_event_outbox ORDER BY seq');
+        const ticks0 = backendTicks(pid);
+        const cpu0 = process.cpuUsage();
+        let bytes = 0;
+        for (let i = 0; i < queued.length; i += 500) {
+          const batch = queued.slice(i, i + 500).map((r) => r.bill_id);
+          const events = await renderBillIssuedEvents(client, batch);
+          for (const id of batch) bytes += JSON.stringify(events.get(id)).length;
+        }
+        const cpu = process.cpuUsage(cpu0);
+        const backend = backendTicks(pid) - ticks0;
+        const per = (x: number) => (x / Math.max(queued.length, 1)).toFixed(1);
+        console.log(
+          `relay side: ${queued.length.toLocaleString('en-GB')} bill.issued.v1 events rendered in batches of 500: PostgreSQL ${per(backend * 10_000)} us an event, this process ${per(cpu.user + cpu.system)} us an event, ${per(bytes)} bytes an event`,
+        );
+      } finally {
+        client.release();
+      }
+    }
   } finally {
     Client.prototype.query = original;
     await billing.queue.obliterate().catch(() => undefined);
