@@ -67,7 +67,11 @@ if [[ $cpu_limit != 0 ]]; then
 fi
 
 echo "bill run of $accounts accounts at nice $nice_level${budget:+, at most $cpu_limit cores with PostgreSQL ($budget)}, $(( $(date +%s) - started )) s after the population was ready"
-nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --deadline "$deadline" \
+# SURGE_BILLING_CHUNK_SIZE: accounts a chunk (default: the bench's, which is BILLING_CHUNK_SIZE's), to compare how
+# the chunk's size weighs on the read path beside it.
+chunk_args=()
+[[ -n ${SURGE_BILLING_CHUNK_SIZE:-} ]] && chunk_args=(--chunk-size "$SURGE_BILLING_CHUNK_SIZE")
+nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --deadline "$deadline" "${chunk_args[@]}" \
   --json "$dir/billing-run.json" --companion "$out" --pids-file "$dir/companion-billing.pids" \
   --cpu-end-file "$dir/companion-billing.cpu-end.tsv" || true
 [[ -s $out ]] || fail "the bill run did not report (see companion-billing.log)"
