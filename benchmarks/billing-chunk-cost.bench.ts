@@ -10,10 +10,11 @@
  * (utime + stime from /proc/<backend pid>/stat, read when the statement is sent and when the next one is):
  * statements are sequential on a connection, so the backend's CPU between the two is that statement's.
  * Tick resolution is 10 ms, so the figures are sums over many statements; a cold first chunk is included.
- * --render-events: then the billing-events relay's side of the same bills, as it publishes them (migration v12:
- * the outbox holds bill ids, the relay renders each bill.issued.v1 from the bill and line rows): the outbox read
- * in batches of 500 (BILL_EVENTS_BATCH), each batch rendered and serialised as the relay sends it, PostgreSQL
- * backend CPU and this process's CPU an event (no Kafka: the publish is not included).
+ * --render-events: then the billing-events relay's side of the same bills (migration v12: the outbox holds bill
+ * ids, the relay renders each bill.issued.v1 from the bill and line rows): billing-events' own EventOutboxRelay,
+ * batches of 500 (BILL_EVENTS_BATCH's default), drained to empty on one connection with a publisher that drops
+ * the records, so everything but Kafka is counted (lock, read, render, serialise, delete); PostgreSQL backend CPU
+ * and this process's CPU an event.
  * Loopback only, bounded by --chunks; the scratch database is dropped at the end.
  */
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,7 @@ import { migratePostgres } from '@surge/postgres/postgres.migrator';
 import { BILLING_MIGRATIONS, BILLING_MIGRATIONS_TABLE } from '@surge/billing/billing-postgres.migrations';
 import { createBilling } from '@surge/billing/billing.factory';
 import { renderBillIssuedEvents } from '@surge/billing/bills/bill-event.renderer';
+import { EventOutboxRelay } from '@surge/postgres/event-outbox.relay';
 import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { cpuTicks } from '@surge-test/support/process-stats';
 
@@ -119,29 +121,38 @@ async function main(): Promise<void> {
     for (const [key, v] of rows.filter(([, v]) => v.ticks > 0)) console.log(`${String(Math.round((v.ticks * 10_000) / accounts)).padStart(6)}  ${String(v.count).padStart(5)}  ${key}`);
     if (values['render-events']) {
       Client.prototype.query = original;
-      const client = await pool.connect();
+      // Statistics as a long-lived database has them (autovacuum's ANALYZE): on a scratch database just written,
+      // the planner would scan all of bill_lines for each batch instead of its primary key.
+      await pool.query('ANALYZE bills, bill_lines');
+      const relayPool = createPostgresPool(url.toString(), { max: 1, applicationName: 'bench-chunk-cost-relay' });
       try {
-        const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-        // Statistics as a long-lived database has them (autovacuum's ANALYZE): on a scratch database just written,
-        // the planner would scan all of bill_lines for each batch instead of its primary key.
-        await client.query('ANALYZE bills, bill_lines');
-        const { rows: queued } = await client.query<{ bill_id: string }>('SELECT bill_id::text AS bill_id FROM bill_event_outbox ORDER BY seq');
+        const pid = (await relayPool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        let bytes = 0;
+        const dropping = {
+          publish: async (records: ReadonlyArray<{ value: string | Buffer }>) => {
+            for (const r of records) bytes += r.value.length;
+          },
+          isHealthy: () => true,
+          close: async () => undefined,
+        };
+        const relay = new EventOutboxRelay(
+          relayPool,
+          dropping,
+          { table: 'bill_event_outbox', topic: 'bench', lockName: `${scratch}_relay`, references: { column: 'bill_id', render: renderBillIssuedEvents } },
+          { batchSize: 500, idleMs: 1000, coalesceMs: 0, retryMinMs: 100, retryMaxMs: 1000 },
+        );
         const ticks0 = backendTicks(pid);
         const cpu0 = process.cpuUsage();
-        let bytes = 0;
-        for (let i = 0; i < queued.length; i += 500) {
-          const batch = queued.slice(i, i + 500).map((r) => r.bill_id);
-          const events = await renderBillIssuedEvents(client, batch);
-          for (const id of batch) bytes += JSON.stringify(events.get(id)).length;
-        }
+        let events = 0;
+        for (let moved = await relay.drainOnce(); moved > 0; moved = await relay.drainOnce()) events += moved;
         const cpu = process.cpuUsage(cpu0);
         const backend = backendTicks(pid) - ticks0;
-        const per = (x: number) => (x / Math.max(queued.length, 1)).toFixed(1);
+        const per = (x: number) => (x / Math.max(events, 1)).toFixed(1);
         console.log(
-          `relay side: ${queued.length.toLocaleString('en-GB')} bill.issued.v1 events rendered in batches of 500: PostgreSQL ${per(backend * 10_000)} us an event, this process ${per(cpu.user + cpu.system)} us an event, ${per(bytes)} bytes an event`,
+          `relay side: ${events.toLocaleString('en-GB')} bill.issued.v1 events drained in batches of 500 (no Kafka): PostgreSQL ${per(backend * 10_000)} us an event, this process ${per(cpu.user + cpu.system)} us an event, ${per(bytes)} bytes an event`,
         );
       } finally {
-        client.release();
+        await relayPool.end();
       }
     }
   } finally {

@@ -88,14 +88,13 @@ export class EventOutboxRelay extends OutboxRelayLoop {
     client: PoolClient,
     rows: ReadonlyArray<{ seq: string; payload: object | null; ref?: string | null }>,
   ): Promise<ReadonlyMap<string, { readonly schema?: string }>> {
-    const refs = rows.flatMap((r) => (r.payload === null ? [r.ref ?? null] : []));
-    if (refs.length === 0) return new Map();
+    const byRef = rows.filter((r) => r.payload === null);
+    if (byRef.length === 0) return new Map();
     const missing = (seq: string, what: string) => new Error(`${this.spec.table} row ${seq}: ${what}; nothing is published until it is fixed`);
-    if (!this.spec.references) throw missing(rows.find((r) => r.payload === null)!.seq, 'no payload, and this relay renders no references');
-    const rendered = await this.spec.references.render(client, refs.filter((r): r is string => r !== null));
-    for (const r of rows) {
-      if (r.payload === null && (r.ref == null || !rendered.has(r.ref))) throw missing(r.seq, `no payload, and reference ${r.ref ?? 'NULL'} rendered no event`);
-    }
+    if (!this.spec.references) throw missing(byRef[0]!.seq, 'no payload, and this relay renders no references');
+    const rendered = await this.spec.references.render(client, byRef.flatMap((r) => (r.ref == null ? [] : [r.ref])));
+    const unrendered = byRef.find((r) => r.ref == null || !rendered.has(r.ref));
+    if (unrendered) throw missing(unrendered.seq, `no payload, and reference ${unrendered.ref ?? 'NULL'} rendered no event`);
     return rendered;
   }
 

@@ -188,8 +188,7 @@ export class BillRunRepository {
       if (locked?.status !== 'pending') return { written: false };
 
       const newBills = outcomes.flatMap((o) => (o.status === 'billed' && 'newBill' in o ? [o.newBill] : []));
-      const inserted =
-this.writePath === 'copy' ? await copyBills(client, newBills) : await insertBills(client, newBills);
+      const inserted = this.writePath === 'copy' ? await copyBills(client, newBills) : await insertBills(client, newBills);
       const lost = newBills.filter((b) => !inserted.has(b.bill.billId));
       const exact = lost.length > 0 ? await existingFor(client, lost) : new Map<string, string>();
 
