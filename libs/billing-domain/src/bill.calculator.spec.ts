@@ -396,6 +396,21 @@ describe('calculateBill rejects what it cannot price', () => {
       (bill.lines[0] as { amountPence: string }).amountPence = '0';
     }).toThrow(TypeError);
   });
+
+  it('leaves nothing reachable from a bill unfrozen (freezeBill knows the whole shape: readings, estimate bases, every line)', () => {
+    const unfrozen = (value: unknown, path: string): string[] => {
+      if (value === null || typeof value !== 'object') return [];
+      const own = Object.isFrozen(value) ? [] : [path];
+      return own.concat(...Object.entries(value).map(([k, v]) => unfrozen(v, `${path}.${k}`)));
+    };
+    const estimated = calculateBill(
+      electricityBill('2022-03-01', '2022-04-01', [
+        { ...importRegister(read('2022-03-01', '10000'), null), history: [read('2022-01-01', '9000'), read('2022-03-01', '10000')] },
+      ]),
+    );
+    expect(estimated.registers[0]?.readings[1]?.estimate).toBeDefined();
+    for (const bill of [calculateBill(ok()), estimated]) expect(unfrozen(bill, 'bill')).toEqual([]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------

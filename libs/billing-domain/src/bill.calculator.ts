@@ -33,7 +33,7 @@ import {
 import { DateSpan, compareDates, formatDisplaySpan, spanDays } from './calendar.model';
 import { advance, advanceToKwh, assertDigits, gasKwhToVolume } from './consumption.calculator';
 import { ApportionedSlice, apportion, readingBoundary } from './apportionment.calculator';
-import { deepFreeze } from './deep-freeze.helper';
+import { freezeBill } from './deep-freeze.helper';
 import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, vatOn } from './money.model';
 import { EstimatedReading, HistoryReading, estimateClosingReading } from './reading.estimator';
 import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, isDeeplyFrozenTariff, rateSegments, registerRates, validateTariff } from './tariff.model';
@@ -405,7 +405,7 @@ export function calculateBill(input: BillInput): Bill {
   }
   netLines.push(...flexibilityCreditLines(input.credits ?? [], period));
   const lines = [...netLines, ...vatLines(netLines, period)];
-  return deepFreeze({
+  return freezeBill({
     billId: input.billId,
     correctsBillId: null,
     accountId: input.account.accountId,

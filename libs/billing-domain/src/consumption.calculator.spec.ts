@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { NegativeAdvanceError } from './billing.error';
-import { advance, advanceToKwh, gasKwhToVolume, gasVolumeToKwh, parseRegisterValue } from './consumption.calculator';
+import { advance, advanceByDecimal, advanceToKwh, gasKwhToVolume, gasVolumeToKwh, parseRegisterValue } from './consumption.calculator';
 import { Decimal } from './money.model';
 
 describe('advance', () => {
@@ -43,6 +43,45 @@ describe('advance', () => {
         expect(result.toNumber()).toBe((closing - opening + modulus) % modulus);
       }),
     );
+  });
+});
+
+describe('advance on plain values (the fast path) against advanceByDecimal (the reference)', () => {
+  const outcome = (f: () => Decimal): string => {
+    try {
+      return `= ${f().toString()}`;
+    } catch (error) {
+      const e = error as { name: string; code?: string; message: string };
+      return `${e.name} ${e.code ?? ''} ${e.message}`;
+    }
+  };
+  const value = fc.oneof(
+    fc.tuple(fc.stringMatching(/^\d{1,17}$/), fc.option(fc.stringMatching(/^\d{1,17}$/), { nil: undefined })).map(([w, f]) => (f === undefined ? w : `${w}.${f}`)),
+    fc.constantFrom('-0', '-1', '1e3', '', '0x10', ' 1', '1.', '.5', '99999', '100000', '0099999.99'),
+  );
+
+  it('gives the same value or the same error for any values, digits and rollover flag (property)', () => {
+    fc.assert(
+      fc.property(value, value, fc.oneof(fc.integer({ min: 0, max: 17 }), fc.constantFrom(2.5, Number.NaN)), fc.boolean(), (opening, closing, digits, rolled) => {
+        expect(outcome(() => advance(opening, closing, digits, rolled))).toBe(outcome(() => advanceByDecimal(opening, closing, digits, rolled)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('agrees on values near the dials and the scales it takes', () => {
+    for (const [o, c, d, r] of [
+      ['99999.99', '0.01', 5, true],
+      ['0.5', '0.50', 1, false],
+      ['12345.678', '12346.1', 5, false],
+      ['999999999999999', '0', 15, true],
+      ['1.5', '1.25', 14, false],
+      ['00000', '00001', 5, false],
+    ] as const) {
+      expect(outcome(() => advance(o, c, d, r))).toBe(outcome(() => advanceByDecimal(o, c, d, r)));
+    }
+    expect(advance('1.5', '2', 5, false).toString()).toBe('0.5');
+    expect(advance('99999.9', '0.1', 5, true).toString()).toBe('0.2');
   });
 });
 

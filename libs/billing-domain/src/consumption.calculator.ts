@@ -36,10 +36,7 @@ export function parseRegisterValue(value: string, digits: number): Decimal {
   const parsed = parseDecimal(value, 'reading value');
   if (parsed.isNegative() && !parsed.isZero()) throw new InvalidBillingInputError(`Reading value ${value} is negative`, { value });
   if (parsed.gte(registerModulus(digits))) {
-    throw new BillingDomainError('BILLING_READING_EXCEEDS_DIGITS', `Reading value ${value} does not fit a ${digits}-digit register`, {
-      value,
-      digits,
-    });
+    throw readingExceedsDigits(value, digits);
   }
   return parsed;
 }
@@ -51,6 +48,56 @@ export function parseRegisterValue(value: string, digits: number): Decimal {
  * rollover flag when closing >= opening (that would be a full revolution or more).
  */
 export function advance(opening: string, closing: string, digits: number, rolledOver: boolean): Decimal {
+  return advanceOfPlainValues(opening, closing, digits, rolledOver) ?? advanceByDecimal(opening, closing, digits, rolledOver);
+}
+
+// Up to 15 digits before and after the point, no sign: what meters send. Both values scaled to the same number of
+// decimals are then integers below 10^15 < 2^53, exact as Numbers.
+const PLAIN_REGISTER_VALUE = /^(\d{1,15})(?:\.(\d{1,15}))?$/;
+
+/**
+ * advance() on scaled integers, for the readings of every bill (profiled, issue 18, fifth round: two Decimals parsed,
+ * compared with the dials' modulus and subtracted per interval, about 5% of a bill's computation). The same checks
+ * in the same order with the same errors, and the same exact value (no rounding happens on either path: the figures
+ * are far below 40 significant digits); undefined when a value is outside the fast path's range (a sign, more than
+ * 15 digits), which advanceByDecimal then takes. consumption.calculator.spec.ts holds the two paths equal.
+ */
+function advanceOfPlainValues(opening: string, closing: string, digits: number, rolledOver: boolean): Decimal | undefined {
+  const o = PLAIN_REGISTER_VALUE.exec(opening);
+  const c = o === null ? null : PLAIN_REGISTER_VALUE.exec(closing);
+  if (o === null || c === null) return undefined;
+  const oFraction = o[2] ?? '';
+  const cFraction = c[2] ?? '';
+  const scale = Math.max(oFraction.length, cFraction.length);
+  if (!Number.isInteger(digits) || digits + scale > 15) {
+    // Digits not whole, or too many digits for exact Numbers: the Decimal path (its errors are the same).
+    return undefined;
+  }
+  const open = Number(o[1] + oFraction.padEnd(scale, '0'));
+  const close = Number(c[1] + cFraction.padEnd(scale, '0'));
+  const modulus = 10 ** (digits + scale);
+  assertDigits(digits);
+  if (open >= modulus) throw readingExceedsDigits(opening, digits);
+  if (close >= modulus) throw readingExceedsDigits(closing, digits);
+  let units: number;
+  if (rolledOver) {
+    if (close >= open) throw new InvalidBillingInputError(`Rollover flagged but closing ${closing} is not below opening ${opening}`, { opening, closing });
+    units = close + modulus - open;
+  } else {
+    if (close < open) throw new NegativeAdvanceError(opening, closing);
+    units = close - open;
+  }
+  if (scale === 0) return new Decimal(units);
+  const text = String(units).padStart(scale + 1, '0');
+  return new Decimal(`${text.slice(0, text.length - scale)}.${text.slice(text.length - scale)}`);
+}
+
+function readingExceedsDigits(value: string, digits: number): BillingDomainError {
+  return new BillingDomainError('BILLING_READING_EXCEEDS_DIGITS', `Reading value ${value} does not fit a ${digits}-digit register`, { value, digits });
+}
+
+/** advance() by decimal.js: the reference formula, and the path for values the plain path does not take. */
+export function advanceByDecimal(opening: string, closing: string, digits: number, rolledOver: boolean): Decimal {
   const open = parseRegisterValue(opening, digits);
   const close = parseRegisterValue(closing, digits);
   if (rolledOver) {

@@ -150,7 +150,8 @@ export class Money {
 
   /** '£12.34' / '-£1,234.56'. */
   format(): string {
-    return formatPounds(this.pence);
+    // The canonical pence string takes formatPounds' digit path; the Decimal itself would take decimal.js's.
+    return formatPounds(this.toPence());
   }
 
   /** Serialises as the pence string so bills stay plain JSON. */

@@ -14,6 +14,11 @@ import type { PoolClient } from 'pg';
  * error themselves (e.g. roll back and take an INSERT ... ON CONFLICT path).
  */
 export async function copyRows(client: PoolClient, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number> {
+  return copyFromBuffers(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, copyText(rows));
+}
+
+/** The rows as COPY text data, in bounded Buffers (~1 MB of text each): what `copyRows` sends. */
+export function copyText(rows: Iterable<readonly CopyValue[]>): Buffer[] {
   const parts: string[] = [];
   let size = 0;
   const chunks: Buffer[] = [];
@@ -21,7 +26,6 @@ export async function copyRows(client: PoolClient, table: string, columns: reado
     const line = copyLine(row);
     parts.push(line);
     size += line.length;
-    // Bounded buffers: flush to a Buffer every ~1 MB of text.
     if (size > 1 << 20) {
       chunks.push(Buffer.from(parts.join(''), 'utf8'));
       parts.length = 0;
@@ -29,7 +33,7 @@ export async function copyRows(client: PoolClient, table: string, columns: reado
     }
   }
   if (parts.length > 0) chunks.push(Buffer.from(parts.join(''), 'utf8'));
-  return copyFromBuffers(client, `COPY ${table} (${columns.join(', ')}) FROM STDIN`, chunks);
+  return chunks;
 }
 
 /** A value as COPY text receives it: null is \N; strings are escaped; numbers and booleans as written. */

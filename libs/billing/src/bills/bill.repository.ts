@@ -315,7 +315,8 @@ export async function copyBills(client: PoolClient, bills: readonly NewBill[]): 
   return inserted;
 }
 
-function* billCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
+/** The bills rows of `bills` in COPY_BILL_COLUMNS order (exported for the compute benchmark). */
+export function* billCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
   for (const b of bills) {
     const { bill } = b;
     yield [
@@ -342,7 +343,8 @@ function* billCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
   }
 }
 
-function* lineCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
+/** The bill_lines rows of `bills` in COPY_LINE_COLUMNS order (exported for the compute benchmark). */
+export function* lineCopyRows(bills: readonly NewBill[]): Iterable<CopyValue[]> {
   for (const { bill } of bills) {
     let lineNo = 0;
     for (const l of bill.lines) {
