@@ -34,7 +34,7 @@ import { DateSpan, compareDates, formatDisplaySpan, spanDays } from './calendar.
 import { advance, advanceToKwh, assertDigits, gasKwhToVolume } from './consumption.calculator';
 import { ApportionedSlice, apportion, readingBoundary } from './apportionment.calculator';
 import { freezeBill } from './deep-freeze.helper';
-import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, vatOn } from './money.model';
+import { Decimal, Money, decimalToString, formatPercent, formatQuantity, formatRatePence, lineAmount, parseDecimal, sumPence, vatOn } from './money.model';
 import { EstimatedReading, HistoryReading, estimateClosingReading } from './reading.estimator';
 import { REGISTER_KINDS_BY_FUEL, RatePeriod, RegisterKind, Tariff, isDeeplyFrozenTariff, rateSegments, registerRates, validateTariff } from './tariff.model';
 
@@ -86,9 +86,12 @@ interface PricedSlice extends ApportionedSlice<RatePeriod> {
 
 /** Sums line amounts into totals: net = every non-VAT line, VAT = the VAT lines, total = all lines. */
 export function billTotals(lines: readonly BillLine[]): BillTotals {
-  const net = Money.sum(lines.filter((l) => l.kind !== 'vat').map((l) => l.amountPence));
-  const vat = Money.sum(lines.filter((l) => l.kind === 'vat').map((l) => l.amountPence));
-  return { netPence: net.toPence(), vatPence: vat.toPence(), totalPence: net.plus(vat).toPence() };
+  const net: string[] = [];
+  const vat: string[] = [];
+  for (const l of lines) (l.kind === 'vat' ? vat : net).push(l.amountPence);
+  const netPence = sumPence(net);
+  const vatPence = sumPence(vat);
+  return { netPence, vatPence, totalPence: sumPence([netPence, vatPence]) };
 }
 
 function assertNonEmpty(value: string, what: string): void {

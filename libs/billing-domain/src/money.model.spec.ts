@@ -13,6 +13,7 @@ import {
   lineAmount,
   parseDecimal,
   roundPence,
+  sumPence,
   vatOn,
 } from './money.model';
 
@@ -141,6 +142,37 @@ describe('Money', () => {
     expect(Money.zero().isZero()).toBe(true);
     expect(Money.ofPence('7').equals(Money.ofPence('7'))).toBe(true);
     expect(Money.ofPence('1234').format()).toBe('£12.34');
+  });
+});
+
+describe('sumPence (totals without a Decimal) against Money.sum(...).toPence()', () => {
+  const outcome = (f: () => string): string => {
+    try {
+      return `= ${f()}`;
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+  const pence = fc.oneof(
+    fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String),
+    fc.integer({ min: -100_000, max: 100_000 }).map(String),
+    fc.constantFrom('9007199254740991', '9007199254740992', '-9007199254740993', '0', '-0', '007', '1.5', '12.00', '-', ''),
+  );
+
+  it('gives the same total, or the same error, for any terms (property)', () => {
+    fc.assert(
+      fc.property(fc.array(pence, { maxLength: 12 }), (amounts) => {
+        expect(outcome(() => sumPence(amounts))).toBe(outcome(() => Money.sum(amounts).toPence()));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is exact past 2^53 and canonical at zero', () => {
+    expect(sumPence(['9007199254740991', '1', '1'])).toBe('9007199254740993');
+    expect(sumPence(['999999999999999', '999999999999999'])).toBe('1999999999999998');
+    expect(sumPence(['-5', '5'])).toBe('0');
+    expect(sumPence([])).toBe('0');
   });
 });
 

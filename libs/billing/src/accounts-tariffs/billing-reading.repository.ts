@@ -52,31 +52,47 @@ ORDER BY sp, serial, reg, read_at, reading_id`;
    * most of this phase's CPU). Columns in the order of `query`.
    */
   async forAccounts(accountIds: readonly string[], window: ReadingWindow): Promise<Map<string, RegisterReading[]>> {
-    const result = new Map<string, RegisterReading[]>();
-    if (accountIds.length === 0) return result;
+    if (accountIds.length === 0) return new Map();
     const rs = await this.ch.query({ query: ClickHouseBillingReadings.query(accountIds, window), format: 'TabSeparated' });
-    const text = await rs.text();
-    let lastKey = '';
-    let list: RegisterReading[] | undefined;
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      const f = text.slice(start, end).split('\t');
-      start = end + 1;
-      if (f.length < 8) continue;
-      const [sp, serial, reg, readingId, readAt, value, source, rolledOver] = f.map(unescapeTsv) as [string, string, string, string, string, string, string, string];
-      const key = registerReadingKey(sp, serial, reg);
-      // Rows come ordered by register: one map lookup per register, not per row.
-      if (key !== lastKey || !list) {
-        lastKey = key;
-        list = result.get(key);
-        if (!list) result.set(key, (list = []));
-      }
-      list.push({ readingId, readAt: `${readAt.replace(' ', 'T')}Z`, value, source, rolledOver: rolledOver === '1' });
-    }
-    return result;
+    return readingRowsOf(await rs.text());
   }
+}
+
+/** The TabSeparated answer of ClickHouseBillingReadings.query, keyed by registerReadingKey, in the answer's order. Pure. */
+export function readingRowsOf(text: string): Map<string, RegisterReading[]> {
+  const result = new Map<string, RegisterReading[]>();
+  let lastKey = '';
+  let list: RegisterReading[] | undefined;
+  const fields: string[] = new Array<string>(8);
+  let start = 0;
+  // Fields are cut with indexOf into one reused array (profiled, issue 18, fifth round: split and map allocated two
+  // arrays a row); a row with fewer than 8 fields is skipped, as before.
+  rows: while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let from = start;
+    for (let i = 0; i < 8; i++) {
+      const tab = text.indexOf('\t', from);
+      const stop = tab < 0 || tab > end ? end : tab;
+      if (i < 7 && stop === end) {
+        start = end + 1;
+        continue rows;
+      }
+      fields[i] = unescapeTsv(text.slice(from, stop));
+      from = stop + 1;
+    }
+    start = end + 1;
+    const [sp, serial, reg, readingId, readAt, value, source, rolledOver] = fields as [string, string, string, string, string, string, string, string];
+    const key = registerReadingKey(sp, serial, reg);
+    // Rows come ordered by register: one map lookup per register, not per row.
+    if (key !== lastKey || !list) {
+      lastKey = key;
+      list = result.get(key);
+      if (!list) result.set(key, (list = []));
+    }
+    list.push({ readingId, readAt: `${readAt.replace(' ', 'T')}Z`, value, source, rolledOver: rolledOver === '1' });
+  }
+  return result;
 }
 
 const TSV_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0', '\\': '\\', "'": "'" };
