@@ -559,4 +559,92 @@ export const BILLING_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE bill_event_outbox ADD CONSTRAINT bill_event_outbox_payload_or_bill CHECK (payload IS NOT NULL OR bill_id IS NOT NULL);
     `,
   },
+  {
+    version: 13,
+    name: 'bills_account_reference_per_statement',
+    // Issue 18, sixth round, measured per chunk (benchmarks/billing-chunk-cost.bench.ts --setup-sql, 1,000,000-account
+    // population, 20 chunks of 1,000, alternated 2x each): the bills -> accounts foreign key is checked row by row
+    // (an SPI query and a FOR KEY SHARE row lock per bill), and COPY bills cost 77 us a bill with it, 62-63 without;
+    // PostgreSQL CPU an account 221-223 us with it, 205-206 without. The v10 statement trigger already locks the
+    // accounts of a statement's new bills (in account order) to guard overlaps, so the reference is now checked
+    // there, on the same locks, once per statement:
+    //   * every account of the statement's new bills (corrections too, no longer only ordinary bills) is locked
+    //     FOR NO KEY UPDATE in account order; fewer rows locked than distinct accounts named means a bill names an
+    //     account that does not exist (or was deleted before the lock was granted), and the statement fails with
+    //     foreign_key_violation, the SQLSTATE the declared key raised, so callers classify it as before;
+    //   * an account that has bills cannot be deleted, renumbered or truncated away (row and TRUNCATE triggers on
+    //     accounts). A DELETE or key UPDATE needs the row FOR UPDATE, which conflicts with the inserter's FOR NO KEY
+    //     UPDATE: whichever commits first, the other sees it (READ COMMITTED gives each trigger query a fresh
+    //     snapshot, taken after its lock was granted), so no bill is left pointing at nothing. Nothing in the code
+    //     deletes accounts; this keeps a hand-written DELETE from doing it.
+    sql: `
+      ALTER TABLE bills DROP CONSTRAINT bills_account_id_fkey;
+      DROP TRIGGER bills_no_overlap ON bills;
+      DROP FUNCTION billing_bills_no_overlap();
+      CREATE FUNCTION billing_bills_no_overlap() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        locked bigint;
+        named bigint;
+        missing text;
+        clash_account text;
+        other uuid;
+        clash_start date;
+        clash_end date;
+      BEGIN
+        EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM accounts WHERE account_id IN (SELECT account_id FROM new_bills)
+                 ORDER BY account_id FOR NO KEY UPDATE) AS locked' INTO locked;
+        EXECUTE 'SELECT count(DISTINCT account_id) FROM new_bills' INTO named;
+        IF locked < named THEN
+          EXECUTE 'SELECT n.account_id FROM new_bills n WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = n.account_id) LIMIT 1' INTO missing;
+          RAISE EXCEPTION 'bills_account_exists: a bill names account %, which does not exist', missing
+            USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        EXECUTE 'SELECT n.account_id, o.bill_id AS other, n.period_start, n.period_end
+                 FROM new_bills n CROSS JOIN LATERAL (
+                   SELECT b.bill_id FROM bills b
+                   WHERE b.account_id = n.account_id AND b.kind = ''bill'' AND b.period_end > n.period_start AND b.period_start < n.period_end
+                     AND NOT (b.period_start = n.period_start AND b.period_end = n.period_end)
+                   LIMIT 1) AS o
+                 WHERE n.kind = ''bill''
+                 LIMIT 1' INTO clash_account, other, clash_start, clash_end;
+        IF other IS NOT NULL THEN
+          RAISE EXCEPTION 'bills_no_overlap: account % already has bill % overlapping % to %', clash_account, other, clash_start, clash_end
+            USING ERRCODE = 'exclusion_violation';
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER bills_no_overlap AFTER INSERT ON bills REFERENCING NEW TABLE AS new_bills
+        FOR EACH STATEMENT EXECUTE FUNCTION billing_bills_no_overlap();
+
+      CREATE FUNCTION billing_accounts_keep_billed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.account_id = OLD.account_id THEN
+          RETURN NEW;
+        END IF;
+        IF EXISTS (SELECT 1 FROM bills WHERE account_id = OLD.account_id) THEN
+          RAISE EXCEPTION 'bills_account_exists: account % has issued bills, so it cannot be deleted or renumbered', OLD.account_id
+            USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+          RETURN OLD;
+        END IF;
+        RETURN NEW;
+      END
+      $$;
+      CREATE TRIGGER accounts_keep_billed BEFORE DELETE OR UPDATE OF account_id ON accounts
+        FOR EACH ROW EXECUTE FUNCTION billing_accounts_keep_billed();
+      CREATE FUNCTION billing_accounts_no_truncate_when_billed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM bills) THEN
+          RAISE EXCEPTION 'bills_account_exists: accounts cannot be truncated while bills reference them'
+            USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER accounts_keep_billed_no_truncate BEFORE TRUNCATE ON accounts
+        FOR EACH STATEMENT EXECUTE FUNCTION billing_accounts_no_truncate_when_billed();
+    `,
+  },
 ];
