@@ -11,6 +11,7 @@
  *            --no-ceiling (skip settlement and ceilings)  --companion FILE (the surge companion's JSON,
  *            scripts/surge-companions/billing.sh)  --pids-file FILE (name TAB pid of the run's processes)
  *            --cpu-end-file FILE (name TAB CPU ticks of those processes as the run ends)
+ *            --no-calibration (do not sample the host's speed beside the run)
  *
  * What it does, against the local stack (PostgreSQL, Redis, ClickHouse; no Kafka):
  *   1. generate (once per N, reused unless --fresh): the demo population in a PostgreSQL database
@@ -24,7 +25,9 @@
  *      streamed) and the PostgreSQL write ceiling (the run's bill and line rows COPY'd into tables LIKE
  *      bills / bill_lines INCLUDING ALL, one chunk a batch, as many connections as the run); the run's time
  *      is printed as a ratio of their sum;
- *   5. prints accounts billed per second, total time, peak RSS of each process, where the time went.
+ *   5. prints accounts billed per second, total time, peak RSS of each process, where the time went, and the
+ *      host's speed sampled through the bill run (scripts/host-calibration.ts, about 1% of a core): on this VM
+ *      the same run takes up to 1.6x longer on a slow minute, so runs are compared per calibration ms.
  * Bounded: the bill run stops at --deadline (workers are told to stop, then killed), and the whole
  * benchmark exits by itself after deadline + 30 minutes at most.
  */
@@ -54,6 +57,7 @@ import { readingWindow } from '@surge/billing/bill-run/bill-run.processor';
 import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billing-reading.repository';
 import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
 import { cpuTicks } from '@surge-test/support/process-stats';
+import { type HostCalibration, startHostCalibration } from '@surge-test/support/host-calibration.sampler';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
 const env = loadConfig(z.object(infraFields), process.env);
@@ -319,6 +323,7 @@ async function main(): Promise<void> {
       worker: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
       'no-ceiling': { type: 'boolean', default: false },
+      'no-calibration': { type: 'boolean', default: false },
       companion: { type: 'string' },
       'pids-file': { type: 'string' },
       'cpu-end-file': { type: 'string' },
@@ -393,6 +398,7 @@ async function main(): Promise<void> {
     const servers = new ServerWatch(runName);
     const driverCpu0 = process.cpuUsage();
     const staff = { kind: 'service' as const, id: 'bench', scopes: ['billing:run' as const, 'billing:read' as const] };
+    const calibration = values['no-calibration'] ? null : startHostCalibration(`${__dirname}/../scripts`, { forSeconds: Math.ceil(deadlineMs / 1000) + 60 });
     t = performance.now();
     const started = await billing.runService.start(staff, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end, kind: 'bill' });
     const planMs = performance.now() - t;
@@ -409,6 +415,7 @@ async function main(): Promise<void> {
       }
     }
     const runMs = performance.now() - t;
+    const host: HostCalibration | null = (await calibration?.stop()) ?? null;
     const timedOut = status.status === 'running';
     const serverCpu = servers.cpuSeconds();
     const runBackendCpu = servers.runBackendCpuSeconds();
@@ -507,6 +514,9 @@ async function main(): Promise<void> {
         totalSeconds: runMs / 1000,
         accountsPerSecond: Math.round(rate),
       },
+      hostCalibration: host && host.medianMs !== null
+        ? { units: host.units, samples: host.samples.length, medianMs: host.medianMs, p10Ms: host.p10Ms, p90Ms: host.p90Ms, runSecondsPerCalibrationMs: runMs / 1000 / host.medianMs }
+        : null,
       peakRssMb: {
         driver: mb(process.resourceUsage().maxRSS),
         workers: reports.map((r) => r.maxRssMb),
@@ -535,6 +545,12 @@ async function main(): Promise<void> {
     console.log(`accounts ${fmt(n)}  workers ${workers} x concurrency ${concurrency}  chunk ${chunkSize}  cores ${figures.cores}`);
     console.log(`bill run: ${status.status}${timedOut ? ' (DEADLINE REACHED)' : ''}; ${fmt(status.billed)} billed, ${fmt(status.failed)} failed; ${fmt(billsWritten)} bills, ${fmt(linesWritten)} lines`);
     console.log(`total ${secs(runMs)} s (planning and queuing ${secs(planMs)} s)  =>  ${fmt(rate)} accounts billed/s`);
+    const hc = figures.hostCalibration;
+    if (hc) {
+      console.log(
+        `host calibration through the run: median ${hc.medianMs} ms (p10 ${hc.p10Ms}, p90 ${hc.p90Ms}; ${hc.samples} samples of ${hc.units} units; lower is a faster host); run ${secs(runMs)} s / ${hc.medianMs} = ${hc.runSecondsPerCalibrationMs.toFixed(2)} s per calibration ms`,
+      );
+    } else if (!values['no-calibration']) console.log('host calibration through the run: no sample (a sample every 5 s; the run was shorter)');
     console.log(`peak RSS MB: driver ${figures.peakRssMb.driver}, workers ${figures.peakRssMb.workers.join(' / ')}, postgres (all processes) ${servers.peakMb.postgres}, clickhouse ${servers.peakMb.clickhouse}, redis ${servers.peakMb.redis}`);
     console.log(
       `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)} (of which the run's backends ${runBackendCpu.toFixed(1)}; the rest is the server's shared processes and anyone else's work), clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
