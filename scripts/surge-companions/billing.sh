@@ -71,7 +71,8 @@ echo "bill run of $accounts accounts at nice $nice_level${budget:+, at most $cpu
 # the chunk's size weighs on the read path beside it.
 chunk_args=()
 [[ -n ${SURGE_BILLING_CHUNK_SIZE:-} ]] && chunk_args=(--chunk-size "$SURGE_BILLING_CHUNK_SIZE")
-nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --deadline "$deadline" "${chunk_args[@]}" \
+# --no-calibration: the surge bench samples the host already (one sampler, outside the bill run's CPU budget).
+nice -n "$nice_level" node dist/benchmarks/billing.bench.js --accounts "$accounts" --no-ceiling --no-calibration --deadline "$deadline" "${chunk_args[@]}" \
   --json "$dir/billing-run.json" --companion "$out" --pids-file "$dir/companion-billing.pids" \
   --cpu-end-file "$dir/companion-billing.cpu-end.tsv" || true
 [[ -s $out ]] || fail "the bill run did not report (see companion-billing.log)"
