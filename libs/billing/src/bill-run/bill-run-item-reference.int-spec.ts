@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { seedReferenceData } from '@surge-test/support/billing.seeder';
-import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { openScratchPostgres, raceTransactions, type ScratchPostgres } from '@surge-test/support/postgres-scratch.fixture';
 
 /**
  * A run item always belongs to a chunk that exists (migration v14: checked once per statement, on FOR KEY SHARE
@@ -13,8 +11,7 @@ import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
  * deleted while items are inserted for it cannot leave those items behind.
  */
 describe('bill run items -> chunks reference (PostgreSQL)', () => {
-  const name = uniqueName('it_runitems');
-  let admin: Pool;
+  let db: ScratchPostgres;
   let pool: Pool;
   const refused = { code: '23503', message: expect.stringMatching(/^bill_run_items_chunk_exists/) };
 
@@ -41,18 +38,13 @@ describe('bill run items -> chunks reference (PostgreSQL)', () => {
     Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM bill_run_items WHERE run_id = $1', [runId])).rows[0]!.n);
 
   beforeAll(async () => {
-    admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
-    await ensurePostgresDatabase(admin, name);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${name}`;
-    pool = createPostgresPool(url.toString(), { max: 4 });
+    db = await openScratchPostgres('it_runitems');
+    pool = db.pool;
     await seedReferenceData(pool);
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
+    await db?.close();
   });
 
   it('no longer declares the item-by-item foreign key (v14)', async () => {
@@ -89,36 +81,10 @@ describe('bill run items -> chunks reference (PostgreSQL)', () => {
     expect(await itemsOf(other)).toBe(1);
   });
 
-  async function race(first: (c: PoolClient) => Promise<unknown>, second: (c: PoolClient) => Promise<unknown>): Promise<unknown> {
-    const a = await pool.connect();
-    const b = await pool.connect();
-    try {
-      await a.query('BEGIN');
-      await b.query('BEGIN');
-      await first(a);
-      let settled = false;
-      const racing = second(b).finally(() => {
-        settled = true;
-      });
-      racing.catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(settled).toBe(false);
-      await a.query('COMMIT');
-      const outcome = await racing.then(
-        () => 'done',
-        (error: unknown) => error,
-      );
-      await b.query(outcome === 'done' ? 'COMMIT' : 'ROLLBACK');
-      return outcome;
-    } finally {
-      a.release();
-      b.release();
-    }
-  }
-
   it('a chunk deleted while items are inserted for it: the delete waits, then takes the items with it', async () => {
     const runId = await newRun(1);
-    const outcome = await race(
+    const outcome = await raceTransactions(
+      pool,
       (c) => addItems(runId, [['D-1', 0], ['D-2', 0]], c),
       (c) => c.query('DELETE FROM bill_run_chunks WHERE run_id = $1', [runId]),
     );
@@ -128,7 +94,8 @@ describe('bill run items -> chunks reference (PostgreSQL)', () => {
 
   it('items inserted while their chunk is deleted: the insert waits, then is refused', async () => {
     const runId = await newRun(1);
-    const outcome = await race(
+    const outcome = await raceTransactions(
+      pool,
       (c) => c.query('DELETE FROM bill_run_chunks WHERE run_id = $1', [runId]),
       (c) => addItems(runId, [['E-1', 0]], c),
     );

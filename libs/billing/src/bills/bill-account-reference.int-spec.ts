@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { seedPopulation, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { demoAccount } from '@surge-test/fixtures/demo-population.generator';
-import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { openScratchPostgres, raceTransactions, type ScratchPostgres } from '@surge-test/support/postgres-scratch.fixture';
 
 /**
  * A bill always names an account that exists (migration v13: checked once per statement on the locks the overlap
@@ -14,8 +12,7 @@ import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
  * cannot leave a bill pointing at nothing, whichever of the two commits first.
  */
 describe('bills -> accounts reference (PostgreSQL)', () => {
-  const name = uniqueName('it_billaccount');
-  let admin: Pool;
+  let db: ScratchPostgres;
   let pool: Pool;
   const account = (n: number): string => demoAccount(n, 'R').accountId;
   const bill = (accountId: string, start = '2022-03-01', end = '2022-05-01', id: string = randomUUID()): string =>
@@ -38,19 +35,14 @@ describe('bills -> accounts reference (PostgreSQL)', () => {
   const refused = { code: '23503', message: expect.stringMatching(/^bills_account_exists/) };
 
   beforeAll(async () => {
-    admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
-    await ensurePostgresDatabase(admin, name);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${name}`;
-    pool = createPostgresPool(url.toString(), { max: 4 });
+    db = await openScratchPostgres('it_billaccount');
+    pool = db.pool;
     await seedReferenceData(pool);
     await seedPopulation(pool, { count: 10, prefix: 'R', batchSize: 10 });
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
+    await db?.close();
   });
 
   it('no longer declares the row-by-row foreign key (v13)', async () => {
@@ -91,37 +83,10 @@ describe('bills -> accounts reference (PostgreSQL)', () => {
     expect((await pool.query('DELETE FROM accounts WHERE account_id = $1', [unbilled])).rowCount).toBe(1);
   });
 
-  async function race(first: (c: PoolClient) => Promise<unknown>, second: (c: PoolClient) => Promise<unknown>): Promise<unknown> {
-    const a = await pool.connect();
-    const b = await pool.connect();
-    try {
-      await a.query('BEGIN');
-      await b.query('BEGIN');
-      await first(a);
-      // The second needs a lock the first holds until it ends.
-      let settled = false;
-      const racing = second(b).finally(() => {
-        settled = true;
-      });
-      racing.catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(settled).toBe(false);
-      await a.query('COMMIT');
-      const outcome = await racing.then(
-        () => 'done',
-        (error: unknown) => error,
-      );
-      await b.query('ROLLBACK');
-      return outcome;
-    } finally {
-      a.release();
-      b.release();
-    }
-  }
-
   it('a delete racing an insert: the delete waits for the bill, then is refused', async () => {
     const id = await bareAccount('RACE-BILL-FIRST');
-    const outcome = await race(
+    const outcome = await raceTransactions(
+      pool,
       (c) => insert([bill(id)], c),
       (c) => c.query('DELETE FROM accounts WHERE account_id = $1', [id]),
     );
@@ -131,7 +96,8 @@ describe('bills -> accounts reference (PostgreSQL)', () => {
 
   it('an insert racing a delete: the bill waits for the delete, then is refused', async () => {
     const id = await bareAccount('RACE-DELETE-FIRST');
-    const outcome = await race(
+    const outcome = await raceTransactions(
+      pool,
       (c) => c.query('DELETE FROM accounts WHERE account_id = $1', [id]),
       (c) => insert([bill(id)], c),
     );

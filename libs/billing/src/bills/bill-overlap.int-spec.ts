@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { createPostgresPool } from '@surge/postgres/postgres.factory';
-import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
 import { seedPopulation, seedReferenceData } from '@surge-test/support/billing.seeder';
 import { demoAccount } from '@surge-test/fixtures/demo-population.generator';
-import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
+import { openScratchPostgres, type ScratchPostgres } from '@surge-test/support/postgres-scratch.fixture';
 
 /**
  * The guard that no two ordinary bills of an account share a day (migration v10: once per statement over the
@@ -13,8 +11,7 @@ import { testEnv, uniqueName } from '@surge-test/support/test-env.config';
  * left to the unique constraint (ON CONFLICT DO NOTHING).
  */
 describe('bills overlap guard (PostgreSQL)', () => {
-  const name = uniqueName('it_billoverlap');
-  let admin: Pool;
+  let db: ScratchPostgres;
   let pool: Pool;
   const account = (n: number): string => demoAccount(n, 'O').accountId;
   const row = (accountId: string, start: string, end: string): string =>
@@ -28,19 +25,14 @@ describe('bills overlap guard (PostgreSQL)', () => {
     Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM bills WHERE account_id = $1', [accountId])).rows[0]!.n);
 
   beforeAll(async () => {
-    admin = createPostgresPool(testEnv.DATABASE_URL, { max: 1 });
-    await ensurePostgresDatabase(admin, name);
-    const url = new URL(testEnv.DATABASE_URL);
-    url.pathname = `/${name}`;
-    pool = createPostgresPool(url.toString(), { max: 4 });
+    db = await openScratchPostgres('it_billoverlap');
+    pool = db.pool;
     await seedReferenceData(pool);
     await seedPopulation(pool, { count: 20, prefix: 'O', batchSize: 20 });
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
+    await db?.close();
   });
 
   it('runs once per INSERT or COPY statement, not once per bill (v10)', async () => {
