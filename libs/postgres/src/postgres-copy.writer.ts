@@ -19,22 +19,28 @@ export async function copyRows(client: PoolClient, table: string, columns: reado
 
 /** The rows as COPY text data, in bounded Buffers (~1 MB of text each): what `copyRows` sends. */
 export function copyText(rows: Iterable<readonly CopyValue[]>): Buffer[] {
-  const parts: string[] = [];
-  let size = 0;
+  // Each line is encoded straight into a preallocated buffer (profiled, issue 18, seventh round: joining the
+  // lines into one string and then encoding it copied every byte twice more). A line that might not fit (UTF-8
+  // is at most 3 bytes a UTF-16 unit) closes the current buffer first; one longer than a buffer gets its own.
   const chunks: Buffer[] = [];
+  let buf = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let used = 0;
   for (const row of rows) {
     const line = copyLine(row);
-    parts.push(line);
-    size += line.length;
-    if (size > 1 << 20) {
-      chunks.push(Buffer.from(parts.join(''), 'utf8'));
-      parts.length = 0;
-      size = 0;
+    const worst = line.length * 3;
+    if (used + worst > buf.length) {
+      if (used > 0) chunks.push(buf.subarray(0, used));
+      buf = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, worst));
+      used = 0;
     }
+    used += buf.write(line, used, 'utf8');
   }
-  if (parts.length > 0) chunks.push(Buffer.from(parts.join(''), 'utf8'));
+  if (used > 0) chunks.push(buf.subarray(0, used));
   return chunks;
 }
+
+/** The size of each Buffer copyText fills. */
+const COPY_BUFFER_BYTES = 1 << 20;
 
 /** A value as COPY text receives it: null is \N; strings are escaped; numbers and booleans as written. */
 export type CopyValue = string | number | boolean | null;
