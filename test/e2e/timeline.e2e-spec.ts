@@ -15,6 +15,7 @@ import { accountSnapshot } from '@surge-test/fixtures/d0010-flow.stub';
 import { resolveTopics } from '@surge/topic-catalog/topic.catalog';
 import { createPostgresPool } from '@surge/postgres/postgres.factory';
 import { ensurePostgresDatabase } from '@surge/postgres/postgres.migrator';
+import { advanced, demoStartWithRoom } from '@surge-test/support/demo-customer.picker';
 import { generateDevKeyPair } from '@surge-test/support/dev-key.generator';
 import { startService, type RunningService } from '@surge-test/support/service.process';
 import { clickHouseSettings, eventually, testEnv, uniqueName } from '@surge-test/support/test-env.config';
@@ -39,6 +40,7 @@ const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506
  * Last the isolation: with the timeline stopped a reading is still taken and decided, and the timeline
  * catches up when it is back.
  */
+
 describe('account timeline end to end', () => {
   const database = uniqueName('e2e_timeline');
   const prefix = `${uniqueName('e2e_timeline')}.`;
@@ -121,12 +123,14 @@ describe('account timeline end to end', () => {
 
   it('the day on the timeline: a rejected reading with its reason, the bill, the survey answer, then a held reading reviewed and accepted, in order, for staff (with the review note) and for the customer (without)', async () => {
     const summaryFile = join(state, 'summary.json');
+    const dayPrefix = `DAY${Date.now().toString(36).toUpperCase()}`;
     let stdout: string;
     try {
       ({ stdout } = await promisify(execFile)(
         process.execPath,
         [join(__dirname, '..', '..', 'dist', 'scripts', 'demo-day.js'), '--state', state, '--read-api', url('api'), '--read-sink', url('sink'), '--billing', url('billing'), '--csat', url('csat'),
-          '--timeline', url('timeline'), '--service-web', url('web'), '--customer-web', 'http://127.0.0.1:4599', '--registry', 'http://127.0.0.1:4598', '--prometheus', 'http://127.0.0.1:4597', '--summary', summaryFile],
+          '--timeline', url('timeline'), '--service-web', url('web'), '--customer-web', 'http://127.0.0.1:4599', '--registry', 'http://127.0.0.1:4598', '--prometheus', 'http://127.0.0.1:4597', '--summary', summaryFile,
+          '--prefix', dayPrefix, '--start', String(demoStartWithRoom(dayPrefix, Date.now(), 600 + 150))],
         { env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL!, CLICKHOUSE_URL: env.CLICKHOUSE_URL!, CLICKHOUSE_DATABASE: database }, timeout: 150_000 },
       ));
     } catch (e) {
@@ -143,7 +147,7 @@ describe('account timeline end to end', () => {
     // After the bill, a reading far above what the meter should have advanced is held; staff review it and accept it.
     const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
     const closing = String((await get(url('api'), `/v1/meter-readings/${summary.readingIds[2]}`, { token })).body.value);
-    const value = String(Number(closing) + Math.min(600, 10 ** closing.length - 1 - Number(closing))).padStart(closing.length, '0');
+    const value = advanced(closing, 600);
     const sent = await fetch(`${url('api')}/v1/meter-readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -286,7 +290,7 @@ describe('account timeline end to end', () => {
     svc.flows = await startService('flow-intake', PORTS.flows, { ...env, KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`, FLOW_PROCESSOR_IDLE_MS: '200' });
 
     const fileId = `E2ETL${Date.now() % 100000}`;
-    const value = `${Number(reviewed.value) + 40}.0`;
+    const value = `${advanced(reviewed.value, 40)}.0`;
     const lines = [`ZHV|${fileId}|D0010002|D|UDMS|X|SRGE|20260101093000||||OPER|`, `026|${summary.supplyPointId}|V|`, `028|${summary.meterSerial}|R|`, `030|S|20220520000000|${value}|||T|N|`];
     const text = `${[...lines, `ZPT|${fileId}|${lines.length - 1}||1|20260101094500|`].join('\n')}\n`;
     const sent = await fetch(`${url('flows')}/v1/industry/flows`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-api-key': collectorKey }, body: text });
@@ -334,7 +338,7 @@ describe('account timeline end to end', () => {
     await svc.timeline!.stop();
     svc.timeline = undefined;
     const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
-    const later = String(Number(reviewed.value) + Math.min(150, 10 ** reviewed.value.length - 1 - Number(reviewed.value))).padStart(reviewed.value.length, '0');
+    const later = advanced(reviewed.value, 150);
     const res = await fetch(`${url('api')}/v1/meter-readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
