@@ -12,6 +12,7 @@
  *            scripts/surge-companions/billing.sh)  --pids-file FILE (name TAB pid of the run's processes)
  *            --cpu-end-file FILE (name TAB CPU ticks of those processes as the run ends)
  *            --no-calibration (do not sample the host's speed beside the run)
+ *            --ceiling-rounds R (the write ceiling's sample copied R times, the median kept; default 3)
  *
  * What it does, against the local stack (PostgreSQL, Redis, ClickHouse; no Kafka):
  *   1. generate (once per N, reused unless --fresh): the demo population in a PostgreSQL database
@@ -23,8 +24,8 @@
  *   3. the settlement report over the run's bills (as GET /v1/settlement computes it), twice;
  *   4. the ceilings, in the same run: the ClickHouse read ceiling (the same readings, one query, TSV,
  *      streamed) and the PostgreSQL write ceiling (the run's bill and line rows COPY'd into tables LIKE
- *      bills / bill_lines INCLUDING ALL, one chunk a batch, as many connections as the run); the run's time
- *      is printed as a ratio of their sum;
+ *      bills / bill_lines INCLUDING ALL, one chunk a batch, as many connections as the run), each the median
+ *      of --ceiling-rounds measurements; the run's time is printed as a ratio of their sum;
  *   5. prints accounts billed per second, total time, peak RSS of each process, where the time went, and the
  *      host's speed sampled through the bill run (scripts/host-calibration.ts, about 1% of a core): on this VM
  *      the same run takes up to 1.6x longer on a slow minute, so runs are compared per calibration ms.
@@ -235,22 +236,36 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
   }
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
 /**
  * The ClickHouse read ceiling: the very readings the run read (same window, same collapse per reading id,
  * same columns), in the fastest way a client gets them: ONE query for every account, TabSeparated,
  * streamed and counted, no per-chunk round trips.
  */
-async function chCeiling(ch: ClickHouseClient): Promise<{ ms: number; rows: number }> {
+async function chCeiling(ch: ClickHouseClient, rounds: number): Promise<{ ms: number; rows: number; roundsMs: number[] }> {
   const window = readingWindow(DEMO_PERIOD, 400);
   const chunkQuery = ClickHouseBillingReadings.query(['X'], window);
   // The worker's query with the account filter dropped (the bench database holds only the run's accounts).
   const query = chunkQuery.replace(/WHERE account_id IN \([^)]*\)\s+AND /, 'WHERE ');
   if (query === chunkQuery) throw new Error('the readings query changed shape; update the ceiling');
-  const t = performance.now();
-  const rs = await ch.query({ query, format: 'TabSeparated' });
+  // As the write ceiling: the median of `rounds` reads, each one query (a slow or fast minute of the host moved one
+  // read between 22.9 and 33.2 s on 2026-12-03).
+  const roundsMs: number[] = [];
   let rows = 0;
-  for await (const batch of rs.stream()) rows += (batch as unknown[]).length;
-  return { ms: performance.now() - t, rows };
+  for (let round = 0; round < rounds; round++) {
+    const t = performance.now();
+    const rs = await ch.query({ query, format: 'TabSeparated' });
+    rows = 0;
+    for await (const batch of rs.stream()) rows += (batch as unknown[]).length;
+    roundsMs.push(performance.now() - t);
+  }
+  return { ms: median(roundsMs), rows, roundsMs };
 }
 
 /** At most this many of the run's bills (and their lines) are copied for the write ceiling; more is scaled linearly. */
@@ -262,8 +277,17 @@ const WRITE_CEILING_SAMPLE = 100_000;
  * columns, checks, primary keys, unique constraints and indexes; not the overlap trigger, not the outboxes,
  * not the run's bookkeeping), in batches of one chunk on as many connections as the run had workers. Up to
  * WRITE_CEILING_SAMPLE bills are copied and the time scaled to all of them (memory stays bounded).
+ * The sample takes 4-8 s, short enough for one slow or fast minute of this VM's host to halve or double it (the same
+ * rows measured 39.6 s and 77.4 s scaled on 2026-12-03): so it is copied `rounds` times into emptied tables and the
+ * median round is the ceiling; every round is reported.
  */
-async function pgCeiling(pool: Pool, bills: number, chunkSize: number, parallel: number): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number }> {
+async function pgCeiling(
+  pool: Pool,
+  bills: number,
+  chunkSize: number,
+  parallel: number,
+  rounds: number,
+): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number; roundsMs: number[] }> {
   const sample = Math.min(bills, WRITE_CEILING_SAMPLE);
   const client = await pool.connect();
   let billRows: Buffer[];
@@ -287,6 +311,24 @@ async function pgCeiling(pool: Pool, bills: number, chunkSize: number, parallel:
     while (li < lineRows.length && lineRows[li]!.subarray(0, 36).toString() <= lastId) lines.push(lineRows[li++]!);
     batches.push({ bills: [Buffer.concat(batch)], lines: [Buffer.concat(lines)] });
   }
+  const roundsMs: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round > 0) await pool.query('TRUNCATE ceiling_bills, ceiling_lines');
+    roundsMs.push(await copyBatches(pool, batches, parallel));
+  }
+  const sampleMs = median(roundsMs);
+  const rows = billRows.length + lineRows.length;
+  return {
+    ms: billRows.length ? (sampleMs * bills) / billRows.length : 0,
+    rows: billRows.length ? Math.round((rows * bills) / billRows.length) : 0,
+    sampleBills: billRows.length,
+    sampleMs,
+    roundsMs,
+  };
+}
+
+/** One round of the write ceiling: every batch COPY'd in its own transaction, `parallel` at a time; its milliseconds. */
+async function copyBatches(pool: Pool, batches: readonly { bills: Buffer[]; lines: Buffer[] }[], parallel: number): Promise<number> {
   const t = performance.now();
   let next = 0;
   const work = async () => {
@@ -303,9 +345,7 @@ async function pgCeiling(pool: Pool, bills: number, chunkSize: number, parallel:
     }
   };
   await Promise.all(Array.from({ length: parallel }, work));
-  const sampleMs = performance.now() - t;
-  const rows = billRows.length + lineRows.length;
-  return { ms: billRows.length ? (sampleMs * bills) / billRows.length : 0, rows: billRows.length ? Math.round((rows * bills) / billRows.length) : 0, sampleBills: billRows.length, sampleMs };
+  return performance.now() - t;
 }
 
 // ------------------------------------------------------------------ driver
@@ -323,6 +363,7 @@ async function main(): Promise<void> {
       worker: { type: 'boolean', default: false },
       'generate-only': { type: 'boolean', default: false },
       'no-ceiling': { type: 'boolean', default: false },
+      'ceiling-rounds': { type: 'string', default: '3' },
       'no-calibration': { type: 'boolean', default: false },
       companion: { type: 'string' },
       'pids-file': { type: 'string' },
@@ -334,8 +375,9 @@ async function main(): Promise<void> {
   const workers = Number(values.workers);
   const concurrency = Number(values.concurrency);
   const chunkSize = Number(values['chunk-size']);
+  const ceilingRounds = Number(values['ceiling-rounds']);
   const deadlineMs = Number(values.deadline) * 1000;
-  if (![n, workers, concurrency, chunkSize, deadlineMs].every((x) => Number.isInteger(x) && x > 0)) throw new Error('options must be positive whole numbers');
+  if (![n, workers, concurrency, chunkSize, deadlineMs, ceilingRounds].every((x) => Number.isInteger(x) && x > 0)) throw new Error('options must be positive whole numbers');
   // However things go, this process ends.
   setTimeout(() => {
     console.error('benchmark hard limit reached; exiting');
@@ -483,11 +525,12 @@ async function main(): Promise<void> {
     };
     // The one-query read of every reading takes minutes at a million accounts: a client with a long timeout.
     const chLong = createClickHouse({ ...chSettings(chName), requestTimeoutMs: 1_800_000 });
-    const chCeil = (skipCeiling ? { ms: 0, rows: 0 } : await chCeiling(chLong).catch(failedCeiling('ClickHouse'))) ?? { ms: Number.NaN, rows: 0 };
+    const chCeil =
+      (skipCeiling ? { ms: 0, rows: 0, roundsMs: [] } : await chCeiling(chLong, ceilingRounds).catch(failedCeiling('ClickHouse'))) ?? { ms: Number.NaN, rows: 0, roundsMs: [] };
     await chLong.close();
     const pgCeil =
-      (billsWritten > 0 && !skipCeiling ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency).catch(failedCeiling('PostgreSQL')) : null) ??
-      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0 };
+      (billsWritten > 0 && !skipCeiling ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency, ceilingRounds).catch(failedCeiling('PostgreSQL')) : null) ??
+      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0, roundsMs: [] as number[] };
     const ceilingSum = chCeil.ms + pgCeil.ms;
 
     const phaseTotals = (['load', 'readings', 'compute', 'write'] as const).map((p) => {
@@ -533,10 +576,12 @@ async function main(): Promise<void> {
       ceiling: {
         clickhouseReadSeconds: chCeil.ms / 1000,
         clickhouseReadRows: chCeil.rows,
+        clickhouseReadRoundsSeconds: chCeil.roundsMs.map((ms) => Math.round(ms) / 1000),
         postgresCopySeconds: pgCeil.ms / 1000,
         postgresCopyRows: pgCeil.rows,
         postgresCopySampleBills: pgCeil.sampleBills,
         postgresCopySampleSeconds: pgCeil.sampleMs / 1000,
+        postgresCopySampleRoundsSeconds: pgCeil.roundsMs.map((ms) => Math.round(ms) / 1000),
         runOverCeilingSum: ceilingSum > 0 ? runMs / ceilingSum : null,
       },
     };
@@ -559,7 +604,7 @@ async function main(): Promise<void> {
     if (!skipCeiling) {
       console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);
       console.log(
-        `ceiling: ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows${pgCeil.sampleBills < billsWritten ? `; ${fmt(pgCeil.sampleBills)} bills copied in ${secs(pgCeil.sampleMs)} s, scaled` : ''})`,
+        `ceiling (median of ${ceilingRounds} rounds each): ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${chCeil.roundsMs.map((ms) => secs(ms)).join(' / ')}; ${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows; ${fmt(pgCeil.sampleBills)} bills copied in ${pgCeil.roundsMs.map((ms) => secs(ms)).join(' / ')} s${pgCeil.sampleBills < billsWritten ? `, the median ${secs(pgCeil.sampleMs)} s scaled` : ''})`,
       );
       console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
     }
