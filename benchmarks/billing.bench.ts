@@ -59,6 +59,7 @@ import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billi
 import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
 import { cpuTicks } from '@surge-test/support/process-stats';
 import { type HostCalibration, startHostCalibration } from '@surge-test/support/host-calibration.sampler';
+import { median } from '../scripts/host-calibration';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
 const env = loadConfig(z.object(infraFields), process.env);
@@ -235,13 +236,6 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
     await ch.close();
   }
 }
-
-/** The middle value (the mean of the two middle ones for an even count). */
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /**
  * The ClickHouse read ceiling: the very readings the run read (same window, same collapse per reading id,

@@ -28,6 +28,12 @@ declare const sessionStorage: any;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506, web: 4507, billingEvents: 4508, flows: 4509 } as const;
 
+// Units the spec reads past the demo's closing read: a held reading, then a flow reading and a later reading above
+// that one. The demo is given a customer with room on its dials for the furthest (demoStartWithRoom).
+const HELD_ADVANCE = 600;
+const FLOW_ADVANCE = 40;
+const LATER_ADVANCE = 150;
+
 /**
  * The account timeline end to end (issue 16), on the BUILT services (ports 4501-4508, own topics, databases,
  * groups): the demo's day (dist/scripts/demo-day.js) submits readings (one mistyped and rejected with its
@@ -40,7 +46,6 @@ const PORTS = { api: 4501, sink: 4502, billing: 4503, csat: 4504, timeline: 4506
  * Last the isolation: with the timeline stopped a reading is still taken and decided, and the timeline
  * catches up when it is back.
  */
-
 describe('account timeline end to end', () => {
   const database = uniqueName('e2e_timeline');
   const prefix = `${uniqueName('e2e_timeline')}.`;
@@ -130,7 +135,7 @@ describe('account timeline end to end', () => {
         process.execPath,
         [join(__dirname, '..', '..', 'dist', 'scripts', 'demo-day.js'), '--state', state, '--read-api', url('api'), '--read-sink', url('sink'), '--billing', url('billing'), '--csat', url('csat'),
           '--timeline', url('timeline'), '--service-web', url('web'), '--customer-web', 'http://127.0.0.1:4599', '--registry', 'http://127.0.0.1:4598', '--prometheus', 'http://127.0.0.1:4597', '--summary', summaryFile,
-          '--prefix', dayPrefix, '--start', String(demoStartWithRoom(dayPrefix, Date.now(), 600 + 150))],
+          '--prefix', dayPrefix, '--start', String(demoStartWithRoom(dayPrefix, Date.now(), HELD_ADVANCE + Math.max(FLOW_ADVANCE, LATER_ADVANCE)))],
         { env: { PATH: process.env.PATH ?? '', DATABASE_URL: env.DATABASE_URL!, CLICKHOUSE_URL: env.CLICKHOUSE_URL!, CLICKHOUSE_DATABASE: database }, timeout: 150_000 },
       ));
     } catch (e) {
@@ -147,7 +152,7 @@ describe('account timeline end to end', () => {
     // After the bill, a reading far above what the meter should have advanced is held; staff review it and accept it.
     const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
     const closing = String((await get(url('api'), `/v1/meter-readings/${summary.readingIds[2]}`, { token })).body.value);
-    const value = advanced(closing, 600);
+    const value = advanced(closing, HELD_ADVANCE);
     const sent = await fetch(`${url('api')}/v1/meter-readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -290,7 +295,7 @@ describe('account timeline end to end', () => {
     svc.flows = await startService('flow-intake', PORTS.flows, { ...env, KAFKA_GROUP_ID: `${prefix}flow-intake-outcomes`, FLOW_PROCESSOR_IDLE_MS: '200' });
 
     const fileId = `E2ETL${Date.now() % 100000}`;
-    const value = `${advanced(reviewed.value, 40)}.0`;
+    const value = `${advanced(reviewed.value, FLOW_ADVANCE)}.0`;
     const lines = [`ZHV|${fileId}|D0010002|D|UDMS|X|SRGE|20260101093000||||OPER|`, `026|${summary.supplyPointId}|V|`, `028|${summary.meterSerial}|R|`, `030|S|20220520000000|${value}|||T|N|`];
     const text = `${[...lines, `ZPT|${fileId}|${lines.length - 1}||1|20260101094500|`].join('\n')}\n`;
     const sent = await fetch(`${url('flows')}/v1/industry/flows`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-api-key': collectorKey }, body: text });
@@ -338,7 +343,7 @@ describe('account timeline end to end', () => {
     await svc.timeline!.stop();
     svc.timeline = undefined;
     const token = await customerToken(summary.accountId, summary.supplyPointId, summary.meterSerial);
-    const later = advanced(reviewed.value, 150);
+    const later = advanced(reviewed.value, LATER_ADVANCE);
     const res = await fetch(`${url('api')}/v1/meter-readings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

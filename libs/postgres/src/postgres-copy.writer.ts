@@ -22,8 +22,9 @@ export function copyText(rows: Iterable<readonly CopyValue[]>): Buffer[] {
   // Each line is encoded straight into a preallocated buffer (profiled, issue 18, seventh round: joining the
   // lines into one string and then encoding it copied every byte twice more). A line that might not fit (UTF-8
   // is at most 3 bytes a UTF-16 unit) closes the current buffer first; one longer than a buffer gets its own.
+  // The first line allocates the first buffer, so no rows cost nothing.
   const chunks: Buffer[] = [];
-  let buf = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let buf = NO_BUFFER;
   let used = 0;
   for (const row of rows) {
     const line = copyLine(row);
@@ -41,6 +42,7 @@ export function copyText(rows: Iterable<readonly CopyValue[]>): Buffer[] {
 
 /** The size of each Buffer copyText fills. */
 const COPY_BUFFER_BYTES = 1 << 20;
+const NO_BUFFER = Buffer.alloc(0);
 
 /** A value as COPY text receives it: null is \N; strings are escaped; numbers and booleans as written. */
 export type CopyValue = string | number | boolean | null;
