@@ -24,7 +24,8 @@
  *   3. the settlement report over the run's bills (as GET /v1/settlement computes it), twice;
  *   4. the ceilings, in the same run: the ClickHouse read ceiling (the same readings, one query, TSV,
  *      streamed) and the PostgreSQL write ceiling (the run's bill and line rows COPY'd into tables LIKE
- *      bills / bill_lines INCLUDING ALL, one chunk a batch, as many connections as the run), each the median
+ *      bills / bill_lines INCLUDING ALL with the bills table's statement trigger, one chunk a batch, as many
+ *      connections as the run; the bare COPY without the trigger printed beside it), each the median
  *      of --ceiling-rounds measurements; the run's time is printed as a ratio of their sum;
  *   5. prints accounts billed per second, total time, peak RSS of each process, where the time went, and the
  *      host's speed sampled through the bill run (scripts/host-calibration.ts, about 1% of a core): on this VM
@@ -59,6 +60,7 @@ import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billi
 import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
 import { cpuTicks } from '@surge-test/support/process-stats';
 import { type HostCalibration, startHostCalibration } from '@surge-test/support/host-calibration.sampler';
+import { ceilingTriggerFunction } from '@surge-test/support/write-ceiling-trigger.builder';
 import { median } from '../scripts/host-calibration';
 
 // A benchmark, not an app: the stores' addresses are its only environment input, read once here.
@@ -268,8 +270,13 @@ const WRITE_CEILING_SAMPLE = 100_000;
 /**
  * The PostgreSQL write ceiling: the run's own bill and line rows, taken out with COPY ... TO STDOUT, then
  * COPY'd back (text format, the cheapest way in) into tables LIKE bills / bill_lines INCLUDING ALL (the same
- * columns, checks, primary keys, unique constraints and indexes; not the overlap trigger, not the outboxes,
- * not the run's bookkeeping), in batches of one chunk on as many connections as the run had workers. Up to
+ * columns, checks, primary keys, unique constraints and indexes) with the bills table's one constraint that is
+ * not declared: its statement trigger (migration v13), which checks that every new bill's account exists and
+ * that no two ordinary bills of an account share a day. Issue 18 asks for the COPY "into the same tables with
+ * their constraints", and LIKE copies no trigger: until 2026-12-04 the ceiling left it out, so it measured a
+ * table with neither check. The trigger's function is the database's own (pg_get_functiondef), with the table
+ * it searches renamed; the bare COPY (trigger disabled) is measured and printed beside it. Not the outboxes,
+ * not the run's bookkeeping. In batches of one chunk on as many connections as the run had workers. Up to
  * WRITE_CEILING_SAMPLE bills are copied and the time scaled to all of them (memory stays bounded).
  * The sample takes 4-8 s, short enough for one slow or fast minute of this VM's host to halve or double it (the same
  * rows measured 39.6 s and 77.4 s scaled on 2026-12-03): so it is copied `rounds` times into emptied tables and the
@@ -281,7 +288,7 @@ async function pgCeiling(
   chunkSize: number,
   parallel: number,
   rounds: number,
-): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number; roundsMs: number[] }> {
+): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number; roundsMs: number[]; bareMs: number; bareRoundsMs: number[] }> {
   const sample = Math.min(bills, WRITE_CEILING_SAMPLE);
   const client = await pool.connect();
   let billRows: Buffer[];
@@ -289,6 +296,10 @@ async function pgCeiling(
   try {
     await client.query('CREATE TABLE ceiling_bills (LIKE bills INCLUDING ALL)');
     await client.query('CREATE TABLE ceiling_lines (LIKE bill_lines INCLUDING ALL)');
+    await client.query(ceilingTriggerFunction((await client.query<{ def: string }>(`SELECT pg_get_functiondef('billing_bills_no_overlap'::regproc) AS def`)).rows[0]!.def));
+    await client.query(
+      'CREATE TRIGGER ceiling_bills_no_overlap AFTER INSERT ON ceiling_bills REFERENCING NEW TABLE AS new_bills FOR EACH STATEMENT EXECUTE FUNCTION ceiling_bills_no_overlap()',
+    );
     await client.query(`CREATE TEMP TABLE ceiling_ids AS SELECT bill_id FROM bills WHERE kind = 'bill' ORDER BY bill_id LIMIT ${sample}`);
     billRows = await copyToBuffers(client, 'COPY (SELECT b.* FROM bills b JOIN ceiling_ids USING (bill_id) ORDER BY b.bill_id) TO STDOUT');
     lineRows = await copyToBuffers(client, 'COPY (SELECT l.* FROM bill_lines l JOIN ceiling_ids USING (bill_id) ORDER BY l.bill_id, l.line_no) TO STDOUT');
@@ -305,15 +316,22 @@ async function pgCeiling(
     while (li < lineRows.length && lineRows[li]!.subarray(0, 36).toString() <= lastId) lines.push(lineRows[li++]!);
     batches.push({ bills: [Buffer.concat(batch)], lines: [Buffer.concat(lines)] });
   }
+  // Rounds alternate with and without the trigger (with first), so a slow or fast stretch of the host falls on both.
   const roundsMs: number[] = [];
-  for (let round = 0; round < rounds; round++) {
+  const bareRoundsMs: number[] = [];
+  for (let round = 0; round < 2 * rounds; round++) {
+    const constrained = round % 2 === 0;
     if (round > 0) await pool.query('TRUNCATE ceiling_bills, ceiling_lines');
-    roundsMs.push(await copyBatches(pool, batches, parallel));
+    await pool.query(`ALTER TABLE ceiling_bills ${constrained ? 'ENABLE' : 'DISABLE'} TRIGGER ceiling_bills_no_overlap`);
+    (constrained ? roundsMs : bareRoundsMs).push(await copyBatches(pool, batches, parallel));
   }
   const sampleMs = median(roundsMs);
   const rows = billRows.length + lineRows.length;
+  const scaled = (ms: number) => (billRows.length ? (ms * bills) / billRows.length : 0);
   return {
-    ms: billRows.length ? (sampleMs * bills) / billRows.length : 0,
+    bareMs: scaled(median(bareRoundsMs)),
+    bareRoundsMs,
+    ms: scaled(sampleMs),
     rows: billRows.length ? Math.round((rows * bills) / billRows.length) : 0,
     sampleBills: billRows.length,
     sampleMs,
@@ -524,7 +542,7 @@ async function main(): Promise<void> {
     await chLong.close();
     const pgCeil =
       (billsWritten > 0 && !skipCeiling ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency, ceilingRounds).catch(failedCeiling('PostgreSQL')) : null) ??
-      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0, roundsMs: [] as number[] };
+      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0, roundsMs: [] as number[], bareMs: Number.NaN, bareRoundsMs: [] as number[] };
     const ceilingSum = chCeil.ms + pgCeil.ms;
 
     const phaseTotals = (['load', 'readings', 'compute', 'write'] as const).map((p) => {
@@ -576,6 +594,9 @@ async function main(): Promise<void> {
         postgresCopySampleBills: pgCeil.sampleBills,
         postgresCopySampleSeconds: pgCeil.sampleMs / 1000,
         postgresCopySampleRoundsSeconds: pgCeil.roundsMs.map((ms) => Math.round(ms) / 1000),
+        postgresBareCopySeconds: pgCeil.bareMs / 1000,
+        postgresBareCopySampleRoundsSeconds: pgCeil.bareRoundsMs.map((ms) => Math.round(ms) / 1000),
+        runOverBareCeilingSum: chCeil.ms + pgCeil.bareMs > 0 ? runMs / (chCeil.ms + pgCeil.bareMs) : null,
         runOverCeilingSum: ceilingSum > 0 ? runMs / ceilingSum : null,
       },
     };
@@ -599,6 +620,9 @@ async function main(): Promise<void> {
       console.log(`settlement report over ${fmt(billsWritten)} bills: ${secs(settlementTimes[0]!)} s, again ${secs(settlementTimes[1]!)} s (${settlementRows} rows)`);
       console.log(
         `ceiling (median of ${ceilingRounds} rounds each): ClickHouse read of the run's readings in one query ${secs(chCeil.ms)} s (${chCeil.roundsMs.map((ms) => secs(ms)).join(' / ')}; ${fmt(chCeil.rows)} rows); PostgreSQL COPY of its bill and line rows ${secs(pgCeil.ms)} s (${fmt(pgCeil.rows)} rows; ${fmt(pgCeil.sampleBills)} bills copied in ${pgCeil.roundsMs.map((ms) => secs(ms)).join(' / ')} s${pgCeil.sampleBills < billsWritten ? `, the median ${secs(pgCeil.sampleMs)} s scaled` : ''})`,
+      );
+      console.log(
+        `  the same COPY without the bills table's statement trigger (its account and overlap checks; not the ceiling): ${secs(pgCeil.bareMs)} s (${pgCeil.bareRoundsMs.map((ms) => secs(ms)).join(' / ')} s; run / that sum ${chCeil.ms + pgCeil.bareMs > 0 ? (runMs / (chCeil.ms + pgCeil.bareMs)).toFixed(2) : '-'}x)`,
       );
       console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
     }
