@@ -58,7 +58,7 @@ import { DEMO_PERIOD } from '@surge-test/fixtures/demo-population.generator';
 import { readingWindow } from '@surge/billing/bill-run/bill-run.processor';
 import { ClickHouseBillingReadings } from '@surge/billing/accounts-tariffs/billing-reading.repository';
 import { copyFromBuffers, copyToBuffers } from '@surge/postgres/postgres-copy.writer';
-import { cpuTicks } from '@surge-test/support/process-stats';
+import { cpuTicks, machineBusyTicks } from '@surge-test/support/process-stats';
 import { type HostCalibration, startHostCalibration } from '@surge-test/support/host-calibration.sampler';
 import { ceilingTriggerFunction } from '@surge-test/support/write-ceiling-trigger.builder';
 import { median } from '../scripts/host-calibration';
@@ -240,11 +240,39 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
 }
 
 /**
+ * The machine's busy core-seconds (every process, every core: /proc/stat) over the rounds of a ceiling, per round. The
+ * run's figure is taken the same way, so the two say how much CPU each needs beside how long it takes: with the
+ * cores busy through both, the run's time over the ceilings' cannot be below its core-seconds over theirs.
+ */
+class BusyCoreSeconds {
+  private ticks = 0;
+  private rounds = 0;
+  private startedAt: number | null = null;
+  private unavailable = false;
+  begin(): void {
+    this.startedAt = machineBusyTicks();
+    if (this.startedAt === null) this.unavailable = true;
+  }
+  end(): void {
+    const now = machineBusyTicks();
+    if (now === null || this.startedAt === null) this.unavailable = true;
+    else {
+      this.ticks += now - this.startedAt;
+      this.rounds += 1;
+    }
+    this.startedAt = null;
+  }
+  perRound(): number | null {
+    return this.unavailable || this.rounds === 0 ? null : this.ticks / 100 / this.rounds;
+  }
+}
+
+/**
  * The ClickHouse read ceiling: the very readings the run read (same window, same collapse per reading id,
  * same columns), in the fastest way a client gets them: ONE query for every account, TabSeparated,
  * streamed and counted, no per-chunk round trips.
  */
-async function chCeiling(ch: ClickHouseClient, rounds: number): Promise<{ ms: number; rows: number; roundsMs: number[] }> {
+async function chCeiling(ch: ClickHouseClient, rounds: number): Promise<{ ms: number; rows: number; roundsMs: number[]; coreSeconds: number | null }> {
   const window = readingWindow(DEMO_PERIOD, 400);
   const chunkQuery = ClickHouseBillingReadings.query(['X'], window);
   // The worker's query with the account filter dropped (the bench database holds only the run's accounts).
@@ -253,15 +281,18 @@ async function chCeiling(ch: ClickHouseClient, rounds: number): Promise<{ ms: nu
   // As the write ceiling: the median of `rounds` reads, each one query (a slow or fast minute of the host moved one
   // read between 22.9 and 33.2 s on 2026-12-03).
   const roundsMs: number[] = [];
+  const busy = new BusyCoreSeconds();
   let rows = 0;
   for (let round = 0; round < rounds; round++) {
     const t = performance.now();
+    busy.begin();
     const rs = await ch.query({ query, format: 'TabSeparated' });
     rows = 0;
     for await (const batch of rs.stream()) rows += (batch as unknown[]).length;
+    busy.end();
     roundsMs.push(performance.now() - t);
   }
-  return { ms: median(roundsMs), rows, roundsMs };
+  return { ms: median(roundsMs), rows, roundsMs, coreSeconds: busy.perRound() };
 }
 
 /** At most this many of the run's bills (and their lines) are copied for the write ceiling; more is scaled linearly. */
@@ -288,7 +319,7 @@ async function pgCeiling(
   chunkSize: number,
   parallel: number,
   rounds: number,
-): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number; roundsMs: number[]; bareMs: number; bareRoundsMs: number[] }> {
+): Promise<{ ms: number; rows: number; sampleBills: number; sampleMs: number; roundsMs: number[]; bareMs: number; bareRoundsMs: number[]; coreSeconds: number | null }> {
   const sample = Math.min(bills, WRITE_CEILING_SAMPLE);
   const client = await pool.connect();
   let billRows: Buffer[];
@@ -319,16 +350,22 @@ async function pgCeiling(
   // Rounds alternate with and without the trigger (with first), so a slow or fast stretch of the host falls on both.
   const roundsMs: number[] = [];
   const bareRoundsMs: number[] = [];
+  const busy = new BusyCoreSeconds();
   for (let round = 0; round < 2 * rounds; round++) {
     const constrained = round % 2 === 0;
     if (round > 0) await pool.query('TRUNCATE ceiling_bills, ceiling_lines');
     await pool.query(`ALTER TABLE ceiling_bills ${constrained ? 'ENABLE' : 'DISABLE'} TRIGGER ceiling_bills_no_overlap`);
-    (constrained ? roundsMs : bareRoundsMs).push(await copyBatches(pool, batches, parallel));
+    if (constrained) busy.begin();
+    const ms = await copyBatches(pool, batches, parallel);
+    if (constrained) busy.end();
+    (constrained ? roundsMs : bareRoundsMs).push(ms);
   }
+  const perRound = busy.perRound();
   const sampleMs = median(roundsMs);
   const rows = billRows.length + lineRows.length;
   const scaled = (ms: number) => (billRows.length ? (ms * bills) / billRows.length : 0);
   return {
+    coreSeconds: perRound === null ? null : scaled(perRound),
     bareMs: scaled(median(bareRoundsMs)),
     bareRoundsMs,
     ms: scaled(sampleMs),
@@ -454,6 +491,8 @@ async function main(): Promise<void> {
     const staff = { kind: 'service' as const, id: 'bench', scopes: ['billing:run' as const, 'billing:read' as const] };
     const calibration = values['no-calibration'] ? null : startHostCalibration(`${__dirname}/../scripts`, { forSeconds: Math.ceil(deadlineMs / 1000) + 60 });
     t = performance.now();
+    const runBusy = new BusyCoreSeconds();
+    runBusy.begin();
     const started = await billing.runService.start(staff, { periodStart: DEMO_PERIOD.start, periodEnd: DEMO_PERIOD.end, kind: 'bill' });
     const planMs = performance.now() - t;
     console.log(`bill run ${started.runId}: ${fmt(started.totalAccounts)} accounts, ${fmt(started.totalChunks)} chunks of ${chunkSize}; planned and queued in ${secs(planMs)} s`);
@@ -469,6 +508,8 @@ async function main(): Promise<void> {
       }
     }
     const runMs = performance.now() - t;
+    runBusy.end();
+    const runCoreSeconds = runBusy.perRound();
     const host: HostCalibration | null = (await calibration?.stop()) ?? null;
     const timedOut = status.status === 'running';
     const serverCpu = servers.cpuSeconds();
@@ -538,11 +579,17 @@ async function main(): Promise<void> {
     // The one-query read of every reading takes minutes at a million accounts: a client with a long timeout.
     const chLong = createClickHouse({ ...chSettings(chName), requestTimeoutMs: 1_800_000 });
     const chCeil =
-      (skipCeiling ? { ms: 0, rows: 0, roundsMs: [] } : await chCeiling(chLong, ceilingRounds).catch(failedCeiling('ClickHouse'))) ?? { ms: Number.NaN, rows: 0, roundsMs: [] };
+      (skipCeiling ? { ms: 0, rows: 0, roundsMs: [], coreSeconds: null } : await chCeiling(chLong, ceilingRounds).catch(failedCeiling('ClickHouse'))) ?? {
+        ms: Number.NaN,
+        rows: 0,
+        roundsMs: [],
+        coreSeconds: null,
+      };
     await chLong.close();
     const pgCeil =
       (billsWritten > 0 && !skipCeiling ? await pgCeiling(pool, billsWritten, chunkSize, workers * concurrency, ceilingRounds).catch(failedCeiling('PostgreSQL')) : null) ??
-      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0, roundsMs: [] as number[], bareMs: Number.NaN, bareRoundsMs: [] as number[] };
+      { ms: Number.NaN, rows: 0, sampleBills: 0, sampleMs: 0, roundsMs: [] as number[], bareMs: Number.NaN, bareRoundsMs: [] as number[], coreSeconds: null };
+    const ceilingCoreSeconds = chCeil.coreSeconds !== null && pgCeil.coreSeconds !== null ? chCeil.coreSeconds + pgCeil.coreSeconds : null;
     const ceilingSum = chCeil.ms + pgCeil.ms;
 
     const phaseTotals = (['load', 'readings', 'compute', 'write'] as const).map((p) => {
@@ -582,6 +629,7 @@ async function main(): Promise<void> {
         workers: reports.map((r) => Math.round(r.cpuSeconds * 10) / 10),
         ...serverCpu,
         postgresRunBackends: runBackendCpu,
+        machine: runCoreSeconds,
       },
       workerPhases: phaseTotals.map((p) => ({ phase: p.phase, seconds: Math.round(p.ms / 100) / 10, perAccountMicroseconds: Math.round(p.perAccountUs) })),
       settlement: { firstSeconds: settlementTimes[0]! / 1000, secondSeconds: settlementTimes[1]! / 1000, rows: settlementRows },
@@ -598,6 +646,9 @@ async function main(): Promise<void> {
         postgresBareCopySampleRoundsSeconds: pgCeil.bareRoundsMs.map((ms) => Math.round(ms) / 1000),
         runOverBareCeilingSum: chCeil.ms + pgCeil.bareMs > 0 ? runMs / (chCeil.ms + pgCeil.bareMs) : null,
         runOverCeilingSum: ceilingSum > 0 ? runMs / ceilingSum : null,
+        clickhouseReadCoreSeconds: chCeil.coreSeconds,
+        postgresCopyCoreSeconds: pgCeil.coreSeconds,
+        runCoreSecondsOverCeilingCoreSeconds: runCoreSeconds !== null && ceilingCoreSeconds ? runCoreSeconds / ceilingCoreSeconds : null,
       },
     };
 
@@ -613,7 +664,7 @@ async function main(): Promise<void> {
     } else if (!values['no-calibration']) console.log('host calibration through the run: no sample (a sample every 5 s; the run was shorter)');
     console.log(`peak RSS MB: driver ${figures.peakRssMb.driver}, workers ${figures.peakRssMb.workers.join(' / ')}, postgres (all processes) ${servers.peakMb.postgres}, clickhouse ${servers.peakMb.clickhouse}, redis ${servers.peakMb.redis}`);
     console.log(
-      `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)} (of which the run's backends ${runBackendCpu.toFixed(1)}; the rest is the server's shared processes and anyone else's work), clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}`,
+      `CPU s during the run: workers ${figures.cpuSeconds.workers.join(' / ')}, driver ${figures.cpuSeconds.driver.toFixed(1)}, postgres ${serverCpu.postgres.toFixed(1)} (of which the run's backends ${runBackendCpu.toFixed(1)}; the rest is the server's shared processes and anyone else's work), clickhouse ${serverCpu.clickhouse.toFixed(1)}, redis ${serverCpu.redis.toFixed(1)}; the whole machine ${runCoreSeconds === null ? '-' : runCoreSeconds.toFixed(1)}`,
     );
     console.log(`worker time by phase (summed over chunks; load and readings run in parallel): ${figures.workerPhases.map((p) => `${p.phase} ${p.seconds} s (${p.perAccountMicroseconds} us/account)`).join(', ')}`);
     if (!skipCeiling) {
@@ -625,6 +676,12 @@ async function main(): Promise<void> {
         `  the same COPY without the bills table's statement trigger (its account and overlap checks; not the ceiling): ${secs(pgCeil.bareMs)} s (${pgCeil.bareRoundsMs.map((ms) => secs(ms)).join(' / ')} s; run / that sum ${chCeil.ms + pgCeil.bareMs > 0 ? (runMs / (chCeil.ms + pgCeil.bareMs)).toFixed(2) : '-'}x)`,
       );
       console.log(`run / (write ceiling + read ceiling) = ${secs(runMs)} / ${secs(ceilingSum)} = ${ceilingSum > 0 ? (runMs / ceilingSum).toFixed(2) : '-'}x`);
+      if (runCoreSeconds !== null && ceilingCoreSeconds !== null && chCeil.coreSeconds !== null && pgCeil.coreSeconds !== null) {
+        const cores = (cs: number, ms: number) => (ms > 0 ? (cs / (ms / 1000)).toFixed(2) : '-');
+        console.log(
+          `machine CPU (every process, /proc/stat), core-seconds: run ${runCoreSeconds.toFixed(1)} (${cores(runCoreSeconds, runMs)} cores busy on average); ceilings ${ceilingCoreSeconds.toFixed(1)} (ClickHouse read ${chCeil.coreSeconds.toFixed(1)} a round, ${cores(chCeil.coreSeconds, chCeil.ms)} cores; COPY ${pgCeil.coreSeconds.toFixed(1)} scaled, ${cores(pgCeil.coreSeconds, pgCeil.ms)} cores); run / ceilings ${(runCoreSeconds / ceilingCoreSeconds).toFixed(2)}x in core-seconds`,
+        );
+      }
     }
     if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   } finally {

@@ -26,3 +26,24 @@ export function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null 
     return null;
   }
 }
+
+/**
+ * The whole machine's busy time so far, in clock ticks summed over every core: the first line of /proc/stat, every
+ * field but idle and iowait (user, nice, system, irq, softirq, steal). Two readings apart give the core-seconds
+ * everything spent between them (a benchmark's servers, clients and anything else running), null off Linux.
+ */
+export function machineBusyTicks(): number | null {
+  try {
+    return busyTicksOfProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** machineBusyTicks' parse of /proc/stat's text (exported for its unit test). */
+export function busyTicksOfProcStat(text: string): number | null {
+  const first = /^cpu\s+([\d ]+)/.exec(text)?.[1];
+  if (first === undefined) return null;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = first.trim().split(/\s+/).map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
