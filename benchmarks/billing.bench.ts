@@ -241,8 +241,9 @@ async function generate(n: number, fresh: boolean, admin: Pool, chName: string, 
 
 /**
  * The machine's busy core-seconds (every process, every core: /proc/stat) over the rounds of a ceiling, per round. The
- * run's figure is taken the same way, so the two say how much CPU each needs beside how long it takes: with the
- * cores busy through both, the run's time over the ceilings' cannot be below its core-seconds over theirs.
+ * run's figure is taken the same way, so the two say how much CPU each needs beside how long it takes: when both
+ * keep every core busy, the run's time over the ceilings' is its core-seconds over theirs, and it can fall only by
+ * the run doing less work (not by overlapping its work better).
  */
 class BusyCoreSeconds {
   private ticks = 0;
