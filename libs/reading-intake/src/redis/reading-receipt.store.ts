@@ -23,9 +23,21 @@ export class RedisReadingReceipts implements ReceiptRecorder, ReceiptLookup {
     this.writes.set(`rcpt:${readingId}`, `${accountId}|${submittedAt}`, this.ttlSeconds);
   }
 
+  /**
+   * Read-your-writes on this instance: a receipt recorded a moment ago may still wait in the write-behind queue
+   * (flushed every 10 ms), and the customer's page asks for its reading right after the 202. So the queued writes
+   * go first, in the same pipeline on the same connection, and Redis applies them before this GET (without it the
+   * API answered 404 for a reading it had just accepted). A receipt recorded by another instance lands within that
+   * instance's flush interval.
+   */
   async find(readingId: string): Promise<{ accountId: string; submittedAt: string } | null> {
-    const v = await this.redis.get(`rcpt:${readingId}`).catch(() => null);
-    if (!v) return null;
+    const replies = await this.writes
+      .drainInto(this.redis.pipeline())
+      .get(`rcpt:${readingId}`)
+      .exec()
+      .catch(() => null);
+    const [error, v] = replies?.[replies.length - 1] ?? [null, null];
+    if (error || typeof v !== 'string' || v === '') return null;
     const [accountId = '', submittedAt = ''] = v.split('|');
     return { accountId, submittedAt };
   }
