@@ -15,7 +15,7 @@ const schema = z.object({
    * Registers whose history tail is kept in memory across batches (RegisterHistoryCache), least recently
    * used dropped first. A kept register costs about 950 bytes of heap with the checker's parse of its tail
    * (measured: 100,000 registers, 95 MB): 50,000 is ~48 MB, 2.5 times the registers of the surge's 20,000
-   * customers, and fits the 192 MB old space of scripts/service-node-flags.sh. 0 turns it off.
+   * customers, and fits the 160 MB old space of scripts/service-node-flags.sh. 0 turns it off.
    */
   SINK_HISTORY_CACHE_REGISTERS: z.coerce.number().int().min(0).default(50_000),
   /**
