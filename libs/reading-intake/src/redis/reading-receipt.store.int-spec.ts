@@ -10,7 +10,7 @@ describe('reading receipts on Redis', () => {
   afterAll(() => redis.disconnect());
 
   it('a receipt recorded a moment ago is found at once on the same instance (read-your-writes; regression)', async () => {
-    // The customer's page asks for its reading right after the 202. The receipt waits in the write-behind queue (flushed
+    // A client may ask for its reading right after the 202. The receipt waits in the write-behind queue (flushed
     // every 10 ms here, as read-api wires it); the lookup used to reach Redis before it and the API answered 404
     // READING_NOT_FOUND for a reading it had just accepted (CI, new-supplier-onboarding.e2e-spec.ts, 2026-12-04).
     const writes = new RedisWriteBehind(redis, 10);
