@@ -25,11 +25,10 @@ export class RedisReadingReceipts implements ReceiptRecorder, ReceiptLookup {
 
   /**
    * Read-your-writes on this instance: a receipt recorded a moment ago may still wait in the write-behind queue
-   * (flushed every 10 ms), and a client may ask for its reading right after the 202 (the customer page waits a second,
-   * an API client need not). So the queued writes
-   * go first, in the same pipeline on the same connection, and Redis applies them before this GET (without it the
-   * API answered 404 for a reading it had just accepted). A receipt recorded by another instance lands within that
-   * instance's flush interval.
+   * (flushed every 10 ms), and a client may ask for its reading right after the 202 (the customer page waits a
+   * second, an API client need not). So the queued writes go first, in the same pipeline on the same connection,
+   * and Redis applies them before this GET (without it the API answered 404 for a reading it had just accepted).
+   * A receipt recorded by another instance lands within that instance's flush interval.
    */
   async find(readingId: string): Promise<{ accountId: string; submittedAt: string } | null> {
     const replies = await this.writes
